@@ -89,7 +89,7 @@ if ! stamp_ok onnx "$ONNX_VERSION-piu_onnx"; then
   log "onnx $ONNX_VERSION: building the C++ library from the sdist (namespace piu_onnx, ~2 min on 2 cores)"
   src="$DEPS/onnx-src"; bld="$DEPS/onnx-build"
   rm -rf "$src" "$bld" "$ONNX"; mkdir -p "$src"
-  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: -d "$src" "onnx==$ONNX_VERSION"
+  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary onnx -d "$src" "onnx==$ONNX_VERSION"
   tar -xzf "$src"/onnx-*.tar.gz -C "$src" --strip-components=1
   "$VENV/bin/cmake" -S "$src" -B "$bld" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$ONNX" \
     -DBUILD_ONNX_PYTHON=OFF -DONNX_BUILD_TESTS=OFF -DONNX_USE_PROTOBUF_SHARED_LIBS=ON -DONNX_GEN_PB_TYPE_STUBS=OFF \

@@ -1,0 +1,33 @@
+# Imported targets for piu's dependencies: piu::onnx (namespaced ONNX C++ library + protobuf) and
+# piu::onnxruntime (headers + shared runtime library).
+
+# ---- ONNX Runtime: our .deps, an official release tarball, or a distro package ----
+find_path(PIU_ORT_INCLUDE_DIR onnxruntime_cxx_api.h
+  HINTS "${ONNXRUNTIME_ROOT}/include" "${ONNXRUNTIME_ROOT}/include/onnxruntime"
+  PATH_SUFFIXES onnxruntime onnxruntime/core/session)
+find_library(PIU_ORT_LIBRARY onnxruntime HINTS "${ONNXRUNTIME_ROOT}/lib" "${ONNXRUNTIME_ROOT}/lib64")
+if(NOT PIU_ORT_INCLUDE_DIR OR NOT PIU_ORT_LIBRARY)
+  message(FATAL_ERROR "ONNX Runtime not found under ONNXRUNTIME_ROOT=${ONNXRUNTIME_ROOT}. "
+                      "Run scripts/bootstrap.sh, or pass -DONNXRUNTIME_ROOT=<folder with include/ and lib/>.")
+endif()
+add_library(piu::onnxruntime SHARED IMPORTED)
+set_target_properties(piu::onnxruntime PROPERTIES
+  IMPORTED_LOCATION "${PIU_ORT_LIBRARY}"
+  INTERFACE_INCLUDE_DIRECTORIES "${PIU_ORT_INCLUDE_DIR}")
+get_filename_component(PIU_ORT_LIBRARY_DIR "${PIU_ORT_LIBRARY}" DIRECTORY)
+message(STATUS "ONNX Runtime: ${PIU_ORT_LIBRARY} (headers ${PIU_ORT_INCLUDE_DIR})")
+
+# ---- ONNX (built by bootstrap with ONNX_NAMESPACE=piu_onnx; see docs/architecture.md) ----
+find_package(Protobuf REQUIRED)
+find_library(PIU_ONNX_LIBRARY onnx HINTS "${PIU_ONNX_ROOT}/lib" "${PIU_ONNX_ROOT}/lib64" NO_DEFAULT_PATH)
+find_library(PIU_ONNX_PROTO_LIBRARY onnx_proto HINTS "${PIU_ONNX_ROOT}/lib" "${PIU_ONNX_ROOT}/lib64" NO_DEFAULT_PATH)
+if(NOT PIU_ONNX_LIBRARY OR NOT PIU_ONNX_PROTO_LIBRARY OR NOT EXISTS "${PIU_ONNX_ROOT}/include/onnx/onnx_pb.h")
+  message(FATAL_ERROR "ONNX C++ library not found under PIU_ONNX_ROOT=${PIU_ONNX_ROOT}. Run scripts/bootstrap.sh.")
+endif()
+add_library(piu::onnx INTERFACE IMPORTED)
+set_target_properties(piu::onnx PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${PIU_ONNX_ROOT}/include"
+  INTERFACE_COMPILE_DEFINITIONS "ONNX_NAMESPACE=piu_onnx;ONNX_ML=1"
+  INTERFACE_LINK_LIBRARIES "${PIU_ONNX_LIBRARY};${PIU_ONNX_PROTO_LIBRARY};protobuf::libprotobuf")
+
+find_package(nlohmann_json 3 REQUIRED)

@@ -1,0 +1,276 @@
+// piu core: errors, dtypes, shapes, tensors, .npy I/O and atomic file writing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace piu {
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+// What went wrong, coarse enough for the CLI to map to an exit status.
+enum class ErrorCode {
+  kBadInput,     // the user's file, tensor or option is wrong (exit 2)
+  kUnsupported,  // valid input that piu cannot handle (exit 2)
+  kIo,           // a file cannot be read or written (exit 2)
+  kBackend,      // a runtime (ONNX Runtime, TensorRT, LibTorch) failed (exit 3)
+  kInternal,     // a bug in piu (exit 3)
+};
+
+// Name of an error code, e.g. "bad input".
+std::string_view error_code_name(ErrorCode code);
+
+// The one exception type of the public API. The message names the file, node or tensor and the problem.
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  ErrorCode code() const { return code_; }
+  // Returns a copy whose message is prefixed with `context` ("while loading x.onnx: ...").
+  Error with_context(const std::string& context) const { return Error(code_, context + ": " + what()); }
+
+ private:
+  ErrorCode code_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// DType and Shape
+// ---------------------------------------------------------------------------------------------
+
+enum class DType {
+  kFloat32,
+  kFloat16,
+  kBFloat16,
+  kFloat64,
+  kInt8,
+  kUInt8,
+  kInt16,
+  kUInt16,
+  kInt32,
+  kUInt32,
+  kInt64,
+  kUInt64,
+  kBool,
+};
+
+// Bytes per element (bool is one byte).
+size_t dtype_size(DType dtype);
+// Short lowercase name: "float32", "int64", "bool", ...
+std::string_view dtype_name(DType dtype);
+// Inverse of dtype_name; also accepts "fp32"/"float"/"half"/"fp16". Throws kBadInput on unknown names.
+DType parse_dtype(std::string_view name);
+bool is_floating(DType dtype);
+
+// Dims of a tensor; -1 marks a dynamic dim.
+using Shape = std::vector<int64_t>;
+constexpr int64_t kDynamicDim = -1;
+
+// "1x3x224x224" ("-1" for dynamic dims, "[]" or "scalar" for rank 0).
+std::string shape_to_string(const Shape& shape);
+// True when no dim is dynamic.
+bool is_static(const Shape& shape);
+// Product of dims; throws kBadInput when a dim is dynamic/negative or the product overflows int64.
+int64_t shape_numel(const Shape& shape);
+
+// A shape spec as users type it: "-1x3x224x224", "1,3,224,224", "[1, 3, 224, 224]", "input:1x3x224x224".
+// '?' is accepted as a dynamic dim. An empty name means "the first (or only) input".
+struct ShapeSpec {
+  std::string name;
+  Shape shape;
+};
+
+// Parses one spec. Throws kBadInput naming the offending text.
+ShapeSpec parse_shape_spec(std::string_view text);
+// Parses only dims (no name), same grammar as parse_shape_spec's right-hand side.
+Shape parse_shape(std::string_view text);
+// Parses several specs separated by ';' or whitespace (each may carry a name).
+std::vector<ShapeSpec> parse_shape_specs(std::string_view text);
+
+// ---------------------------------------------------------------------------------------------
+// Tensor
+// ---------------------------------------------------------------------------------------------
+
+enum class DeviceKind { kCpu, kCuda };
+struct Device {
+  DeviceKind kind = DeviceKind::kCpu;
+  int index = 0;
+  bool operator==(const Device&) const = default;
+};
+
+// A dense, row-major tensor on a device. Copies are shallow (they share the buffer, like a
+// shared_ptr); use clone() for a deep copy. A tensor either owns its buffer (allocated by piu or
+// handed over with a deleter) or borrows memory that the caller keeps alive.
+class Tensor {
+ public:
+  Tensor() = default;
+
+  // A zero-filled, owning host tensor. The shape must be static.
+  static Tensor zeros(DType dtype, Shape shape);
+  // A host tensor over `data`, which the caller keeps alive and unchanged while the tensor lives.
+  static Tensor borrow(void* data, DType dtype, Shape shape, Device device = {});
+  // A tensor over `data` whose lifetime is held by `owner` (e.g. a runtime's output value).
+  static Tensor adopt(std::shared_ptr<void> owner, void* data, DType dtype, Shape shape, Device device = {});
+  // An owning host tensor holding a copy of `values`.
+  template <typename T>
+  static Tensor from_vector(const std::vector<T>& values, Shape shape);
+
+  bool defined() const { return defined_; }
+  DType dtype() const { return dtype_; }
+  const Shape& shape() const { return shape_; }
+  int64_t dim(size_t i) const { return shape_.at(i); }
+  size_t rank() const { return shape_.size(); }
+  Device device() const { return device_; }
+  int64_t numel() const { return numel_; }
+  size_t nbytes() const { return static_cast<size_t>(numel_) * dtype_size(dtype_); }
+  bool owns_buffer() const { return owner_ != nullptr; }
+
+  void* data() { return data_; }
+  const void* data() const { return data_; }
+  // Typed access; throws kBadInput when T does not match dtype().
+  template <typename T>
+  T* data_as();
+  template <typename T>
+  const T* data_as() const;
+
+  // A deep, owning copy (host tensors only).
+  Tensor clone() const;
+  // A view with a new shape of the same numel, sharing the buffer.
+  Tensor reshaped(Shape shape) const;
+  // Rows [begin, end) along dim 0, sharing the buffer.
+  Tensor slice_rows(int64_t begin, int64_t end) const;
+
+ private:
+  std::shared_ptr<void> owner_;
+  void* data_ = nullptr;
+  DType dtype_ = DType::kFloat32;
+  Shape shape_;
+  int64_t numel_ = 0;
+  Device device_;
+  bool defined_ = false;
+};
+
+// Maps a C++ type to its DType (float, double, int8_t, ..., bool; uint16_t means float16 storage is not inferred).
+template <typename T>
+constexpr DType dtype_of();
+
+// Concatenates host tensors of equal dtype and trailing dims along dim 0.
+Tensor concat_rows(const std::vector<Tensor>& parts);
+
+// Element-wise comparison of two tensors, numpy.allclose style: an element passes when
+// |actual - expected| <= atol + rtol * |expected| (NaN matches NaN).
+struct TensorDiff {
+  bool shape_match = true;
+  bool dtype_match = true;
+  int64_t numel = 0;
+  int64_t mismatches = 0;   // elements outside tolerance
+  double max_abs = 0;       // max |actual - expected|
+  double max_rel = 0;       // max |actual - expected| / |expected| over elements with expected != 0
+  double expected_scale = 0;  // max |expected|, to judge max_abs against the output's magnitude
+  bool ok() const { return shape_match && dtype_match && mismatches == 0; }
+};
+TensorDiff compare_tensors(const Tensor& actual, const Tensor& expected, double atol, double rtol);
+
+// IEEE half <-> float conversion (round to nearest even).
+float half_to_float(uint16_t h);
+uint16_t float_to_half(float f);
+// Element i of a host tensor converted to double (any dtype).
+double element_as_double(const Tensor& tensor, int64_t i);
+
+// ---------------------------------------------------------------------------------------------
+// Files
+// ---------------------------------------------------------------------------------------------
+
+// Reads a NumPy .npy file (format 1.0/2.0/3.0, little-endian, C order) of a supported dtype.
+// Throws kBadInput naming the file on bad magic, bad header, unsupported dtype, Fortran order,
+// overflowing shapes or a data section shorter than the header promises.
+Tensor read_npy(const std::string& path);
+// Writes a host tensor as .npy (format 1.0), atomically.
+void write_npy(const std::string& path, const Tensor& tensor);
+
+// Writes a file atomically: the content goes to a temp file in the target's folder, which is
+// renamed over `path` only when commit() succeeds. If the writer is destroyed without commit()
+// (an exception, an early return) the temp file is removed and `path` is untouched.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  std::ostream& stream();
+  const std::string& temp_path() const { return temp_path_; }
+  const std::string& path() const { return path_; }
+  // Flushes, fsyncs and renames the temp file over the target. Throws kIo on failure.
+  void commit();
+
+ private:
+  std::string path_;
+  std::string temp_path_;
+  std::unique_ptr<std::ostream> stream_;
+  bool committed_ = false;
+};
+
+// Convenience: writes `content` (or whatever `writer` emits) to `path` atomically.
+void write_file_atomic(const std::string& path, std::string_view content);
+void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer);
+// Reads a whole file; throws kIo naming the path when it cannot be opened.
+std::string read_file(const std::string& path);
+
+// ---------------------------------------------------------------------------------------------
+// Template definitions
+// ---------------------------------------------------------------------------------------------
+
+template <typename T>
+constexpr DType dtype_of() {
+  if constexpr (std::is_same_v<T, float>) return DType::kFloat32;
+  else if constexpr (std::is_same_v<T, double>) return DType::kFloat64;
+  else if constexpr (std::is_same_v<T, int8_t>) return DType::kInt8;
+  else if constexpr (std::is_same_v<T, uint8_t>) return DType::kUInt8;
+  else if constexpr (std::is_same_v<T, int16_t>) return DType::kInt16;
+  else if constexpr (std::is_same_v<T, uint16_t>) return DType::kUInt16;
+  else if constexpr (std::is_same_v<T, int32_t>) return DType::kInt32;
+  else if constexpr (std::is_same_v<T, uint32_t>) return DType::kUInt32;
+  else if constexpr (std::is_same_v<T, int64_t>) return DType::kInt64;
+  else if constexpr (std::is_same_v<T, uint64_t>) return DType::kUInt64;
+  else if constexpr (std::is_same_v<T, bool>) return DType::kBool;
+  else static_assert(sizeof(T) == 0, "unsupported element type");
+}
+
+namespace detail {
+[[noreturn]] void throw_dtype_mismatch(DType have, DType want);
+}
+
+template <typename T>
+T* Tensor::data_as() {
+  if (dtype_of<T>() != dtype_ && !(dtype_ == DType::kFloat16 && std::is_same_v<T, uint16_t>) &&
+      !(dtype_ == DType::kBFloat16 && std::is_same_v<T, uint16_t>))
+    detail::throw_dtype_mismatch(dtype_, dtype_of<T>());
+  return static_cast<T*>(data_);
+}
+
+template <typename T>
+const T* Tensor::data_as() const {
+  return const_cast<Tensor*>(this)->data_as<T>();
+}
+
+template <typename T>
+Tensor Tensor::from_vector(const std::vector<T>& values, Shape shape) {
+  Tensor t = zeros(dtype_of<T>(), std::move(shape));
+  if (static_cast<int64_t>(values.size()) != t.numel())
+    throw Error(ErrorCode::kBadInput, "from_vector: " + std::to_string(values.size()) + " values for shape " +
+                                          shape_to_string(t.shape()));
+  T* out = t.data_as<T>();
+  for (size_t i = 0; i < values.size(); ++i) out[i] = values[i];
+  return t;
+}
+
+}  // namespace piu

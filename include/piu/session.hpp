@@ -1,0 +1,116 @@
+// piu Session: one interface over inference backends (ONNX Runtime today; TensorRT and LibTorch
+// register themselves the same way).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "piu/core.hpp"
+
+namespace piu {
+
+// A model input or output as a backend describes it.
+struct TensorInfo {
+  std::string name;
+  DType dtype = DType::kFloat32;
+  Shape shape;                         // -1 for dynamic dims; empty for scalars
+  std::vector<std::string> dim_names;  // symbolic names of dynamic dims ("batch"), "" when none
+};
+
+enum class GraphOptimization { kDisabled, kBasic, kExtended, kAll };
+
+struct SessionOptions {
+  // "auto" picks the backend from the file (".onnx" -> ort); or "ort", later "tensorrt", "torch".
+  std::string backend = "auto";
+  Device device;  // where the backend runs; CPU by default
+  // 0 lets the runtime choose, as in the seed's ONNXWrapper.
+  int intra_op_num_threads = 0;
+  int inter_op_num_threads = 0;
+  GraphOptimization graph_optimization = GraphOptimization::kAll;
+};
+
+// A loaded model ready to run. run() may be called from several threads at once.
+class Session {
+ public:
+  virtual ~Session() = default;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Opens `path` with the backend named in options (or the best one registered for the file).
+  // Throws kBadInput for unknown backends (listing the known ones) and for files no backend opens.
+  static std::unique_ptr<Session> open(const std::string& path, const SessionOptions& options = {});
+
+  const std::vector<TensorInfo>& inputs() const { return inputs_; }
+  const std::vector<TensorInfo>& outputs() const { return outputs_; }
+  // Index of an input by name, or throws kBadInput listing the model's inputs.
+  size_t input_index(const std::string& name) const;
+  // Name of the backend ("ort").
+  virtual std::string backend() const = 0;
+  const std::string& path() const { return path_; }
+
+  // Runs with inputs in the model's order. Each tensor is checked against inputs(): count, dtype,
+  // rank and every static dim; a mismatch throws kBadInput naming the input, expected vs given.
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
+  // Runs with inputs by name; unknown or missing names throw kBadInput.
+  std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs) const;
+
+ protected:
+  Session() = default;
+  // Called with inputs already validated and in model order. Must be thread-safe.
+  virtual std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs) const = 0;
+
+  std::string path_;
+  std::vector<TensorInfo> inputs_;
+  std::vector<TensorInfo> outputs_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Backend registry: a backend is a folder under src/backends that registers one factory.
+// ---------------------------------------------------------------------------------------------
+
+struct BackendFactory {
+  std::string name;  // "ort"
+  // How well this backend fits a file with these options: 0 = cannot open, higher = preferred.
+  std::function<int(const std::string& path, const SessionOptions& options)> score;
+  std::function<std::unique_ptr<Session>(const std::string& path, const SessionOptions& options)> create;
+};
+
+// Adds a backend; returns true so it can initialize a static registrar. Duplicate names throw.
+bool register_backend(BackendFactory factory);
+// Names of registered backends, sorted.
+std::vector<std::string> registered_backends();
+
+// Inputs for a session: random values of each input's dtype and shape. Dynamic dims come from
+// `shapes` (by input name, or the first input when the name is empty); a dynamic first dim
+// otherwise takes `batch`; any other unresolved dynamic dim throws kBadInput naming it.
+std::vector<Tensor> make_random_inputs(const std::vector<TensorInfo>& inputs, const std::vector<ShapeSpec>& shapes,
+                                       int64_t batch = 1, uint64_t seed = 0);
+// Resolves one input's shape as make_random_inputs does.
+Shape resolve_input_shape(const TensorInfo& info, const std::vector<ShapeSpec>& shapes, int64_t batch);
+
+// ---------------------------------------------------------------------------------------------
+// Benchmarking
+// ---------------------------------------------------------------------------------------------
+
+struct BenchOptions {
+  int warmup = 10;          // untimed runs first
+  int iterations = 0;       // > 0: exactly this many timed runs
+  double duration_s = 3.0;  // otherwise: run for this long (at least min_iterations)
+  int min_iterations = 10;
+};
+
+struct BenchResult {
+  int64_t batch = 0;  // first dim of the first input
+  int iterations = 0;
+  double total_s = 0;
+  double mean_ms = 0, min_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
+  double items_per_s = 0;  // batch * iterations / total time
+};
+
+// Times session.run(inputs). Latency percentiles use the nearest-rank method.
+BenchResult benchmark(const Session& session, const std::vector<Tensor>& inputs, const BenchOptions& options = {});
+
+}  // namespace piu

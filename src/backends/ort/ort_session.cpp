@@ -1,0 +1,184 @@
+// The ONNX Runtime backend (CPU execution provider).
+#include <onnxruntime_cxx_api.h>
+
+#include <filesystem>
+
+#include "piu/onnx.hpp"
+#include "piu/session.hpp"
+
+namespace piu {
+
+namespace {
+
+// The one funnel from ONNX Runtime errors to piu::Error.
+Error ort_error(const Ort::Exception& e, const std::string& context) {
+  ErrorCode code = ErrorCode::kBackend;
+  switch (e.GetOrtErrorCode()) {
+    case ORT_INVALID_ARGUMENT:
+    case ORT_INVALID_GRAPH:
+    case ORT_INVALID_PROTOBUF:
+    case ORT_MODEL_LOADED:
+    case ORT_NO_MODEL: code = ErrorCode::kBadInput; break;
+    case ORT_NO_SUCHFILE: code = ErrorCode::kIo; break;
+    case ORT_NOT_IMPLEMENTED: code = ErrorCode::kUnsupported; break;
+    default: break;
+  }
+  return Error(code, context + ": onnxruntime: " + e.what());
+}
+
+Ort::Env& ort_env() {
+  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "piu");
+  return env;
+}
+
+DType dtype_from_ort(ONNXTensorElementDataType t, const std::string& name, const std::string& path) {
+  switch (t) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return DType::kFloat32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return DType::kFloat16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16: return DType::kBFloat16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: return DType::kFloat64;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return DType::kInt8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return DType::kUInt8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16: return DType::kInt16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16: return DType::kUInt16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return DType::kInt32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32: return DType::kUInt32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return DType::kInt64;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64: return DType::kUInt64;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: return DType::kBool;
+    default:
+      throw Error(ErrorCode::kUnsupported,
+                  path + ": tensor '" + name + "' has ONNX element type " + std::to_string(static_cast<int>(t)) +
+                      ", which piu sessions do not support");
+  }
+}
+
+ONNXTensorElementDataType dtype_to_ort(DType d) {
+  switch (d) {
+    case DType::kFloat32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
+    case DType::kFloat16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+    case DType::kBFloat16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16;
+    case DType::kFloat64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE;
+    case DType::kInt8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8;
+    case DType::kUInt8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8;
+    case DType::kInt16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16;
+    case DType::kUInt16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16;
+    case DType::kInt32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32;
+    case DType::kUInt32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32;
+    case DType::kInt64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+    case DType::kUInt64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64;
+    case DType::kBool: return ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL;
+  }
+  return ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+}
+
+TensorInfo describe(const std::string& name, const Ort::TypeInfo& type, const std::string& path) {
+  if (type.GetONNXType() != ONNX_TYPE_TENSOR)
+    throw Error(ErrorCode::kUnsupported, path + ": '" + name + "' is not a tensor (sequences and maps are not supported)");
+  auto info = type.GetTensorTypeAndShapeInfo();
+  TensorInfo t;
+  t.name = name;
+  t.dtype = dtype_from_ort(info.GetElementType(), name, path);
+  t.shape = info.GetShape();
+  std::vector<const char*> symbolic(t.shape.size(), nullptr);
+  info.GetSymbolicDimensions(symbolic.data(), symbolic.size());
+  for (size_t i = 0; i < t.shape.size(); ++i) {
+    if (t.shape[i] < 0) t.shape[i] = kDynamicDim;
+    t.dim_names.push_back(t.shape[i] < 0 && symbolic[i] ? symbolic[i] : "");
+  }
+  return t;
+}
+
+class OrtSession final : public Session {
+ public:
+  OrtSession(const std::string& path, const SessionOptions& options) {
+    path_ = path;
+    // Our own loader validates the file first: clear errors for non-ONNX files and external data
+    // that points outside the model's folder (ORT would follow it).
+    OnnxModel model = OnnxModel::load(path, LoadOptions{/*load_external_data=*/false});
+    try {
+      Ort::SessionOptions so;
+      so.SetIntraOpNumThreads(options.intra_op_num_threads);
+      so.SetInterOpNumThreads(options.inter_op_num_threads);
+      switch (options.graph_optimization) {
+        case GraphOptimization::kDisabled: so.SetGraphOptimizationLevel(ORT_DISABLE_ALL); break;
+        case GraphOptimization::kBasic: so.SetGraphOptimizationLevel(ORT_ENABLE_BASIC); break;
+        case GraphOptimization::kExtended: so.SetGraphOptimizationLevel(ORT_ENABLE_EXTENDED); break;
+        case GraphOptimization::kAll: so.SetGraphOptimizationLevel(ORT_ENABLE_ALL); break;
+      }
+      if (model.external_files().empty()) {
+        const std::string bytes = model.serialize();
+        model = OnnxModel();  // free our copy before ORT builds its own
+        session_ = std::make_unique<Ort::Session>(ort_env(), bytes.data(), bytes.size(), so);
+      } else {
+        model = OnnxModel();
+        session_ = std::make_unique<Ort::Session>(ort_env(), path.c_str(), so);
+      }
+      Ort::AllocatorWithDefaultOptions alloc;
+      for (size_t i = 0; i < session_->GetInputCount(); ++i)
+        inputs_.push_back(describe(session_->GetInputNameAllocated(i, alloc).get(), session_->GetInputTypeInfo(i), path));
+      for (size_t i = 0; i < session_->GetOutputCount(); ++i)
+        outputs_.push_back(
+            describe(session_->GetOutputNameAllocated(i, alloc).get(), session_->GetOutputTypeInfo(i), path));
+    } catch (const Ort::Exception& e) {
+      throw ort_error(e, "cannot open " + path);
+    }
+    for (const auto& i : inputs_) input_names_.push_back(i.name.c_str());
+    for (const auto& o : outputs_) output_names_.push_back(o.name.c_str());
+  }
+
+  std::string backend() const override { return "ort"; }
+
+ protected:
+  std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs) const override {
+    static const Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+    try {
+      std::vector<Ort::Value> values;
+      values.reserve(inputs.size());
+      for (const Tensor& t : inputs) {
+        if (t.device().kind != DeviceKind::kCpu)
+          throw Error(ErrorCode::kUnsupported, "the ort backend takes host tensors");
+        values.push_back(Ort::Value::CreateTensor(cpu, const_cast<void*>(t.data()), t.nbytes(), t.shape().data(),
+                                                  t.shape().size(), dtype_to_ort(t.dtype())));
+      }
+      std::vector<Ort::Value> results = session_->Run(Ort::RunOptions{nullptr}, input_names_.data(), values.data(),
+                                                      values.size(), output_names_.data(), output_names_.size());
+      std::vector<Tensor> outputs;
+      outputs.reserve(results.size());
+      for (size_t i = 0; i < results.size(); ++i) {
+        auto holder = std::make_shared<Ort::Value>(std::move(results[i]));
+        if (!holder->IsTensor())
+          throw Error(ErrorCode::kUnsupported, "output '" + outputs_[i].name + "' is not a tensor");
+        auto info = holder->GetTensorTypeAndShapeInfo();
+        const DType dtype = dtype_from_ort(info.GetElementType(), outputs_[i].name, path_);
+        void* data = holder->GetTensorMutableData<void>();
+        outputs.push_back(Tensor::adopt(std::shared_ptr<void>(holder, data), data, dtype, info.GetShape()));
+      }
+      return outputs;
+    } catch (const Ort::Exception& e) {
+      throw ort_error(e, "running " + path_);
+    }
+  }
+
+ private:
+  std::unique_ptr<Ort::Session> session_;
+  std::vector<const char*> input_names_;
+  std::vector<const char*> output_names_;
+};
+
+int score(const std::string& path, const SessionOptions& options) {
+  if (options.device.kind != DeviceKind::kCpu) return 0;
+  const std::string ext = std::filesystem::path(path).extension().string();
+  if (ext == ".onnx") return 10;
+  if (ext == ".pt" || ext == ".pth" || ext == ".engine" || ext == ".plan" || ext == ".trt") return 0;
+  return 1;  // let our loader say what the file is
+}
+
+const bool registered = register_backend(
+    {"ort", score, [](const std::string& path, const SessionOptions& options) -> std::unique_ptr<Session> {
+       return std::make_unique<OrtSession>(path, options);
+     }});
+
+}  // namespace
+
+}  // namespace piu

@@ -1,0 +1,87 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "piu/core.hpp"
+
+namespace piu {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string errno_text() { return std::strerror(errno); }
+}  // namespace
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  fs::path target(path_);
+  fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  if (!fs::is_directory(dir))
+    throw Error(ErrorCode::kIo, "cannot write " + path_ + ": folder " + dir.string() + " does not exist");
+  std::string pattern = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
+  int fd = ::mkstemp(pattern.data());
+  if (fd < 0) throw Error(ErrorCode::kIo, "cannot write " + path_ + ": " + errno_text());
+  ::fchmod(fd, 0644);
+  ::close(fd);
+  temp_path_ = pattern;
+  auto out = std::make_unique<std::ofstream>(temp_path_, std::ios::binary | std::ios::trunc);
+  if (!*out) {
+    ::unlink(temp_path_.c_str());
+    throw Error(ErrorCode::kIo, "cannot write " + path_ + ": cannot open temp file " + temp_path_);
+  }
+  stream_ = std::move(out);
+}
+
+AtomicFile::~AtomicFile() {
+  if (!committed_) {
+    stream_.reset();
+    ::unlink(temp_path_.c_str());
+  }
+}
+
+std::ostream& AtomicFile::stream() { return *stream_; }
+
+void AtomicFile::commit() {
+  auto* out = static_cast<std::ofstream*>(stream_.get());
+  out->flush();
+  if (!*out) throw Error(ErrorCode::kIo, "cannot write " + path_ + ": write failed (disk full?)");
+  out->close();
+  int fd = ::open(temp_path_.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
+    throw Error(ErrorCode::kIo, "cannot write " + path_ + ": rename failed: " + errno_text());
+  committed_ = true;
+}
+
+void write_file_atomic(const std::string& path, std::string_view content) {
+  AtomicFile file(path);
+  file.stream().write(content.data(), static_cast<std::streamsize>(content.size()));
+  file.commit();
+}
+
+void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer) {
+  AtomicFile file(path);
+  writer(file.stream());
+  file.commit();
+}
+
+std::string read_file(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw Error(ErrorCode::kIo, "cannot read " + path + ": is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kIo, "cannot read " + path + ": " + (fs::exists(path, ec) ? errno_text() : "no such file"));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace piu

@@ -1,0 +1,118 @@
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <string>
+
+#include "piu/core.hpp"
+
+namespace piu {
+
+std::string shape_to_string(const Shape& shape) {
+  if (shape.empty()) return "[]";
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += 'x';
+    s += std::to_string(shape[i]);
+  }
+  return s;
+}
+
+bool is_static(const Shape& shape) {
+  for (int64_t d : shape)
+    if (d < 0) return false;
+  return true;
+}
+
+int64_t shape_numel(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) throw Error(ErrorCode::kBadInput, "shape " + shape_to_string(shape) + " has a dynamic dim");
+    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d)
+      throw Error(ErrorCode::kBadInput, "shape " + shape_to_string(shape) + " overflows int64");
+    n *= d;
+  }
+  return n;
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+[[noreturn]] void bad_shape(std::string_view text, const std::string& why) {
+  throw Error(ErrorCode::kBadInput, "bad shape '" + std::string(text) + "': " + why +
+                                        " (expected e.g. 1x3x224x224, -1,3,224,224 or input:1x3x224x224)");
+}
+
+}  // namespace
+
+Shape parse_shape(std::string_view text) {
+  std::string_view s = trim(text);
+  if (!s.empty() && s.front() == '[') {
+    if (s.back() != ']') bad_shape(text, "unbalanced '['");
+    s = trim(s.substr(1, s.size() - 2));
+  }
+  Shape shape;
+  if (s.empty() || s == "scalar") {
+    if (trim(text).empty()) bad_shape(text, "empty");
+    return shape;
+  }
+  size_t pos = 0;
+  while (true) {
+    size_t end = s.find_first_of("x,", pos);
+    std::string_view tok = trim(s.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
+    if (tok.empty()) bad_shape(text, "empty dim");
+    if (tok == "?" || tok == "-1") {
+      shape.push_back(kDynamicDim);
+    } else {
+      int64_t v = 0;
+      auto [ptr, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), v);
+      if (ec == std::errc::result_out_of_range) bad_shape(text, "dim '" + std::string(tok) + "' is too large");
+      if (ec != std::errc() || ptr != tok.data() + tok.size())
+        bad_shape(text, "dim '" + std::string(tok) + "' is not an integer");
+      if (v < 0) bad_shape(text, "dim '" + std::string(tok) + "' is negative (use -1 for a dynamic dim)");
+      shape.push_back(v);
+    }
+    if (end == std::string_view::npos) break;
+    pos = end + 1;
+  }
+  return shape;
+}
+
+ShapeSpec parse_shape_spec(std::string_view text) {
+  std::string_view s = trim(text);
+  ShapeSpec spec;
+  // The name is everything before the last ':' (names may contain ':' as in "input:0").
+  size_t colon = s.rfind(':');
+  if (colon != std::string_view::npos) {
+    spec.name = std::string(trim(s.substr(0, colon)));
+    if (spec.name.empty()) bad_shape(text, "empty input name before ':'");
+    s = s.substr(colon + 1);
+  }
+  spec.shape = parse_shape(s);
+  return spec;
+}
+
+std::vector<ShapeSpec> parse_shape_specs(std::string_view text) {
+  // Specs are separated by ';' or whitespace outside brackets ("a:[1, 3] b:2x4" is two specs).
+  std::vector<ShapeSpec> specs;
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    const char c = i < text.size() ? text[i] : ';';
+    if (c == '[') ++depth;
+    if (c == ']') --depth;
+    const bool separator = c == ';' || (depth == 0 && std::isspace(static_cast<unsigned char>(c)));
+    if (!separator) continue;
+    std::string_view tok = trim(text.substr(start, i - start));
+    if (!tok.empty()) specs.push_back(parse_shape_spec(tok));
+    start = i + 1;
+  }
+  if (specs.empty()) bad_shape(text, "empty");
+  return specs;
+}
+
+}  // namespace piu

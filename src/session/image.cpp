@@ -1,0 +1,72 @@
+// Image decoding (stb_image) and the preprocessing helpers behind ImageClassifier.
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_FAILURE_USERMSG
+#include <stb/stb_image.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+
+#include "piu/model.hpp"
+
+namespace piu {
+
+Image load_image(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error(ErrorCode::kIo, "cannot read image " + path + ": no such file");
+  int w = 0, h = 0, c = 0;
+  std::unique_ptr<stbi_uc, void (*)(void*)> data(stbi_load(path.c_str(), &w, &h, &c, 3), stbi_image_free);
+  if (!data) throw Error(ErrorCode::kBadInput, path + ": cannot decode image: " + stbi_failure_reason());
+  Image img;
+  img.width = w;
+  img.height = h;
+  img.channels = 3;
+  img.pixels.assign(data.get(), data.get() + static_cast<size_t>(w) * h * 3);
+  return img;
+}
+
+Image resize_image(const Image& src, int width, int height) {
+  if (width <= 0 || height <= 0) throw Error(ErrorCode::kBadInput, "resize_image to a non-positive size");
+  Image dst;
+  dst.width = width;
+  dst.height = height;
+  dst.channels = src.channels;
+  dst.pixels.resize(static_cast<size_t>(width) * height * src.channels);
+  // Half-pixel centers, as in PIL/OpenCV bilinear resizing.
+  const float sx = static_cast<float>(src.width) / width, sy = static_cast<float>(src.height) / height;
+  for (int y = 0; y < height; ++y) {
+    const float fy = std::clamp((y + 0.5f) * sy - 0.5f, 0.0f, static_cast<float>(src.height - 1));
+    const int y0 = static_cast<int>(fy), y1 = std::min(y0 + 1, src.height - 1);
+    const float wy = fy - y0;
+    for (int x = 0; x < width; ++x) {
+      const float fx = std::clamp((x + 0.5f) * sx - 0.5f, 0.0f, static_cast<float>(src.width - 1));
+      const int x0 = static_cast<int>(fx), x1 = std::min(x0 + 1, src.width - 1);
+      const float wx = fx - x0;
+      for (int c = 0; c < src.channels; ++c) {
+        auto px = [&](int yy, int xx) {
+          return static_cast<float>(src.pixels[(static_cast<size_t>(yy) * src.width + xx) * src.channels + c]);
+        };
+        const float v = (1 - wy) * ((1 - wx) * px(y0, x0) + wx * px(y0, x1)) + wy * ((1 - wx) * px(y1, x0) + wx * px(y1, x1));
+        dst.pixels[(static_cast<size_t>(y) * width + x) * src.channels + c] =
+            static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+      }
+    }
+  }
+  return dst;
+}
+
+Tensor image_to_tensor(const Image& image, const ImageNormalization& norm) {
+  if (image.channels != 3) throw Error(ErrorCode::kBadInput, "image_to_tensor expects 3 channels");
+  Tensor t = Tensor::zeros(DType::kFloat32, {1, 3, image.height, image.width});
+  float* out = t.data_as<float>();
+  const size_t plane = static_cast<size_t>(image.width) * image.height;
+  for (int c = 0; c < 3; ++c) {
+    const int src_c = norm.bgr ? 2 - c : c;
+    const float scale = 1.0f / (255.0f * norm.std[src_c]), shift = norm.mean[src_c] / norm.std[src_c];
+    for (size_t i = 0; i < plane; ++i) out[c * plane + i] = image.pixels[i * 3 + src_c] * scale - shift;
+  }
+  return t;
+}
+
+}  // namespace piu

@@ -1,0 +1,113 @@
+// Session: input validation shared by every backend, and the backend registry.
+#include "piu/session.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+
+namespace piu {
+
+namespace {
+
+std::vector<BackendFactory>& registry() {
+  static std::vector<BackendFactory> factories;
+  return factories;
+}
+std::mutex& registry_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+std::string input_names(const std::vector<TensorInfo>& infos) {
+  std::string s;
+  for (const auto& i : infos) s += (s.empty() ? "" : ", ") + i.name;
+  return s.empty() ? "(none)" : s;
+}
+
+}  // namespace
+
+bool register_backend(BackendFactory factory) {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  for (const auto& f : registry())
+    if (f.name == factory.name) throw Error(ErrorCode::kInternal, "backend '" + factory.name + "' registered twice");
+  registry().push_back(std::move(factory));
+  return true;
+}
+
+std::vector<std::string> registered_backends() {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  std::vector<std::string> names;
+  for (const auto& f : registry()) names.push_back(f.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::unique_ptr<Session> Session::open(const std::string& path, const SessionOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw Error(ErrorCode::kIo, "cannot open " + path + ": no such file");
+  std::vector<BackendFactory> factories;
+  {
+    std::lock_guard<std::mutex> lock(registry_mutex());
+    factories = registry();
+  }
+  std::string known;
+  for (const auto& n : registered_backends()) known += (known.empty() ? "" : ", ") + n;
+  if (options.backend != "auto") {
+    for (const auto& f : factories)
+      if (f.name == options.backend) {
+        if (f.score(path, options) <= 0)
+          throw Error(ErrorCode::kBadInput, "backend '" + f.name + "' cannot open " + path);
+        return f.create(path, options);
+      }
+    throw Error(ErrorCode::kBadInput, "unknown backend '" + options.backend + "' (built with: " + known + ")");
+  }
+  const BackendFactory* best = nullptr;
+  int best_score = 0;
+  for (const auto& f : factories) {
+    const int s = f.score(path, options);
+    if (s > best_score) {
+      best_score = s;
+      best = &f;
+    }
+  }
+  if (!best) throw Error(ErrorCode::kBadInput, "no backend opens " + path + " (built with: " + known + ")");
+  return best->create(path, options);
+}
+
+size_t Session::input_index(const std::string& name) const {
+  for (size_t i = 0; i < inputs_.size(); ++i)
+    if (inputs_[i].name == name) return i;
+  throw Error(ErrorCode::kBadInput, "model " + path_ + " has no input named '" + name + "' (inputs: " +
+                                        input_names(inputs_) + ")");
+}
+
+std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) const {
+  if (inputs.size() != inputs_.size())
+    throw Error(ErrorCode::kBadInput, "model " + path_ + " takes " + std::to_string(inputs_.size()) + " input(s) (" +
+                                          input_names(inputs_) + "), given " + std::to_string(inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorInfo& want = inputs_[i];
+    const Tensor& have = inputs[i];
+    if (!have.defined()) throw Error(ErrorCode::kBadInput, "input '" + want.name + "' is an undefined tensor");
+    if (have.dtype() != want.dtype)
+      throw Error(ErrorCode::kBadInput, "input '" + want.name + "' expects dtype " + std::string(dtype_name(want.dtype)) +
+                                            ", given " + std::string(dtype_name(have.dtype())));
+    bool ok = have.rank() == want.shape.size();
+    for (size_t d = 0; ok && d < want.shape.size(); ++d) ok = want.shape[d] < 0 || want.shape[d] == have.dim(d);
+    if (!ok)
+      throw Error(ErrorCode::kBadInput, "input '" + want.name + "' expects shape " + shape_to_string(want.shape) +
+                                            " (-1 = any), given " + shape_to_string(have.shape()));
+  }
+  return run_validated(inputs);
+}
+
+std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& inputs) const {
+  std::vector<Tensor> ordered(inputs_.size());
+  for (const auto& [name, tensor] : inputs) ordered[input_index(name)] = tensor;
+  for (size_t i = 0; i < ordered.size(); ++i)
+    if (!ordered[i].defined())
+      throw Error(ErrorCode::kBadInput, "input '" + inputs_[i].name + "' of model " + path_ + " was not given");
+  return run(ordered);
+}
+
+}  // namespace piu

@@ -1,0 +1,27 @@
+// Subcommands of the piu CLI; each takes the arguments after its name and returns an exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+
+namespace piu::cli {
+
+// Exit statuses shared by every subcommand.
+constexpr int kExitOk = 0;
+constexpr int kExitCompareFailed = 1;
+constexpr int kExitBadInput = 2;
+constexpr int kExitInternal = 3;
+
+struct Subcommand {
+  Command command;
+  int (*main)(const Args& args);
+};
+
+const Subcommand& inspect_command();
+const Subcommand& run_command();
+const Subcommand& bench_command();
+const Subcommand& compare_command();
+
+}  // namespace piu::cli

@@ -1,0 +1,70 @@
+// piu: export, optimize, build, run and compare models. Each subcommand lives in cmd_<name>.cpp.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "commands.hpp"
+
+namespace {
+
+using piu::cli::Subcommand;
+
+const std::vector<const Subcommand*>& subcommands() {
+  static const std::vector<const Subcommand*> all = {
+      &piu::cli::inspect_command(),
+      &piu::cli::run_command(),
+      &piu::cli::bench_command(),
+      &piu::cli::compare_command(),
+  };
+  return all;
+}
+
+void print_usage(std::ostream& out) {
+  out << "usage: piu COMMAND [options]   (piu COMMAND --help for details)\n\ncommands:\n";
+  for (const auto* s : subcommands()) {
+    out << "  " << s->command.name << std::string(10 - s->command.name.size(), ' ') << s->command.summary << "\n";
+  }
+  out << "\nexit status: 0 ok, 1 comparison failed, 2 bad input, 3 internal error\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_usage(args.empty() ? std::cerr : std::cout);
+    return args.empty() ? piu::cli::kExitBadInput : piu::cli::kExitOk;
+  }
+  if (args[0] == "--version") {
+    std::cout << "piu 0.1.0\n";
+    return 0;
+  }
+  const Subcommand* sub = nullptr;
+  for (const auto* s : subcommands())
+    if (s->command.name == args[0]) sub = s;
+  if (!sub) {
+    std::cerr << "piu: unknown command '" << args[0] << "'\n\n";
+    print_usage(std::cerr);
+    return piu::cli::kExitBadInput;
+  }
+  const std::string& name = sub->command.name;
+  try {
+    piu::cli::Args parsed = piu::cli::parse_args(sub->command, {args.begin() + 1, args.end()});
+    if (parsed.help) {
+      std::cout << piu::cli::format_help(sub->command);
+      return piu::cli::kExitOk;
+    }
+    return sub->main(parsed);
+  } catch (const piu::Error& e) {
+    std::cerr << "piu " << name << ": error: " << e.what() << "\n";
+    switch (e.code()) {
+      case piu::ErrorCode::kBadInput:
+      case piu::ErrorCode::kUnsupported:
+      case piu::ErrorCode::kIo: return piu::cli::kExitBadInput;
+      default: return piu::cli::kExitInternal;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "piu " << name << ": internal error: " << e.what() << "\n";
+    return piu::cli::kExitInternal;
+  }
+}
