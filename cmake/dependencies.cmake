@@ -24,10 +24,14 @@ find_library(PIU_ONNX_PROTO_LIBRARY onnx_proto HINTS "${PIU_ONNX_ROOT}/lib" "${P
 if(NOT PIU_ONNX_LIBRARY OR NOT PIU_ONNX_PROTO_LIBRARY OR NOT EXISTS "${PIU_ONNX_ROOT}/include/onnx/onnx_pb.h")
   message(FATAL_ERROR "ONNX C++ library not found under PIU_ONNX_ROOT=${PIU_ONNX_ROOT}. Run scripts/bootstrap.sh.")
 endif()
-add_library(piu::onnx INTERFACE IMPORTED)
-set_target_properties(piu::onnx PROPERTIES
+# Headers for everyone; the static archives go into libpiu.so only (whole, so programs that use the
+# protobuf classes find them there). Linking them twice would register ONNX's descriptors twice.
+add_library(piu::onnx_headers INTERFACE IMPORTED)
+set_target_properties(piu::onnx_headers PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${PIU_ONNX_ROOT}/include"
   INTERFACE_COMPILE_DEFINITIONS "ONNX_NAMESPACE=piu_onnx;ONNX_ML=1"
-  INTERFACE_LINK_LIBRARIES "${PIU_ONNX_LIBRARY};${PIU_ONNX_PROTO_LIBRARY};protobuf::libprotobuf")
+  INTERFACE_LINK_LIBRARIES "protobuf::libprotobuf")
+# ONNX 1.22's libonnx.a already holds the generated protobuf classes of libonnx_proto.a.
+set(PIU_ONNX_ARCHIVES "${PIU_ONNX_LIBRARY}")
 
 find_package(nlohmann_json 3 REQUIRED)

@@ -55,7 +55,7 @@ class Session {
   // rank and every static dim; a mismatch throws kBadInput naming the input, expected vs given.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
   // Runs with inputs by name; unknown or missing names throw kBadInput.
-  std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs) const;
+  std::vector<Tensor> run_named(const std::map<std::string, Tensor>& inputs) const;
 
  protected:
   Session() = default;

@@ -30,9 +30,14 @@ Shape resolve_input_shape(const TensorInfo& info, const std::vector<ShapeSpec>& 
   for (size_t d = 0; d < shape.size(); ++d)
     if (shape[d] < 0) {
       const std::string dim_name = d < info.dim_names.size() && !info.dim_names[d].empty() ? " ('" + info.dim_names[d] + "')" : "";
+      std::string example;  // the shape with each dynamic dim spelled as its name: 1x3xheightxwidth
+      for (size_t k = 0; k < shape.size(); ++k) {
+        const bool named = k < info.dim_names.size() && !info.dim_names[k].empty();
+        example += (k ? "x" : "") + (shape[k] >= 0 ? std::to_string(shape[k]) : named ? info.dim_names[k] : "N");
+      }
       throw Error(ErrorCode::kBadInput, "input '" + info.name + "' has dynamic dim " + std::to_string(d) + dim_name +
-                                            " in shape " + shape_to_string(info.shape) + "; give it with --shape " +
-                                            info.name + ":" + shape_to_string(info.shape));
+                                            " in shape " + shape_to_string(info.shape) + "; give its size with --shape " +
+                                            info.name + ":" + example + " (numbers for every dim)");
     }
   return shape;
 }

@@ -101,7 +101,7 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) const {
   return run_validated(inputs);
 }
 
-std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& inputs) const {
+std::vector<Tensor> Session::run_named(const std::map<std::string, Tensor>& inputs) const {
   std::vector<Tensor> ordered(inputs_.size());
   for (const auto& [name, tensor] : inputs) ordered[input_index(name)] = tensor;
   for (size_t i = 0; i < ordered.size(); ++i)

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Sets everything up and runs piu's main job on the embedded demo model: a small image classifier
+# that the project trains from its own generator (tests/gen_models.py). Prints the model's
+# inspection, predictions for three images, and a benchmark table.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${PIU_BUILD_DIR:-$ROOT/build}"
+bash "$ROOT/scripts/build.sh"
+bash "$ROOT/scripts/models.sh" demo
+M="$BUILD/models"
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+step piu inspect models/shapes.onnx
+"$BUILD/bin/piu" inspect "$M/shapes.onnx"
+step classify_image models/shapes.onnx circle.png square.png triangle.png
+"$BUILD/bin/classify_image" "$M/shapes.onnx" "$M/circle.png" "$M/square.png" "$M/triangle.png" --labels "$M/shapes.labels.txt"
+step piu bench models/shapes.onnx --batch 1,8 --duration 2
+"$BUILD/bin/piu" bench "$M/shapes.onnx" --batch 1,8 --duration 2

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Small hand-built ONNX models and bad inputs for the tests (run with .deps/venv/bin/python).
+
+Writes into OUT_DIR/cases:
+  add.onnx           y = x + w, x: float32 [batch, 4], w an initializer
+  multi_io.onnx      two inputs (float32 [batch, 3], int64 [batch]) and two outputs
+  dynamic_hw.onnx    Relu over float32 [1, 3, height, width] (dynamic non-batch dims)
+  ext/model.onnx     add.onnx with w stored as external data in ext/weights.bin
+  npy/<dtype>.npy    arange-valued arrays of every supported dtype, written by numpy
+  bad/...            empty file, truncated protobuf, PNG renamed .onnx, ModelProto without graph,
+                     npy with bad magic, npy with an overflowing shape
+"""
+import os
+import shutil
+import struct
+import sys
+import zlib
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+
+
+def save(model, path):
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
+def add_model():
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])
+    w = numpy_helper.from_array(np.array([1.0, 2.0, 3.0, 4.0], np.float32).reshape(1, 4), "w")
+    graph = helper.make_graph([helper.make_node("Add", ["x", "w"], ["y"], name="add")], "add", [x], [y], [w])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
+def multi_io_model():
+    a = helper.make_tensor_value_info("a", TensorProto.FLOAT, ["batch", 3])
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT64, ["batch"])
+    scaled = helper.make_tensor_value_info("scaled", TensorProto.FLOAT, ["batch", 3])
+    shifted = helper.make_tensor_value_info("shifted", TensorProto.INT64, ["batch"])
+    two = numpy_helper.from_array(np.array(2.0, np.float32), "two")
+    one = numpy_helper.from_array(np.array(1, np.int64), "one")
+    nodes = [helper.make_node("Mul", ["a", "two"], ["scaled"]), helper.make_node("Add", ["ids", "one"], ["shifted"])]
+    graph = helper.make_graph(nodes, "multi_io", [a, ids], [scaled, shifted], [two, one])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
+def dynamic_hw_model():
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, "height", "width"])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, "height", "width"])
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "dynamic_hw", [x], [y])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
+def png_bytes():
+    """A valid 2x2 RGB PNG."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    raw = b"".join(b"\x00" + bytes([255, 0, 0] * 2) for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def main():
+    out = os.path.join(sys.argv[1] if len(sys.argv) > 1 else "build/models", "cases")
+    shutil.rmtree(out, ignore_errors=True)
+    for sub in ("ext", "npy", "bad"):
+        os.makedirs(os.path.join(out, sub))
+    save(add_model(), os.path.join(out, "add.onnx"))
+    save(multi_io_model(), os.path.join(out, "multi_io.onnx"))
+    save(dynamic_hw_model(), os.path.join(out, "dynamic_hw.onnx"))
+
+    ext = add_model()
+    onnx.external_data_helper.convert_model_to_external_data(ext, all_tensors_to_one_file=True, location="weights.bin",
+                                                             size_threshold=0)
+    onnx.save(ext, os.path.join(out, "ext", "model.onnx"))
+
+    for dtype in ["float32", "float16", "float64", "int8", "uint8", "int16", "int32", "int64", "bool"]:
+        arr = (np.arange(24) % 7).astype(dtype).reshape(2, 3, 4) if dtype != "bool" else (np.arange(24) % 3 == 0).reshape(2, 3, 4)
+        np.save(os.path.join(out, "npy", dtype + ".npy"), arr)
+
+    bad = os.path.join(out, "bad")
+    open(os.path.join(bad, "empty.onnx"), "wb").close()
+    data = add_model().SerializeToString()
+    with open(os.path.join(bad, "truncated.onnx"), "wb") as f:
+        f.write(data[: len(data) // 2])
+    with open(os.path.join(bad, "image.onnx"), "wb") as f:
+        f.write(png_bytes())
+    with open(os.path.join(bad, "no_graph.onnx"), "wb") as f:
+        f.write(onnx.ModelProto(ir_version=8, producer_name="test").SerializeToString())
+    with open(os.path.join(bad, "bad_magic.npy"), "wb") as f:
+        f.write(b"NOTNUMPY" + b"\x00" * 64)
+    header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }"
+    header += b" " * (118 - len(header)) + b"\n"
+    with open(os.path.join(bad, "overflow.npy"), "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + b"\x00" * 16)
+
+
+if __name__ == "__main__":
+    main()

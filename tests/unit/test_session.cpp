@@ -1,0 +1,139 @@
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <thread>
+
+#include "piu/session.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+void expect_bad_input(const std::function<void()>& fn, std::initializer_list<std::string> needles) {
+  try {
+    fn();
+    ADD_FAILURE() << "no error";
+  } catch (const piu::Error& e) {
+    EXPECT_EQ(e.code(), piu::ErrorCode::kBadInput) << e.what();
+    for (const auto& n : needles) EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << e.what();
+  }
+}
+
+class ReferenceModel : public testing::TestWithParam<const char*> {};
+
+}  // namespace
+
+// ORT outputs equal PyTorch's outputs saved by the generator (batch 2 through a dynamic batch dim).
+TEST_P(ReferenceModel, MatchesPyTorch) {
+  const std::string base = piu::test::model_path(GetParam());
+  PIU_REQUIRE_MODEL(base + ".onnx");
+  auto session = piu::Session::open(base + ".onnx");
+  EXPECT_EQ(session->backend(), "ort");
+  ASSERT_EQ(session->inputs().size(), 1u);
+  EXPECT_EQ(session->inputs()[0].shape, (piu::Shape{-1, 3, 224, 224}));
+  EXPECT_EQ(session->inputs()[0].dim_names[0], "batch");
+  const auto input = piu::read_npy(base + ".input.npy");
+  const auto expected = piu::read_npy(base + ".output.npy");
+  const auto outputs = session->run({input});
+  ASSERT_EQ(outputs.size(), 1u);
+  const auto diff = piu::compare_tensors(outputs[0], expected, 1e-4, 0);
+  EXPECT_TRUE(diff.shape_match);
+  EXPECT_LE(diff.max_abs, 1e-4) << "scale " << diff.expected_scale;
+}
+
+INSTANTIATE_TEST_SUITE_P(Torchvision, ReferenceModel, testing::Values("resnet18", "mobilenet_v3_small"));
+
+TEST(Session, ConcurrentRunsGiveIdenticalOutputs) {
+  const std::string path = piu::test::model_path("mobilenet_v3_small.onnx");
+  PIU_REQUIRE_MODEL(path);
+  auto session = piu::Session::open(path);
+  const auto inputs = piu::make_random_inputs(session->inputs(), {}, 2, 42);
+  const auto reference = session->run(inputs);
+  std::vector<std::vector<piu::Tensor>> results(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) results[t] = session->run(inputs);
+    });
+  for (auto& th : threads) th.join();
+  for (const auto& r : results) {
+    ASSERT_EQ(r.size(), reference.size());
+    ASSERT_EQ(r[0].nbytes(), reference[0].nbytes());
+    EXPECT_EQ(std::memcmp(r[0].data(), reference[0].data(), r[0].nbytes()), 0);
+  }
+}
+
+TEST(Session, InputsByNameAndPosition) {
+  const std::string path = piu::test::model_path("cases/multi_io.onnx");
+  PIU_REQUIRE_MODEL(path);
+  auto session = piu::Session::open(path);
+  ASSERT_EQ(session->inputs().size(), 2u);
+  EXPECT_EQ(session->inputs()[1].dtype, piu::DType::kInt64);
+  EXPECT_EQ(session->outputs()[1].name, "shifted");
+  auto a = piu::Tensor::from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
+  auto ids = piu::Tensor::from_vector<int64_t>({7, 8}, {2});
+  auto by_position = session->run({a, ids});
+  auto by_name = session->run_named(std::map<std::string, piu::Tensor>{{"ids", ids}, {"a", a}});
+  EXPECT_EQ(by_name[0].data_as<float>()[5], 12.0f);
+  EXPECT_EQ(by_name[1].data_as<int64_t>()[1], 9);
+  EXPECT_EQ(std::memcmp(by_position[0].data(), by_name[0].data(), by_name[0].nbytes()), 0);
+}
+
+TEST(Session, BadInputsNameTheInputAndTheProblem) {
+  const std::string path = piu::test::model_path("cases/multi_io.onnx");
+  PIU_REQUIRE_MODEL(path);
+  auto session = piu::Session::open(path);
+  auto a = piu::Tensor::from_vector<float>({1, 2, 3}, {1, 3});
+  auto ids = piu::Tensor::from_vector<int64_t>({7}, {1});
+  expect_bad_input([&] { session->run_named(std::map<std::string, piu::Tensor>{{"a", a}, {"idz", ids}}); },
+                   {"no input named 'idz'", "a, ids"});
+  expect_bad_input([&] { session->run_named(std::map<std::string, piu::Tensor>{{"a", a}}); }, {"'ids'", "not given"});
+  expect_bad_input([&] { session->run({a}); }, {"takes 2 input(s)", "given 1"});
+  expect_bad_input([&] { session->run({a, piu::Tensor::from_vector<int32_t>({7}, {1})}); },
+                   {"'ids'", "expects dtype int64", "given int32"});
+  expect_bad_input([&] { session->run({a.reshaped({3}), ids}); }, {"'a'", "expects shape -1x3", "given 3"});
+  expect_bad_input([&] { session->run({piu::Tensor::zeros(piu::DType::kFloat32, {1, 4}), ids}); },
+                   {"'a'", "expects shape -1x3", "given 1x4"});
+}
+
+TEST(Session, RegistryAndBackendSelection) {
+  const std::string path = piu::test::model_path("cases/add.onnx");
+  PIU_REQUIRE_MODEL(path);
+  const auto names = piu::registered_backends();
+  EXPECT_NE(std::find(names.begin(), names.end(), "ort"), names.end());
+  piu::SessionOptions options;
+  options.backend = "nosuch";
+  expect_bad_input([&] { piu::Session::open(path, options); }, {"unknown backend 'nosuch'", "ort"});
+  options.backend = "ort";
+  options.intra_op_num_threads = 1;
+  options.graph_optimization = piu::GraphOptimization::kDisabled;
+  EXPECT_EQ(piu::Session::open(path, options)->backend(), "ort");
+}
+
+TEST(Session, RandomInputsResolveDynamicDims) {
+  const std::string path = piu::test::model_path("cases/dynamic_hw.onnx");
+  PIU_REQUIRE_MODEL(path);
+  auto session = piu::Session::open(path);
+  expect_bad_input([&] { piu::make_random_inputs(session->inputs(), {}, 1); }, {"'x'", "dynamic dim 2", "height"});
+  auto inputs = piu::make_random_inputs(session->inputs(), {piu::parse_shape_spec("x:1x3x8x9")}, 1);
+  EXPECT_EQ(inputs[0].shape(), (piu::Shape{1, 3, 8, 9}));
+  EXPECT_EQ(session->run(inputs)[0].shape(), (piu::Shape{1, 3, 8, 9}));
+  expect_bad_input([&] { piu::make_random_inputs(session->inputs(), {piu::parse_shape_spec("x:2x3x8x9")}, 1); },
+                   {"conflicts"});
+}
+
+TEST(Session, BenchmarkReportsOrderedPercentiles) {
+  const std::string path = piu::test::model_path("cases/add.onnx");
+  PIU_REQUIRE_MODEL(path);
+  auto session = piu::Session::open(path);
+  piu::BenchOptions options;
+  options.warmup = 2;
+  options.iterations = 50;
+  auto r = piu::benchmark(*session, piu::make_random_inputs(session->inputs(), {}, 4), options);
+  EXPECT_EQ(r.iterations, 50);
+  EXPECT_EQ(r.batch, 4);
+  EXPECT_LE(r.min_ms, r.p50_ms);
+  EXPECT_LE(r.p50_ms, r.p90_ms);
+  EXPECT_LE(r.p90_ms, r.p99_ms);
+  EXPECT_LE(r.p99_ms, r.max_ms);
+  EXPECT_GT(r.items_per_s, 0);
+}

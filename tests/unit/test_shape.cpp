@@ -1,0 +1,55 @@
+#include <gtest/gtest.h>
+
+#include "piu/core.hpp"
+
+using piu::ErrorCode;
+using piu::Shape;
+
+TEST(ShapeSpec, ParsesSeparatorsAndDynamicDims) {
+  EXPECT_EQ(piu::parse_shape("-1x3x224x224"), (Shape{-1, 3, 224, 224}));
+  EXPECT_EQ(piu::parse_shape("1,3,224,224"), (Shape{1, 3, 224, 224}));
+  EXPECT_EQ(piu::parse_shape("[1, 3, 224, 224]"), (Shape{1, 3, 224, 224}));
+  EXPECT_EQ(piu::parse_shape("?x3"), (Shape{-1, 3}));
+  EXPECT_EQ(piu::parse_shape("0x5"), (Shape{0, 5}));
+  EXPECT_EQ(piu::parse_shape("7"), (Shape{7}));
+  EXPECT_EQ(piu::parse_shape("scalar"), Shape{});
+}
+
+TEST(ShapeSpec, ParsesNames) {
+  auto s = piu::parse_shape_spec("input:1x3x224x224");
+  EXPECT_EQ(s.name, "input");
+  EXPECT_EQ(s.shape, (Shape{1, 3, 224, 224}));
+  auto t = piu::parse_shape_spec("input:0:-1,3");  // names may contain ':'
+  EXPECT_EQ(t.name, "input:0");
+  EXPECT_EQ(t.shape, (Shape{-1, 3}));
+  EXPECT_EQ(piu::parse_shape_spec("2x2").name, "");
+}
+
+TEST(ShapeSpec, ParsesSeveralSpecs) {
+  auto specs = piu::parse_shape_specs("a:1x3;b:[2, 4] c:5");
+  ASSERT_EQ(specs.size(), 3u);
+  EXPECT_EQ(specs[1].name, "b");
+  EXPECT_EQ(specs[1].shape, (Shape{2, 4}));
+  EXPECT_EQ(specs[2].shape, (Shape{5}));
+}
+
+TEST(ShapeSpec, RejectsBadText) {
+  for (const char* bad : {"", "1xx3", "1x-2", "1xabc", "1x3x", "[1,3", ":1x3", "99999999999999999999x1", "1.5x2"}) {
+    try {
+      piu::parse_shape_spec(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const piu::Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+      EXPECT_NE(std::string(e.what()).find("bad shape"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Shape, NumelAndFormatting) {
+  EXPECT_EQ(piu::shape_numel({2, 3, 4}), 24);
+  EXPECT_EQ(piu::shape_numel({}), 1);
+  EXPECT_EQ(piu::shape_to_string({-1, 3}), "-1x3");
+  EXPECT_FALSE(piu::is_static({-1, 3}));
+  EXPECT_THROW(piu::shape_numel({-1, 3}), piu::Error);
+  EXPECT_THROW(piu::shape_numel({int64_t{1} << 40, int64_t{1} << 40}), piu::Error);
+}
