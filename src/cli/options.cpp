@@ -20,6 +20,7 @@ const std::vector<Option>& table() {
       {"--inter-threads", "", "N", "ONNX Runtime inter_op_num_threads (0 = let the runtime choose)"},
       {"--iterations", "-n", "N", "exact number of timed runs per batch size (instead of --duration)"},
       {"--json", "", "", "print JSON instead of a table"},
+      {"--optimization", "", "LEVEL", "runtime graph optimization: disabled, basic, extended, all (default)"},
       {"--output", "-o", "PATH", "where to write the result"},
       {"--rtol", "", "X", "relative tolerance (default 1e-3)"},
       {"--seed", "", "N", "seed of random inputs (default 0)"},

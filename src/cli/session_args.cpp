@@ -7,6 +7,12 @@ SessionOptions session_options_from(const Args& args) {
   o.backend = args.get("--backend", "auto");
   o.intra_op_num_threads = static_cast<int>(args.get_int("--threads", 0));
   o.inter_op_num_threads = static_cast<int>(args.get_int("--inter-threads", 0));
+  const std::string level = args.get("--optimization", "all");
+  if (level == "disabled") o.graph_optimization = GraphOptimization::kDisabled;
+  else if (level == "basic") o.graph_optimization = GraphOptimization::kBasic;
+  else if (level == "extended") o.graph_optimization = GraphOptimization::kExtended;
+  else if (level == "all") o.graph_optimization = GraphOptimization::kAll;
+  else throw Error(ErrorCode::kBadInput, "--optimization '" + level + "': expected disabled, basic, extended or all");
   if (o.intra_op_num_threads < 0 || o.inter_op_num_threads < 0)
     throw Error(ErrorCode::kBadInput, "thread counts must be >= 0");
   return o;

@@ -6,7 +6,7 @@
 
 namespace piu::cli {
 
-// --backend, --threads, --inter-threads.
+// --backend, --threads, --inter-threads, --optimization.
 SessionOptions session_options_from(const Args& args);
 // Inputs for `session`: --input NAME=FILE.npy (or FILE.npy for the first input) where given,
 // random tensors (shapes from --shape, the first dim from `batch`, values from --seed) elsewhere.

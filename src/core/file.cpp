@@ -24,7 +24,10 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   if (!fs::is_directory(dir))
     throw Error(ErrorCode::kIo, "cannot write " + path_ + ": folder " + dir.string() + " does not exist");
-  std::string pattern = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
+  std::string temp_name = target.filename().string();
+  temp_name.insert(0, 1, '.');
+  temp_name.append(".tmp.XXXXXX");
+  std::string pattern = (dir / temp_name).string();
   int fd = ::mkstemp(pattern.data());
   if (fd < 0) throw Error(ErrorCode::kIo, "cannot write " + path_ + ": " + errno_text());
   ::fchmod(fd, 0644);

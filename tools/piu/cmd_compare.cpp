@@ -97,7 +97,7 @@ const Subcommand& compare_command() {
        "Run two models (or one model on two backends) on the same inputs and report per-output max abs/rel error; "
        "exit 1 when an output differs beyond |a-b| <= atol + rtol*|b|.",
        shared_options({"--input", "--shape", "--batch", "--seed", "--atol", "--rtol", "--backend", "--backend-b",
-                       "--threads", "--inter-threads", "--json"}),
+                       "--threads", "--inter-threads", "--optimization", "--json"}),
        2, 2},
       compare_main};
   return sub;

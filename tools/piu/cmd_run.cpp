@@ -101,7 +101,7 @@ const Subcommand& run_command() {
   static const Subcommand sub{
       {"run", "MODEL [--input NAME=FILE.npy ...] [--shape NAME:DIMS] [-o DIR]",
        "Run a model once and print its outputs; inputs not given are random (-o DIR writes each output as .npy).",
-       shared_options({"--input", "--shape", "--batch", "--seed", "--output", "--backend", "--threads", "--inter-threads",
+       shared_options({"--input", "--shape", "--batch", "--seed", "--output", "--backend", "--threads", "--inter-threads", "--optimization",
                        "--json"}),
        1, 1},
       run_main};
