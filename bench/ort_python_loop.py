@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The baseline: a plain onnxruntime-Python loop (InferenceSession.run) timing one model.
 
-  ort_python_loop.py MODEL --batch N --threads T --warmup W --iterations I
+  ort_python_loop.py MODEL --batch N --threads T --warmup W [--iterations I | --duration S]
 prints JSON {"p50_ms", "mean_ms", ...}. Same random input recipe and thread settings as `piu bench`.
 """
 import argparse
@@ -18,7 +18,8 @@ def main():
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--warmup", type=int, default=10)
-    p.add_argument("--iterations", type=int, default=100)
+    p.add_argument("--iterations", type=int, default=0, help="exact timed runs (default: run for --duration)")
+    p.add_argument("--duration", type=float, default=3.0, help="seconds of timed runs, at least 10 runs")
     a = p.parse_args()
     so = ort.SessionOptions()
     so.intra_op_num_threads = a.threads
@@ -31,7 +32,8 @@ def main():
     for _ in range(a.warmup):
         sess.run(None, feed)
     times = []
-    for _ in range(a.iterations):
+    deadline = time.perf_counter() + a.duration
+    while (len(times) < a.iterations) if a.iterations > 0 else (len(times) < 10 or time.perf_counter() < deadline):
         t0 = time.perf_counter()
         sess.run(None, feed)
         times.append((time.perf_counter() - t0) * 1000.0)

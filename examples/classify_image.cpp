@@ -12,10 +12,14 @@ int main(int argc, char** argv) {
   options.top_k = 3;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--labels" && i + 1 < argc) labels_path = argv[++i];
-    else if (a == "--top-k" && i + 1 < argc) options.top_k = std::atoi(argv[++i]);
-    else if (model_path.empty()) model_path = a;
-    else images.push_back(a);
+    if (a == "--labels" && i + 1 < argc)
+      labels_path = argv[++i];
+    else if (a == "--top-k" && i + 1 < argc)
+      options.top_k = std::atoi(argv[++i]);
+    else if (model_path.empty())
+      model_path = a;
+    else
+      images.push_back(a);
   }
   if (model_path.empty() || images.empty()) {
     std::cerr << "usage: classify_image MODEL.onnx IMAGE... [--labels FILE] [--top-k N]\n";

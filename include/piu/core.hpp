@@ -171,9 +171,9 @@ struct TensorDiff {
   bool shape_match = true;
   bool dtype_match = true;
   int64_t numel = 0;
-  int64_t mismatches = 0;   // elements outside tolerance
-  double max_abs = 0;       // max |actual - expected|
-  double max_rel = 0;       // max |actual - expected| / |expected| over elements with expected != 0
+  int64_t mismatches = 0;     // elements outside tolerance
+  double max_abs = 0;         // max |actual - expected|
+  double max_rel = 0;         // max |actual - expected| / |expected| over elements with expected != 0
   double expected_scale = 0;  // max |expected|, to judge max_abs against the output's magnitude
   bool ok() const { return shape_match && dtype_match && mismatches == 0; }
 };
@@ -231,18 +231,30 @@ std::string read_file(const std::string& path);
 
 template <typename T>
 constexpr DType dtype_of() {
-  if constexpr (std::is_same_v<T, float>) return DType::kFloat32;
-  else if constexpr (std::is_same_v<T, double>) return DType::kFloat64;
-  else if constexpr (std::is_same_v<T, int8_t>) return DType::kInt8;
-  else if constexpr (std::is_same_v<T, uint8_t>) return DType::kUInt8;
-  else if constexpr (std::is_same_v<T, int16_t>) return DType::kInt16;
-  else if constexpr (std::is_same_v<T, uint16_t>) return DType::kUInt16;
-  else if constexpr (std::is_same_v<T, int32_t>) return DType::kInt32;
-  else if constexpr (std::is_same_v<T, uint32_t>) return DType::kUInt32;
-  else if constexpr (std::is_same_v<T, int64_t>) return DType::kInt64;
-  else if constexpr (std::is_same_v<T, uint64_t>) return DType::kUInt64;
-  else if constexpr (std::is_same_v<T, bool>) return DType::kBool;
-  else static_assert(sizeof(T) == 0, "unsupported element type");
+  if constexpr (std::is_same_v<T, float>)
+    return DType::kFloat32;
+  else if constexpr (std::is_same_v<T, double>)
+    return DType::kFloat64;
+  else if constexpr (std::is_same_v<T, int8_t>)
+    return DType::kInt8;
+  else if constexpr (std::is_same_v<T, uint8_t>)
+    return DType::kUInt8;
+  else if constexpr (std::is_same_v<T, int16_t>)
+    return DType::kInt16;
+  else if constexpr (std::is_same_v<T, uint16_t>)
+    return DType::kUInt16;
+  else if constexpr (std::is_same_v<T, int32_t>)
+    return DType::kInt32;
+  else if constexpr (std::is_same_v<T, uint32_t>)
+    return DType::kUInt32;
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return DType::kInt64;
+  else if constexpr (std::is_same_v<T, uint64_t>)
+    return DType::kUInt64;
+  else if constexpr (std::is_same_v<T, bool>)
+    return DType::kBool;
+  else
+    static_assert(sizeof(T) == 0, "unsupported element type");
 }
 
 namespace detail {
@@ -251,8 +263,8 @@ namespace detail {
 
 template <typename T>
 T* Tensor::data_as() {
-  if (dtype_of<T>() != dtype_ && !(dtype_ == DType::kFloat16 && std::is_same_v<T, uint16_t>) &&
-      !(dtype_ == DType::kBFloat16 && std::is_same_v<T, uint16_t>))
+  if (dtype_of<T>() != dtype_ && !(dtype_ == DType::kFloat16 && std::is_same_v<T, uint16_t>)&&!(
+                                     dtype_ == DType::kBFloat16 && std::is_same_v<T, uint16_t>))
     detail::throw_dtype_mismatch(dtype_, dtype_of<T>());
   return static_cast<T*>(data_);
 }
@@ -266,8 +278,8 @@ template <typename T>
 Tensor Tensor::from_vector(const std::vector<T>& values, Shape shape) {
   Tensor t = zeros(dtype_of<T>(), std::move(shape));
   if (static_cast<int64_t>(values.size()) != t.numel())
-    throw Error(ErrorCode::kBadInput, "from_vector: " + std::to_string(values.size()) + " values for shape " +
-                                          shape_to_string(t.shape()));
+    throw Error(ErrorCode::kBadInput,
+                "from_vector: " + std::to_string(values.size()) + " values for shape " + shape_to_string(t.shape()));
   T* out = t.data_as<T>();
   for (size_t i = 0; i < values.size(); ++i) out[i] = values[i];
   return t;

@@ -43,8 +43,8 @@ class Model {
     for (const auto& item : items) {
       std::vector<Tensor> tensors = preprocess(item);
       if (tensors.size() != per_input.size())
-        throw Error(ErrorCode::kBadInput, "preprocess returned " + std::to_string(tensors.size()) + " tensors, the model takes " +
-                                              std::to_string(per_input.size()));
+        throw Error(ErrorCode::kBadInput, "preprocess returned " + std::to_string(tensors.size()) +
+                                              " tensors, the model takes " + std::to_string(per_input.size()));
       for (size_t i = 0; i < tensors.size(); ++i) per_input[i].push_back(std::move(tensors[i]));
     }
     std::vector<Tensor> batch;
@@ -108,7 +108,7 @@ struct Classification {
 
 struct ImageClassifierOptions {
   ImageNormalization normalization;
-  int width = 224;   // used when the model's spatial dims are dynamic
+  int width = 224;  // used when the model's spatial dims are dynamic
   int height = 224;
   int top_k = 5;
   std::vector<std::string> labels;  // index -> name; empty means "class <i>"

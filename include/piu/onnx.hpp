@@ -1,14 +1,14 @@
 // piu ONNX model I/O: load/save ModelProto with external data (models over 2 GB), inspection.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "piu/core.hpp"
 
@@ -109,7 +109,7 @@ struct ValueSummary {
 struct ModelInfo {
   std::string path;
   int64_t ir_version = 0;
-  std::string producer;  // "pytorch 1.13.1"
+  std::string producer;                   // "pytorch 1.13.1"
   std::map<std::string, int64_t> opsets;  // domain ("ai.onnx" for the default) -> version
   std::vector<ValueSummary> inputs;
   std::vector<ValueSummary> outputs;

@@ -15,8 +15,8 @@ const std::vector<Option>& table() {
       {"--backend-b", "", "NAME", "backend of the second model (default: --backend)"},
       {"--batch", "-b", "N[,N...]", "batch size(s) for a dynamic first dim (default 1)"},
       {"--duration", "", "SECONDS", "timed run length per batch size (default 3)"},
-      {"--input", "-i", "[NAME=]FILE.npy", "input tensor from a .npy file; unnamed means the first input; others are random",
-       true},
+      {"--input", "-i", "[NAME=]FILE.npy",
+       "input tensor from a .npy file; unnamed means the first input; others are random", true},
       {"--inter-threads", "", "N", "ONNX Runtime inter_op_num_threads (0 = let the runtime choose)"},
       {"--iterations", "-n", "N", "exact number of timed runs per batch size (instead of --duration)"},
       {"--json", "", "", "print JSON instead of a table"},
@@ -161,7 +161,8 @@ std::string format_help(const Command& command) {
   size_t width = 0;
   std::vector<std::string> lefts;
   for (const auto& o : command.options) {
-    std::string left = (o.short_name.empty() ? "    " : o.short_name + ", ") + o.name + (o.value.empty() ? "" : " " + o.value);
+    std::string left =
+        (o.short_name.empty() ? "    " : o.short_name + ", ") + o.name + (o.value.empty() ? "" : " " + o.value);
     width = std::max(width, left.size());
     lefts.push_back(left);
   }

@@ -8,11 +8,16 @@ SessionOptions session_options_from(const Args& args) {
   o.intra_op_num_threads = static_cast<int>(args.get_int("--threads", 0));
   o.inter_op_num_threads = static_cast<int>(args.get_int("--inter-threads", 0));
   const std::string level = args.get("--optimization", "all");
-  if (level == "disabled") o.graph_optimization = GraphOptimization::kDisabled;
-  else if (level == "basic") o.graph_optimization = GraphOptimization::kBasic;
-  else if (level == "extended") o.graph_optimization = GraphOptimization::kExtended;
-  else if (level == "all") o.graph_optimization = GraphOptimization::kAll;
-  else throw Error(ErrorCode::kBadInput, "--optimization '" + level + "': expected disabled, basic, extended or all");
+  if (level == "disabled")
+    o.graph_optimization = GraphOptimization::kDisabled;
+  else if (level == "basic")
+    o.graph_optimization = GraphOptimization::kBasic;
+  else if (level == "extended")
+    o.graph_optimization = GraphOptimization::kExtended;
+  else if (level == "all")
+    o.graph_optimization = GraphOptimization::kAll;
+  else
+    throw Error(ErrorCode::kBadInput, "--optimization '" + level + "': expected disabled, basic, extended or all");
   if (o.intra_op_num_threads < 0 || o.inter_op_num_threads < 0)
     throw Error(ErrorCode::kBadInput, "thread counts must be >= 0");
   return o;
@@ -60,7 +65,8 @@ std::vector<Tensor> inputs_from(const Session& session, const Args& args, int64_
 
 std::string file_name_for(const std::string& tensor_name) {
   std::string out;
-  for (char c : tensor_name) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
+  for (char c : tensor_name)
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
   if (out.empty() || out[0] == '.') out = "_" + out;
   return out;
 }

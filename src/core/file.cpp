@@ -81,7 +81,8 @@ std::string read_file(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) throw Error(ErrorCode::kIo, "cannot read " + path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kIo, "cannot read " + path + ": " + (fs::exists(path, ec) ? errno_text() : "no such file"));
+  if (!in)
+    throw Error(ErrorCode::kIo, "cannot read " + path + ": " + (fs::exists(path, ec) ? errno_text() : "no such file"));
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();

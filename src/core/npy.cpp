@@ -53,7 +53,8 @@ std::string dict_value(const std::string& header, const std::string& key, const 
 }
 
 std::string unquote(const std::string& s) {
-  if (s.size() >= 2 && (s.front() == '\'' || s.front() == '"') && s.back() == s.front()) return s.substr(1, s.size() - 2);
+  if (s.size() >= 2 && (s.front() == '\'' || s.front() == '"') && s.back() == s.front())
+    return s.substr(1, s.size() - 2);
   return s;
 }
 

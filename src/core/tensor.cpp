@@ -8,8 +8,8 @@ namespace piu {
 
 namespace detail {
 void throw_dtype_mismatch(DType have, DType want) {
-  throw Error(ErrorCode::kBadInput, "tensor has dtype " + std::string(dtype_name(have)) + ", accessed as " +
-                                        std::string(dtype_name(want)));
+  throw Error(ErrorCode::kBadInput,
+              "tensor has dtype " + std::string(dtype_name(have)) + ", accessed as " + std::string(dtype_name(want)));
 }
 }  // namespace detail
 
@@ -107,24 +107,36 @@ Tensor concat_rows(const std::vector<Tensor>& parts) {
 double element_as_double(const Tensor& t, int64_t i) {
   const void* d = t.data();
   switch (t.dtype()) {
-    case DType::kFloat32: return static_cast<const float*>(d)[i];
-    case DType::kFloat64: return static_cast<const double*>(d)[i];
-    case DType::kFloat16: return half_to_float(static_cast<const uint16_t*>(d)[i]);
+    case DType::kFloat32:
+      return static_cast<const float*>(d)[i];
+    case DType::kFloat64:
+      return static_cast<const double*>(d)[i];
+    case DType::kFloat16:
+      return half_to_float(static_cast<const uint16_t*>(d)[i]);
     case DType::kBFloat16: {
       uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t*>(d)[i]) << 16;
       float f;
       std::memcpy(&f, &bits, sizeof f);
       return f;
     }
-    case DType::kInt8: return static_cast<const int8_t*>(d)[i];
-    case DType::kUInt8: return static_cast<const uint8_t*>(d)[i];
-    case DType::kInt16: return static_cast<const int16_t*>(d)[i];
-    case DType::kUInt16: return static_cast<const uint16_t*>(d)[i];
-    case DType::kInt32: return static_cast<const int32_t*>(d)[i];
-    case DType::kUInt32: return static_cast<const uint32_t*>(d)[i];
-    case DType::kInt64: return static_cast<double>(static_cast<const int64_t*>(d)[i]);
-    case DType::kUInt64: return static_cast<double>(static_cast<const uint64_t*>(d)[i]);
-    case DType::kBool: return static_cast<const uint8_t*>(d)[i] ? 1.0 : 0.0;
+    case DType::kInt8:
+      return static_cast<const int8_t*>(d)[i];
+    case DType::kUInt8:
+      return static_cast<const uint8_t*>(d)[i];
+    case DType::kInt16:
+      return static_cast<const int16_t*>(d)[i];
+    case DType::kUInt16:
+      return static_cast<const uint16_t*>(d)[i];
+    case DType::kInt32:
+      return static_cast<const int32_t*>(d)[i];
+    case DType::kUInt32:
+      return static_cast<const uint32_t*>(d)[i];
+    case DType::kInt64:
+      return static_cast<double>(static_cast<const int64_t*>(d)[i]);
+    case DType::kUInt64:
+      return static_cast<double>(static_cast<const uint64_t*>(d)[i]);
+    case DType::kBool:
+      return static_cast<const uint8_t*>(d)[i] ? 1.0 : 0.0;
   }
   return 0.0;
 }

@@ -1,10 +1,9 @@
 // Model summaries for `piu inspect`.
 #include <algorithm>
 #include <iomanip>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "piu/onnx.hpp"
 
@@ -40,8 +39,8 @@ void walk(const onnx::GraphProto& g, ModelInfo& info) {
     info.parameter_bytes += dtype ? n * static_cast<int64_t>(dtype_size(*dtype)) : 0;
   }
   for (const auto& node : g.node()) {
-    const std::string key = node.domain().empty() || node.domain() == "ai.onnx" ? node.op_type()
-                                                                               : node.domain() + "." + node.op_type();
+    const std::string key =
+        node.domain().empty() || node.domain() == "ai.onnx" ? node.op_type() : node.domain() + "." + node.op_type();
     info.op_histogram[key] += 1;
     info.nodes += 1;
     for (const auto& a : node.attribute()) {
@@ -61,10 +60,14 @@ std::string dims_text(const ValueSummary& v) {
 std::string human_bytes(int64_t b) {
   std::ostringstream ss;
   ss << std::fixed << std::setprecision(1);
-  if (b >= (int64_t{1} << 30)) ss << static_cast<double>(b) / (1 << 30) << " GiB";
-  else if (b >= (1 << 20)) ss << static_cast<double>(b) / (1 << 20) << " MiB";
-  else if (b >= (1 << 10)) ss << static_cast<double>(b) / (1 << 10) << " KiB";
-  else ss << std::setprecision(0) << static_cast<double>(b) << " B";
+  if (b >= (int64_t{1} << 30))
+    ss << static_cast<double>(b) / (1 << 30) << " GiB";
+  else if (b >= (1 << 20))
+    ss << static_cast<double>(b) / (1 << 20) << " MiB";
+  else if (b >= (1 << 10))
+    ss << static_cast<double>(b) / (1 << 10) << " KiB";
+  else
+    ss << std::setprecision(0) << static_cast<double>(b) << " B";
   return ss.str();
 }
 
@@ -76,8 +79,7 @@ ModelInfo inspect(const OnnxModel& model) {
   info.path = model.path();
   info.ir_version = p.ir_version();
   info.producer = p.producer_name() + (p.producer_version().empty() ? "" : " " + p.producer_version());
-  for (const auto& o : p.opset_import())
-    info.opsets[o.domain().empty() ? "ai.onnx" : o.domain()] = o.version();
+  for (const auto& o : p.opset_import()) info.opsets[o.domain().empty() ? "ai.onnx" : o.domain()] = o.version();
   const auto& g = p.graph();
   std::set<std::string> initializer_names;
   for (const auto& t : g.initializer()) initializer_names.insert(t.name());
@@ -109,11 +111,12 @@ std::string format_model_info(const ModelInfo& info) {
     }
   auto section = [&](const char* title, const std::vector<ValueSummary>& values) {
     out << title << "\n";
-    out << "  " << std::left << std::setw(static_cast<int>(name_w)) << "name" << "  " << std::setw(static_cast<int>(type_w))
-        << "dtype" << "  shape\n";
+    out << "  " << std::left << std::setw(static_cast<int>(name_w)) << "name"
+        << "  " << std::setw(static_cast<int>(type_w)) << "dtype"
+        << "  shape\n";
     for (const auto& v : values)
-      out << "  " << std::setw(static_cast<int>(name_w)) << v.name << "  " << std::setw(static_cast<int>(type_w)) << v.dtype
-          << "  " << dims_text(v) << "\n";
+      out << "  " << std::setw(static_cast<int>(name_w)) << v.name << "  " << std::setw(static_cast<int>(type_w))
+          << v.dtype << "  " << dims_text(v) << "\n";
   };
   section("inputs", info.inputs);
   section("outputs", info.outputs);
@@ -123,7 +126,8 @@ std::string format_model_info(const ModelInfo& info) {
   if (!info.external_files.empty()) {
     out << "external data\n";
     for (const auto& f : info.external_files)
-      out << "  " << f.location << "  " << f.tensors << " tensors, " << human_bytes(static_cast<int64_t>(f.bytes)) << "\n";
+      out << "  " << f.location << "  " << f.tensors << " tensors, " << human_bytes(static_cast<int64_t>(f.bytes))
+          << "\n";
   }
   std::vector<std::pair<std::string, int64_t>> ops(info.op_histogram.begin(), info.op_histogram.end());
   std::stable_sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
@@ -142,8 +146,10 @@ std::string model_info_json(const ModelInfo& info) {
       ordered_json dims = ordered_json::array();
       for (const auto& d : v.dims) {
         bool numeric = !d.empty() && d.find_first_not_of("0123456789") == std::string::npos;
-        if (numeric) dims.push_back(std::stoll(d));
-        else dims.push_back(d);
+        if (numeric)
+          dims.push_back(std::stoll(d));
+        else
+          dims.push_back(d);
       }
       arr.push_back({{"name", v.name}, {"dtype", v.dtype}, {"shape", v.rank_known ? dims : ordered_json(nullptr)}});
     }

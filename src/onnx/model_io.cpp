@@ -1,5 +1,7 @@
 // ONNX model load/save with external data kept inside the model's folder.
 #include <fcntl.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,9 +11,6 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
-
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl.h>
 
 #include "piu/onnx.hpp"
 
@@ -65,7 +64,9 @@ std::string sniff_format(const std::string& head) {
   if (starts("\xff\xd8\xff")) return "a JPEG image";
   if (starts("PK\x03\x04")) return "a ZIP archive (a PyTorch/TorchScript .pt file?)";
   if (starts("\x93NUMPY")) return "a NumPy .npy file";
-  if (starts("\x7f" "ELF")) return "an executable";
+  if (starts("\x7f"
+             "ELF"))
+    return "an executable";
   if (starts("%PDF")) return "a PDF document";
   if (starts("GIF8")) return "a GIF image";
   if (starts("\x1f\x8b")) return "a gzip archive";
@@ -81,8 +82,8 @@ bool parse_uint64(const std::string& text, uint64_t& out) {
 fs::path resolve_external(const fs::path& base_dir, const std::string& location, const std::string& tensor,
                           const std::string& model_path) {
   auto fail = [&](const std::string& why) -> fs::path {
-    throw Error(ErrorCode::kBadInput, model_path + ": tensor '" + tensor + "' external data location '" + location +
-                                          "' " + why);
+    throw Error(ErrorCode::kBadInput,
+                model_path + ": tensor '" + tensor + "' external data location '" + location + "' " + why);
   };
   if (location.empty()) fail("is empty");
   fs::path rel(location);
@@ -158,8 +159,8 @@ void load_external_tensor(onnx::TensorProto& t, const fs::path& base_dir, const 
   if (!length_text.empty()) {
     if (!parse_uint64(length_text, length)) fail("length '" + length_text + "' is not a number");
     if (length > file_size - offset)
-      fail("offset " + std::to_string(offset) + " + length " + std::to_string(length) + " is past the end of the file (" +
-           std::to_string(file_size) + " bytes)");
+      fail("offset " + std::to_string(offset) + " + length " + std::to_string(length) +
+           " is past the end of the file (" + std::to_string(file_size) + " bytes)");
   } else {
     length = file_size - offset;
   }
@@ -224,7 +225,8 @@ OnnxModel OnnxModel::load(const std::string& path, const LoadOptions& options) {
     parsed = proto->ParseFromCodedStream(&coded) && coded.ConsumedEntireMessage();
   }
   if (!parsed)
-    throw Error(ErrorCode::kBadInput, path + ": not an ONNX model: protobuf parsing failed (truncated or corrupt file)");
+    throw Error(ErrorCode::kBadInput,
+                path + ": not an ONNX model: protobuf parsing failed (truncated or corrupt file)");
   if (!proto->has_graph()) throw Error(ErrorCode::kBadInput, path + ": not an ONNX model: ModelProto has no graph");
   if (proto->ir_version() <= 0) throw Error(ErrorCode::kBadInput, path + ": ModelProto has no ir_version");
 
@@ -266,7 +268,8 @@ void OnnxModel::save(const std::string& path, const SaveOptions& options) {
 
   const std::string location =
       options.external_file.empty() ? fs::path(path).filename().string() + ".data" : options.external_file;
-  if (fs::path(location).is_absolute() || location.find("..") != std::string::npos || location.find('/') != std::string::npos)
+  if (fs::path(location).is_absolute() || location.find("..") != std::string::npos ||
+      location.find('/') != std::string::npos)
     throw Error(ErrorCode::kBadInput, "external data file name '" + location + "' must be a plain file name");
   const fs::path dir = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
   AtomicFile data_file((dir / location).string());

@@ -14,7 +14,8 @@ namespace piu {
 
 Image load_image(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error(ErrorCode::kIo, "cannot read image " + path + ": no such file");
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(ErrorCode::kIo, "cannot read image " + path + ": no such file");
   int w = 0, h = 0, c = 0;
   std::unique_ptr<stbi_uc, void (*)(void*)> data(stbi_load(path.c_str(), &w, &h, &c, 3), stbi_image_free);
   if (!data) throw Error(ErrorCode::kBadInput, path + ": cannot decode image: " + stbi_failure_reason());
@@ -47,7 +48,8 @@ Image resize_image(const Image& src, int width, int height) {
         auto px = [&](int yy, int xx) {
           return static_cast<float>(src.pixels[(static_cast<size_t>(yy) * src.width + xx) * src.channels + c]);
         };
-        const float v = (1 - wy) * ((1 - wx) * px(y0, x0) + wx * px(y0, x1)) + wy * ((1 - wx) * px(y1, x0) + wx * px(y1, x1));
+        const float v =
+            (1 - wy) * ((1 - wx) * px(y0, x0) + wx * px(y0, x1)) + wy * ((1 - wx) * px(y1, x0) + wx * px(y1, x1));
         dst.pixels[(static_cast<size_t>(y) * width + x) * src.channels + c] =
             static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
       }

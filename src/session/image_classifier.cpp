@@ -13,7 +13,8 @@ ImageClassifier::ImageClassifier(std::shared_ptr<const Session> session, ImageCl
   const auto& inputs = this->session().inputs();
   if (inputs.size() != 1 || inputs[0].shape.size() != 4 || inputs[0].dtype != DType::kFloat32)
     throw Error(ErrorCode::kBadInput, "ImageClassifier needs a model with one float32 NCHW input; " +
-                                          this->session().path() + " has " + std::to_string(inputs.size()) + " input(s)" +
+                                          this->session().path() + " has " + std::to_string(inputs.size()) +
+                                          " input(s)" +
                                           (inputs.empty() ? "" : ", the first " + shape_to_string(inputs[0].shape)));
   if (inputs[0].shape[1] >= 0 && inputs[0].shape[1] != 3)
     throw Error(ErrorCode::kBadInput, "ImageClassifier needs 3 input channels, " + this->session().path() + " has " +
@@ -37,8 +38,8 @@ std::vector<Classification> ImageClassifier::postprocess(const std::vector<Tenso
   for (int64_t i = 0; i < n; ++i) p[i] = static_cast<float>(element_as_double(logits, i));
   // Softmax unless the model already outputs probabilities.
   const float sum = std::accumulate(p.begin(), p.end(), 0.0f);
-  const bool probabilities = std::all_of(p.begin(), p.end(), [](float v) { return v >= 0 && v <= 1; }) &&
-                             std::fabs(sum - 1.0f) < 1e-3f;
+  const bool probabilities =
+      std::all_of(p.begin(), p.end(), [](float v) { return v >= 0 && v <= 1; }) && std::fabs(sum - 1.0f) < 1e-3f;
   if (!probabilities && n > 0) {
     const float m = *std::max_element(p.begin(), p.end());
     float z = 0;
@@ -53,8 +54,9 @@ std::vector<Classification> ImageClassifier::postprocess(const std::vector<Tenso
   std::vector<Classification> result;
   for (size_t i = 0; i < k; ++i) {
     const int64_t idx = order[i];
-    result.push_back({idx, p[idx],
-                      idx < static_cast<int64_t>(options_.labels.size()) ? options_.labels[idx] : "class " + std::to_string(idx)});
+    result.push_back(
+        {idx, p[idx],
+         idx < static_cast<int64_t>(options_.labels.size()) ? options_.labels[idx] : "class " + std::to_string(idx)});
   }
   return result;
 }

@@ -17,27 +17,30 @@ Shape resolve_input_shape(const TensorInfo& info, const std::vector<ShapeSpec>& 
   if (spec) {
     if (spec->shape.size() != shape.size())
       throw Error(ErrorCode::kBadInput, "shape " + shape_to_string(spec->shape) + " given for input '" + info.name +
-                                            "' has rank " + std::to_string(spec->shape.size()) + ", the model expects " +
-                                            shape_to_string(info.shape));
+                                            "' has rank " + std::to_string(spec->shape.size()) +
+                                            ", the model expects " + shape_to_string(info.shape));
     for (size_t d = 0; d < shape.size(); ++d) {
       if (shape[d] >= 0 && spec->shape[d] >= 0 && shape[d] != spec->shape[d])
         throw Error(ErrorCode::kBadInput, "shape " + shape_to_string(spec->shape) + " given for input '" + info.name +
-                                              "' conflicts with the model's static shape " + shape_to_string(info.shape));
+                                              "' conflicts with the model's static shape " +
+                                              shape_to_string(info.shape));
       if (spec->shape[d] >= 0) shape[d] = spec->shape[d];
     }
   }
   if (!shape.empty() && shape[0] < 0) shape[0] = batch;
   for (size_t d = 0; d < shape.size(); ++d)
     if (shape[d] < 0) {
-      const std::string dim_name = d < info.dim_names.size() && !info.dim_names[d].empty() ? " ('" + info.dim_names[d] + "')" : "";
+      const std::string dim_name =
+          d < info.dim_names.size() && !info.dim_names[d].empty() ? " ('" + info.dim_names[d] + "')" : "";
       std::string example;  // the shape with each dynamic dim spelled as its name: 1x3xheightxwidth
       for (size_t k = 0; k < shape.size(); ++k) {
         const bool named = k < info.dim_names.size() && !info.dim_names[k].empty();
         example += (k ? "x" : "") + (shape[k] >= 0 ? std::to_string(shape[k]) : named ? info.dim_names[k] : "N");
       }
       throw Error(ErrorCode::kBadInput, "input '" + info.name + "' has dynamic dim " + std::to_string(d) + dim_name +
-                                            " in shape " + shape_to_string(info.shape) + "; give its size with --shape " +
-                                            info.name + ":" + example + " (numbers for every dim)");
+                                            " in shape " + shape_to_string(info.shape) +
+                                            "; give its size with --shape " + info.name + ":" + example +
+                                            " (numbers for every dim)");
     }
   return shape;
 }
@@ -61,9 +64,15 @@ std::vector<Tensor> make_random_inputs(const std::vector<TensorInfo>& inputs, co
     std::uniform_real_distribution<float> real(-1.0f, 1.0f);
     std::uniform_int_distribution<int> small(0, 1);
     switch (info.dtype) {
-      case DType::kFloat32: for (int64_t i = 0; i < n; ++i) t.data_as<float>()[i] = real(rng); break;
-      case DType::kFloat64: for (int64_t i = 0; i < n; ++i) t.data_as<double>()[i] = real(rng); break;
-      case DType::kFloat16: for (int64_t i = 0; i < n; ++i) t.data_as<uint16_t>()[i] = float_to_half(real(rng)); break;
+      case DType::kFloat32:
+        for (int64_t i = 0; i < n; ++i) t.data_as<float>()[i] = real(rng);
+        break;
+      case DType::kFloat64:
+        for (int64_t i = 0; i < n; ++i) t.data_as<double>()[i] = real(rng);
+        break;
+      case DType::kFloat16:
+        for (int64_t i = 0; i < n; ++i) t.data_as<uint16_t>()[i] = float_to_half(real(rng));
+        break;
       case DType::kBFloat16:
         for (int64_t i = 0; i < n; ++i) {
           float f = real(rng);
@@ -73,15 +82,33 @@ std::vector<Tensor> make_random_inputs(const std::vector<TensorInfo>& inputs, co
         }
         break;
       // Integer inputs are usually indices or token ids: keep them small and valid.
-      case DType::kInt8: for (int64_t i = 0; i < n; ++i) t.data_as<int8_t>()[i] = static_cast<int8_t>(small(rng)); break;
-      case DType::kUInt8: for (int64_t i = 0; i < n; ++i) t.data_as<uint8_t>()[i] = static_cast<uint8_t>(small(rng)); break;
-      case DType::kInt16: for (int64_t i = 0; i < n; ++i) t.data_as<int16_t>()[i] = static_cast<int16_t>(small(rng)); break;
-      case DType::kUInt16: for (int64_t i = 0; i < n; ++i) t.data_as<uint16_t>()[i] = static_cast<uint16_t>(small(rng)); break;
-      case DType::kInt32: for (int64_t i = 0; i < n; ++i) t.data_as<int32_t>()[i] = small(rng); break;
-      case DType::kUInt32: for (int64_t i = 0; i < n; ++i) t.data_as<uint32_t>()[i] = static_cast<uint32_t>(small(rng)); break;
-      case DType::kInt64: for (int64_t i = 0; i < n; ++i) t.data_as<int64_t>()[i] = small(rng); break;
-      case DType::kUInt64: for (int64_t i = 0; i < n; ++i) t.data_as<uint64_t>()[i] = static_cast<uint64_t>(small(rng)); break;
-      case DType::kBool: for (int64_t i = 0; i < n; ++i) t.data_as<bool>()[i] = small(rng) != 0; break;
+      case DType::kInt8:
+        for (int64_t i = 0; i < n; ++i) t.data_as<int8_t>()[i] = static_cast<int8_t>(small(rng));
+        break;
+      case DType::kUInt8:
+        for (int64_t i = 0; i < n; ++i) t.data_as<uint8_t>()[i] = static_cast<uint8_t>(small(rng));
+        break;
+      case DType::kInt16:
+        for (int64_t i = 0; i < n; ++i) t.data_as<int16_t>()[i] = static_cast<int16_t>(small(rng));
+        break;
+      case DType::kUInt16:
+        for (int64_t i = 0; i < n; ++i) t.data_as<uint16_t>()[i] = static_cast<uint16_t>(small(rng));
+        break;
+      case DType::kInt32:
+        for (int64_t i = 0; i < n; ++i) t.data_as<int32_t>()[i] = small(rng);
+        break;
+      case DType::kUInt32:
+        for (int64_t i = 0; i < n; ++i) t.data_as<uint32_t>()[i] = static_cast<uint32_t>(small(rng));
+        break;
+      case DType::kInt64:
+        for (int64_t i = 0; i < n; ++i) t.data_as<int64_t>()[i] = small(rng);
+        break;
+      case DType::kUInt64:
+        for (int64_t i = 0; i < n; ++i) t.data_as<uint64_t>()[i] = static_cast<uint64_t>(small(rng));
+        break;
+      case DType::kBool:
+        for (int64_t i = 0; i < n; ++i) t.data_as<bool>()[i] = small(rng) != 0;
+        break;
     }
     out.push_back(std::move(t));
   }

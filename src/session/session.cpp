@@ -77,8 +77,8 @@ std::unique_ptr<Session> Session::open(const std::string& path, const SessionOpt
 size_t Session::input_index(const std::string& name) const {
   for (size_t i = 0; i < inputs_.size(); ++i)
     if (inputs_[i].name == name) return i;
-  throw Error(ErrorCode::kBadInput, "model " + path_ + " has no input named '" + name + "' (inputs: " +
-                                        input_names(inputs_) + ")");
+  throw Error(ErrorCode::kBadInput,
+              "model " + path_ + " has no input named '" + name + "' (inputs: " + input_names(inputs_) + ")");
 }
 
 std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) const {
@@ -90,8 +90,9 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) const {
     const Tensor& have = inputs[i];
     if (!have.defined()) throw Error(ErrorCode::kBadInput, "input '" + want.name + "' is an undefined tensor");
     if (have.dtype() != want.dtype)
-      throw Error(ErrorCode::kBadInput, "input '" + want.name + "' expects dtype " + std::string(dtype_name(want.dtype)) +
-                                            ", given " + std::string(dtype_name(have.dtype())));
+      throw Error(ErrorCode::kBadInput, "input '" + want.name + "' expects dtype " +
+                                            std::string(dtype_name(want.dtype)) + ", given " +
+                                            std::string(dtype_name(have.dtype())));
     bool ok = have.rank() == want.shape.size();
     for (size_t d = 0; ok && d < want.shape.size(); ++d) ok = want.shape[d] < 0 || want.shape[d] == have.dim(d);
     if (!ok)

@@ -9,9 +9,9 @@
 using piu::DType;
 
 namespace {
-const DType kNpyTypes[] = {DType::kFloat32, DType::kFloat16, DType::kFloat64, DType::kInt8,  DType::kUInt8,
-                           DType::kInt16,   DType::kUInt16,  DType::kInt32,   DType::kUInt32, DType::kInt64,
-                           DType::kUInt64,  DType::kBool};
+const DType kNpyTypes[] = {DType::kFloat32, DType::kFloat16, DType::kFloat64, DType::kInt8,
+                           DType::kUInt8,   DType::kInt16,   DType::kUInt16,  DType::kInt32,
+                           DType::kUInt32,  DType::kInt64,   DType::kUInt64,  DType::kBool};
 
 void expect_error(const std::string& path, piu::ErrorCode code, const std::string& needle) {
   try {
@@ -31,7 +31,8 @@ TEST(Npy, RoundTripsEveryDtype) {
     for (const piu::Shape& shape : {piu::Shape{2, 3, 5}, piu::Shape{7}, piu::Shape{}, piu::Shape{0, 4}}) {
       auto t = piu::Tensor::zeros(dtype, shape);
       auto* bytes = static_cast<uint8_t*>(t.data());
-      for (size_t i = 0; i < t.nbytes(); ++i) bytes[i] = static_cast<uint8_t>(dtype == DType::kBool ? (i % 2) : i * 7 + 1);
+      for (size_t i = 0; i < t.nbytes(); ++i)
+        bytes[i] = static_cast<uint8_t>(dtype == DType::kBool ? (i % 2) : i * 7 + 1);
       const std::string path = dir / (std::string(piu::dtype_name(dtype)) + ".npy");
       piu::write_npy(path, t);
       auto back = piu::read_npy(path);

@@ -32,7 +32,8 @@ piu::onnx::ModelProto add_model() {
     tt->mutable_shape()->add_dim()->set_dim_value(4);
   }
   const float w[4] = {1, 2, 3, 4};
-  *g->add_initializer() = piu::tensor_to_proto(piu::Tensor::borrow(const_cast<float*>(w), piu::DType::kFloat32, {4}), "w");
+  *g->add_initializer() =
+      piu::tensor_to_proto(piu::Tensor::borrow(const_cast<float*>(w), piu::DType::kFloat32, {4}), "w");
   return m;
 }
 

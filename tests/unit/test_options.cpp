@@ -6,8 +6,12 @@ using piu::cli::Command;
 
 namespace {
 Command test_command() {
-  return {"test", "MODEL", "a test command", piu::cli::shared_options({"--output", "--shape", "--batch", "--json", "--atol"}),
-          1, 1};
+  return {"test",
+          "MODEL",
+          "a test command",
+          piu::cli::shared_options({"--output", "--shape", "--batch", "--json", "--atol"}),
+          1,
+          1};
 }
 }  // namespace
 

@@ -84,15 +84,24 @@ TEST(Session, BadInputsNameTheInputAndTheProblem) {
   auto session = piu::Session::open(path);
   auto a = piu::Tensor::from_vector<float>({1, 2, 3}, {1, 3});
   auto ids = piu::Tensor::from_vector<int64_t>({7}, {1});
-  expect_bad_input([&] { session->run_named(std::map<std::string, piu::Tensor>{{"a", a}, {"idz", ids}}); },
-                   {"no input named 'idz'", "a, ids"});
+  expect_bad_input(
+      [&] {
+        session->run_named(std::map<std::string, piu::Tensor>{{"a", a}, {"idz", ids}});
+      },
+      {"no input named 'idz'", "a, ids"});
   expect_bad_input([&] { session->run_named(std::map<std::string, piu::Tensor>{{"a", a}}); }, {"'ids'", "not given"});
   expect_bad_input([&] { session->run({a}); }, {"takes 2 input(s)", "given 1"});
-  expect_bad_input([&] { session->run({a, piu::Tensor::from_vector<int32_t>({7}, {1})}); },
-                   {"'ids'", "expects dtype int64", "given int32"});
+  expect_bad_input(
+      [&] {
+        session->run({a, piu::Tensor::from_vector<int32_t>({7}, {1})});
+      },
+      {"'ids'", "expects dtype int64", "given int32"});
   expect_bad_input([&] { session->run({a.reshaped({3}), ids}); }, {"'a'", "expects shape -1x3", "given 3"});
-  expect_bad_input([&] { session->run({piu::Tensor::zeros(piu::DType::kFloat32, {1, 4}), ids}); },
-                   {"'a'", "expects shape -1x3", "given 1x4"});
+  expect_bad_input(
+      [&] {
+        session->run({piu::Tensor::zeros(piu::DType::kFloat32, {1, 4}), ids});
+      },
+      {"'a'", "expects shape -1x3", "given 1x4"});
 }
 
 TEST(Session, RegistryAndBackendSelection) {

@@ -18,8 +18,8 @@ inline std::string models_dir() {
 
 inline std::string model_path(const std::string& name) { return models_dir() + "/" + name; }
 
-#define PIU_REQUIRE_MODEL(path)                                                                   \
-  do {                                                                                            \
+#define PIU_REQUIRE_MODEL(path)                                                                            \
+  do {                                                                                                     \
     if (!std::filesystem::exists(path)) GTEST_SKIP() << "missing " << (path) << ": run scripts/models.sh"; \
   } while (0)
 

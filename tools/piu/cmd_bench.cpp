@@ -1,6 +1,5 @@
 #include <cstdio>
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/session_args.hpp"
@@ -69,8 +68,8 @@ const Subcommand& bench_command() {
   static const Subcommand sub{
       {"bench", "MODEL [--batch 1,8] [--threads N] [--warmup N] [--duration S | --iterations N] [--json]",
        "Measure latency (mean, p50, p90, p99) and throughput per batch size on random inputs.",
-       shared_options({"--batch", "--threads", "--inter-threads", "--optimization", "--warmup", "--duration", "--iterations", "--shape",
-                       "--input", "--seed", "--backend", "--json"}),
+       shared_options({"--batch", "--threads", "--inter-threads", "--optimization", "--warmup", "--duration",
+                       "--iterations", "--shape", "--input", "--seed", "--backend", "--json"}),
        1, 1},
       bench_main};
   return sub;

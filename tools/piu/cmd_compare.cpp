@@ -1,6 +1,5 @@
 #include <cstdio>
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/session_args.hpp"
@@ -12,10 +11,11 @@ namespace piu::cli {
 namespace {
 
 // Index in `infos` of each name in `names`, or by position when any name is missing.
-std::vector<size_t> match(const std::vector<TensorInfo>& from, const std::vector<TensorInfo>& to, const std::string& what) {
+std::vector<size_t> match(const std::vector<TensorInfo>& from, const std::vector<TensorInfo>& to,
+                          const std::string& what) {
   if (from.size() != to.size())
-    throw Error(ErrorCode::kBadInput, "the models have different numbers of " + what + " (" + std::to_string(from.size()) +
-                                          " vs " + std::to_string(to.size()) + ")");
+    throw Error(ErrorCode::kBadInput, "the models have different numbers of " + what + " (" +
+                                          std::to_string(from.size()) + " vs " + std::to_string(to.size()) + ")");
   std::vector<size_t> index;
   for (const auto& f : from)
     for (size_t j = 0; j < to.size(); ++j)

@@ -1,9 +1,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/session_args.hpp"
 #include "commands.hpp"
@@ -101,8 +100,8 @@ const Subcommand& run_command() {
   static const Subcommand sub{
       {"run", "MODEL [--input NAME=FILE.npy ...] [--shape NAME:DIMS] [-o DIR]",
        "Run a model once and print its outputs; inputs not given are random (-o DIR writes each output as .npy).",
-       shared_options({"--input", "--shape", "--batch", "--seed", "--output", "--backend", "--threads", "--inter-threads", "--optimization",
-                       "--json"}),
+       shared_options({"--input", "--shape", "--batch", "--seed", "--output", "--backend", "--threads",
+                       "--inter-threads", "--optimization", "--json"}),
        1, 1},
       run_main};
   return sub;

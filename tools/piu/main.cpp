@@ -60,8 +60,10 @@ int main(int argc, char** argv) {
     switch (e.code()) {
       case piu::ErrorCode::kBadInput:
       case piu::ErrorCode::kUnsupported:
-      case piu::ErrorCode::kIo: return piu::cli::kExitBadInput;
-      default: return piu::cli::kExitInternal;
+      case piu::ErrorCode::kIo:
+        return piu::cli::kExitBadInput;
+      default:
+        return piu::cli::kExitInternal;
     }
   } catch (const std::exception& e) {
     std::cerr << "piu " << name << ": internal error: " << e.what() << "\n";

@@ -18,10 +18,17 @@ Error ort_error(const Ort::Exception& e, const std::string& context) {
     case ORT_INVALID_GRAPH:
     case ORT_INVALID_PROTOBUF:
     case ORT_MODEL_LOADED:
-    case ORT_NO_MODEL: code = ErrorCode::kBadInput; break;
-    case ORT_NO_SUCHFILE: code = ErrorCode::kIo; break;
-    case ORT_NOT_IMPLEMENTED: code = ErrorCode::kUnsupported; break;
-    default: break;
+    case ORT_NO_MODEL:
+      code = ErrorCode::kBadInput;
+      break;
+    case ORT_NO_SUCHFILE:
+      code = ErrorCode::kIo;
+      break;
+    case ORT_NOT_IMPLEMENTED:
+      code = ErrorCode::kUnsupported;
+      break;
+    default:
+      break;
   }
   return Error(code, context + ": onnxruntime: " + e.what());
 }
@@ -33,48 +40,75 @@ Ort::Env& ort_env() {
 
 DType dtype_from_ort(ONNXTensorElementDataType t, const std::string& name, const std::string& path) {
   switch (t) {
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return DType::kFloat32;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return DType::kFloat16;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16: return DType::kBFloat16;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: return DType::kFloat64;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return DType::kInt8;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return DType::kUInt8;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16: return DType::kInt16;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16: return DType::kUInt16;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return DType::kInt32;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32: return DType::kUInt32;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return DType::kInt64;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64: return DType::kUInt64;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: return DType::kBool;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT:
+      return DType::kFloat32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16:
+      return DType::kFloat16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16:
+      return DType::kBFloat16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE:
+      return DType::kFloat64;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8:
+      return DType::kInt8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8:
+      return DType::kUInt8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16:
+      return DType::kInt16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16:
+      return DType::kUInt16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32:
+      return DType::kInt32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32:
+      return DType::kUInt32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64:
+      return DType::kInt64;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64:
+      return DType::kUInt64;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL:
+      return DType::kBool;
     default:
-      throw Error(ErrorCode::kUnsupported,
-                  path + ": tensor '" + name + "' has ONNX element type " + std::to_string(static_cast<int>(t)) +
-                      ", which piu sessions do not support");
+      throw Error(ErrorCode::kUnsupported, path + ": tensor '" + name + "' has ONNX element type " +
+                                               std::to_string(static_cast<int>(t)) +
+                                               ", which piu sessions do not support");
   }
 }
 
 ONNXTensorElementDataType dtype_to_ort(DType d) {
   switch (d) {
-    case DType::kFloat32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
-    case DType::kFloat16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
-    case DType::kBFloat16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16;
-    case DType::kFloat64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE;
-    case DType::kInt8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8;
-    case DType::kUInt8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8;
-    case DType::kInt16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16;
-    case DType::kUInt16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16;
-    case DType::kInt32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32;
-    case DType::kUInt32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32;
-    case DType::kInt64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
-    case DType::kUInt64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64;
-    case DType::kBool: return ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL;
+    case DType::kFloat32:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
+    case DType::kFloat16:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+    case DType::kBFloat16:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16;
+    case DType::kFloat64:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE;
+    case DType::kInt8:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8;
+    case DType::kUInt8:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8;
+    case DType::kInt16:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16;
+    case DType::kUInt16:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16;
+    case DType::kInt32:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32;
+    case DType::kUInt32:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32;
+    case DType::kInt64:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+    case DType::kUInt64:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64;
+    case DType::kBool:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL;
   }
   return ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
 }
 
 TensorInfo describe(const std::string& name, const Ort::TypeInfo& type, const std::string& path) {
   if (type.GetONNXType() != ONNX_TYPE_TENSOR)
-    throw Error(ErrorCode::kUnsupported, path + ": '" + name + "' is not a tensor (sequences and maps are not supported)");
+    throw Error(ErrorCode::kUnsupported,
+                path + ": '" + name + "' is not a tensor (sequences and maps are not supported)");
   auto info = type.GetTensorTypeAndShapeInfo();
   TensorInfo t;
   t.name = name;
@@ -101,10 +135,18 @@ class OrtSession final : public Session {
       so.SetIntraOpNumThreads(options.intra_op_num_threads);
       so.SetInterOpNumThreads(options.inter_op_num_threads);
       switch (options.graph_optimization) {
-        case GraphOptimization::kDisabled: so.SetGraphOptimizationLevel(ORT_DISABLE_ALL); break;
-        case GraphOptimization::kBasic: so.SetGraphOptimizationLevel(ORT_ENABLE_BASIC); break;
-        case GraphOptimization::kExtended: so.SetGraphOptimizationLevel(ORT_ENABLE_EXTENDED); break;
-        case GraphOptimization::kAll: so.SetGraphOptimizationLevel(ORT_ENABLE_ALL); break;
+        case GraphOptimization::kDisabled:
+          so.SetGraphOptimizationLevel(ORT_DISABLE_ALL);
+          break;
+        case GraphOptimization::kBasic:
+          so.SetGraphOptimizationLevel(ORT_ENABLE_BASIC);
+          break;
+        case GraphOptimization::kExtended:
+          so.SetGraphOptimizationLevel(ORT_ENABLE_EXTENDED);
+          break;
+        case GraphOptimization::kAll:
+          so.SetGraphOptimizationLevel(ORT_ENABLE_ALL);
+          break;
       }
       if (model.external_files().empty()) {
         const std::string bytes = model.serialize();
@@ -116,7 +158,8 @@ class OrtSession final : public Session {
       }
       Ort::AllocatorWithDefaultOptions alloc;
       for (size_t i = 0; i < session_->GetInputCount(); ++i)
-        inputs_.push_back(describe(session_->GetInputNameAllocated(i, alloc).get(), session_->GetInputTypeInfo(i), path));
+        inputs_.push_back(
+            describe(session_->GetInputNameAllocated(i, alloc).get(), session_->GetInputTypeInfo(i), path));
       for (size_t i = 0; i < session_->GetOutputCount(); ++i)
         outputs_.push_back(
             describe(session_->GetOutputNameAllocated(i, alloc).get(), session_->GetOutputTypeInfo(i), path));
