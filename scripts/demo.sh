@@ -8,7 +8,7 @@ BUILD="${PIU_BUILD_DIR:-$ROOT/build}"
 bash "$ROOT/scripts/build.sh"
 bash "$ROOT/scripts/models.sh" demo
 M="$BUILD/models"
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+step() { if [ -t 1 ]; then printf '\n\033[1m$ %s\033[0m\n' "$*"; else printf '\n$ %s\n' "$*"; fi; }
 step piu inspect models/shapes.onnx
 "$BUILD/bin/piu" inspect "$M/shapes.onnx"
 step classify_image models/shapes.onnx circle.png square.png triangle.png

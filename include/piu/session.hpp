@@ -11,6 +11,10 @@
 #include "piu/core.hpp"
 
 namespace piu {
+class OnnxModel;
+}
+
+namespace piu {
 
 // A model input or output as a backend describes it.
 struct TensorInfo {
@@ -42,6 +46,9 @@ class Session {
   // Opens `path` with the backend named in options (or the best one registered for the file).
   // Throws kBadInput for unknown backends (listing the known ones) and for files no backend opens.
   static std::unique_ptr<Session> open(const std::string& path, const SessionOptions& options = {});
+  // Opens an in-memory ONNX model (e.g. before and after a graph rewrite, without writing files)
+  // with the first backend that takes in-memory models (ort unless options name another).
+  static std::unique_ptr<Session> open(const OnnxModel& model, const SessionOptions& options = {});
 
   const std::vector<TensorInfo>& inputs() const { return inputs_; }
   const std::vector<TensorInfo>& outputs() const { return outputs_; }
@@ -76,6 +83,8 @@ struct BackendFactory {
   // How well this backend fits a file with these options: 0 = cannot open, higher = preferred.
   std::function<int(const std::string& path, const SessionOptions& options)> score;
   std::function<std::unique_ptr<Session>(const std::string& path, const SessionOptions& options)> create;
+  // Optional: opens an in-memory ONNX model.
+  std::function<std::unique_ptr<Session>(const OnnxModel& model, const SessionOptions& options)> create_from_model;
 };
 
 // Adds a backend; returns true so it can initialize a static registrar. Duplicate names throw.
@@ -109,6 +118,38 @@ struct BenchResult {
   double mean_ms = 0, min_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
   double items_per_s = 0;  // batch * iterations / total time
 };
+
+// ---------------------------------------------------------------------------------------------
+// Verification
+// ---------------------------------------------------------------------------------------------
+
+struct VerifyOptions {
+  std::vector<ShapeSpec> shapes;        // sizes of dynamic dims other than the first
+  std::vector<int64_t> batches = {1};   // values of a dynamic first dim to try
+  uint64_t seed = 0;
+  // A float output passes when max |candidate - reference| <= rel_tol * max|reference| + abs_tol;
+  // integer and bool outputs must be equal.
+  double rel_tol = 1e-4;
+  double abs_tol = 1e-6;
+};
+
+struct OutputCheck {
+  std::string output;
+  int64_t batch = 0;
+  Shape shape;
+  double max_abs = 0;
+  double scale = 0;  // max |reference|
+  bool ok = true;
+};
+
+struct VerifyReport {
+  bool ok = true;
+  std::vector<OutputCheck> checks;
+  std::string failure;  // the first output that differs and the input shapes that exposed it
+};
+
+// Runs both sessions on the same random inputs for each batch size and compares every output.
+VerifyReport verify_sessions(const Session& reference, const Session& candidate, const VerifyOptions& options = {});
 
 // Times session.run(inputs). Latency percentiles use the nearest-rank method.
 BenchResult benchmark(const Session& session, const std::vector<Tensor>& inputs, const BenchOptions& options = {});

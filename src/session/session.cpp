@@ -74,6 +74,18 @@ std::unique_ptr<Session> Session::open(const std::string& path, const SessionOpt
   return best->create(path, options);
 }
 
+std::unique_ptr<Session> Session::open(const OnnxModel& model, const SessionOptions& options) {
+  std::vector<BackendFactory> factories;
+  {
+    std::lock_guard<std::mutex> lock(registry_mutex());
+    factories = registry();
+  }
+  for (const auto& f : factories)
+    if (f.create_from_model && (options.backend == "auto" || options.backend == f.name))
+      return f.create_from_model(model, options);
+  throw Error(ErrorCode::kBadInput, "no backend '" + options.backend + "' opens in-memory ONNX models");
+}
+
 size_t Session::input_index(const std::string& name) const {
   for (size_t i = 0; i < inputs_.size(); ++i)
     if (inputs_[i].name == name) return i;

@@ -123,6 +123,19 @@ TensorInfo describe(const std::string& name, const Ort::TypeInfo& type, const st
   return t;
 }
 
+Ort::SessionOptions make_options(const SessionOptions& options) {
+  Ort::SessionOptions so;
+  so.SetIntraOpNumThreads(options.intra_op_num_threads);
+  so.SetInterOpNumThreads(options.inter_op_num_threads);
+  switch (options.graph_optimization) {
+    case GraphOptimization::kDisabled: so.SetGraphOptimizationLevel(ORT_DISABLE_ALL); break;
+    case GraphOptimization::kBasic: so.SetGraphOptimizationLevel(ORT_ENABLE_BASIC); break;
+    case GraphOptimization::kExtended: so.SetGraphOptimizationLevel(ORT_ENABLE_EXTENDED); break;
+    case GraphOptimization::kAll: so.SetGraphOptimizationLevel(ORT_ENABLE_ALL); break;
+  }
+  return so;
+}
+
 class OrtSession final : public Session {
  public:
   OrtSession(const std::string& path, const SessionOptions& options) {
@@ -131,46 +144,50 @@ class OrtSession final : public Session {
     // that points outside the model's folder (ORT would follow it).
     OnnxModel model = OnnxModel::load(path, LoadOptions{/*load_external_data=*/false});
     try {
-      Ort::SessionOptions so;
-      so.SetIntraOpNumThreads(options.intra_op_num_threads);
-      so.SetInterOpNumThreads(options.inter_op_num_threads);
-      switch (options.graph_optimization) {
-        case GraphOptimization::kDisabled:
-          so.SetGraphOptimizationLevel(ORT_DISABLE_ALL);
-          break;
-        case GraphOptimization::kBasic:
-          so.SetGraphOptimizationLevel(ORT_ENABLE_BASIC);
-          break;
-        case GraphOptimization::kExtended:
-          so.SetGraphOptimizationLevel(ORT_ENABLE_EXTENDED);
-          break;
-        case GraphOptimization::kAll:
-          so.SetGraphOptimizationLevel(ORT_ENABLE_ALL);
-          break;
-      }
       if (model.external_files().empty()) {
         const std::string bytes = model.serialize();
         model = OnnxModel();  // free our copy before ORT builds its own
-        session_ = std::make_unique<Ort::Session>(ort_env(), bytes.data(), bytes.size(), so);
+        session_ = std::make_unique<Ort::Session>(ort_env(), bytes.data(), bytes.size(), make_options(options));
       } else {
         model = OnnxModel();
-        session_ = std::make_unique<Ort::Session>(ort_env(), path.c_str(), so);
+        session_ = std::make_unique<Ort::Session>(ort_env(), path.c_str(), make_options(options));
       }
+    } catch (const Ort::Exception& e) {
+      throw ort_error(e, "cannot open " + path);
+    }
+    describe_io();
+  }
+
+  // An in-memory model (all tensors inline).
+  OrtSession(const OnnxModel& model, const SessionOptions& options) {
+    path_ = model.path().empty() ? "<in-memory model>" : model.path() + " (in memory)";
+    const std::string bytes = model.serialize();
+    try {
+      session_ = std::make_unique<Ort::Session>(ort_env(), bytes.data(), bytes.size(), make_options(options));
+    } catch (const Ort::Exception& e) {
+      throw ort_error(e, "cannot open " + path_);
+    }
+    describe_io();
+  }
+
+  std::string backend() const override { return "ort"; }
+
+ private:
+  void describe_io() {
+    try {
       Ort::AllocatorWithDefaultOptions alloc;
       for (size_t i = 0; i < session_->GetInputCount(); ++i)
         inputs_.push_back(
-            describe(session_->GetInputNameAllocated(i, alloc).get(), session_->GetInputTypeInfo(i), path));
+            describe(session_->GetInputNameAllocated(i, alloc).get(), session_->GetInputTypeInfo(i), path_));
       for (size_t i = 0; i < session_->GetOutputCount(); ++i)
         outputs_.push_back(
-            describe(session_->GetOutputNameAllocated(i, alloc).get(), session_->GetOutputTypeInfo(i), path));
+            describe(session_->GetOutputNameAllocated(i, alloc).get(), session_->GetOutputTypeInfo(i), path_));
     } catch (const Ort::Exception& e) {
-      throw ort_error(e, "cannot open " + path);
+      throw ort_error(e, "cannot open " + path_);
     }
     for (const auto& i : inputs_) input_names_.push_back(i.name.c_str());
     for (const auto& o : outputs_) output_names_.push_back(o.name.c_str());
   }
-
-  std::string backend() const override { return "ort"; }
 
  protected:
   std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs) const override {
@@ -218,8 +235,12 @@ int score(const std::string& path, const SessionOptions& options) {
 }
 
 const bool registered = register_backend(
-    {"ort", score, [](const std::string& path, const SessionOptions& options) -> std::unique_ptr<Session> {
+    {"ort", score,
+     [](const std::string& path, const SessionOptions& options) -> std::unique_ptr<Session> {
        return std::make_unique<OrtSession>(path, options);
+     },
+     [](const OnnxModel& model, const SessionOptions& options) -> std::unique_ptr<Session> {
+       return std::make_unique<OrtSession>(model, options);
      }});
 
 }  // namespace

@@ -1,0 +1,1 @@
+// eliminate_deadend: to be written

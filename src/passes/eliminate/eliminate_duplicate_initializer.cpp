@@ -1,0 +1,1 @@
+// eliminate_duplicate_initializer: to be written

@@ -1,0 +1,1 @@
+// eliminate_if_with_const_cond: to be written

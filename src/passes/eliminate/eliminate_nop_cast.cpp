@@ -1,0 +1,1 @@
+// eliminate_nop_cast: to be written

@@ -1,0 +1,1 @@
+// eliminate_nop_dropout: to be written

@@ -1,0 +1,1 @@
+// eliminate_nop_flatten: to be written

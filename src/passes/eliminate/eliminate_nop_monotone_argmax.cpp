@@ -1,0 +1,1 @@
+// eliminate_nop_monotone_argmax: to be written

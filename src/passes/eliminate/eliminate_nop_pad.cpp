@@ -1,0 +1,1 @@
+// eliminate_nop_pad: to be written

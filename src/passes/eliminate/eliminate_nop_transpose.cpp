@@ -1,0 +1,1 @@
+// eliminate_nop_transpose: to be written

@@ -1,0 +1,1 @@
+// eliminate_unused_initializer: to be written

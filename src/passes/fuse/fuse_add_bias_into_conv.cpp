@@ -1,0 +1,1 @@
+// fuse_add_bias_into_conv: to be written

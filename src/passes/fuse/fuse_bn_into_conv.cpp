@@ -1,0 +1,1 @@
+// fuse_bn_into_conv: to be written

@@ -1,0 +1,1 @@
+// fuse_consecutive_concats: to be written

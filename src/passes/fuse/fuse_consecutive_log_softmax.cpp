@@ -1,0 +1,1 @@
+// fuse_consecutive_log_softmax: to be written

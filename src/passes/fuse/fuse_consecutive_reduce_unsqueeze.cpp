@@ -1,0 +1,1 @@
+// fuse_consecutive_reduce_unsqueeze: to be written

@@ -1,0 +1,1 @@
+// fuse_consecutive_squeezes: to be written

@@ -1,0 +1,1 @@
+// fuse_consecutive_transposes: to be written

@@ -1,0 +1,1 @@
+// fuse_matmul_add_bias_into_gemm: to be written

@@ -1,0 +1,1 @@
+// fuse_pad_into_conv: to be written

@@ -1,0 +1,1 @@
+// fuse_transpose_into_gemm: to be written

@@ -1,0 +1,142 @@
+// Graph: an editable view of one ONNX GraphProto with use-def maps, the one place where passes
+// change graphs. Passes never edit NodeProto inputs/outputs or the node list directly.
+#pragma once
+
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "piu/onnx.hpp"
+
+namespace piu::passes {
+
+using onnx::AttributeProto;
+using onnx::GraphProto;
+using onnx::NodeProto;
+using onnx::TensorProto;
+
+class Graph {
+ public:
+  // Takes the nodes out of `proto` into an editable list, sorted topologically (keeping the file
+  // order where it already is one). `parent` is the enclosing graph for subgraphs (lexical scope).
+  // Throws kBadInput naming the node for a cycle, a node that consumes an undefined value, or a
+  // value produced twice.
+  Graph(GraphProto& proto, int64_t opset, const Graph* parent = nullptr);
+  // Puts the nodes back into the proto, in order.
+  ~Graph();
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+
+  // Version of the default ONNX domain ("" / "ai.onnx") the model imports.
+  int64_t opset() const { return opset_; }
+  // The proto, for initializers, inputs and outputs (the nodes live here until destruction).
+  GraphProto& proto() { return proto_; }
+  const Graph* parent() const { return parent_; }
+
+  // Live nodes in topological order (a snapshot: safe to edit the graph while walking it).
+  std::vector<NodeProto*> nodes() const;
+  size_t node_count() const { return nodes_.size(); }
+  bool contains(const NodeProto* node) const { return position_.count(node) > 0; }
+
+  // The node producing `value` in this graph, or nullptr (graph input, initializer, outer value).
+  NodeProto* producer(const std::string& value) const;
+  // Live nodes that read `value`, as an input or from inside one of their subgraphs; each once.
+  std::vector<NodeProto*> consumers(const std::string& value) const;
+  // Readers of `value` plus one if it is a graph output.
+  size_t use_count(const std::string& value) const;
+  bool is_graph_input(const std::string& value) const;
+  bool is_graph_output(const std::string& value) const;
+  // An initializer of this graph (not of enclosing graphs).
+  bool is_initializer(const std::string& value) const;
+
+  // The constant behind `value`: an initializer of this or an enclosing graph, or the tensor of a
+  // Constant node (its 'value' attribute) in this graph. nullptr when the value is not constant.
+  const TensorProto* constant(const std::string& value) const;
+  // The same, converted to a Tensor (nullopt when not constant or of an unsupported type).
+  std::optional<Tensor> constant_tensor(const std::string& value) const;
+
+  // Element type (TensorProto::DataType) of a value when known: graph inputs/outputs, value_info
+  // (filled by shape inference before the passes run), initializers and Constant outputs.
+  std::optional<int32_t> elem_type(const std::string& value) const;
+  // Shape of a value when its rank is known; unknown or symbolic dims are -1.
+  std::optional<Shape> shape(const std::string& value) const;
+
+  // --- edits: each keeps the use-def maps right -------------------------------------------------
+
+  // Makes every reader of `from` (subgraph references included) read `to` instead. Refuses, and
+  // changes nothing, when `from` is a graph output (that would rename or drop it).
+  bool replace_uses(const std::string& from, const std::string& to);
+  // Removes `node` as a pass-through from input `in` to output `out`: readers of the output read
+  // the input. When the output is a graph output the input's producer is renamed instead, if it
+  // can be (single reader, not an input/initializer/graph output). Returns false and changes
+  // nothing when neither is possible. Other outputs of `node` must be unused.
+  bool bypass(NodeProto* node, int in = 0, int out = 0);
+  // Removes a node. Its outputs must be unused, or the caller has rewired their readers.
+  void remove_node(NodeProto* node);
+  // Inserts `node` before `anchor` (at the end when anchor is null) and returns the stored node.
+  NodeProto* insert_node(NodeProto node, const NodeProto* anchor);
+  void set_input(NodeProto* node, int index, const std::string& value);
+  void add_input(NodeProto* node, const std::string& value);
+  // Drops inputs from `index` on.
+  void truncate_inputs(NodeProto* node, int count);
+  void set_output(NodeProto* node, int index, const std::string& value);
+  // Re-reads a node's inputs and subgraph references after its subgraphs were edited.
+  void reindex(NodeProto* node);
+
+  // A value name used nowhere in this graph or its enclosing graphs, derived from `hint`.
+  std::string unique_name(const std::string& hint);
+  // Adds an initializer under a fresh name derived from `hint`; returns the name.
+  std::string add_initializer(TensorProto tensor, const std::string& hint);
+  // Removes an initializer of this graph (and its graph-input entry, as with IR < 4 models).
+  void remove_initializer(const std::string& name);
+
+ private:
+  void index_node(NodeProto* node);
+  void unindex_node(NodeProto* node);
+  std::vector<std::string> reads_of(const NodeProto& node) const;
+  bool defined_here_or_outside(const std::string& value) const;
+
+  GraphProto& proto_;
+  int64_t opset_;
+  const Graph* parent_;
+  std::list<std::unique_ptr<NodeProto>> nodes_;
+  std::unordered_map<const NodeProto*, std::list<std::unique_ptr<NodeProto>>::iterator> position_;
+  std::unordered_map<std::string, NodeProto*> producer_;
+  std::unordered_map<std::string, std::vector<NodeProto*>> readers_;  // may hold a node twice
+  // What each node was indexed as reading, so unindexing stays right after its subgraphs change.
+  std::unordered_map<const NodeProto*, std::vector<std::string>> indexed_reads_;
+  std::unordered_set<std::string> graph_inputs_;
+  std::unordered_set<std::string> graph_outputs_;
+  std::unordered_map<std::string, TensorProto*> initializers_;
+  std::unordered_set<std::string> used_names_;
+  std::unordered_map<std::string, const onnx::ValueInfoProto*> value_infos_;
+  int64_t name_counter_ = 0;
+};
+
+// Names a subgraph reads from enclosing scopes (inputs of its nodes not defined inside it).
+std::vector<std::string> outer_references(const GraphProto& graph);
+bool has_subgraphs(const NodeProto& node);
+// Renames reads of `from` to `to` inside a subgraph, unless the subgraph shadows `from`.
+void rename_outer_reference(GraphProto& graph, const std::string& from, const std::string& to);
+
+// ---- attributes ----
+const AttributeProto* find_attribute(const NodeProto& node, const std::string& name);
+int64_t attribute_int(const NodeProto& node, const std::string& name, int64_t fallback);
+float attribute_float(const NodeProto& node, const std::string& name, float fallback);
+std::string attribute_string(const NodeProto& node, const std::string& name, const std::string& fallback);
+std::optional<std::vector<int64_t>> attribute_ints(const NodeProto& node, const std::string& name);
+void set_attribute(NodeProto& node, const std::string& name, int64_t value);
+void set_attribute(NodeProto& node, const std::string& name, float value);
+void set_attribute(NodeProto& node, const std::string& name, const std::vector<int64_t>& values);
+void remove_attribute(NodeProto& node, const std::string& name);
+
+// True for the default ONNX domain ("" or "ai.onnx").
+bool is_onnx_domain(const NodeProto& node);
+// Integer values of a constant 1-D (or scalar) int32/int64 tensor.
+std::optional<std::vector<int64_t>> constant_ints(const Graph& graph, const std::string& value);
+
+}  // namespace piu::passes

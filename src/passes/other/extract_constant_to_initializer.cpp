@@ -1,0 +1,1 @@
+// extract_constant_to_initializer: to be written

@@ -1,0 +1,1 @@
+// lift_lexical_references: to be written

@@ -1,0 +1,237 @@
+// The pass driver: registry, the seed's default list, subgraph recursion, dead-node deletion and
+// the fixed point.
+#include <onnx/checker.h>
+#include <onnx/defs/schema.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "passes/pass.hpp"
+#include "piu/passes.hpp"
+
+namespace piu {
+
+namespace passes {
+
+namespace {
+
+std::map<std::string, std::unique_ptr<Pass>>& registry() {
+  static std::map<std::string, std::unique_ptr<Pass>> passes;
+  return passes;
+}
+
+std::mutex& registry_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// Deletes nodes none of whose outputs is read or is a graph output, until none is left.
+int64_t delete_dead_nodes(Graph& graph) {
+  int64_t removed = 0;
+  const auto nodes = graph.nodes();
+  for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
+    NodeProto* n = *it;
+    bool used = false;
+    for (const auto& o : n->output()) used = used || (!o.empty() && graph.use_count(o) > 0);
+    if (!used) {
+      graph.remove_node(n);
+      ++removed;
+    }
+  }
+  return removed;
+}
+
+// Drops value_info entries of values no node produces any more (renamed or removed by a pass),
+// so that stale shapes never describe a value.
+void drop_stale_value_info(GraphProto& g) {
+  std::unordered_set<std::string> produced;
+  for (const auto& n : g.node())
+    for (const auto& o : n.output()) produced.insert(o);
+  auto* infos = g.mutable_value_info();
+  for (int i = infos->size() - 1; i >= 0; --i)
+    if (!produced.count(infos->Get(i).name())) infos->DeleteSubrange(i, 1);
+  for (auto& n : *g.mutable_node())
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.has_g()) drop_stale_value_info(*a.mutable_g());
+      for (auto& sg : *a.mutable_graphs()) drop_stale_value_info(sg);
+    }
+}
+
+int64_t count_nodes(const GraphProto& g) {
+  int64_t n = g.node_size();
+  for (const auto& node : g.node())
+    for (const auto& a : node.attribute()) {
+      if (a.has_g()) n += count_nodes(a.g());
+      for (const auto& sg : a.graphs()) n += count_nodes(sg);
+    }
+  return n;
+}
+
+// Runs `pass` over `graph`'s subgraphs, then over `graph`; returns the number of changes.
+int64_t run_recursively(const Pass& pass, Graph& graph) {
+  int64_t changes = 0;
+  for (NodeProto* node : graph.nodes()) {
+    if (!has_subgraphs(*node)) continue;
+    for (auto& a : *node->mutable_attribute()) {
+      if (a.has_g()) {
+        Graph sub(*a.mutable_g(), graph.opset(), &graph);
+        changes += run_recursively(pass, sub);
+      }
+      for (auto& sg : *a.mutable_graphs()) {
+        Graph sub(sg, graph.opset(), &graph);
+        changes += run_recursively(pass, sub);
+      }
+    }
+    graph.reindex(node);
+  }
+  const int64_t here = pass.run(graph);
+  if (here > 0) delete_dead_nodes(graph);
+  return changes + here;
+}
+
+}  // namespace
+
+int Pass::run(Graph& graph) const {
+  const std::vector<std::string> types = op_types();
+  int changes = 0;
+  for (NodeProto* node : graph.nodes()) {
+    if (!graph.contains(node) || !is_onnx_domain(*node)) continue;
+    if (!types.empty() && std::find(types.begin(), types.end(), node->op_type()) == types.end()) continue;
+    if (match(graph, *node) && rewrite(graph, *node)) ++changes;
+  }
+  return changes;
+}
+
+bool register_pass(std::unique_ptr<Pass> pass) {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  const std::string name = pass->name();
+  if (!registry().emplace(name, std::move(pass)).second)
+    throw Error(ErrorCode::kInternal, "pass '" + name + "' registered twice");
+  return true;
+}
+
+const Pass* find_pass(const std::string& name) {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  auto it = registry().find(name);
+  return it == registry().end() ? nullptr : it->second.get();
+}
+
+}  // namespace passes
+
+std::vector<std::string> default_passes() {
+  // The seed's onnx_optimize_params["passes"], in the seed's order. Order matters: e.g.
+  // eliminate_nop_pad before fuse_pad_into_conv, fuse_bn_into_conv before fuse_add_bias_into_conv.
+  return {
+      "eliminate_deadend",
+      "eliminate_duplicate_initializer",
+      "eliminate_identity",
+      "eliminate_if_with_const_cond",
+      "eliminate_nop_cast",
+      "eliminate_nop_dropout",
+      "eliminate_nop_flatten",
+      "eliminate_nop_monotone_argmax",
+      "eliminate_nop_pad",
+      "eliminate_nop_transpose",
+      "eliminate_unused_initializer",
+      "extract_constant_to_initializer",
+      "fuse_add_bias_into_conv",
+      "fuse_bn_into_conv",
+      "fuse_consecutive_concats",
+      "fuse_consecutive_log_softmax",
+      "fuse_consecutive_reduce_unsqueeze",
+      "fuse_consecutive_squeezes",
+      "fuse_consecutive_transposes",
+      "fuse_matmul_add_bias_into_gemm",
+      "fuse_pad_into_conv",
+      "fuse_transpose_into_gemm",
+      "lift_lexical_references",
+      "nop",
+  };
+}
+
+std::vector<PassInfo> registered_passes() {
+  std::lock_guard<std::mutex> lock(passes::registry_mutex());
+  std::vector<PassInfo> out;
+  for (const auto& [name, pass] : passes::registry()) out.push_back({name, pass->description()});
+  return out;
+}
+
+namespace {
+
+int64_t default_opset(const onnx::ModelProto& model) {
+  for (const auto& o : model.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx") return o.version();
+  return 0;
+}
+
+}  // namespace
+
+OptimizeReport optimize(OnnxModel& model, const OptimizeOptions& options) {
+  std::vector<const passes::Pass*> list;
+  for (const std::string& name : options.passes) {
+    const passes::Pass* p = passes::find_pass(name);
+    if (!p) {
+      std::string known;
+      for (const auto& info : registered_passes()) known += (known.empty() ? "" : ", ") + info.name;
+      throw Error(ErrorCode::kBadInput, "unknown pass '" + name + "' (known passes: " + known + ")");
+    }
+    list.push_back(p);
+  }
+  const int64_t opset = default_opset(model.proto());
+  const auto& ranges = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  const int64_t known = ranges.count("") ? ranges.at("").second : 0;
+  if (opset > known)
+    throw Error(ErrorCode::kBadInput, (model.path().empty() ? std::string("model") : model.path()) + " imports opset " +
+                                          std::to_string(opset) + " of the ONNX domain; piu knows opsets up to " +
+                                          std::to_string(known));
+
+  OptimizeReport report;
+  for (const std::string& name : options.passes) report.passes.push_back({name, 0, 0});
+  auto& graph_proto = *model.proto().mutable_graph();
+  report.nodes_before = passes::count_nodes(graph_proto);
+  {
+    passes::Graph graph(graph_proto, opset);  // validates: cycles, undefined values, duplicates
+  }
+  // Shapes and types help passes that depend on them (e.g. eliminate_nop_cast); inference that
+  // fails on an op it does not know leaves those values unknown, and the passes then do not fire.
+  try {
+    onnx::shape_inference::InferShapes(model.proto());
+  } catch (const std::exception&) {
+  }
+  const int rounds = options.fixed_point ? std::max(1, options.max_iterations) : 1;
+  for (int round = 0; round < rounds; ++round) {
+    int64_t changes = 0;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const int64_t before = passes::count_nodes(graph_proto);
+      int64_t applied;
+      {
+        passes::Graph graph(graph_proto, opset);
+        applied = passes::run_recursively(*list[i], graph);
+      }
+      report.passes[i].applications += applied;
+      report.passes[i].nodes_removed += before - passes::count_nodes(graph_proto);
+      changes += applied;
+    }
+    report.iterations = round + 1;
+    if (changes == 0) break;
+  }
+  passes::drop_stale_value_info(graph_proto);
+  report.nodes_after = passes::count_nodes(graph_proto);
+  return report;
+}
+
+void check_model(const OnnxModel& model, const std::string& what) {
+  try {
+    onnx::checker::check_model(model.proto(), /*full_check=*/false);
+  } catch (const std::exception& e) {
+    std::string message = e.what();
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    for (char& c : message)
+      if (c == '\n') c = ' ';
+    throw Error(ErrorCode::kBadInput, what + ": ONNX checker: " + message);
+  }
+}
+
+}  // namespace piu

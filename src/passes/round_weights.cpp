@@ -1,0 +1,105 @@
+// round_weights: the seed's load_weights_rounded_model on ONNX initializers.
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+#include "passes/graph.hpp"
+#include "piu/passes.hpp"
+
+namespace piu {
+
+namespace {
+
+bool is_subnormal(double v, DType dtype) {
+  if (v == 0) return false;
+  switch (dtype) {
+    case DType::kFloat32: return std::fabs(v) < 1.17549435e-38;
+    case DType::kFloat16: return std::fabs(v) < 6.103515625e-05;
+    case DType::kBFloat16: return std::fabs(v) < 1.17549435e-38;
+    default: return std::fabs(v) < 2.2250738585072014e-308;
+  }
+}
+
+float bf16_to_float(uint16_t b) {
+  uint32_t bits = static_cast<uint32_t>(b) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+uint16_t float_to_bf16(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  bits += 0x7fffu + ((bits >> 16) & 1u);  // round to nearest even
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+void round_tensor(onnx::TensorProto& proto, int digits, RoundReport& report) {
+  auto dtype = dtype_from_onnx(proto.data_type());
+  if (!dtype || !is_floating(*dtype) || proto.data_location() == onnx::TensorProto::EXTERNAL) return;
+  Tensor t = tensor_from_proto(proto);
+  const long double scale = std::pow(10.0L, digits);
+  auto round_value = [&](long double v) { return std::round(v * scale) / scale; };
+  int64_t changed = 0;
+  report.tensors += 1;
+  report.values += t.numel();
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    switch (*dtype) {
+      case DType::kFloat32: {
+        float& v = t.data_as<float>()[i];
+        report.denormals_before += is_subnormal(v, *dtype);
+        const float r = static_cast<float>(round_value(v));
+        if (std::memcmp(&r, &v, sizeof r) != 0 && !std::isnan(v)) v = r, ++changed;
+        report.denormals_after += is_subnormal(v, *dtype);
+        break;
+      }
+      case DType::kFloat64: {
+        double& v = t.data_as<double>()[i];
+        report.denormals_before += is_subnormal(v, *dtype);
+        const double r = static_cast<double>(round_value(v));
+        if (std::memcmp(&r, &v, sizeof r) != 0 && !std::isnan(v)) v = r, ++changed;
+        report.denormals_after += is_subnormal(v, *dtype);
+        break;
+      }
+      case DType::kFloat16:
+      case DType::kBFloat16: {
+        uint16_t& bits = t.data_as<uint16_t>()[i];
+        const bool half = *dtype == DType::kFloat16;
+        const float v = half ? half_to_float(bits) : bf16_to_float(bits);
+        report.denormals_before += is_subnormal(v, *dtype);
+        const float rf = static_cast<float>(round_value(v));
+        const uint16_t r = half ? float_to_half(rf) : float_to_bf16(rf);
+        if (r != bits && !std::isnan(v)) bits = r, ++changed;
+        report.denormals_after += is_subnormal(half ? half_to_float(bits) : bf16_to_float(bits), *dtype);
+        break;
+      }
+      default: break;
+    }
+  }
+  report.values_changed += changed;
+  if (changed == 0) return;
+  onnx::TensorProto fresh = tensor_to_proto(t, proto.name());
+  fresh.set_doc_string(proto.doc_string());
+  proto.Swap(&fresh);
+}
+
+void round_graph(onnx::GraphProto& g, int digits, RoundReport& report) {
+  for (auto& t : *g.mutable_initializer()) round_tensor(t, digits, report);
+  for (auto& n : *g.mutable_node())
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.has_t() && n.op_type() == "Constant") round_tensor(*a.mutable_t(), digits, report);
+      if (a.has_g()) round_graph(*a.mutable_g(), digits, report);
+      for (auto& sg : *a.mutable_graphs()) round_graph(sg, digits, report);
+    }
+}
+
+}  // namespace
+
+RoundReport round_weights(OnnxModel& model, int digits) {
+  if (digits < 0 || digits > 30) throw Error(ErrorCode::kBadInput, "round_weights: digits must be in 0..30");
+  RoundReport report;
+  round_graph(*model.proto().mutable_graph(), digits, report);
+  return report;
+}
+
+}  // namespace piu
