@@ -16,7 +16,10 @@ VerifyReport verify_sessions(const Session& reference, const Session& candidate,
     throw Error(ErrorCode::kBadInput, "verification: the models have different numbers of outputs (" +
                                           std::to_string(reference.outputs().size()) + " vs " +
                                           std::to_string(candidate.outputs().size()) + ")");
-  const std::vector<int64_t> batches = options.batches.empty() ? std::vector<int64_t>{1} : options.batches;
+  std::vector<int64_t> batches = options.batches.empty() ? std::vector<int64_t>{1} : options.batches;
+  bool dynamic_batch = false;
+  for (const auto& info : ref_in) dynamic_batch = dynamic_batch || (!info.shape.empty() && info.shape[0] < 0);
+  if (!dynamic_batch) batches.resize(1);  // the first dim is fixed: one run tells all
   for (int64_t batch : batches) {
     const std::vector<Tensor> inputs = make_random_inputs(ref_in, options.shapes, batch, options.seed);
     std::vector<Tensor> cand_inputs(inputs.size());

@@ -23,5 +23,7 @@ const Subcommand& inspect_command();
 const Subcommand& run_command();
 const Subcommand& bench_command();
 const Subcommand& compare_command();
+const Subcommand& optimize_command();
+const Subcommand& round_weights_command();
 
 }  // namespace piu::cli

@@ -15,14 +15,25 @@ const std::vector<const Subcommand*>& subcommands() {
       &piu::cli::run_command(),
       &piu::cli::bench_command(),
       &piu::cli::compare_command(),
+      &piu::cli::optimize_command(),
+      &piu::cli::round_weights_command(),
   };
   return all;
+}
+
+// The first clause of a command's summary, for the command list.
+std::string first_sentence(const std::string& text) {
+  const size_t end = text.find_first_of(";,(.");
+  std::string s = end == std::string::npos ? text : text.substr(0, end);
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
 }
 
 void print_usage(std::ostream& out) {
   out << "usage: piu COMMAND [options]   (piu COMMAND --help for details)\n\ncommands:\n";
   for (const auto* s : subcommands()) {
-    out << "  " << s->command.name << std::string(10 - s->command.name.size(), ' ') << s->command.summary << "\n";
+    out << "  " << s->command.name << std::string(15 - s->command.name.size(), ' ') << first_sentence(s->command.summary)
+        << "\n";
   }
   out << "\nexit status: 0 ok, 1 comparison failed, 2 bad input, 3 internal error\n";
 }

@@ -1,0 +1,32 @@
+// Writing a transformed model the way every piu command does: refuse to overwrite the input,
+// check it with the ONNX checker, verify it against the input on ONNX Runtime, then save it
+// atomically. Used by optimize and round-weights (and later simplify, quantize, ...).
+#pragma once
+
+#include <string>
+
+#include "cli/options.hpp"
+#include "piu/onnx.hpp"
+#include "piu/session.hpp"
+
+namespace piu::cli {
+
+struct ModelWriteResult {
+  bool verified = false;
+  VerifyReport verify;
+  std::string checker_warning;  // set when the input itself fails the checker
+};
+
+// Checks that --output names a writable place that is not the input file.
+void check_output_path(const std::string& input, const std::string& output);
+// Verification settings from --shape, --batch (default 1,3) and --seed; tolerances from --rtol/--atol.
+VerifyOptions verify_options_from(const Args& args);
+// Checks, verifies (unless --no-verify) and saves `result` to `output`. Throws kBadInput naming
+// the first differing output (and writes nothing) when verification fails; kInternal when the
+// result fails the ONNX checker while the input passes it.
+ModelWriteResult check_verify_and_save(const OnnxModel& input, OnnxModel& result, const std::string& output,
+                                       const Args& args);
+// One line per verified output: "output 'y' batch 3: max abs 1.2e-07 (scale 4.5)".
+std::string format_verify_report(const VerifyReport& report);
+
+}  // namespace piu::cli
