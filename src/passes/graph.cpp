@@ -78,6 +78,24 @@ Graph::Graph(GraphProto& proto, int64_t opset, const Graph* parent) : proto_(pro
   for (const auto& v : proto_.output()) value_infos_[v.name()] = &v;
   for (const auto& v : proto_.input()) value_infos_[v.name()] = &v;
   used_names_.insert(graph_inputs_.begin(), graph_inputs_.end());
+  // Names in value_info (possibly stale) and names defined inside subgraphs are taken too, so a
+  // fresh name never inherits an old shape or shadows a subgraph's own value.
+  for (const auto& v : proto_.value_info()) used_names_.insert(v.name());
+  std::function<void(const GraphProto&)> collect_subgraph_names = [&](const GraphProto& g) {
+    for (const auto& n : g.node())
+      for (const auto& a : n.attribute()) {
+        std::vector<const GraphProto*> subs;
+        if (a.has_g()) subs.push_back(&a.g());
+        for (const auto& sg : a.graphs()) subs.push_back(&sg);
+        for (const GraphProto* sub : subs) {
+          std::unordered_set<std::string> defined;
+          collect_defined(*sub, defined);
+          used_names_.insert(defined.begin(), defined.end());
+          collect_subgraph_names(*sub);
+        }
+      }
+  };
+  collect_subgraph_names(proto_);
   for (const auto& [name, t] : initializers_) used_names_.insert(name);
   for (const auto& s : proto_.sparse_initializer()) used_names_.insert(s.values().name());
 

@@ -15,9 +15,10 @@ namespace {
 // (strings, external data, ...) use their serialized proto without the name.
 struct Content {
   std::string header;
+  const std::string* raw = nullptr;  // the proto's raw_data, when used as is
   std::string owned;
-  std::string_view bytes;
-  bool operator==(const Content& o) const { return header == o.header && bytes == o.bytes; }
+  std::string_view bytes() const { return raw ? std::string_view(*raw) : std::string_view(owned); }
+  bool operator==(const Content& o) const { return header == o.header && bytes() == o.bytes(); }
 };
 
 Content content_of(const TensorProto& t) {
@@ -28,7 +29,7 @@ Content content_of(const TensorProto& t) {
   const bool decodable = t.data_location() != TensorProto::EXTERNAL && dtype_from_onnx(t.data_type());
   if (decodable && t.has_raw_data() && t.data_type() != TensorProto::BOOL) {
     c.header += "b";
-    c.bytes = t.raw_data();
+    c.raw = &t.raw_data();
     return c;
   }
   if (decodable) {
@@ -36,7 +37,6 @@ Content content_of(const TensorProto& t) {
       const Tensor decoded = tensor_from_proto(t);
       c.header += "b";
       c.owned.assign(static_cast<const char*>(decoded.data()), decoded.nbytes());
-      c.bytes = c.owned;
       return c;
     } catch (const Error&) {
     }
@@ -45,7 +45,6 @@ Content content_of(const TensorProto& t) {
   copy.clear_name();
   c.header += "p";
   c.owned = copy.SerializeAsString();
-  c.bytes = c.owned;
   return c;
 }
 
@@ -62,10 +61,11 @@ class EliminateDuplicateInitializer final : public Pass {
     for (const auto& t : graph.proto().initializer()) {
       if (t.name().empty() || graph.is_graph_input(t.name())) continue;
       const Content c = content_of(t);
-      const size_t hash = std::hash<std::string_view>{}(c.bytes) ^ (std::hash<std::string>{}(c.header) * 31);
+      const size_t hash = std::hash<std::string_view>{}(c.bytes()) ^ (std::hash<std::string>{}(c.header) * 31);
       auto& bucket = kept[hash];
       auto same = std::find_if(bucket.begin(), bucket.end(), [&](const TensorProto* k) { return content_of(*k) == c; });
-      if (same == bucket.end()) bucket.push_back(&t);
+      if (same == bucket.end())
+        bucket.push_back(&t);
       else if (!graph.is_graph_output(t.name()) && (*same)->name() != t.name())
         duplicates.emplace_back(t.name(), (*same)->name());
     }

@@ -26,7 +26,9 @@ void drop_unused_initializers(Graph& graph, const std::vector<std::string>& name
 class FuseAddBiasIntoConv final : public Pass {
  public:
   std::string name() const override { return "fuse_add_bias_into_conv"; }
-  std::string description() const override { return "turn an Add of a per-channel constant after a Conv into its bias"; }
+  std::string description() const override {
+    return "turn an Add of a per-channel constant after a Conv into its bias";
+  }
   std::vector<std::string> op_types() const override { return {"Conv"}; }
 
   bool match(const Graph& graph, const NodeProto& conv) const override {
@@ -89,8 +91,10 @@ class FuseAddBiasIntoConv final : public Pass {
 
     const std::string out = add->output(0);
     graph.remove_node(add);
-    if (conv.input_size() == 3) graph.set_input(&conv, 2, new_bias);
-    else graph.add_input(&conv, new_bias);
+    if (conv.input_size() == 3)
+      graph.set_input(&conv, 2, new_bias);
+    else
+      graph.add_input(&conv, new_bias);
     graph.set_output(&conv, 0, out);
     drop_unused_initializers(graph, {bias_name});
     return true;

@@ -122,8 +122,10 @@ class FuseBnIntoConv final : public Pass {
     const std::string b_name =
         graph.add_initializer(tensor_to_proto(new_b, ""), (has_bias ? conv->input(2) : conv->input(1)) + "_bn_bias");
     graph.set_input(conv, 1, w_name);
-    if (conv->input_size() >= 3) graph.set_input(conv, 2, b_name);
-    else graph.add_input(conv, b_name);
+    if (conv->input_size() >= 3)
+      graph.set_input(conv, 2, b_name);
+    else
+      graph.add_input(conv, b_name);
     const std::string out = bn.output(0);
     graph.remove_node(&bn);
     graph.set_output(conv, 0, out);

@@ -8,6 +8,7 @@
 // with noop_with_empty_axes set, and the reduce output must be read by the Unsqueeze only.
 // Opsets: Unsqueeze takes axes as an attribute before opset 13 and as an input from 13; ReduceSum
 // takes them as an input from 13, the other Reduce ops from 18.
+#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -17,8 +18,8 @@ namespace piu::passes {
 namespace {
 
 const std::vector<std::string>& reduce_ops() {
-  static const std::vector<std::string> ops = {"ReduceL1",  "ReduceL2",   "ReduceLogSum", "ReduceLogSumExp",
-                                               "ReduceMax", "ReduceMean", "ReduceMin",    "ReduceProd",
+  static const std::vector<std::string> ops = {"ReduceL1",  "ReduceL2",       "ReduceLogSum", "ReduceLogSumExp",
+                                               "ReduceMax", "ReduceMean",     "ReduceMin",    "ReduceProd",
                                                "ReduceSum", "ReduceSumSquare"};
   return ops;
 }
@@ -78,8 +79,10 @@ class FuseConsecutiveReduceUnsqueeze final : public Pass {
     if (!reduce_axes || !unsqueeze_axes || reduce_axes->empty()) return false;  // empty: reduce over all axes
     // Both lists count in the rank of the reduce's input (= the Unsqueeze's output rank).
     std::optional<int64_t> rank;
-    if (auto s = graph.shape(reduce->input(0))) rank = static_cast<int64_t>(s->size());
-    else if (auto t = graph.shape(node.output(0))) rank = static_cast<int64_t>(t->size());
+    if (auto s = graph.shape(reduce->input(0)))
+      rank = static_cast<int64_t>(s->size());
+    else if (auto t = graph.shape(node.output(0)))
+      rank = static_cast<int64_t>(t->size());
     const auto a = axis_set(*reduce_axes, rank);
     const auto b = axis_set(*unsqueeze_axes, rank);
     return a && b && *a == *b;

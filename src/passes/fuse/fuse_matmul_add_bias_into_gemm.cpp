@@ -78,8 +78,7 @@ class FuseMatmulAddBiasIntoGemm final : public Pass {
     gemm.add_input(c);
     gemm.add_output(add->output(0));
     graph.insert_node(std::move(gemm), add);  // after A, B and C are defined
-    graph.remove_node(add);
-    graph.remove_node(&matmul);
+    graph.remove_node(add);                   // frees the output name; the MatMul is now dead and the driver deletes it
     return true;
   }
 };

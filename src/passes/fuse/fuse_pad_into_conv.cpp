@@ -10,18 +10,13 @@
 // refuses the rewrite; the opset 18 `axes` input is expanded to all axes, which needs the rank. The
 // Conv's auto_pad must be NOTSET or absent, and the Pad's output must be read by the Conv alone (as
 // its data input) and not be a graph output.
+// The Pad is left dead for the driver to delete.
 #include <algorithm>
 
 #include "passes/pass.hpp"
 
 namespace piu::passes {
 namespace {
-
-void drop_unused_initializers(Graph& graph, const std::vector<std::string>& names) {
-  for (const std::string& name : names)
-    if (!name.empty() && graph.is_initializer(name) && !graph.is_graph_input(name) && graph.use_count(name) == 0)
-      graph.remove_initializer(name);
-}
 
 // The Pad's pads over all axes of its input, or nullopt when unknown or unsupported.
 std::optional<std::vector<int64_t>> full_pads(const Graph& graph, const NodeProto& pad, const NodeProto& conv) {
@@ -95,11 +90,8 @@ class FusePadIntoConv final : public Pass {
       conv_pads[spatial + j] += (*pads)[rank + 2 + j];
     }
 
-    std::vector<std::string> pad_inputs(pad->input().begin() + 1, pad->input().end());
     set_attribute(conv, "pads", conv_pads);
-    graph.set_input(&conv, 0, pad->input(0));
-    graph.remove_node(pad);
-    drop_unused_initializers(graph, pad_inputs);
+    graph.set_input(&conv, 0, pad->input(0));  // the Pad is now dead; the driver deletes it
     return true;
   }
 };

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The model-zoo tier (opt-in, slow): exports ~28 torchvision models (scripts: tests/zoo/gen_zoo.py)
+# and compares `piu optimize` with onnxoptimizer on them (bench/zoo_optimize.py). onnxoptimizer is
+# installed from PyPI into its own venv, .deps/venv-peers, only for this comparison.
+#   scripts/zoo.sh [MODEL ...]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${PIU_BUILD_DIR:-$ROOT/build}"
+bash "$ROOT/scripts/build.sh"
+PEERS="$ROOT/.deps/venv-peers"
+if [ ! -x "$PEERS/bin/python" ]; then
+  /usr/bin/python3 -m venv "$PEERS"
+  "$PEERS/bin/pip" install -q --disable-pip-version-check "onnx==1.22.0" onnxoptimizer numpy
+fi
+/usr/bin/python3 -W ignore "$ROOT/tests/zoo/gen_zoo.py" "$BUILD/zoo" "$@"
+"$PEERS/bin/python" "$ROOT/bench/zoo_optimize.py" --zoo "$BUILD/zoo" --markdown "$@"
