@@ -34,7 +34,8 @@ Error ort_error(const Ort::Exception& e, const std::string& context) {
 }
 
 Ort::Env& ort_env() {
-  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "piu");
+  // ORT errors reach users as piu::Error through ort_error(); its own log would repeat them.
+  static Ort::Env env(ORT_LOGGING_LEVEL_FATAL, "piu");
   return env;
 }
 
