@@ -146,3 +146,22 @@ TEST(Session, BenchmarkReportsOrderedPercentiles) {
   EXPECT_LE(r.p99_ms, r.max_ms);
   EXPECT_GT(r.items_per_s, 0);
 }
+
+TEST(Session, VerifyNamesTheFirstDifferingOutputAndTheShape) {
+  const std::string a = piu::test::model_path("resnet18.onnx");
+  const std::string b = piu::test::model_path("mobilenet_v3_small.onnx");
+  PIU_REQUIRE_MODEL(a);
+  PIU_REQUIRE_MODEL(b);
+  auto reference = piu::Session::open(a);
+  auto same = piu::Session::open(a);
+  piu::VerifyOptions options;
+  options.batches = {1, 3};
+  const auto ok = piu::verify_sessions(*reference, *same, options);
+  EXPECT_TRUE(ok.ok);
+  ASSERT_EQ(ok.checks.size(), 2u) << "one check per output and batch size";
+  EXPECT_EQ(ok.checks[1].batch, 3);
+  const auto bad = piu::verify_sessions(*reference, *piu::Session::open(b), options);
+  EXPECT_FALSE(bad.ok);
+  EXPECT_NE(bad.failure.find("output 'output'"), std::string::npos) << bad.failure;
+  EXPECT_NE(bad.failure.find("1x3x224x224"), std::string::npos) << bad.failure;
+}
