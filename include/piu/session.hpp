@@ -124,8 +124,8 @@ struct BenchResult {
 // ---------------------------------------------------------------------------------------------
 
 struct VerifyOptions {
-  std::vector<ShapeSpec> shapes;        // sizes of dynamic dims other than the first
-  std::vector<int64_t> batches = {1};   // values of a dynamic first dim to try
+  std::vector<ShapeSpec> shapes;       // sizes of dynamic dims other than the first
+  std::vector<int64_t> batches = {1};  // values of a dynamic first dim to try
   uint64_t seed = 0;
   // A float output passes when max |candidate - reference| <= rel_tol * max|reference| + abs_tol;
   // integer and bool outputs must be equal.

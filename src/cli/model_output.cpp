@@ -42,7 +42,8 @@ ModelWriteResult check_verify_and_save(const OnnxModel& input, OnnxModel& result
       out.checker_warning = input_error.what();  // the input was already invalid; not our doing
     }
     if (out.checker_warning.empty())
-      throw Error(ErrorCode::kInternal, std::string(result_error.what()) + " (the input passes the checker; nothing written)");
+      throw Error(ErrorCode::kInternal,
+                  std::string(result_error.what()) + " (the input passes the checker; nothing written)");
   }
   if (!args.has("--no-verify")) {
     SessionOptions so;

@@ -136,7 +136,8 @@ Graph::Graph(GraphProto& proto, int64_t opset, const Graph* parent) : proto_(pro
       if (r.empty()) continue;
       auto it = producer_index.find(r);
       if (it != producer_index.end()) {
-        if (it->second != i) deps.insert(it->second);
+        if (it->second != i)
+          deps.insert(it->second);
         else {
           const std::string label = node_label(*taken[i]);
           restore();

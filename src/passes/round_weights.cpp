@@ -13,10 +13,14 @@ namespace {
 bool is_subnormal(double v, DType dtype) {
   if (v == 0) return false;
   switch (dtype) {
-    case DType::kFloat32: return std::fabs(v) < 1.17549435e-38;
-    case DType::kFloat16: return std::fabs(v) < 6.103515625e-05;
-    case DType::kBFloat16: return std::fabs(v) < 1.17549435e-38;
-    default: return std::fabs(v) < 2.2250738585072014e-308;
+    case DType::kFloat32:
+      return std::fabs(v) < 1.17549435e-38;
+    case DType::kFloat16:
+      return std::fabs(v) < 6.103515625e-05;
+    case DType::kBFloat16:
+      return std::fabs(v) < 1.17549435e-38;
+    default:
+      return std::fabs(v) < 2.2250738585072014e-308;
   }
 }
 
@@ -73,7 +77,8 @@ void round_tensor(onnx::TensorProto& proto, int digits, RoundReport& report) {
         report.denormals_after += is_subnormal(half ? half_to_float(bits) : bf16_to_float(bits), *dtype);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   report.values_changed += changed;

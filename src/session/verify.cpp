@@ -11,7 +11,8 @@ VerifyReport verify_sessions(const Session& reference, const Session& candidate,
   const auto& cand_in = candidate.inputs();
   if (ref_in.size() != cand_in.size())
     throw Error(ErrorCode::kBadInput, "verification: the models take different numbers of inputs (" +
-                                          std::to_string(ref_in.size()) + " vs " + std::to_string(cand_in.size()) + ")");
+                                          std::to_string(ref_in.size()) + " vs " + std::to_string(cand_in.size()) +
+                                          ")");
   if (reference.outputs().size() != candidate.outputs().size())
     throw Error(ErrorCode::kBadInput, "verification: the models have different numbers of outputs (" +
                                           std::to_string(reference.outputs().size()) + " vs " +
@@ -49,13 +50,13 @@ VerifyReport verify_sessions(const Session& reference, const Session& candidate,
         report.ok = false;
         std::string shapes;
         for (const auto& t : inputs) shapes += (shapes.empty() ? "" : ", ") + shape_to_string(t.shape());
-        report.failure = "output '" + check.output + "' differs at input shape(s) " + shapes + ": " +
-                         (!d.shape_match ? "shape " + shape_to_string(actual[i].shape()) + " vs " +
-                                               shape_to_string(expected[i].shape())
-                          : !d.dtype_match ? std::string("dtype differs")
-                                           : "max abs error " + std::to_string(d.max_abs) + " > allowed " +
-                                                 std::to_string(allowed) + " (output scale " +
-                                                 std::to_string(d.expected_scale) + ")");
+        report.failure =
+            "output '" + check.output + "' differs at input shape(s) " + shapes + ": " +
+            (!d.shape_match
+                 ? "shape " + shape_to_string(actual[i].shape()) + " vs " + shape_to_string(expected[i].shape())
+             : !d.dtype_match ? std::string("dtype differs")
+                              : "max abs error " + std::to_string(d.max_abs) + " > allowed " + std::to_string(allowed) +
+                                    " (output scale " + std::to_string(d.expected_scale) + ")");
       }
       report.checks.push_back(check);
     }

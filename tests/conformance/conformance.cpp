@@ -9,10 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "piu/onnx.hpp"
 #include "piu/passes.hpp"
@@ -172,9 +171,12 @@ int main(int argc, char** argv) {
     const bool baseline_ok = first_difference(baseline, expected).empty();
     if (!baseline_ok) ++baseline_mismatch;
     for (const bool fixed : {false, true}) {
-      const Outcome o = run_mode(model, fixed, inputs, expected, baseline, baseline_ok, fixed ? removed_fixed : removed_default);
-      if (o.status == "passed") ++(fixed ? passed_fixed : passed_default);
-      else failures.push_back({{"test", name}, {"mode", fixed ? "fixed_point" : "default"}, {"reason", o.reason}});
+      const Outcome o =
+          run_mode(model, fixed, inputs, expected, baseline, baseline_ok, fixed ? removed_fixed : removed_default);
+      if (o.status == "passed")
+        ++(fixed ? passed_fixed : passed_default);
+      else
+        failures.push_back({{"test", name}, {"mode", fixed ? "fixed_point" : "default"}, {"reason", o.reason}});
     }
   }
   int total_skipped = 0;

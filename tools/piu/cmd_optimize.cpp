@@ -1,9 +1,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/model_output.hpp"
 #include "commands.hpp"
@@ -26,7 +25,8 @@ int optimize_main(const Args& args) {
     const auto defaults = default_passes();
     for (const auto& p : registered_passes()) {
       const bool in_default = std::find(defaults.begin(), defaults.end(), p.name) != defaults.end();
-      std::printf("%-36s %s%s\n", p.name.c_str(), p.description.c_str(), in_default ? "" : "  (not in the default list)");
+      std::printf("%-36s %s%s\n", p.name.c_str(), p.description.c_str(),
+                  in_default ? "" : "  (not in the default list)");
     }
     return kExitOk;
   }
@@ -53,7 +53,8 @@ int optimize_main(const Args& args) {
       j["passes"].push_back({{"name", p.name}, {"applications", p.applications}, {"nodes_removed", p.nodes_removed}});
     j["verified"] = written.verified;
     for (const auto& c : written.verify.checks)
-      j["verification"].push_back({{"output", c.output}, {"batch", c.batch}, {"max_abs", c.max_abs}, {"scale", c.scale}});
+      j["verification"].push_back(
+          {{"output", c.output}, {"batch", c.batch}, {"max_abs", c.max_abs}, {"scale", c.scale}});
     if (!written.checker_warning.empty()) j["checker_warning"] = written.checker_warning;
     std::cout << j.dump(2) << "\n";
     return kExitOk;

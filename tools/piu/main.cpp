@@ -11,12 +11,8 @@ using piu::cli::Subcommand;
 
 const std::vector<const Subcommand*>& subcommands() {
   static const std::vector<const Subcommand*> all = {
-      &piu::cli::inspect_command(),
-      &piu::cli::run_command(),
-      &piu::cli::bench_command(),
-      &piu::cli::compare_command(),
-      &piu::cli::optimize_command(),
-      &piu::cli::round_weights_command(),
+      &piu::cli::inspect_command(), &piu::cli::run_command(),      &piu::cli::bench_command(),
+      &piu::cli::compare_command(), &piu::cli::optimize_command(), &piu::cli::round_weights_command(),
   };
   return all;
 }
@@ -32,8 +28,8 @@ std::string first_sentence(const std::string& text) {
 void print_usage(std::ostream& out) {
   out << "usage: piu COMMAND [options]   (piu COMMAND --help for details)\n\ncommands:\n";
   for (const auto* s : subcommands()) {
-    out << "  " << s->command.name << std::string(15 - s->command.name.size(), ' ') << first_sentence(s->command.summary)
-        << "\n";
+    out << "  " << s->command.name << std::string(15 - s->command.name.size(), ' ')
+        << first_sentence(s->command.summary) << "\n";
   }
   out << "\nexit status: 0 ok, 1 comparison failed, 2 bad input, 3 internal error\n";
 }

@@ -129,10 +129,18 @@ Ort::SessionOptions make_options(const SessionOptions& options) {
   so.SetIntraOpNumThreads(options.intra_op_num_threads);
   so.SetInterOpNumThreads(options.inter_op_num_threads);
   switch (options.graph_optimization) {
-    case GraphOptimization::kDisabled: so.SetGraphOptimizationLevel(ORT_DISABLE_ALL); break;
-    case GraphOptimization::kBasic: so.SetGraphOptimizationLevel(ORT_ENABLE_BASIC); break;
-    case GraphOptimization::kExtended: so.SetGraphOptimizationLevel(ORT_ENABLE_EXTENDED); break;
-    case GraphOptimization::kAll: so.SetGraphOptimizationLevel(ORT_ENABLE_ALL); break;
+    case GraphOptimization::kDisabled:
+      so.SetGraphOptimizationLevel(ORT_DISABLE_ALL);
+      break;
+    case GraphOptimization::kBasic:
+      so.SetGraphOptimizationLevel(ORT_ENABLE_BASIC);
+      break;
+    case GraphOptimization::kExtended:
+      so.SetGraphOptimizationLevel(ORT_ENABLE_EXTENDED);
+      break;
+    case GraphOptimization::kAll:
+      so.SetGraphOptimizationLevel(ORT_ENABLE_ALL);
+      break;
   }
   return so;
 }
@@ -235,14 +243,14 @@ int score(const std::string& path, const SessionOptions& options) {
   return 1;  // let our loader say what the file is
 }
 
-const bool registered = register_backend(
-    {"ort", score,
-     [](const std::string& path, const SessionOptions& options) -> std::unique_ptr<Session> {
-       return std::make_unique<OrtSession>(path, options);
-     },
-     [](const OnnxModel& model, const SessionOptions& options) -> std::unique_ptr<Session> {
-       return std::make_unique<OrtSession>(model, options);
-     }});
+const bool registered =
+    register_backend({"ort", score,
+                      [](const std::string& path, const SessionOptions& options) -> std::unique_ptr<Session> {
+                        return std::make_unique<OrtSession>(path, options);
+                      },
+                      [](const OnnxModel& model, const SessionOptions& options) -> std::unique_ptr<Session> {
+                        return std::make_unique<OrtSession>(model, options);
+                      }});
 
 }  // namespace
 

@@ -61,8 +61,10 @@ class ModelBuilder {
     if (!shape) return;
     auto* s = tt->mutable_shape();
     for (size_t i = 0; i < shape->size(); ++i) {
-      if ((*shape)[i] < 0) s->add_dim()->set_dim_param("N" + std::to_string(i));
-      else s->add_dim()->set_dim_value((*shape)[i]);
+      if ((*shape)[i] < 0)
+        s->add_dim()->set_dim_param("N" + std::to_string(i));
+      else
+        s->add_dim()->set_dim_value((*shape)[i]);
     }
   }
   onnx::ModelProto model_;
