@@ -18,6 +18,18 @@ std::mutex& registry_mutex() {
   return m;
 }
 
+// A copy of the registry, so factories run without holding the lock.
+std::vector<BackendFactory> registry_snapshot() {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  return registry();
+}
+
+std::string known_backends() {
+  std::string known;
+  for (const auto& n : registered_backends()) known += (known.empty() ? "" : ", ") + n;
+  return known;
+}
+
 std::string input_names(const std::vector<TensorInfo>& infos) {
   std::string s;
   for (const auto& i : infos) s += (s.empty() ? "" : ", ") + i.name;
@@ -45,13 +57,7 @@ std::vector<std::string> registered_backends() {
 std::unique_ptr<Session> Session::open(const std::string& path, const SessionOptions& options) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error(ErrorCode::kIo, "cannot open " + path + ": no such file");
-  std::vector<BackendFactory> factories;
-  {
-    std::lock_guard<std::mutex> lock(registry_mutex());
-    factories = registry();
-  }
-  std::string known;
-  for (const auto& n : registered_backends()) known += (known.empty() ? "" : ", ") + n;
+  const std::vector<BackendFactory> factories = registry_snapshot();
   if (options.backend != "auto") {
     for (const auto& f : factories)
       if (f.name == options.backend) {
@@ -59,7 +65,8 @@ std::unique_ptr<Session> Session::open(const std::string& path, const SessionOpt
           throw Error(ErrorCode::kBadInput, "backend '" + f.name + "' cannot open " + path);
         return f.create(path, options);
       }
-    throw Error(ErrorCode::kBadInput, "unknown backend '" + options.backend + "' (built with: " + known + ")");
+    throw Error(ErrorCode::kBadInput,
+                "unknown backend '" + options.backend + "' (built with: " + known_backends() + ")");
   }
   const BackendFactory* best = nullptr;
   int best_score = 0;
@@ -70,17 +77,12 @@ std::unique_ptr<Session> Session::open(const std::string& path, const SessionOpt
       best = &f;
     }
   }
-  if (!best) throw Error(ErrorCode::kBadInput, "no backend opens " + path + " (built with: " + known + ")");
+  if (!best) throw Error(ErrorCode::kBadInput, "no backend opens " + path + " (built with: " + known_backends() + ")");
   return best->create(path, options);
 }
 
 std::unique_ptr<Session> Session::open(const OnnxModel& model, const SessionOptions& options) {
-  std::vector<BackendFactory> factories;
-  {
-    std::lock_guard<std::mutex> lock(registry_mutex());
-    factories = registry();
-  }
-  for (const auto& f : factories)
+  for (const auto& f : registry_snapshot())
     if (f.create_from_model && (options.backend == "auto" || options.backend == f.name))
       return f.create_from_model(model, options);
   throw Error(ErrorCode::kBadInput, "no backend '" + options.backend + "' opens in-memory ONNX models");
