@@ -5,6 +5,7 @@ Writes into OUT_DIR/cases:
   add.onnx           y = x + w, x: float32 [batch, 4], w an initializer
   multi_io.onnx      two inputs (float32 [batch, 3], int64 [batch]) and two outputs
   dynamic_hw.onnx    Relu over float32 [1, 3, height, width] (dynamic non-batch dims)
+  reshape_dynamic.onnx  Reshape whose target comes from Shape(x)[0] (the simplifier regression)
   ext/model.onnx     add.onnx with w stored as external data in ext/weights.bin
   npy/<dtype>.npy    arange-valued arrays of every supported dtype, written by numpy
   bad/...            empty file, truncated protobuf, PNG renamed .onnx, ModelProto without graph,
@@ -55,6 +56,33 @@ def dynamic_hw_model():
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
 
 
+def reshape_dynamic_model():
+    """The known simplifier failure: Reshape(x, [Shape(x)[0], -1]) must keep a dynamic batch.
+
+    x: [batch, 3, 4, 4] -> flatten to [batch, 48] with a target computed from Shape(x)[0] and from
+    the static dims 1..3 (Shape(x)[1] * Shape(x)[2] * Shape(x)[3], foldable) -> MatMul(48 x 5) -> y.
+    """
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3, 4, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 5])
+    w = numpy_helper.from_array(np.random.default_rng(0).standard_normal((48, 5)).astype(np.float32), "w")
+    i0 = numpy_helper.from_array(np.array(0, np.int64), "i0")
+    axes = numpy_helper.from_array(np.array([0], np.int64), "axes0")
+    start = numpy_helper.from_array(np.array([1], np.int64), "start")
+    end = numpy_helper.from_array(np.array([4], np.int64), "end")
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Gather", ["shape", "i0"], ["batch"], axis=0),
+        helper.make_node("Unsqueeze", ["batch", "axes0"], ["batch_1d"]),
+        helper.make_node("Slice", ["shape", "start", "end"], ["rest"]),
+        helper.make_node("ReduceProd", ["rest"], ["features"], keepdims=1),
+        helper.make_node("Concat", ["batch_1d", "features"], ["target"], axis=0),
+        helper.make_node("Reshape", ["x", "target"], ["flat"]),
+        helper.make_node("MatMul", ["flat", "w"], ["y"]),
+    ]
+    graph = helper.make_graph(nodes, "reshape_dynamic", [x], [y], [w, i0, axes, start, end])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
 def png_bytes():
     """A valid 2x2 RGB PNG."""
     def chunk(kind, data):
@@ -72,6 +100,7 @@ def main():
     save(add_model(), os.path.join(out, "add.onnx"))
     save(multi_io_model(), os.path.join(out, "multi_io.onnx"))
     save(dynamic_hw_model(), os.path.join(out, "dynamic_hw.onnx"))
+    save(reshape_dynamic_model(), os.path.join(out, "reshape_dynamic.onnx"))
 
     ext = add_model()
     onnx.external_data_helper.convert_model_to_external_data(ext, all_tensors_to_one_file=True, location="weights.bin",

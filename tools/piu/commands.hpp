@@ -25,5 +25,6 @@ const Subcommand& bench_command();
 const Subcommand& compare_command();
 const Subcommand& optimize_command();
 const Subcommand& round_weights_command();
+const Subcommand& simplify_command();
 
 }  // namespace piu::cli

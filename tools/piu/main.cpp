@@ -11,8 +11,15 @@ using piu::cli::Subcommand;
 
 const std::vector<const Subcommand*>& subcommands() {
   static const std::vector<const Subcommand*> all = {
-      &piu::cli::inspect_command(), &piu::cli::run_command(),      &piu::cli::bench_command(),
-      &piu::cli::compare_command(), &piu::cli::optimize_command(), &piu::cli::round_weights_command(),
+      // clang-format off
+      &piu::cli::inspect_command(),
+      &piu::cli::run_command(),
+      &piu::cli::bench_command(),
+      &piu::cli::compare_command(),
+      &piu::cli::optimize_command(),
+      &piu::cli::simplify_command(),
+      &piu::cli::round_weights_command(),
+      // clang-format on
   };
   return all;
 }

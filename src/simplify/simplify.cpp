@@ -1,0 +1,72 @@
+// The simplify loop: shape inference -> constant folding -> dead code -> optimizer passes,
+// repeated until a round changes nothing.
+#include "piu/simplify.hpp"
+
+#include "piu/passes.hpp"
+#include "simplify/simplify_internal.hpp"
+
+namespace piu {
+
+namespace {
+
+void count_ops(const onnx::GraphProto& g, std::map<std::string, int64_t>& ops, int64_t& nodes) {
+  for (const auto& n : g.node()) {
+    ops[n.op_type()] += 1;
+    nodes += 1;
+    for (const auto& a : n.attribute()) {
+      if (a.has_g()) count_ops(a.g(), ops, nodes);
+      for (const auto& sg : a.graphs()) count_ops(sg, ops, nodes);
+    }
+  }
+}
+
+int64_t initializer_bytes(const onnx::GraphProto& g) {
+  int64_t bytes = 0;
+  for (const auto& t : g.initializer()) {
+    auto dtype = dtype_from_onnx(t.data_type());
+    int64_t n = 1;
+    for (int64_t d : t.dims()) n *= d;
+    bytes += dtype ? n * static_cast<int64_t>(dtype_size(*dtype)) : 0;
+  }
+  return bytes;
+}
+
+}  // namespace
+
+SimplifyReport simplify(OnnxModel& model, const SimplifyOptions& options) {
+  SimplifyReport report;
+  auto& graph = *model.proto().mutable_graph();
+  count_ops(graph, report.ops_before, report.nodes_before);
+  report.bytes_before = initializer_bytes(graph);
+  infer_shapes(model, options.input_shapes);  // applies the overrides once
+
+  OptimizeOptions cleanup;  // dead code only, when the optimizer's passes are skipped
+  cleanup.passes = {"eliminate_deadend", "eliminate_unused_initializer"};
+  OptimizeOptions passes;  // the seed's list (dead code included)
+  for (int round = 0; round < std::max(1, options.max_iterations); ++round) {
+    std::map<std::string, int64_t> ops_before_round;
+    int64_t nodes_before_round = 0;
+    count_ops(graph, ops_before_round, nodes_before_round);
+    const int64_t bytes_before_round = initializer_bytes(graph);
+
+    const auto shape_data = simplify_internal::infer_shapes_with_data(model);
+    auto folded = simplify_internal::fold_constants(model, shape_data, options.max_fold_bytes);
+    report.folded_nodes += folded.folded;
+    report.skipped = std::move(folded.skipped);
+    optimize(model, options.skip_optimize ? cleanup : passes);
+    report.iterations = round + 1;
+
+    std::map<std::string, int64_t> ops_after_round;
+    int64_t nodes_after_round = 0;
+    count_ops(graph, ops_after_round, nodes_after_round);
+    if (folded.folded == 0 && ops_after_round == ops_before_round && initializer_bytes(graph) == bytes_before_round)
+      break;
+  }
+  // Leave shapes in the model for its users (and for the runtime), inferred on the final graph.
+  simplify_internal::infer_shapes_with_data(model);
+  count_ops(graph, report.ops_after, report.nodes_after);
+  report.bytes_after = initializer_bytes(graph);
+  return report;
+}
+
+}  // namespace piu
