@@ -1,6 +1,7 @@
-// ONNX backend node tests through piu's optimizer: for every test ONNX Runtime can run, the model
-// optimized with the default pass list (and with --fixed-point) must still give the expected
-// outputs and match the unoptimized model; every test that ran before optimization must run after.
+// ONNX backend node tests through piu's optimizer and simplifier: for every test ONNX Runtime can
+// run, the model optimized with the default pass list, with --fixed-point, and simplified must
+// still give the expected outputs and match the unoptimized model; every test that ran before must
+// run after.
 //
 //   piu_conformance DATA_DIR [--sample N] [--filter TEXT] [--json FILE]
 // DATA_DIR is onnx/backend/test/data/node (shipped in the onnx 1.22 wheel that bootstrap installs).
@@ -16,6 +17,7 @@
 #include "piu/onnx.hpp"
 #include "piu/passes.hpp"
 #include "piu/session.hpp"
+#include "piu/simplify.hpp"
 
 namespace fs = std::filesystem;
 
@@ -59,17 +61,27 @@ struct Outcome {
   std::string reason;  // skip category or failure detail
 };
 
-Outcome run_mode(const piu::OnnxModel& model, bool fixed_point, const std::vector<piu::Tensor>& inputs,
+enum class Mode { kDefault, kFixedPoint, kSimplify };
+const char* mode_name(Mode m) {
+  return m == Mode::kDefault ? "default" : m == Mode::kFixedPoint ? "fixed_point" : "simplify";
+}
+
+Outcome run_mode(const piu::OnnxModel& model, Mode mode, const std::vector<piu::Tensor>& inputs,
                  const std::vector<piu::Tensor>& expected, const std::vector<piu::Tensor>& baseline,
                  bool baseline_matches_expected, int64_t& nodes_removed) {
   piu::OnnxModel copy(model.proto(), model.path());
   try {
-    piu::OptimizeOptions options;
-    options.fixed_point = fixed_point;
-    const auto report = piu::optimize(copy, options);
-    nodes_removed += report.nodes_before - report.nodes_after;
+    if (mode == Mode::kSimplify) {
+      const auto report = piu::simplify(copy);
+      nodes_removed += report.nodes_before - report.nodes_after;
+    } else {
+      piu::OptimizeOptions options;
+      options.fixed_point = mode == Mode::kFixedPoint;
+      const auto report = piu::optimize(copy, options);
+      nodes_removed += report.nodes_before - report.nodes_after;
+    }
   } catch (const std::exception& e) {
-    return {"failed", "optimize threw: " + first_line(e.what())};
+    return {"failed", std::string(mode_name(mode)) + " threw: " + first_line(e.what())};
   }
   // The result must pass the ONNX checker whenever the original does.
   try {
@@ -130,8 +142,9 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < tests.size(); i += static_cast<size_t>(sample)) chosen.push_back(tests[i]);
 
   std::map<std::string, int> skipped;
-  int ran = 0, baseline_mismatch = 0, passed_default = 0, passed_fixed = 0;
-  int64_t removed_default = 0, removed_fixed = 0;
+  int ran = 0, baseline_mismatch = 0;
+  std::map<Mode, int> passed;
+  std::map<Mode, int64_t> removed;
   nlohmann::ordered_json failures = nlohmann::ordered_json::array();
   for (size_t k = 0; k < chosen.size(); ++k) {
     const fs::path& dir = chosen[k];
@@ -170,13 +183,12 @@ int main(int argc, char** argv) {
     ++ran;
     const bool baseline_ok = first_difference(baseline, expected).empty();
     if (!baseline_ok) ++baseline_mismatch;
-    for (const bool fixed : {false, true}) {
-      const Outcome o =
-          run_mode(model, fixed, inputs, expected, baseline, baseline_ok, fixed ? removed_fixed : removed_default);
+    for (const Mode mode : {Mode::kDefault, Mode::kFixedPoint, Mode::kSimplify}) {
+      const Outcome o = run_mode(model, mode, inputs, expected, baseline, baseline_ok, removed[mode]);
       if (o.status == "passed")
-        ++(fixed ? passed_fixed : passed_default);
+        ++passed[mode];
       else
-        failures.push_back({{"test", name}, {"mode", fixed ? "fixed_point" : "default"}, {"reason", o.reason}});
+        failures.push_back({{"test", name}, {"mode", mode_name(mode)}, {"reason", o.reason}});
     }
   }
   int total_skipped = 0;
@@ -187,10 +199,12 @@ int main(int argc, char** argv) {
   for (const auto& [reason, n] : skipped) std::printf("    %5d  %s\n", n, reason.c_str());
   std::printf("  ORT differs from expected:    %d (these are checked against the unoptimized outputs only)\n",
               baseline_mismatch);
-  std::printf("  passed, default passes:       %d / %d (nodes removed: %lld)\n", passed_default, ran,
-              static_cast<long long>(removed_default));
-  std::printf("  passed, --fixed-point:        %d / %d (nodes removed: %lld)\n", passed_fixed, ran,
-              static_cast<long long>(removed_fixed));
+  std::printf("  passed, default passes:       %d / %d (nodes removed: %lld)\n", passed[Mode::kDefault], ran,
+              static_cast<long long>(removed[Mode::kDefault]));
+  std::printf("  passed, --fixed-point:        %d / %d (nodes removed: %lld)\n", passed[Mode::kFixedPoint], ran,
+              static_cast<long long>(removed[Mode::kFixedPoint]));
+  std::printf("  passed, simplify:             %d / %d (nodes removed: %lld)\n", passed[Mode::kSimplify], ran,
+              static_cast<long long>(removed[Mode::kSimplify]));
   for (const auto& f : failures)
     std::printf("  FAILED %s [%s]: %s\n", f["test"].get<std::string>().c_str(), f["mode"].get<std::string>().c_str(),
                 f["reason"].get<std::string>().c_str());
@@ -201,11 +215,13 @@ int main(int argc, char** argv) {
     j["ran"] = ran;
     j["skipped"] = skipped;
     j["baseline_mismatch"] = baseline_mismatch;
-    j["passed_default"] = passed_default;
-    j["passed_fixed_point"] = passed_fixed;
+    j["passed_default"] = passed[Mode::kDefault];
+    j["passed_fixed_point"] = passed[Mode::kFixedPoint];
+    j["passed_simplify"] = passed[Mode::kSimplify];
     j["failures"] = failures;
     std::ofstream(json_path) << j.dump(2) << "\n";
   }
-  std::printf("%d passed, %d failed\n", passed_default + passed_fixed, static_cast<int>(failures.size()));
+  std::printf("%d passed, %d failed\n", passed[Mode::kDefault] + passed[Mode::kFixedPoint] + passed[Mode::kSimplify],
+              static_cast<int>(failures.size()));
   return failures.empty() ? 0 : 1;
 }

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""`piu simplify` vs onnx-simplifier and onnxslim on the model zoo (dynamic batch kept).
+
+For each zoo model: piu simplify, verified by piu on ONNX Runtime at batch 1, 3 and 8 against the
+original (max abs error <= 1e-4 x output scale); then onnxsim.simplify and onnxslim.slim on the
+same file, each in its own process. Reports node counts (subgraphs included), whether each result
+still has a dynamic batch dim, and wall times.
+
+  .deps/venv-peers/bin/python bench/zoo_simplify.py [--zoo build/zoo] [--markdown] [MODEL ...]
+Needs onnxsim and onnxslim in the Python that runs it (scripts/zoo.sh installs them in .deps/venv-peers).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PEER = """
+import sys, onnx
+m = onnx.load(sys.argv[2])
+if sys.argv[1] == "onnxsim":
+    import onnxsim
+    m, ok = onnxsim.simplify(m)
+    assert ok, "onnxsim could not validate its result"
+else:
+    import onnxslim
+    m = onnxslim.slim(m)
+onnx.save(m, sys.argv[3])
+"""
+
+
+def run(cmd):
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        code = subprocess.run(cmd, stdout=out, stderr=err).returncode
+        elapsed = time.perf_counter() - t0
+        out.seek(0), err.seek(0)
+        return code, elapsed, out.read().decode(), err.read().decode()
+
+
+def summary(path):
+    import onnx
+    m = onnx.load(path, load_external_data=False)
+    def walk(g):
+        n = len(g.node)
+        for node in g.node:
+            for a in node.attribute:
+                if a.HasField("g"):
+                    n += walk(a.g)
+                n += sum(walk(sg) for sg in a.graphs)
+        return n
+    d0 = m.graph.input[0].type.tensor_type.shape.dim[0]
+    return walk(m.graph), not d0.HasField("dim_value")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--zoo", default=os.path.join(ROOT, "build", "zoo"))
+    ap.add_argument("--piu", default=os.path.join(ROOT, "build", "bin", "piu"))
+    ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("models", nargs="*")
+    args = ap.parse_args()
+    names = args.models or sorted(f[:-5] for f in os.listdir(args.zoo) if f.endswith(".onnx"))
+    tmp = tempfile.mkdtemp()
+    rows = []
+    for name in names:
+        src = os.path.join(args.zoo, name + ".onnx")
+        row = {"model": name, "nodes": summary(src)[0]}
+        out = os.path.join(tmp, "piu.onnx")
+        code, t, stdout, stderr = run([args.piu, "simplify", src, "-o", out, "--json"])
+        if code == 0:
+            j = json.loads(stdout)
+            row["piu"] = summary(out)
+            row["piu_s"] = t
+            row["err"] = max((c["max_abs"] / c["scale"] if c["scale"] else c["max_abs"]) for c in j["verification"])
+        else:
+            row["piu"] = None
+            row["piu_error"] = stderr.strip().splitlines()[-1][:200]
+        for peer in ("onnxsim", "onnxslim"):
+            out = os.path.join(tmp, peer + ".onnx")
+            code, t, _, stderr = run([sys.executable, "-c", PEER, peer, src, out])
+            row[peer] = summary(out) if code == 0 else None
+            row[peer + "_s"] = t
+            if code != 0:
+                row[peer + "_error"] = (stderr.strip().splitlines() or ["?"])[-1][:120]
+        rows.append(row)
+        print(json.dumps(row), file=sys.stderr, flush=True)
+
+    def cell(r, key):
+        v = r.get(key)
+        if v is None:
+            return "fails"
+        return f"{v[0]}" + ("" if v[1] else " (batch fixed!)")
+
+    if args.markdown:
+        print("| model | nodes | piu | onnxsim | onnxslim | piu ≤ both | max err / scale (batch 1, 3, 8) | piu s | onnxsim s | onnxslim s |")
+        print("|---|---:|---:|---:|---:|:---:|---:|---:|---:|---:|")
+        for r in rows:
+            p = r.get("piu")
+            ok = p is not None and all(r.get(k) is None or p[0] <= r[k][0] for k in ("onnxsim", "onnxslim"))
+            err = f"{r['err']:.1e}" if "err" in r else r.get("piu_error", "")
+            print(f"| {r['model']} | {r['nodes']} | {cell(r, 'piu')} | {cell(r, 'onnxsim')} | {cell(r, 'onnxslim')} | "
+                  f"{'yes' if ok else '**no**'} | {err} | {r.get('piu_s', 0):.2f} | {r['onnxsim_s']:.2f} | "
+                  f"{r['onnxslim_s']:.2f} |")
+    else:
+        print(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
