@@ -5,6 +5,7 @@
 
 using piu::test::count_op;
 using piu::test::ModelBuilder;
+using piu::test::set_attribute;
 
 namespace {
 
@@ -164,4 +165,20 @@ TEST(PassFramework, FixedPointRepeatsUntilNothingChanges) {
   EXPECT_GE(report.iterations, 2) << "a second round confirms nothing changes";
   EXPECT_LE(report.iterations, options.max_iterations);
   EXPECT_EQ(report.nodes_after, 1);
+}
+
+TEST(PassFramework, EliminateNopConcatRemovesSingleInputConcat) {
+  ModelBuilder b;
+  b.input("x", {2, 3}).output("y", piu::DType::kFloat32, piu::Shape{2, 3});
+  b.node("Relu", {"x"}, {"r"});
+  set_attribute(b.node("Concat", {"r"}, {"c"}), "axis", int64_t{1});
+  b.node("Neg", {"c"}, {"y"});
+  ModelBuilder two;
+  two.input("x", {2, 3}).output("y", piu::DType::kFloat32, piu::Shape{2, 6});
+  set_attribute(two.node("Concat", {"x", "x"}, {"y"}), "axis", int64_t{1});
+  const auto model = b.build();
+  const auto after = piu::test::optimized(model, {"eliminate_nop_concat"});
+  EXPECT_EQ(count_op(after, "Concat"), 0);
+  piu::test::expect_same_outputs(model, after, {piu::test::random_tensor({2, 3})});
+  EXPECT_EQ(count_op(piu::test::optimized(two.build(), {"eliminate_nop_concat"}), "Concat"), 1);
 }
