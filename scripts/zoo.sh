@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The model-zoo tier (opt-in, slow): exports ~28 torchvision models (scripts: tests/zoo/gen_zoo.py)
-# and compares `piu optimize` with onnxoptimizer on them (bench/zoo_optimize.py). onnxoptimizer is
-# installed from PyPI into its own venv, .deps/venv-peers, only for this comparison.
+# and compares `piu optimize` with onnxoptimizer (bench/zoo_optimize.py) and `piu simplify` with
+# onnx-simplifier and onnxslim (bench/zoo_simplify.py). The peers are installed from PyPI into their
+# own venv, .deps/venv-peers, only for these comparisons.
 #   scripts/zoo.sh [MODEL ...]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,7 +11,8 @@ bash "$ROOT/scripts/build.sh"
 PEERS="$ROOT/.deps/venv-peers"
 if [ ! -x "$PEERS/bin/python" ]; then
   /usr/bin/python3 -m venv "$PEERS"
-  "$PEERS/bin/pip" install -q --disable-pip-version-check "onnx==1.22.0" onnxoptimizer numpy
+  "$PEERS/bin/pip" install -q --disable-pip-version-check "onnx==1.22.0" onnxoptimizer onnxsim onnxslim numpy
 fi
 /usr/bin/python3 -W ignore "$ROOT/tests/zoo/gen_zoo.py" "$BUILD/zoo" "$@"
 "$PEERS/bin/python" "$ROOT/bench/zoo_optimize.py" --zoo "$BUILD/zoo" --markdown "$@"
+"$PEERS/bin/python" "$ROOT/bench/zoo_simplify.py" --zoo "$BUILD/zoo" --markdown "$@"
