@@ -94,6 +94,52 @@ std::map<std::string, Tensor> evaluate(const onnx::ModelProto& model, const std:
   return out;
 }
 
+// A Reshape whose target shape is computed at run time but known except for one dim (typically the
+// dynamic batch: [Shape(x)[0], 7, 7, 96]) gets a constant target with -1 there: Reshape infers that
+// dim from the element count, so the shape computation can go. Returns the number rewritten.
+int64_t constant_reshape_targets(onnx::GraphProto& graph, const ShapeData& data,
+                                 const std::unordered_map<std::string, const TensorProto*>& constants) {
+  std::set<std::string> names;
+  for (const auto& t : graph.initializer()) names.insert(t.name());
+  for (const auto& n : graph.node())
+    for (const auto& o : n.output()) names.insert(o);
+  int64_t rewritten = 0;
+  for (auto& n : *graph.mutable_node()) {
+    if (n.op_type() != "Reshape" || !(n.domain().empty() || n.domain() == "ai.onnx") || n.input_size() < 2) continue;
+    bool allowzero = false;
+    for (const auto& a : n.attribute())
+      if (a.name() == "allowzero" && a.i() != 0) allowzero = true;
+    const std::string& target = n.input(1);
+    auto it = data.find(target);
+    if (allowzero || constants.count(target) || it == data.end()) continue;
+    std::vector<int64_t> dims;
+    int unknown = 0;
+    bool has_minus_one = false;
+    for (const auto& d : it->second.dim()) {
+      if (d.has_dim_value()) {
+        dims.push_back(d.dim_value());
+        has_minus_one = has_minus_one || d.dim_value() == -1;
+      } else {
+        dims.push_back(-1);
+        ++unknown;
+      }
+    }
+    if (unknown != 1 || has_minus_one) continue;
+    std::string name = target + "_static";
+    for (int k = 1; names.count(name); ++k) name = target + "_static" + std::to_string(k);
+    names.insert(name);
+    TensorProto t;
+    t.set_name(name);
+    t.set_data_type(TensorProto::INT64);
+    t.add_dims(static_cast<int64_t>(dims.size()));
+    for (int64_t d : dims) t.add_int64_data(d);
+    *graph.add_initializer() = std::move(t);
+    n.set_input(1, name);
+    ++rewritten;
+  }
+  return rewritten;
+}
+
 }  // namespace
 
 FoldOutcome fold_constants(OnnxModel& model, const ShapeData& shape_data, uint64_t max_fold_bytes) {
@@ -109,6 +155,7 @@ FoldOutcome fold_constants(OnnxModel& model, const ShapeData& shape_data, uint64
     if (n.op_type() == "Constant" && n.output_size() == 1)
       for (const auto& a : n.attribute())
         if (a.name() == "value" && a.has_t()) constants[n.output(0)] = &a.t();
+  outcome.folded += constant_reshape_targets(graph, shape_data, constants);
   std::unordered_map<std::string, const onnx::ValueInfoProto*> infos;
   for (const auto& v : graph.value_info()) infos[v.name()] = &v;
   for (const auto& v : graph.output()) infos[v.name()] = &v;
