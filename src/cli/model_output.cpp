@@ -74,4 +74,19 @@ std::string format_verify_report(const VerifyReport& report) {
   return s;
 }
 
+std::string format_write_summary(const ModelWriteResult& written, const std::string& output) {
+  std::string s;
+  if (!written.checker_warning.empty()) s += "warning: " + written.checker_warning + "\n";
+  if (written.verified) s += "verified on ONNX Runtime:\n" + format_verify_report(written.verify);
+  return s + "wrote " + output + "\n";
+}
+
+void add_write_json(nlohmann::ordered_json& j, const ModelWriteResult& written) {
+  j["verified"] = written.verified;
+  j["verification"] = nlohmann::ordered_json::array();
+  for (const auto& c : written.verify.checks)
+    j["verification"].push_back({{"output", c.output}, {"batch", c.batch}, {"max_abs", c.max_abs}, {"scale", c.scale}});
+  if (!written.checker_warning.empty()) j["checker_warning"] = written.checker_warning;
+}
+
 }  // namespace piu::cli

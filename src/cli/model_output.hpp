@@ -3,6 +3,7 @@
 // atomically. Used by optimize and round-weights (and later simplify, quantize, ...).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli/options.hpp"
@@ -28,5 +29,9 @@ ModelWriteResult check_verify_and_save(const OnnxModel& input, OnnxModel& result
                                        const Args& args);
 // One line per verified output: "output 'y' batch 3: max abs 1.2e-07 (scale 4.5)".
 std::string format_verify_report(const VerifyReport& report);
+// The closing lines every model-writing command prints: checker warning, verification, "wrote OUT".
+std::string format_write_summary(const ModelWriteResult& written, const std::string& output);
+// The same as JSON fields ("verified", "verification", "checker_warning"), added to `j`.
+void add_write_json(nlohmann::ordered_json& j, const ModelWriteResult& written);
 
 }  // namespace piu::cli

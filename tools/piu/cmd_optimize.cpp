@@ -51,11 +51,7 @@ int optimize_main(const Args& args) {
     j["iterations"] = report.iterations;
     for (const auto& p : report.passes)
       j["passes"].push_back({{"name", p.name}, {"applications", p.applications}, {"nodes_removed", p.nodes_removed}});
-    j["verified"] = written.verified;
-    for (const auto& c : written.verify.checks)
-      j["verification"].push_back(
-          {{"output", c.output}, {"batch", c.batch}, {"max_abs", c.max_abs}, {"scale", c.scale}});
-    if (!written.checker_warning.empty()) j["checker_warning"] = written.checker_warning;
+    add_write_json(j, written);
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
@@ -66,9 +62,7 @@ int optimize_main(const Args& args) {
                   static_cast<long long>(p.nodes_removed));
   std::printf("nodes %lld -> %lld (%d round%s)\n", static_cast<long long>(report.nodes_before),
               static_cast<long long>(report.nodes_after), report.iterations, report.iterations == 1 ? "" : "s");
-  if (!written.checker_warning.empty()) std::printf("warning: %s\n", written.checker_warning.c_str());
-  if (written.verified) std::cout << "verified on ONNX Runtime:\n" << format_verify_report(written.verify);
-  std::cout << "wrote " << out << "\n";
+  std::cout << format_write_summary(written, out);
   return kExitOk;
 }
 

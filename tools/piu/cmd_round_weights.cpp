@@ -27,7 +27,7 @@ int round_weights_main(const Args& args) {
     j["values_changed"] = report.values_changed;
     j["denormals_before"] = report.denormals_before;
     j["denormals_after"] = report.denormals_after;
-    j["verified"] = written.verified;
+    add_write_json(j, written);
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
@@ -35,8 +35,7 @@ int round_weights_main(const Args& args) {
               static_cast<long long>(report.values_changed), static_cast<long long>(report.values),
               static_cast<long long>(report.tensors), static_cast<long long>(report.denormals_before),
               static_cast<long long>(report.denormals_after));
-  if (written.verified) std::cout << "verified on ONNX Runtime:\n" << format_verify_report(written.verify);
-  std::cout << "wrote " << out << "\n";
+  std::cout << format_write_summary(written, out);
   return kExitOk;
 }
 

@@ -48,10 +48,7 @@ int simplify_main(const Args& args) {
     j["skipped_folds"] = nlohmann::ordered_json::array();
     for (const auto& s : report.skipped)
       j["skipped_folds"].push_back({{"node", s.node}, {"op_type", s.op_type}, {"reason", s.reason}});
-    j["verified"] = written.verified;
-    for (const auto& c : written.verify.checks)
-      j["verification"].push_back(
-          {{"output", c.output}, {"batch", c.batch}, {"max_abs", c.max_abs}, {"scale", c.scale}});
+    add_write_json(j, written);
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
@@ -70,8 +67,7 @@ int simplify_main(const Args& args) {
               static_cast<long long>(report.folded_nodes), report.iterations, report.iterations == 1 ? "" : "s");
   for (const auto& s : report.skipped)
     std::printf("not folded: %s (%s): %s\n", s.node.c_str(), s.op_type.c_str(), s.reason.c_str());
-  if (written.verified) std::cout << "verified on ONNX Runtime:\n" << format_verify_report(written.verify);
-  std::cout << "wrote " << out << "\n";
+  std::cout << format_write_summary(written, out);
   return kExitOk;
 }
 
