@@ -79,6 +79,11 @@ inline Tensor random_tensor(const Shape& shape, uint64_t seed = 1, bool positive
   return t;
 }
 
+// A 1-D int64 tensor (axes, pads, shapes in test graphs).
+inline Tensor int64s(const std::vector<int64_t>& values) {
+  return Tensor::from_vector<int64_t>(values, {static_cast<int64_t>(values.size())});
+}
+
 // Nodes per op type, subgraphs included.
 inline std::map<std::string, int> op_counts(const onnx::GraphProto& g) {
   std::map<std::string, int> counts;

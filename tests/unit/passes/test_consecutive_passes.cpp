@@ -11,15 +11,12 @@ using piu::Tensor;
 using piu::passes::set_attribute;
 using piu::test::count_op;
 using piu::test::expect_same_outputs;
+using piu::test::int64s;
 using piu::test::ModelBuilder;
 using piu::test::optimized;
 using piu::test::random_tensor;
 
 namespace {
-
-Tensor ints(const std::vector<int64_t>& values) {
-  return Tensor::from_vector<int64_t>(values, {static_cast<int64_t>(values.size())});
-}
 
 const piu::onnx::NodeProto* find_node(const piu::OnnxModel& m, const std::string& op) {
   for (const auto& n : m.proto().graph().node())
@@ -187,14 +184,14 @@ ModelBuilder reduce_unsqueeze(int64_t opset, const std::string& op, const std::v
   const bool reduce_input = opset >= (op == "ReduceSum" ? 13 : 18);
   std::vector<std::string> reduce_in = {"x"};
   if (reduce_input) {
-    b.initializer("raxes", ints(reduce_axes));
+    b.initializer("raxes", int64s(reduce_axes));
     reduce_in.push_back("raxes");
   }
   auto& reduce = b.node(op, reduce_in, {"r"});
   if (!reduce_input) set_attribute(reduce, "axes", reduce_axes);
   set_attribute(reduce, "keepdims", keepdims);
   if (opset >= 13) {
-    b.initializer("uaxes", ints(unsqueeze_axes));
+    b.initializer("uaxes", int64s(unsqueeze_axes));
     b.node("Unsqueeze", {"r", "uaxes"}, {"y"});
   } else {
     set_attribute(b.node("Unsqueeze", {"r"}, {"y"}), "axes", unsqueeze_axes);
@@ -264,13 +261,13 @@ TEST(ConsecutivePasses, ReduceUnsqueezeStaysWhenItMust) {
     // Reduce over all axes (no axes input) and noop_with_empty_axes: nothing to compare against.
     ModelBuilder b(13);
     b.input("x", {2, 3}).output("y", DType::kFloat32, Shape{1});
-    b.initializer("uaxes", ints({0}));
+    b.initializer("uaxes", int64s({0}));
     set_attribute(b.node("ReduceSum", {"x"}, {"r"}), "keepdims", int64_t{0});
     b.node("Unsqueeze", {"r", "uaxes"}, {"y"});
     EXPECT_EQ(unsqueezes_after(b), 1);
     ModelBuilder c(13);
     c.input("x", {2, 3}).output("y", DType::kFloat32, Shape{2, 1, 3});
-    c.initializer("raxes", ints({1})).initializer("uaxes", ints({1}));
+    c.initializer("raxes", int64s({1})).initializer("uaxes", int64s({1}));
     auto& reduce = c.node("ReduceSum", {"x", "raxes"}, {"r"});
     set_attribute(reduce, "keepdims", int64_t{0});
     set_attribute(reduce, "noop_with_empty_axes", int64_t{1});
@@ -289,7 +286,7 @@ ModelBuilder squeezes(int64_t opset, const std::vector<int64_t>& axes1, const st
   ModelBuilder b(opset);
   b.input("x", {1, 3, 1, 4, 1}).output("y", DType::kFloat32, out);
   if (opset >= 13) {
-    b.initializer("a1", ints(axes1)).initializer("a2", ints(axes2));
+    b.initializer("a1", int64s(axes1)).initializer("a2", int64s(axes2));
     b.node("Squeeze", {"x", "a1"}, {"s"});
     b.node("Squeeze", {"s", "a2"}, {"y"});
   } else {
@@ -351,7 +348,7 @@ TEST(ConsecutivePasses, SqueezeReadTwiceOrWithoutAxesStays) {
   {
     ModelBuilder b(13);
     b.input("x", {1, 3, 1}).output("y", DType::kFloat32, Shape{3});
-    b.initializer("a1", ints({0}));
+    b.initializer("a1", int64s({0}));
     b.node("Squeeze", {"x", "a1"}, {"s"});
     b.node("Squeeze", {"s"}, {"y"});  // every size-1 dim
     EXPECT_EQ(count_op(optimized(b.build(), {"fuse_consecutive_squeezes"}), "Squeeze"), 2);

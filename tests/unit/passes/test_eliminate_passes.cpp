@@ -12,6 +12,7 @@ using piu::Tensor;
 using piu::passes::set_attribute;
 using piu::test::count_op;
 using piu::test::expect_same_outputs;
+using piu::test::int64s;
 using piu::test::ModelBuilder;
 using piu::test::optimized;
 using piu::test::random_tensor;
@@ -19,9 +20,6 @@ namespace onnx = piu::onnx;
 
 namespace {
 
-Tensor int64s(const std::vector<int64_t>& values) {
-  return Tensor::from_vector<int64_t>(values, {static_cast<int64_t>(values.size())});
-}
 Tensor floats(const std::vector<float>& values, const Shape& shape) {
   return Tensor::from_vector<float>(values, shape);
 }

@@ -12,6 +12,7 @@ using piu::Shape;
 using piu::Tensor;
 using piu::test::count_op;
 using piu::test::expect_same_outputs;
+using piu::test::int64s;
 using piu::test::ModelBuilder;
 using piu::test::node_count;
 using piu::test::optimized;
@@ -25,10 +26,6 @@ void set_string(piu::onnx::NodeProto& node, const std::string& name, const std::
   a->set_name(name);
   a->set_type(piu::onnx::AttributeProto::STRING);
   a->set_s(value);
-}
-
-Tensor int64s(const std::vector<int64_t>& values) {
-  return Tensor::from_vector<int64_t>(values, {static_cast<int64_t>(values.size())});
 }
 
 const piu::onnx::NodeProto* find_node(const piu::OnnxModel& m, const std::string& op) {
