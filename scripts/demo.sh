@@ -15,3 +15,6 @@ step classify_image models/shapes.onnx circle.png square.png triangle.png
 "$BUILD/bin/classify_image" "$M/shapes.onnx" "$M/circle.png" "$M/square.png" "$M/triangle.png" --labels "$M/shapes.labels.txt"
 step piu bench models/shapes.onnx --batch 1,8 --duration 2
 "$BUILD/bin/piu" bench "$M/shapes.onnx" --batch 1,8 --duration 2
+step piu deploy models/shapes.onnx -o deploy/shapes
+"$BUILD/bin/piu" deploy "$M/shapes.onnx" -o "$BUILD/deploy/shapes" --duration 0.5
+echo "report: $BUILD/deploy/shapes/report.md (chart: latency.png)"

@@ -6,6 +6,8 @@ Writes into OUT_DIR/cases:
   multi_io.onnx      two inputs (float32 [batch, 3], int64 [batch]) and two outputs
   dynamic_hw.onnx    Relu over float32 [1, 3, height, width] (dynamic non-batch dims)
   reshape_dynamic.onnx  Reshape whose target comes from Shape(x)[0] (the simplifier regression)
+  conv_bn.onnx       Conv -> BatchNormalization (random statistics) -> Relu over [batch, 3, 8, 8]:
+                     folding the BN changes float rounding, so exact verification fails
   ext/model.onnx     add.onnx with w stored as external data in ext/weights.bin
   npy/<dtype>.npy    arange-valued arrays of every supported dtype, written by numpy
   bad/...            empty file, truncated protobuf, PNG renamed .onnx, ModelProto without graph,
@@ -56,6 +58,26 @@ def dynamic_hw_model():
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
 
 
+def conv_bn_model():
+    rng = np.random.default_rng(7)
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3, 8, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 16, 8, 8])
+    inits = [
+        numpy_helper.from_array(rng.standard_normal((16, 3, 3, 3)).astype(np.float32), "w"),
+        numpy_helper.from_array(rng.standard_normal(16).astype(np.float32), "scale"),
+        numpy_helper.from_array(rng.standard_normal(16).astype(np.float32), "bias"),
+        numpy_helper.from_array(rng.standard_normal(16).astype(np.float32), "mean"),
+        numpy_helper.from_array(rng.uniform(0.5, 2.0, 16).astype(np.float32), "var"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["c", "scale", "bias", "mean", "var"], ["b"], name="bn"),
+        helper.make_node("Relu", ["b"], ["y"], name="relu"),
+    ]
+    graph = helper.make_graph(nodes, "conv_bn", [x], [y], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
 def reshape_dynamic_model():
     """The known simplifier failure: Reshape(x, [Shape(x)[0], -1]) must keep a dynamic batch.
 
@@ -101,6 +123,7 @@ def main():
     save(multi_io_model(), os.path.join(out, "multi_io.onnx"))
     save(dynamic_hw_model(), os.path.join(out, "dynamic_hw.onnx"))
     save(reshape_dynamic_model(), os.path.join(out, "reshape_dynamic.onnx"))
+    save(conv_bn_model(), os.path.join(out, "conv_bn.onnx"))
 
     ext = add_model()
     onnx.external_data_helper.convert_model_to_external_data(ext, all_tensors_to_one_file=True, location="weights.bin",

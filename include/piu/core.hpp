@@ -25,6 +25,7 @@ enum class ErrorCode {
   kIo,           // a file cannot be read or written (exit 2)
   kBackend,      // a runtime (ONNX Runtime, TensorRT, LibTorch) failed (exit 3)
   kInternal,     // a bug in piu (exit 3)
+  kVerificationFailed,  // a transformed model computes different outputs than its input (exit 1)
 };
 
 // Name of an error code, e.g. "bad input".

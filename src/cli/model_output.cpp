@@ -55,7 +55,7 @@ ModelWriteResult check_verify_and_save(const OnnxModel& input, OnnxModel& result
     out.verify = verify_sessions(*reference, *candidate, verify_options_from(args));
     out.verified = true;
     if (!out.verify.ok)
-      throw Error(ErrorCode::kBadInput, "verification failed, nothing written: " + out.verify.failure);
+      throw Error(ErrorCode::kVerificationFailed, "verification failed, nothing written: " + out.verify.failure);
   }
   SaveOptions save;
   if (!input.external_files().empty()) save.external_data = SaveOptions::ExternalData::kAlways;

@@ -89,6 +89,14 @@ int64_t Args::get_int(const std::string& name, int64_t fallback) const {
   return out;
 }
 
+std::vector<std::string> Args::get_list(const std::string& name) const {
+  std::vector<std::string> out;
+  std::stringstream ss(get(name));
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
 std::vector<int64_t> Args::get_int_list(const std::string& name, const std::vector<int64_t>& fallback) const {
   if (!has(name)) return fallback;
   std::vector<int64_t> out;

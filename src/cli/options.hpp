@@ -44,6 +44,8 @@ class Args {
   // Typed getters; a malformed value throws kBadInput naming the option.
   double get_double(const std::string& name, double fallback) const;
   int64_t get_int(const std::string& name, int64_t fallback) const;
+  // "a,b,,c" -> {"a", "b", "c"} (empty items dropped); empty when absent.
+  std::vector<std::string> get_list(const std::string& name) const;
   // "1,8,32" -> {1, 8, 32}.
   std::vector<int64_t> get_int_list(const std::string& name, const std::vector<int64_t>& fallback) const;
   // Every --shape value parsed (each may hold several specs).

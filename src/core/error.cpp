@@ -14,6 +14,8 @@ std::string_view error_code_name(ErrorCode code) {
       return "backend error";
     case ErrorCode::kInternal:
       return "internal error";
+    case ErrorCode::kVerificationFailed:
+      return "verification failed";
   }
   return "error";
 }

@@ -12,14 +12,6 @@ namespace piu::cli {
 
 namespace {
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream ss(text);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 int optimize_main(const Args& args) {
   if (args.has("--list-passes")) {
     const auto defaults = default_passes();
@@ -35,7 +27,7 @@ int optimize_main(const Args& args) {
   const std::string out = args.get("--output");
   check_output_path(in, out);
   OptimizeOptions options;
-  if (args.has("--passes")) options.passes = split_list(args.get("--passes"));
+  if (args.has("--passes")) options.passes = args.get_list("--passes");
   options.fixed_point = args.has("--fixed-point");
   const OnnxModel input = OnnxModel::load(in);
   OnnxModel result(input.proto(), input.path());

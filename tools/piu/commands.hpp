@@ -10,7 +10,7 @@ namespace piu::cli {
 
 // Exit statuses shared by every subcommand.
 constexpr int kExitOk = 0;
-constexpr int kExitCompareFailed = 1;
+constexpr int kExitCompareFailed = 1;  // also: a written model failed verification
 constexpr int kExitBadInput = 2;
 constexpr int kExitInternal = 3;
 
@@ -26,5 +26,6 @@ const Subcommand& compare_command();
 const Subcommand& optimize_command();
 const Subcommand& round_weights_command();
 const Subcommand& simplify_command();
+const Subcommand& deploy_command();
 
 }  // namespace piu::cli

@@ -19,6 +19,7 @@ const std::vector<const Subcommand*>& subcommands() {
       &piu::cli::optimize_command(),
       &piu::cli::simplify_command(),
       &piu::cli::round_weights_command(),
+      &piu::cli::deploy_command(),
       // clang-format on
   };
   return all;
@@ -38,7 +39,7 @@ void print_usage(std::ostream& out) {
     out << "  " << s->command.name << std::string(15 - s->command.name.size(), ' ')
         << first_sentence(s->command.summary) << "\n";
   }
-  out << "\nexit status: 0 ok, 1 comparison failed, 2 bad input, 3 internal error\n";
+  out << "\nexit status: 0 ok, 1 comparison or verification failed, 2 bad input, 3 internal error\n";
 }
 
 }  // namespace
@@ -76,6 +77,8 @@ int main(int argc, char** argv) {
       case piu::ErrorCode::kUnsupported:
       case piu::ErrorCode::kIo:
         return piu::cli::kExitBadInput;
+      case piu::ErrorCode::kVerificationFailed:
+        return piu::cli::kExitCompareFailed;
       default:
         return piu::cli::kExitInternal;
     }

@@ -1,0 +1,113 @@
+// piu deploy: the whole road from a model file to a verified, faster one, as a list of stages
+// (inspect -> round weights -> optimize -> simplify -> verify -> bench), each one function, then
+// DIR/model.onnx, DIR/report.md and DIR/latency.png. The seed's torch2optimized_onnx as one call;
+// later stages (export, quantization, engine building) are added to the same list.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "piu/onnx.hpp"
+#include "piu/passes.hpp"
+#include "piu/session.hpp"
+#include "piu/simplify.hpp"
+
+namespace piu {
+
+struct DeployOptions {
+  std::string output_dir;  // created when missing; model.onnx, report.md and latency.png go there
+
+  bool round_weights = true;  // flush denormal weights (the seed's weight rounding)
+  int round_digits = 16;
+  bool optimize = true;  // the seed's pass list
+  OptimizeOptions optimize_options;
+  bool simplify = true;
+  SimplifyOptions simplify_options;
+
+  bool verify = true;  // compare the result with the input on ONNX Runtime before anything is written
+  VerifyOptions verify_options{.shapes = {}, .batches = {1, 3, 8}};
+
+  bool bench = true;  // latency of the input and of the result, side by side
+  std::vector<int64_t> bench_batches = {1, 8};
+  int bench_rounds = 3;  // alternating before/after runs per batch; the report shows medians
+  BenchOptions bench_options{.warmup = 5, .iterations = 0, .duration_s = 1.0, .min_iterations = 10};
+
+  SessionOptions session;  // backend and threads for verification and benchmarks
+  std::function<void(std::string_view line)> progress;  // one line per step; may be empty
+};
+
+// What one stage did, for the report.
+struct StageRecord {
+  std::string name;
+  bool skipped = false;
+  std::string summary;               // one line: "3 denormal weights flushed", "skipped (--no-simplify)"
+  std::vector<std::string> details;  // Markdown lines for the report's section on this stage
+  double seconds = 0;
+  int64_t nodes_before = 0;
+  int64_t nodes_after = 0;
+};
+
+// p50 latency (median over the rounds) of the input and of the result at one batch size.
+struct LatencyPoint {
+  int64_t batch = 0;
+  double before_p50_ms = 0;
+  double after_p50_ms = 0;
+  std::vector<BenchResult> before_runs;
+  std::vector<BenchResult> after_runs;
+};
+
+struct DeployReport {
+  std::string input;
+  std::string output_dir;
+  std::string model_path;  // DIR/model.onnx
+  std::string report_path;
+  std::string chart_path;  // empty when there is no benchmark to draw
+  ModelInfo before;
+  ModelInfo after;
+  std::vector<StageRecord> stages;
+  std::optional<VerifyReport> verification;
+  std::vector<LatencyPoint> latency;
+  std::string backend;  // of the benchmark sessions
+  int threads = 0;
+  double seconds = 0;
+};
+
+// What a stage works on. `original` is the input as loaded and never changes; `model` is the
+// model being transformed, which is what gets written at the end.
+struct DeployContext {
+  const DeployOptions& options;
+  const OnnxModel& original;
+  OnnxModel model;
+  DeployReport& report;
+  // Prints one progress line through options.progress (if set).
+  void log(std::string_view line) const;
+};
+
+struct DeployStage {
+  std::string name;
+  std::function<void(DeployContext& context, StageRecord& record)> run;
+};
+
+// inspect, round-weights, optimize, simplify, verify, bench: each reads its switches from
+// DeployOptions and records "skipped" when off.
+std::vector<DeployStage> default_deploy_stages();
+
+// Loads `model_path`, runs the stages in order, then writes DIR/model.onnx, DIR/report.md and
+// DIR/latency.png, each atomically. Nothing is written when a stage throws: verification that
+// fails throws kVerificationFailed naming the first differing output and the shape that exposed
+// it. Refuses a DIR/model.onnx that is the input file.
+DeployReport deploy(const std::string& model_path, const DeployOptions& options,
+                    const std::vector<DeployStage>& stages = default_deploy_stages());
+
+// The report as Markdown (what changed per stage, op types before/after, verification errors,
+// latency before/after with the chart).
+std::string format_deploy_report(const DeployReport& report);
+
+// A bar chart of p50 latency before/after per batch size, as PNG bytes.
+std::string render_latency_chart_png(const std::vector<LatencyPoint>& latency, const std::string& title);
+
+}  // namespace piu

@@ -1,0 +1,228 @@
+// The deploy pipeline: stages run in order over one model, then the folder is written.
+#include "piu/deploy.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+namespace piu {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string printf_string(const char* format, auto... args) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, format, args...);
+  return buf;
+}
+
+std::string mib(int64_t bytes) { return printf_string("%.1f MiB", bytes / 1048576.0); }
+
+std::string value_line(const ValueSummary& v) {
+  std::string dims;
+  for (const auto& d : v.dims) dims += (dims.empty() ? "" : ", ") + d;
+  return "`" + v.name + "` " + v.dtype + " [" + dims + "]";
+}
+
+void stage_inspect(DeployContext& ctx, StageRecord& rec) {
+  const ModelInfo& m = ctx.report.before;
+  rec.summary = printf_string("%lld nodes, %lld parameters (%s)", static_cast<long long>(m.nodes),
+                              static_cast<long long>(m.parameters), mib(m.parameter_bytes).c_str());
+  for (const auto& v : m.inputs) rec.details.push_back("input " + value_line(v));
+  for (const auto& v : m.outputs) rec.details.push_back("output " + value_line(v));
+  std::string opsets;
+  for (const auto& [domain, version] : m.opsets) opsets += (opsets.empty() ? "" : ", ") + domain + " " + std::to_string(version);
+  rec.details.push_back("opsets: " + opsets + (m.producer.empty() ? "" : "; producer: " + m.producer));
+}
+
+void stage_round_weights(DeployContext& ctx, StageRecord& rec) {
+  if (!ctx.options.round_weights) {
+    rec.skipped = true;
+    rec.summary = "skipped (--no-round-weights)";
+    return;
+  }
+  const RoundReport r = round_weights(ctx.model, ctx.options.round_digits);
+  rec.summary = printf_string("%lld of %lld weights changed, %lld denormals flushed (%d decimal digits)",
+                              static_cast<long long>(r.values_changed), static_cast<long long>(r.values),
+                              static_cast<long long>(r.denormals_before - r.denormals_after),
+                              ctx.options.round_digits);
+}
+
+void stage_optimize(DeployContext& ctx, StageRecord& rec) {
+  if (!ctx.options.optimize) {
+    rec.skipped = true;
+    rec.summary = "skipped (--no-optimize)";
+    return;
+  }
+  const OptimizeReport r = optimize(ctx.model, ctx.options.optimize_options);
+  int changed = 0;
+  for (const auto& p : r.passes) {
+    if (p.applications == 0) continue;
+    ++changed;
+    rec.details.push_back(printf_string("`%s`: %lld rewrites, %lld nodes removed", p.name.c_str(),
+                                        static_cast<long long>(p.applications), static_cast<long long>(p.nodes_removed)));
+  }
+  rec.summary = printf_string("%d of %zu passes changed the graph, %d round%s", changed, r.passes.size(),
+                              r.iterations, r.iterations == 1 ? "" : "s");
+}
+
+void stage_simplify(DeployContext& ctx, StageRecord& rec) {
+  if (!ctx.options.simplify) {
+    rec.skipped = true;
+    rec.summary = "skipped (--no-simplify)";
+    return;
+  }
+  const SimplifyReport r = simplify(ctx.model, ctx.options.simplify_options);
+  rec.summary = printf_string("%lld nodes folded into constants, weights %s -> %s, %d round%s",
+                              static_cast<long long>(r.folded_nodes), mib(r.bytes_before).c_str(),
+                              mib(r.bytes_after).c_str(), r.iterations, r.iterations == 1 ? "" : "s");
+  for (const auto& s : r.skipped)
+    rec.details.push_back("not folded: `" + s.node + "` (" + s.op_type + "): " + s.reason);
+}
+
+void stage_verify(DeployContext& ctx, StageRecord& rec) {
+  if (!ctx.options.verify) {
+    rec.skipped = true;
+    rec.summary = "skipped (--no-verify)";
+    return;
+  }
+  SessionOptions so = ctx.options.session;
+  // Compare on unoptimized runtimes so the runtime's own rewrites cannot hide a difference.
+  so.graph_optimization = GraphOptimization::kDisabled;
+  auto reference = Session::open(ctx.original, so);
+  auto candidate = Session::open(ctx.model, so);
+  VerifyReport v = verify_sessions(*reference, *candidate, ctx.options.verify_options);
+  double worst = 0;
+  for (const auto& c : v.checks) worst = std::max(worst, c.scale > 0 ? c.max_abs / c.scale : c.max_abs);
+  std::string batches;
+  for (int64_t b : ctx.options.verify_options.batches) batches += (batches.empty() ? "" : ", ") + std::to_string(b);
+  rec.summary = printf_string("%zu checks at batch %s on %s: worst max abs error %.2g x output scale",
+                              v.checks.size(), batches.c_str(), candidate->backend().c_str(), worst);
+  const bool ok = v.ok;
+  const std::string failure = v.failure;
+  ctx.report.verification = std::move(v);
+  if (!ok) throw Error(ErrorCode::kVerificationFailed, "verification failed, nothing written: " + failure);
+}
+
+// Median of the p50s of several runs.
+double median_p50(std::vector<BenchResult> runs) {
+  if (runs.empty()) return 0;
+  std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.p50_ms < b.p50_ms; });
+  return runs[runs.size() / 2].p50_ms;
+}
+
+void stage_bench(DeployContext& ctx, StageRecord& rec) {
+  if (!ctx.options.bench) {
+    rec.skipped = true;
+    rec.summary = "skipped (--no-bench)";
+    return;
+  }
+  auto before = Session::open(ctx.original, ctx.options.session);
+  auto after = Session::open(ctx.model, ctx.options.session);
+  ctx.report.backend = after->backend();
+  ctx.report.threads = ctx.options.session.intra_op_num_threads;
+  std::set<int64_t> seen;
+  for (int64_t requested : ctx.options.bench_batches) {
+    // A model with a fixed batch runs at its own batch, once.
+    const std::vector<Tensor> inputs =
+        make_random_inputs(before->inputs(), ctx.options.verify_options.shapes, requested, ctx.options.verify_options.seed);
+    const int64_t batch = !inputs.empty() && inputs[0].rank() > 0 ? inputs[0].dim(0) : requested;
+    if (!seen.insert(batch).second) continue;
+    LatencyPoint point;
+    point.batch = batch;
+    for (int round = 0; round < std::max(1, ctx.options.bench_rounds); ++round) {
+      ctx.log(printf_string("bench: batch %lld, round %d of %d", static_cast<long long>(batch), round + 1,
+                            std::max(1, ctx.options.bench_rounds)));
+      point.before_runs.push_back(benchmark(*before, inputs, ctx.options.bench_options));
+      point.after_runs.push_back(benchmark(*after, inputs, ctx.options.bench_options));
+    }
+    point.before_p50_ms = median_p50(point.before_runs);
+    point.after_p50_ms = median_p50(point.after_runs);
+    rec.details.push_back(printf_string("batch %lld: p50 %.3f ms -> %.3f ms (%.2fx)", static_cast<long long>(batch),
+                                        point.before_p50_ms, point.after_p50_ms,
+                                        point.before_p50_ms > 0 ? point.after_p50_ms / point.before_p50_ms : 0.0));
+    ctx.report.latency.push_back(std::move(point));
+  }
+  std::string s;
+  for (const auto& p : ctx.report.latency)
+    s += printf_string("%sbatch %lld %.2fx", s.empty() ? "" : ", ", static_cast<long long>(p.batch),
+                       p.before_p50_ms > 0 ? p.after_p50_ms / p.before_p50_ms : 0.0);
+  rec.summary = "p50 latency after/before: " + s;
+}
+
+}  // namespace
+
+void DeployContext::log(std::string_view line) const {
+  if (options.progress) options.progress(line);
+}
+
+std::vector<DeployStage> default_deploy_stages() {
+  return {
+      {"inspect", stage_inspect},   {"round-weights", stage_round_weights}, {"optimize", stage_optimize},
+      {"simplify", stage_simplify}, {"verify", stage_verify},               {"bench", stage_bench},
+  };
+}
+
+DeployReport deploy(const std::string& model_path, const DeployOptions& options, const std::vector<DeployStage>& stages) {
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  if (options.output_dir.empty()) throw Error(ErrorCode::kBadInput, "deploy needs an output folder (-o DIR)");
+  const fs::path dir(options.output_dir);
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw Error(ErrorCode::kBadInput, "-o " + options.output_dir + " exists and is not a folder");
+  const fs::path model_out = dir / "model.onnx";
+  if (fs::exists(model_out, ec) && fs::equivalent(model_path, model_out, ec))
+    throw Error(ErrorCode::kBadInput, model_out.string() + " is the input file; piu never modifies an input in place");
+
+  DeployReport report;
+  report.input = model_path;
+  report.output_dir = options.output_dir;
+  const OnnxModel original = OnnxModel::load(model_path);
+  report.before = inspect(original);
+  DeployContext ctx{options, original, OnnxModel(original.proto(), original.path()), report};
+  for (size_t k = 0; k < stages.size(); ++k) {
+    const DeployStage& stage = stages[k];
+    StageRecord rec;
+    rec.name = stage.name;
+    rec.nodes_before = inspect(ctx.model).nodes;
+    ctx.log(printf_string("[%zu/%zu] %s", k + 1, stages.size(), stage.name.c_str()));
+    const auto s0 = Clock::now();
+    try {
+      stage.run(ctx, rec);
+    } catch (const Error& e) {
+      throw e.with_context("stage " + stage.name);
+    }
+    rec.seconds = std::chrono::duration<double>(Clock::now() - s0).count();
+    rec.nodes_after = inspect(ctx.model).nodes;
+    ctx.log(printf_string("      %s (%.2f s)", rec.summary.c_str(), rec.seconds));
+    report.stages.push_back(std::move(rec));
+  }
+
+  // Everything ran: render the files, then write them, each atomically.
+  report.model_path = model_out.string();
+  report.after = inspect(ctx.model);
+  report.after.path = report.model_path;
+  std::string chart;
+  if (!report.latency.empty()) {
+    report.chart_path = (dir / "latency.png").string();
+    chart = render_latency_chart_png(report.latency, "p50 latency, " + fs::path(model_path).filename().string());
+  }
+  report.report_path = (dir / "report.md").string();
+  report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const std::string markdown = format_deploy_report(report);
+
+  fs::create_directories(dir, ec);
+  if (ec) throw Error(ErrorCode::kIo, "cannot create folder " + options.output_dir + ": " + ec.message());
+  SaveOptions save;
+  if (!original.external_files().empty()) save.external_data = SaveOptions::ExternalData::kAlways;
+  ctx.model.save(report.model_path, save);
+  if (!chart.empty()) write_file_atomic(report.chart_path, chart);
+  write_file_atomic(report.report_path, markdown);
+  return report;
+}
+
+}  // namespace piu

@@ -1,0 +1,116 @@
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/session_args.hpp"
+#include "commands.hpp"
+#include "piu/deploy.hpp"
+
+namespace piu::cli {
+
+namespace {
+
+int deploy_main(const Args& args) {
+  DeployOptions o;
+  o.output_dir = args.get("--output");
+  if (o.output_dir.empty()) throw Error(ErrorCode::kBadInput, "missing -o DIR");
+  o.round_weights = !args.has("--no-round-weights");
+  o.round_digits = static_cast<int>(args.get_int("--digits", o.round_digits));
+  o.optimize = !args.has("--no-optimize");
+  if (args.has("--passes")) o.optimize_options.passes = args.get_list("--passes");
+  o.optimize_options.fixed_point = args.has("--fixed-point");
+  o.simplify = !args.has("--no-simplify");
+  for (const auto& v : args.all("--input-shape"))
+    for (auto& s : parse_shape_specs(v)) o.simplify_options.input_shapes.push_back(std::move(s));
+  const int64_t max_fold = args.get_int("--max-fold-bytes", static_cast<int64_t>(o.simplify_options.max_fold_bytes));
+  if (max_fold < 0) throw Error(ErrorCode::kBadInput, "--max-fold-bytes must be >= 0");
+  o.simplify_options.max_fold_bytes = static_cast<uint64_t>(max_fold);
+
+  o.verify = !args.has("--no-verify");
+  o.verify_options.shapes = args.shapes();
+  // A static shape given to the simplifier is also the shape to verify and benchmark at.
+  if (o.verify_options.shapes.empty()) o.verify_options.shapes = o.simplify_options.input_shapes;
+  o.verify_options.batches = args.get_int_list("--batch", o.verify_options.batches);
+  o.verify_options.seed = static_cast<uint64_t>(args.get_int("--seed", 0));
+  o.verify_options.rel_tol = args.get_double("--rtol", o.verify_options.rel_tol);
+  o.verify_options.abs_tol = args.get_double("--atol", o.verify_options.abs_tol);
+
+  o.bench = !args.has("--no-bench");
+  o.bench_batches = args.get_int_list("--bench-batch", o.bench_batches);
+  o.bench_rounds = static_cast<int>(args.get_int("--rounds", o.bench_rounds));
+  o.bench_options.duration_s = args.get_double("--duration", o.bench_options.duration_s);
+  if (o.bench_rounds < 1 || o.bench_options.duration_s <= 0)
+    throw Error(ErrorCode::kBadInput, "--rounds must be >= 1 and --duration > 0");
+  o.session = session_options_from(args);
+
+  const bool json = args.has("--json");
+  o.progress = [json](std::string_view line) {
+    (json ? std::cerr : std::cout) << line << "\n" << std::flush;
+  };
+  const DeployReport r = deploy(args.positional[0], o);
+
+  if (json) {
+    nlohmann::ordered_json j;
+    j["input"] = r.input;
+    j["model"] = r.model_path;
+    j["report"] = r.report_path;
+    j["chart"] = r.chart_path;
+    j["nodes_before"] = r.before.nodes;
+    j["nodes_after"] = r.after.nodes;
+    j["stages"] = nlohmann::ordered_json::array();
+    for (const auto& s : r.stages)
+      j["stages"].push_back({{"name", s.name},
+                             {"skipped", s.skipped},
+                             {"summary", s.summary},
+                             {"details", s.details},
+                             {"seconds", s.seconds},
+                             {"nodes_before", s.nodes_before},
+                             {"nodes_after", s.nodes_after}});
+    j["verification"] = nlohmann::ordered_json::array();
+    if (r.verification)
+      for (const auto& c : r.verification->checks)
+        j["verification"].push_back(
+            {{"output", c.output}, {"batch", c.batch}, {"max_abs", c.max_abs}, {"scale", c.scale}, {"ok", c.ok}});
+    j["latency"] = nlohmann::ordered_json::array();
+    for (const auto& p : r.latency)
+      j["latency"].push_back({{"batch", p.batch}, {"before_p50_ms", p.before_p50_ms}, {"after_p50_ms", p.after_p50_ms}});
+    j["seconds"] = r.seconds;
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::printf("wrote %s (%lld -> %lld nodes)\nwrote %s\n", r.model_path.c_str(), static_cast<long long>(r.before.nodes),
+              static_cast<long long>(r.after.nodes), r.report_path.c_str());
+  if (!r.chart_path.empty()) std::printf("wrote %s\n", r.chart_path.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+const Subcommand& deploy_command() {
+  static const Subcommand sub = [] {
+    std::vector<Option> options =
+        shared_options({"--output", "--passes", "--fixed-point", "--digits", "--input-shape", "--max-fold-bytes",
+                        "--no-verify", "--shape", "--batch", "--seed", "--rtol", "--atol", "--duration", "--threads",
+                        "--backend", "--json"});
+    for (auto& opt : options) {
+      if (opt.name == "--output") opt = {"--output", "-o", "DIR", "folder for model.onnx, report.md and latency.png (created)"};
+      if (opt.name == "--batch") opt.help = "batch sizes the result is verified at (default 1,3,8)";
+      if (opt.name == "--duration") opt.help = "timed run length per benchmark run (default 1)";
+    }
+    options.push_back({"--no-round-weights", "", "", "skip rounding the weights"});
+    options.push_back({"--no-optimize", "", "", "skip the optimizer's passes"});
+    options.push_back({"--no-simplify", "", "", "skip the simplifier"});
+    options.push_back({"--no-bench", "", "", "skip the latency comparison"});
+    options.push_back({"--bench-batch", "", "N[,N...]", "batch sizes to benchmark at (default 1,8)"});
+    options.push_back({"--rounds", "", "N", "alternating before/after benchmark runs per batch (default 3)"});
+    return Subcommand{
+        {"deploy", "MODEL -o DIR [--no-round-weights] [--no-optimize] [--no-simplify] [--no-verify] [--no-bench]",
+         "Deploy a model in one command: inspect, round weights, optimize, simplify, verify and benchmark before vs "
+         "after; writes DIR/model.onnx, DIR/report.md and DIR/latency.png.",
+         options, 1, 1},
+        deploy_main};
+  }();
+  return sub;
+}
+
+}  // namespace piu::cli
