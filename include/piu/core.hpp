@@ -210,6 +210,8 @@ class AtomicFile {
   std::ostream& stream();
   const std::string& temp_path() const { return temp_path_; }
   const std::string& path() const { return path_; }
+  // Flushes what was written so far to the temp file (readable at temp_path()). Throws kIo on failure.
+  void flush();
   // Flushes, fsyncs and renames the temp file over the target. Throws kIo on failure.
   void commit();
 

@@ -74,10 +74,33 @@ class OnnxModel {
   // External-data files that were read on load.
   const std::vector<ExternalFile>& external_files() const { return external_files_; }
 
+  // Tensors save() would move to external data (raw data of at least the threshold). Throws
+  // kBadInput for tensors still referencing external data that was never loaded.
+  std::vector<onnx::TensorProto*> external_candidates(const std::string& path, const SaveOptions& options);
+
  private:
   std::unique_ptr<onnx::ModelProto> proto_;
   std::string path_;
   std::vector<ExternalFile> external_files_;
+};
+
+// Saving in two steps, for results that must be checked on disk before they replace anything:
+// the constructor writes the model (and its external data) under temp names in the target's
+// folder, releasing each tensor's bytes as they are written, so a large model is never held twice;
+// temp_path() is a complete model file a runtime can open; commit() renames everything into place.
+// Destroyed without commit(), it removes the temp files and the target is untouched.
+class StagedSave {
+ public:
+  StagedSave(OnnxModel model, std::string path, const SaveOptions& options = {});
+  ~StagedSave();
+  StagedSave(const StagedSave&) = delete;
+  StagedSave& operator=(const StagedSave&) = delete;
+  const std::string& temp_path() const;
+  void commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // ONNX TensorProto element type <-> DType. dtype_from_onnx returns nullopt for types piu cannot

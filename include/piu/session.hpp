@@ -150,6 +150,12 @@ struct VerifyReport {
 
 // Runs both sessions on the same random inputs for each batch size and compares every output.
 VerifyReport verify_sessions(const Session& reference, const Session& candidate, const VerifyOptions& options = {});
+// The same check holding one model's weights at a time: the reference runs at every batch size and
+// keeps only its outputs, and is closed before `open_candidate` is called. For models too large
+// to hold twice.
+VerifyReport verify_one_at_a_time(const std::function<std::unique_ptr<Session>()>& open_reference,
+                                  const std::function<std::unique_ptr<Session>()>& open_candidate,
+                                  const VerifyOptions& options = {});
 
 // Times session.run(inputs). Latency percentiles use the nearest-rank method.
 BenchResult benchmark(const Session& session, const std::vector<Tensor>& inputs, const BenchOptions& options = {});

@@ -30,14 +30,14 @@ VerifyOptions verify_options_from(const Args& args) {
   return v;
 }
 
-ModelWriteResult check_verify_and_save(const OnnxModel& input, OnnxModel& result, const std::string& output,
+ModelWriteResult check_verify_and_save(const std::string& input_path, OnnxModel&& result, const std::string& output,
                                        const Args& args) {
   ModelWriteResult out;
   try {
     check_model(result, "result");
   } catch (const Error& result_error) {
     try {
-      check_model(input, "input");
+      check_model(OnnxModel::load(input_path, {.load_external_data = false}), "input");
     } catch (const Error& input_error) {
       out.checker_warning = input_error.what();  // the input was already invalid; not our doing
     }
@@ -45,21 +45,25 @@ ModelWriteResult check_verify_and_save(const OnnxModel& input, OnnxModel& result
       throw Error(ErrorCode::kInternal,
                   std::string(result_error.what()) + " (the input passes the checker; nothing written)");
   }
+  // Written under temp names first (the weights leave memory as they are written), verified from
+  // that file against the input file, then renamed into place.
+  SaveOptions save;
+  if (!result.external_files().empty())  // an input with external data gives an output with it
+    save.external_data = SaveOptions::ExternalData::kAlways;
+  StagedSave staged(std::move(result), output, save);
   if (!args.has("--no-verify")) {
     SessionOptions so;
+    so.backend = "ort";
     so.intra_op_num_threads = static_cast<int>(args.get_int("--threads", 0));
     // Compare on unoptimized runtimes so ORT's own rewrites cannot hide a difference.
     so.graph_optimization = GraphOptimization::kDisabled;
-    auto reference = Session::open(input, so);
-    auto candidate = Session::open(result, so);
-    out.verify = verify_sessions(*reference, *candidate, verify_options_from(args));
+    out.verify = verify_one_at_a_time([&] { return Session::open(input_path, so); },
+                                      [&] { return Session::open(staged.temp_path(), so); }, verify_options_from(args));
     out.verified = true;
     if (!out.verify.ok)
       throw Error(ErrorCode::kVerificationFailed, "verification failed, nothing written: " + out.verify.failure);
   }
-  SaveOptions save;
-  if (!input.external_files().empty()) save.external_data = SaveOptions::ExternalData::kAlways;
-  result.save(output, save);
+  staged.commit();
   return out;
 }
 

@@ -22,10 +22,13 @@ struct ModelWriteResult {
 void check_output_path(const std::string& input, const std::string& output);
 // Verification settings from --shape, --batch (default 1,3) and --seed; tolerances from --rtol/--atol.
 VerifyOptions verify_options_from(const Args& args);
-// Checks, verifies (unless --no-verify) and saves `result` to `output`. Throws kBadInput naming
-// the first differing output (and writes nothing) when verification fails; kInternal when the
-// result fails the ONNX checker while the input passes it.
-ModelWriteResult check_verify_and_save(const OnnxModel& input, OnnxModel& result, const std::string& output,
+// Checks `result` with the ONNX checker, writes it under temp names beside `output` (its weights
+// leave memory as they are written), verifies that file against the input file on ONNX Runtime
+// one model at a time (unless --no-verify), then renames it into place: at most one copy of the
+// weights is held at any time. Throws kVerificationFailed naming the first differing output (and
+// writes nothing) when verification fails; kInternal when the result fails the ONNX checker while
+// the input passes it.
+ModelWriteResult check_verify_and_save(const std::string& input_path, OnnxModel&& result, const std::string& output,
                                        const Args& args);
 // One line per verified output: "output 'y' batch 3: max abs 1.2e-07 (scale 4.5)".
 std::string format_verify_report(const VerifyReport& report);

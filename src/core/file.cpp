@@ -50,6 +50,11 @@ AtomicFile::~AtomicFile() {
 
 std::ostream& AtomicFile::stream() { return *stream_; }
 
+void AtomicFile::flush() {
+  stream_->flush();
+  if (!*stream_) throw Error(ErrorCode::kIo, "cannot write " + path_ + ": write failed (disk full?)");
+}
+
 void AtomicFile::commit() {
   auto* out = static_cast<std::ofstream*>(stream_.get());
   out->flush();

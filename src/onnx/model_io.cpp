@@ -191,6 +191,46 @@ void load_external_tensor(onnx::TensorProto& t, const fs::path& base_dir, const 
   it->tensors += 1;
 }
 
+// The data file's name for a model saved at `path`: a plain file name in the model's folder.
+std::string external_location(const std::string& path, const SaveOptions& options) {
+  const std::string location =
+      options.external_file.empty() ? fs::path(path).filename().string() + ".data" : options.external_file;
+  if (fs::path(location).is_absolute() || location.find("..") != std::string::npos ||
+      location.find('/') != std::string::npos)
+    throw Error(ErrorCode::kBadInput, "external data file name '" + location + "' must be a plain file name");
+  return location;
+}
+
+// Appends each tensor's raw bytes to `out` (64-byte aligned) and turns the tensor into a reference
+// to `location`. The bytes move into `kept` (in order) when given, else they are freed.
+void move_to_external(const std::vector<onnx::TensorProto*>& tensors, std::ostream& out, const std::string& location,
+                      std::vector<std::string>* kept) {
+  uint64_t offset = 0;
+  constexpr uint64_t kAlign = 64;
+  static const char zeros[kAlign] = {};
+  for (onnx::TensorProto* t : tensors) {
+    const uint64_t pad = (kAlign - offset % kAlign) % kAlign;
+    out.write(zeros, static_cast<std::streamsize>(pad));
+    offset += pad;
+    out.write(t->raw_data().data(), static_cast<std::streamsize>(t->raw_data().size()));
+    if (!out) throw Error(ErrorCode::kIo, "cannot write external data for tensor '" + t->name() + "' (disk full?)");
+    std::string raw;
+    raw.swap(*t->mutable_raw_data());
+    t->clear_raw_data();
+    t->set_data_location(onnx::TensorProto::EXTERNAL);
+    auto add = [&](const std::string& k, const std::string& v) {
+      auto* e = t->add_external_data();
+      e->set_key(k);
+      e->set_value(v);
+    };
+    add("location", location);
+    add("offset", std::to_string(offset));
+    add("length", std::to_string(raw.size()));
+    offset += raw.size();
+    if (kept) kept->push_back(std::move(raw));
+  }
+}
+
 }  // namespace
 
 OnnxModel OnnxModel::load(const std::string& path, const LoadOptions& options) {
@@ -249,7 +289,7 @@ std::string OnnxModel::serialize() const {
   return out;
 }
 
-void OnnxModel::save(const std::string& path, const SaveOptions& options) {
+std::vector<onnx::TensorProto*> OnnxModel::external_candidates(const std::string& path, const SaveOptions& options) {
   std::vector<onnx::TensorProto*> candidates;
   for_each_tensor(*proto_, [&](onnx::TensorProto& t) {
     if (t.data_location() == onnx::TensorProto::EXTERNAL)
@@ -257,6 +297,11 @@ void OnnxModel::save(const std::string& path, const SaveOptions& options) {
                                             "' references external data that was not loaded");
     if (t.has_raw_data() && t.raw_data().size() >= options.external_threshold_bytes) candidates.push_back(&t);
   });
+  return candidates;
+}
+
+void OnnxModel::save(const std::string& path, const SaveOptions& options) {
+  const std::vector<onnx::TensorProto*> candidates = external_candidates(path, options);
   bool external = options.external_data == SaveOptions::ExternalData::kAlways;
   if (options.external_data == SaveOptions::ExternalData::kAuto)
     external = proto_->ByteSizeLong() > options.auto_limit_bytes;
@@ -266,60 +311,86 @@ void OnnxModel::save(const std::string& path, const SaveOptions& options) {
     return;
   }
 
-  const std::string location =
-      options.external_file.empty() ? fs::path(path).filename().string() + ".data" : options.external_file;
-  if (fs::path(location).is_absolute() || location.find("..") != std::string::npos ||
-      location.find('/') != std::string::npos)
-    throw Error(ErrorCode::kBadInput, "external data file name '" + location + "' must be a plain file name");
+  const std::string location = external_location(path, options);
   const fs::path dir = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
   AtomicFile data_file((dir / location).string());
-
   // Move each tensor's bytes to the data file and swap them out of the proto while it is serialized;
   // the guard swaps them back even when serialization throws, so the model is unchanged afterwards.
-  struct Moved {
-    onnx::TensorProto* tensor;
-    std::string raw;
-  };
-  std::vector<Moved> moved;
+  std::vector<std::string> kept;
   struct Restore {
-    std::vector<Moved>& moved;
+    const std::vector<onnx::TensorProto*>& tensors;
+    std::vector<std::string>& raw;
     ~Restore() {
-      for (auto& m : moved) {
-        m.tensor->mutable_raw_data()->swap(m.raw);
-        m.tensor->clear_external_data();
-        m.tensor->clear_data_location();
+      for (size_t i = 0; i < raw.size(); ++i) {
+        tensors[i]->mutable_raw_data()->swap(raw[i]);
+        tensors[i]->clear_external_data();
+        tensors[i]->clear_data_location();
       }
     }
-  } restore{moved};
-  moved.reserve(candidates.size());
-  uint64_t offset = 0;
-  constexpr uint64_t kAlign = 64;
-  static const char zeros[kAlign] = {};
-  for (onnx::TensorProto* t : candidates) {
-    const uint64_t pad = (kAlign - offset % kAlign) % kAlign;
-    data_file.stream().write(zeros, static_cast<std::streamsize>(pad));
-    offset += pad;
-    const std::string& raw = t->raw_data();
-    data_file.stream().write(raw.data(), static_cast<std::streamsize>(raw.size()));
-    moved.push_back({t, {}});
-    moved.back().raw.swap(*t->mutable_raw_data());
-    t->clear_raw_data();
-    t->set_data_location(onnx::TensorProto::EXTERNAL);
-    auto add = [&](const std::string& k, const std::string& v) {
-      auto* e = t->add_external_data();
-      e->set_key(k);
-      e->set_value(v);
-    };
-    add("location", location);
-    add("offset", std::to_string(offset));
-    add("length", std::to_string(moved.back().raw.size()));
-    offset += moved.back().raw.size();
-  }
+  } restore{candidates, kept};
+  move_to_external(candidates, data_file.stream(), location, &kept);
   const std::string bytes = serialize();
   AtomicFile model_file(path);
   model_file.stream().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   data_file.commit();
   model_file.commit();
+}
+
+// ---------------------------------------------------------------------------------------------
+// StagedSave
+// ---------------------------------------------------------------------------------------------
+
+struct StagedSave::Impl {
+  OnnxModel model;
+  std::string path;
+  std::string location;  // final name of the data file; empty when everything is inline
+  std::vector<onnx::TensorProto*> external;
+  std::unique_ptr<AtomicFile> data_file;
+  std::unique_ptr<AtomicFile> staged_model;
+};
+
+StagedSave::StagedSave(OnnxModel model, std::string path, const SaveOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->model = std::move(model);
+  impl_->path = std::move(path);
+  OnnxModel& m = impl_->model;
+  const std::vector<onnx::TensorProto*> candidates = m.external_candidates(impl_->path, options);
+  bool external = options.external_data == SaveOptions::ExternalData::kAlways;
+  if (options.external_data == SaveOptions::ExternalData::kAuto)
+    external = m.proto().ByteSizeLong() > options.auto_limit_bytes;
+  if (external && !candidates.empty()) {
+    impl_->location = external_location(impl_->path, options);
+    const fs::path dir =
+        fs::path(impl_->path).parent_path().empty() ? fs::path(".") : fs::path(impl_->path).parent_path();
+    impl_->data_file = std::make_unique<AtomicFile>((dir / impl_->location).string());
+    // The staged model names the data file's temp name, so a runtime can open it as it is.
+    move_to_external(candidates, impl_->data_file->stream(),
+                     fs::path(impl_->data_file->temp_path()).filename().string(), nullptr);
+    impl_->data_file->flush();
+    impl_->external = candidates;
+  }
+  impl_->staged_model = std::make_unique<AtomicFile>(impl_->path);
+  const std::string bytes = m.serialize();
+  impl_->staged_model->stream().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  impl_->staged_model->flush();
+}
+
+StagedSave::~StagedSave() = default;
+
+const std::string& StagedSave::temp_path() const { return impl_->staged_model->temp_path(); }
+
+void StagedSave::commit() {
+  if (!impl_->data_file) {
+    impl_->staged_model->commit();
+    return;
+  }
+  for (onnx::TensorProto* t : impl_->external)
+    for (auto& e : *t->mutable_external_data())
+      if (e.key() == "location") e.set_value(impl_->location);
+  const std::string bytes = impl_->model.serialize();
+  impl_->data_file->commit();
+  write_file_atomic(impl_->path, bytes);
+  impl_->staged_model.reset();  // removes the staged copy of the model file
 }
 
 }  // namespace piu

@@ -39,6 +39,22 @@ std::string human(uint64_t bytes) {
   return std::to_string(bytes) + " B";
 }
 
+// Bytes of `value` when inference knows its element type and every dim; 0 otherwise.
+uint64_t static_value_bytes(const std::string& value,
+                            const std::unordered_map<std::string, const onnx::ValueInfoProto*>& infos) {
+  auto it = infos.find(value);
+  if (it == infos.end() || !it->second->type().has_tensor_type()) return 0;
+  const auto& tt = it->second->type().tensor_type();
+  const auto dtype = dtype_from_onnx(tt.elem_type());
+  if (!dtype || !tt.has_shape()) return 0;
+  uint64_t n = dtype_size(*dtype);
+  for (const auto& d : tt.shape().dim()) {
+    if (!d.has_dim_value() || d.dim_value() < 0) return 0;
+    n *= static_cast<uint64_t>(d.dim_value());
+  }
+  return n;
+}
+
 // The int64 tensor data propagation knows for `value`, if every element is known and the value's
 // inferred type is an int64 tensor of rank 0 or 1.
 std::optional<TensorProto> known_shape_value(
@@ -186,6 +202,17 @@ FoldOutcome fold_constants(OnnxModel& model, const ShapeData& shape_data, uint64
     for (const auto& i : n.input())
       if (!i.empty() && !constants.count(i) && !folded_values.count(i)) inputs_constant = false;
     if (!inputs_constant) continue;
+    // An output that inference already knows is too large is never computed (nor what reads it).
+    std::string too_large;
+    for (const auto& o : n.output()) {
+      const uint64_t bytes = static_value_bytes(o, infos);
+      if (bytes > max_fold_bytes)
+        too_large = "output '" + o + "' is " + human(bytes) + " > --max-fold-bytes " + human(max_fold_bytes);
+    }
+    if (!too_large.empty()) {
+      outcome.skipped.push_back({node_label(n), n.op_type(), too_large});
+      continue;
+    }
     foldable.push_back(&n);
     for (const auto& o : n.output()) folded_values.insert(o);
   }
@@ -212,12 +239,8 @@ FoldOutcome fold_constants(OnnxModel& model, const ShapeData& shape_data, uint64
   for (const auto& v : frontier)
     if (!known.count(v)) wanted.push_back(v);
   if (!wanted.empty()) {
-    NamedConstants inputs;
-    std::set<std::string> seen;
-    for (const auto* n : foldable)
-      for (const auto& i : n->input())
-        if (!i.empty() && constants.count(i) && seen.insert(i).second) inputs.emplace_back(i, constants.at(i));
-    // Known values become initializers of the evaluation model, replacing their producers.
+    // Known values become initializers of the evaluation model, replacing their producers; only
+    // the constants the evaluated nodes read are copied into it.
     std::vector<const NodeProto*> to_run;
     std::vector<TensorProto> known_inputs;
     for (const auto* n : foldable) {
@@ -225,6 +248,11 @@ FoldOutcome fold_constants(OnnxModel& model, const ShapeData& shape_data, uint64
       for (const auto& o : n->output()) all_known = all_known && (o.empty() || known.count(o));
       if (!all_known) to_run.push_back(n);
     }
+    NamedConstants inputs;
+    std::set<std::string> seen;
+    for (const auto* n : to_run)
+      for (const auto& i : n->input())
+        if (!i.empty() && constants.count(i) && seen.insert(i).second) inputs.emplace_back(i, constants.at(i));
     for (const auto& [name, t] : known) known_inputs.push_back(t);
     for (const auto& t : known_inputs) inputs.emplace_back(t.name(), &t);
     try {

@@ -29,10 +29,9 @@ int optimize_main(const Args& args) {
   OptimizeOptions options;
   if (args.has("--passes")) options.passes = args.get_list("--passes");
   options.fixed_point = args.has("--fixed-point");
-  const OnnxModel input = OnnxModel::load(in);
-  OnnxModel result(input.proto(), input.path());
+  OnnxModel result = OnnxModel::load(in);
   const OptimizeReport report = optimize(result, options);
-  const ModelWriteResult written = check_verify_and_save(input, result, out, args);
+  const ModelWriteResult written = check_verify_and_save(in, std::move(result), out, args);
 
   if (args.has("--json")) {
     nlohmann::ordered_json j;

@@ -14,10 +14,9 @@ int round_weights_main(const Args& args) {
   const std::string& in = args.positional[0];
   const std::string out = args.get("--output");
   check_output_path(in, out);
-  const OnnxModel input = OnnxModel::load(in);
-  OnnxModel result(input.proto(), input.path());
+  OnnxModel result = OnnxModel::load(in);
   const RoundReport report = round_weights(result, static_cast<int>(args.get_int("--digits", 16)));
-  const ModelWriteResult written = check_verify_and_save(input, result, out, args);
+  const ModelWriteResult written = check_verify_and_save(in, std::move(result), out, args);
   if (args.has("--json")) {
     nlohmann::ordered_json j;
     j["input"] = in;

@@ -22,8 +22,7 @@ int simplify_main(const Args& args) {
   if (max_fold < 0) throw Error(ErrorCode::kBadInput, "--max-fold-bytes must be >= 0");
   options.max_fold_bytes = static_cast<uint64_t>(max_fold);
   options.skip_optimize = args.has("--skip-optimize");
-  const OnnxModel input = OnnxModel::load(in);
-  OnnxModel result(input.proto(), input.path());
+  OnnxModel result = OnnxModel::load(in);
   const SimplifyReport report = simplify(result, options);
   // Verify across the dynamic batch (1, 3, 8 unless --batch says otherwise).
   Args verify_args = args;
@@ -31,7 +30,7 @@ int simplify_main(const Args& args) {
   if (!options.input_shapes.empty() && !args.has("--shape"))
     for (const auto& s : options.input_shapes)
       verify_args.values_["--shape"].push_back((s.name.empty() ? "" : s.name + ":") + shape_to_string(s.shape));
-  const ModelWriteResult written = check_verify_and_save(input, result, out, verify_args);
+  const ModelWriteResult written = check_verify_and_save(in, std::move(result), out, verify_args);
 
   if (args.has("--json")) {
     nlohmann::ordered_json j;
