@@ -5,8 +5,10 @@ For each zoo model: piu simplify, verified by piu on ONNX Runtime at batch 1, 3 
 original (max abs error <= 1e-4 x output scale); then onnxsim.simplify and onnxslim.slim on the
 same file, each in its own process, and their results compared with the original by `piu compare`
 at batch 1, 3 and 8. Reports node counts (subgraphs included), whether each result still has a
-dynamic batch dim and still computes the right outputs at each batch, and wall times. A peer result
-that is wrong at some batch size does not count against piu in the "piu ≤ both" column.
+dynamic batch dim and still computes the right outputs at each batch, wall times and peak resident
+memory per process. piu runs twice: once verified (its node counts and errors), once with
+--no-verify, which is the work the peers do and is what the time and memory columns compare. A
+peer result that is wrong at some batch size does not count against piu in the "piu ≤ both" column.
 
   .deps/venv-peers/bin/python bench/zoo_simplify.py [--zoo build/zoo] [--markdown] [MODEL ...]
 Needs onnxsim and onnxslim in the Python that runs it (scripts/zoo.sh installs them in .deps/venv-peers).
@@ -35,12 +37,15 @@ onnx.save(m, sys.argv[3])
 
 
 def run(cmd):
+    """Runs cmd; returns (exit code, wall seconds, stdout, stderr, peak RSS MiB of that process)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        code = subprocess.run(cmd, stdout=out, stderr=err).returncode
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0), err.seek(0)
-        return code, elapsed, out.read().decode(), err.read().decode()
+        return proc.returncode, elapsed, out.read().decode(), err.read().decode(), usage.ru_maxrss / 1024
 
 
 def summary(path):
@@ -72,20 +77,23 @@ def main():
         src = os.path.join(args.zoo, name + ".onnx")
         row = {"model": name, "nodes": summary(src)[0]}
         out = os.path.join(tmp, "piu.onnx")
-        code, t, stdout, stderr = run([args.piu, "simplify", src, "-o", out, "--json"])
+        code, t, stdout, stderr, _ = run([args.piu, "simplify", src, "-o", out, "--json"])
         if code == 0:
             j = json.loads(stdout)
             row["piu"] = summary(out)
-            row["piu_s"] = t
+            row["piu_verified_s"] = t
+            # Timed and measured like the peers: the same work without piu's own verification.
+            _, row["piu_s"], _, _, row["piu_mib"] = run([args.piu, "simplify", src, "-o", out, "--no-verify"])
             row["err"] = max((c["max_abs"] / c["scale"] if c["scale"] else c["max_abs"]) for c in j["verification"])
         else:
             row["piu"] = None
             row["piu_error"] = stderr.strip().splitlines()[-1][:200]
         for peer in ("onnxsim", "onnxslim"):
             out = os.path.join(tmp, peer + ".onnx")
-            code, t, _, stderr = run([sys.executable, "-c", PEER, peer, src, out])
+            code, t, _, stderr, mib = run([sys.executable, "-c", PEER, peer, src, out])
             row[peer] = summary(out) if code == 0 else None
             row[peer + "_s"] = t
+            row[peer + "_mib"] = mib
             if code != 0:
                 row[peer + "_error"] = (stderr.strip().splitlines() or ["?"])[-1][:120]
                 continue
@@ -107,16 +115,26 @@ def main():
         return f"{v[0]}{note}"
 
     if args.markdown:
-        print("| model | nodes | piu | onnxsim | onnxslim | piu ≤ both | max err / scale (batch 1, 3, 8) | piu s | onnxsim s | onnxslim s |")
-        print("|---|---:|---:|---:|---:|:---:|---:|---:|---:|---:|")
+        print("| model | nodes | piu | onnxsim | onnxslim | piu ≤ both | max err / scale (batch 1, 3, 8) "
+              "| piu s verified | piu s | onnxsim s | onnxslim s | piu MiB | onnxsim MiB | onnxslim MiB |")
+        print("|---|---:|---:|---:|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in rows:
             p = r.get("piu")
             ok = p is not None and all(r.get(k) is None or r.get(k + "_wrong_batches") or p[0] <= r[k][0]
                                        for k in ("onnxsim", "onnxslim"))
             err = f"{r['err']:.1e}" if "err" in r else r.get("piu_error", "")
             print(f"| {r['model']} | {r['nodes']} | {cell(r, 'piu')} | {cell(r, 'onnxsim')} | {cell(r, 'onnxslim')} | "
-                  f"{'yes' if ok else '**no**'} | {err} | {r.get('piu_s', 0):.2f} | {r['onnxsim_s']:.2f} | "
-                  f"{r['onnxslim_s']:.2f} |")
+                  f"{'yes' if ok else '**no**'} | {err} | {r.get('piu_verified_s', 0):.2f} | {r.get('piu_s', 0):.2f} | "
+                  f"{r['onnxsim_s']:.2f} | {r['onnxslim_s']:.2f} | {r.get('piu_mib', 0):.0f} | {r['onnxsim_mib']:.0f} | "
+                  f"{r['onnxslim_mib']:.0f} |")
+        ok_rows = [r for r in rows if r.get("piu")]
+        if ok_rows:
+            t_ratio = [r["piu_s"] / r["onnxsim_s"] for r in ok_rows]
+            m_ratio = [r["piu_mib"] / r["onnxsim_mib"] for r in ok_rows]
+            total = sum(r["piu_s"] for r in ok_rows) / sum(r["onnxsim_s"] for r in ok_rows)
+            print(f"\npiu / onnxsim (no verification): time {total:.2f}x in total, per model "
+                  f"{min(t_ratio):.2f}-{max(t_ratio):.2f}x (median {sorted(t_ratio)[len(t_ratio) // 2]:.2f}x); "
+                  f"peak RSS {min(m_ratio):.2f}-{max(m_ratio):.2f}x (median {sorted(m_ratio)[len(m_ratio) // 2]:.2f}x)")
     else:
         print(json.dumps(rows, indent=2))
 

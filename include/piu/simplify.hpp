@@ -19,7 +19,9 @@ struct SimplifyOptions {
   // small constant), so folding never bloats the model.
   uint64_t max_fold_bytes = uint64_t{16} << 20;
   bool skip_optimize = false;  // do not run the optimizer's default passes in the loop
-  int max_iterations = 8;
+  // Rounds are cheap; a deep network whose Reshape targets become constant one block per round
+  // (ShuffleNet's channel shuffles) needs a few dozen.
+  int max_iterations = 64;
 };
 
 struct SkippedFold {

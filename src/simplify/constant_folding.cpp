@@ -110,11 +110,17 @@ std::map<std::string, Tensor> evaluate(const onnx::ModelProto& model, const std:
   return out;
 }
 
-// A Reshape whose target shape is computed at run time but known except for one dim (typically the
-// dynamic batch: [Shape(x)[0], 7, 7, 96]) gets a constant target with -1 there: Reshape infers that
-// dim from the element count, so the shape computation can go. Returns the number rewritten.
+// A Reshape whose target shape is computed at run time but whose entries are known except for
+// dims copied from its input (typically the dynamic batch: [Shape(x)[0], 7, 7, 96]) gets a
+// constant target: an entry that is the same symbol as the input's dim at that position becomes 0
+// (Reshape copies that dim, allowzero=0), and one remaining unknown becomes -1 (Reshape infers it
+// from the element count). 0 rather than -1 for the copied dims keeps the symbol for the next
+// Reshape's inference. The shape computation can then go. Returns the number rewritten.
 int64_t constant_reshape_targets(onnx::GraphProto& graph, const ShapeData& data,
                                  const std::unordered_map<std::string, const TensorProto*>& constants) {
+  std::unordered_map<std::string, const onnx::ValueInfoProto*> value_shapes;
+  for (const auto& v : graph.value_info()) value_shapes[v.name()] = &v;
+  for (const auto& v : graph.input()) value_shapes[v.name()] = &v;
   std::set<std::string> names;
   for (const auto& t : graph.initializer()) names.insert(t.name());
   for (const auto& n : graph.node())
@@ -128,19 +134,28 @@ int64_t constant_reshape_targets(onnx::GraphProto& graph, const ShapeData& data,
     const std::string& target = n.input(1);
     auto it = data.find(target);
     if (allowzero || constants.count(target) || it == data.end()) continue;
+    const onnx::TensorShapeProto* in_shape = nullptr;
+    if (auto v = value_shapes.find(n.input(0));
+        v != value_shapes.end() && v->second->type().has_tensor_type() && v->second->type().tensor_type().has_shape())
+      in_shape = &v->second->type().tensor_type().shape();
     std::vector<int64_t> dims;
-    int unknown = 0;
+    int unknown = 0, copied = 0;
     bool has_minus_one = false;
-    for (const auto& d : it->second.dim()) {
+    for (int i = 0; i < it->second.dim_size(); ++i) {
+      const auto& d = it->second.dim(i);
       if (d.has_dim_value()) {
         dims.push_back(d.dim_value());
         has_minus_one = has_minus_one || d.dim_value() == -1;
+      } else if (d.has_dim_param() && in_shape && i < in_shape->dim_size() && in_shape->dim(i).has_dim_param() &&
+                 in_shape->dim(i).dim_param() == d.dim_param()) {
+        dims.push_back(0);  // the input's own dim at this position
+        ++copied;
       } else {
         dims.push_back(-1);
         ++unknown;
       }
     }
-    if (unknown != 1 || has_minus_one) continue;
+    if (unknown > 1 || (unknown == 1 && has_minus_one) || (unknown == 0 && copied == 0)) continue;
     std::string name = target + "_static";
     for (int k = 1; names.count(name); ++k) name = target + "_static" + std::to_string(k);
     names.insert(name);

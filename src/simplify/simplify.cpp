@@ -43,7 +43,8 @@ SimplifyReport simplify(OnnxModel& model, const SimplifyOptions& options) {
   OptimizeOptions cleanup;  // dead code only, when the optimizer's passes are skipped
   cleanup.passes = {"eliminate_deadend", "eliminate_unused_initializer"};
   OptimizeOptions passes;  // the seed's list (dead code included) plus the simplifier's extras
-  passes.passes.push_back("eliminate_nop_concat");
+  for (const char* extra : {"eliminate_nop_concat", "eliminate_nop_arithmetic", "fuse_pad_into_pool"})
+    passes.passes.push_back(extra);
   for (int round = 0; round < std::max(1, options.max_iterations); ++round) {
     std::map<std::string, int64_t> ops_before_round;
     int64_t nodes_before_round = 0;

@@ -13,46 +13,11 @@
 // The Pad is left dead for the driver to delete.
 #include <algorithm>
 
+#include "passes/fuse/zero_pad.hpp"
 #include "passes/pass.hpp"
 
 namespace piu::passes {
 namespace {
-
-// The Pad's pads over all axes of its input, or nullopt when unknown or unsupported.
-std::optional<std::vector<int64_t>> full_pads(const Graph& graph, const NodeProto& pad, const NodeProto& conv) {
-  if (graph.opset() < 11) {
-    if (attribute_float(pad, "value", 0.0f) != 0.0f) return std::nullopt;
-    return attribute_ints(pad, graph.opset() < 2 ? "paddings" : "pads");
-  }
-  if (pad.input_size() < 2 || pad.input(1).empty()) return std::nullopt;
-  auto pads = constant_ints(graph, pad.input(1));
-  if (!pads) return std::nullopt;
-  if (pad.input_size() >= 3 && !pad.input(2).empty()) {
-    const auto value = graph.constant_tensor(pad.input(2));
-    if (!value || value->numel() > 1) return std::nullopt;
-    if (value->numel() == 1 && element_as_double(*value, 0) != 0.0) return std::nullopt;
-  }
-  if (pad.input_size() < 4 || pad.input(3).empty()) return pads;
-  // Opset 18 `axes`: pads lists [begin..., end...] for these axes only.
-  const auto axes = constant_ints(graph, pad.input(3));
-  if (!axes || pads->size() != 2 * axes->size()) return std::nullopt;
-  std::optional<Shape> shape = graph.shape(pad.input(0));
-  if (!shape) shape = graph.shape(conv.input(1));  // W has the same rank as the Conv's input
-  if (!shape) return std::nullopt;
-  const int64_t rank = static_cast<int64_t>(shape->size());
-  std::vector<int64_t> full(2 * rank, 0);
-  std::vector<bool> seen(rank, false);
-  const int64_t n = static_cast<int64_t>(axes->size());
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t axis = (*axes)[i];
-    if (axis < 0) axis += rank;
-    if (axis < 0 || axis >= rank || seen[axis]) return std::nullopt;
-    seen[axis] = true;
-    full[axis] = (*pads)[i];
-    full[rank + axis] = (*pads)[n + i];
-  }
-  return full;
-}
 
 class FusePadIntoConv final : public Pass {
  public:
@@ -76,7 +41,7 @@ class FusePadIntoConv final : public Pass {
 
   bool rewrite(Graph& graph, NodeProto& conv) const override {
     NodeProto* pad = graph.producer(conv.input(0));
-    const auto pads = full_pads(graph, *pad, conv);
+    const auto pads = zero_pad_amounts(graph, *pad, conv.input(1));  // W has the input's rank
     if (!pads || pads->size() % 2 != 0 || pads->size() < 6) return false;
     const size_t rank = pads->size() / 2;
     if (const auto w_shape = graph.shape(conv.input(1)); w_shape && w_shape->size() != rank) return false;

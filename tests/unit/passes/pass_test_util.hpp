@@ -103,6 +103,11 @@ inline int count_op(const OnnxModel& m, const std::string& op) {
   auto c = op_counts(m);
   return c.count(op) ? c[op] : 0;
 }
+// An ints attribute of a node; empty when absent.
+inline std::vector<int64_t> ints_attribute(const onnx::NodeProto& node, const std::string& name) {
+  return passes::attribute_ints(node, name).value_or(std::vector<int64_t>{});
+}
+
 inline int node_count(const OnnxModel& m) {
   int n = 0;
   for (const auto& [k, v] : op_counts(m)) n += v;

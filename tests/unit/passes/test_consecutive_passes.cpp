@@ -12,6 +12,7 @@ using piu::passes::set_attribute;
 using piu::test::count_op;
 using piu::test::expect_same_outputs;
 using piu::test::int64s;
+using piu::test::ints_attribute;
 using piu::test::ModelBuilder;
 using piu::test::optimized;
 using piu::test::random_tensor;
@@ -22,11 +23,6 @@ const piu::onnx::NodeProto* find_node(const piu::OnnxModel& m, const std::string
   for (const auto& n : m.proto().graph().node())
     if (n.op_type() == op) return &n;
   return nullptr;
-}
-
-std::vector<int64_t> ints_attribute(const piu::onnx::NodeProto& node, const std::string& name) {
-  auto v = piu::passes::attribute_ints(node, name);
-  return v ? *v : std::vector<int64_t>{};
 }
 
 // The values of an int64 initializer of the main graph.

@@ -13,6 +13,7 @@ using piu::Tensor;
 using piu::test::count_op;
 using piu::test::expect_same_outputs;
 using piu::test::int64s;
+using piu::test::ints_attribute;
 using piu::test::ModelBuilder;
 using piu::test::node_count;
 using piu::test::optimized;
@@ -36,10 +37,6 @@ const piu::onnx::NodeProto* find_node(const piu::OnnxModel& m, const std::string
 
 int64_t int_attribute(const piu::onnx::NodeProto& node, const std::string& name, int64_t fallback) {
   return piu::passes::attribute_int(node, name, fallback);
-}
-
-std::vector<int64_t> ints_attribute(const piu::onnx::NodeProto& node, const std::string& name) {
-  return piu::passes::attribute_ints(node, name).value_or(std::vector<int64_t>{});
 }
 
 bool has_initializer(const piu::OnnxModel& m, const std::string& name) {
