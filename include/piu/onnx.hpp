@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,8 @@ class OnnxModel {
 
   // The serialized model (all data inline). Throws kUnsupported above 2 GB.
   std::string serialize() const;
+  // The same, written to a stream without a second copy in memory. Throws kUnsupported above 2 GB.
+  void serialize_to(std::ostream& out) const;
 
   onnx::ModelProto& proto() { return *proto_; }
   const onnx::ModelProto& proto() const { return *proto_; }

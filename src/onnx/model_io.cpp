@@ -300,14 +300,23 @@ std::vector<onnx::TensorProto*> OnnxModel::external_candidates(const std::string
   return candidates;
 }
 
+void OnnxModel::serialize_to(std::ostream& out) const {
+  const size_t size = proto_->ByteSizeLong();
+  if (size >= kProtobufLimit)
+    throw Error(ErrorCode::kUnsupported, "model is " + std::to_string(size >> 20) +
+                                             " MiB, over protobuf's 2 GiB limit; save it with external data");
+  if (!proto_->SerializeToOstream(&out)) throw Error(ErrorCode::kIo, "model serialization failed (disk full?)");
+}
+
 void OnnxModel::save(const std::string& path, const SaveOptions& options) {
   const std::vector<onnx::TensorProto*> candidates = external_candidates(path, options);
   bool external = options.external_data == SaveOptions::ExternalData::kAlways;
   if (options.external_data == SaveOptions::ExternalData::kAuto)
     external = proto_->ByteSizeLong() > options.auto_limit_bytes;
   if (!external || candidates.empty()) {
-    const std::string bytes = serialize();
-    write_file_atomic(path, bytes);
+    AtomicFile file(path);
+    serialize_to(file.stream());
+    file.commit();
     return;
   }
 
@@ -370,8 +379,7 @@ StagedSave::StagedSave(OnnxModel model, std::string path, const SaveOptions& opt
     impl_->external = candidates;
   }
   impl_->staged_model = std::make_unique<AtomicFile>(impl_->path);
-  const std::string bytes = m.serialize();
-  impl_->staged_model->stream().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  m.serialize_to(impl_->staged_model->stream());  // straight to the file: no second copy in memory
   impl_->staged_model->flush();
 }
 

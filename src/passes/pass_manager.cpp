@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <unordered_set>
 
 #include "passes/pass.hpp"
 #include "piu/passes.hpp"
@@ -57,6 +58,17 @@ void drop_stale_value_info(GraphProto& g) {
       if (a.has_g()) drop_stale_value_info(*a.mutable_g());
       for (auto& sg : *a.mutable_graphs()) drop_stale_value_info(sg);
     }
+}
+
+// Op types (default domain) of the graph and its subgraphs.
+void collect_op_types(const GraphProto& g, std::unordered_set<std::string>& ops) {
+  for (const auto& n : g.node()) {
+    if (n.domain().empty() || n.domain() == "ai.onnx") ops.insert(n.op_type());
+    for (const auto& a : n.attribute()) {
+      if (a.has_g()) collect_op_types(a.g(), ops);
+      for (const auto& sg : a.graphs()) collect_op_types(sg, ops);
+    }
+  }
 }
 
 int64_t count_nodes(const GraphProto& g) {
@@ -203,7 +215,14 @@ OptimizeReport optimize(OnnxModel& model, const OptimizeOptions& options) {
   const int rounds = options.fixed_point ? std::max(1, options.max_iterations) : 1;
   for (int round = 0; round < rounds; ++round) {
     int64_t changes = 0;
+    // A node pass none of whose op types occur cannot fire: skip building its Graph.
+    std::unordered_set<std::string> present;
+    passes::collect_op_types(graph_proto, present);
     for (size_t i = 0; i < list.size(); ++i) {
+      const auto targets = list[i]->op_types();
+      if (!targets.empty() &&
+          std::none_of(targets.begin(), targets.end(), [&](const std::string& t) { return present.count(t) > 0; }))
+        continue;
       const int64_t before = passes::count_nodes(graph_proto);
       int64_t applied;
       {
@@ -213,6 +232,10 @@ OptimizeReport optimize(OnnxModel& model, const OptimizeOptions& options) {
       report.passes[i].applications += applied;
       report.passes[i].nodes_removed += before - passes::count_nodes(graph_proto);
       changes += applied;
+      if (applied) {  // a rewrite may bring in op types (MatMul + Add -> Gemm)
+        present.clear();
+        passes::collect_op_types(graph_proto, present);
+      }
     }
     report.iterations = round + 1;
     if (changes == 0) break;
