@@ -37,15 +37,19 @@ onnx.save(m, sys.argv[3])
 
 
 def run(cmd):
-    """Runs cmd; returns (exit code, wall seconds, stdout, stderr, peak RSS MiB of that process)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Runs cmd; returns (exit code, wall seconds, stdout, stderr, peak RSS MiB of that process).
+
+    Peak RSS comes from GNU time wrapping the command: a child forked from this (large) Python
+    process would report the parent's resident size copied at fork as its own maximum."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r") as rss:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
+        code = subprocess.run(["/usr/bin/time", "-q", "-f", "%M", "-o", rss.name, *cmd], stdout=out, stderr=err).returncode
         elapsed = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0), err.seek(0)
-        return proc.returncode, elapsed, out.read().decode(), err.read().decode(), usage.ru_maxrss / 1024
+        text = rss.read().strip().splitlines()
+        kib = int(text[-1]) if text and text[-1].isdigit() else 0
+        return code, elapsed, out.read().decode(), err.read().decode(), kib / 1024
 
 
 def summary(path):

@@ -200,6 +200,47 @@ TEST(OnnxIo, SaveWithExternalDataRoundTripsAndKeepsTheModel) {
   EXPECT_EQ(files, 2u);
 }
 
+size_t regular_files(const fs::path& dir) {
+  size_t n = 0;
+  for (auto& e : fs::directory_iterator(dir)) n += e.is_regular_file();
+  return n;
+}
+
+TEST(OnnxIo, StagedSaveIsARunnableModelUntilCommitted) {
+  piu::test::TempDir dir;
+  piu::SaveOptions options;
+  options.external_data = piu::SaveOptions::ExternalData::kAlways;
+  options.external_threshold_bytes = 0;
+  {
+    piu::StagedSave staged(piu::OnnxModel(add_model()), dir / "m.onnx", options);
+    EXPECT_FALSE(fs::exists(dir / "m.onnx"));
+    EXPECT_EQ(regular_files(dir.path()), 2u);  // the staged model and its staged data
+    // The staged file is a complete model: it loads (data included) and runs.
+    auto staged_model = piu::OnnxModel::load(staged.temp_path());
+    EXPECT_EQ(staged_model.proto().graph().initializer(0).raw_data(), weights_bytes());
+    auto session = piu::Session::open(staged.temp_path(), {.backend = "ort"});
+    EXPECT_EQ(session->outputs().at(0).name, "y");
+    staged.commit();
+  }
+  EXPECT_EQ(regular_files(dir.path()), 2u) << "m.onnx and m.onnx.data, no temp files";
+  auto back = piu::OnnxModel::load(dir / "m.onnx");
+  EXPECT_EQ(back.proto().graph().initializer(0).raw_data(), weights_bytes());
+  EXPECT_EQ(back.external_files().at(0).location, "m.onnx.data");
+}
+
+TEST(OnnxIo, StagedSaveWithoutCommitLeavesNothing) {
+  piu::test::TempDir dir;
+  {
+    piu::StagedSave inline_model(piu::OnnxModel(add_model()), dir / "a.onnx");
+    piu::SaveOptions options;
+    options.external_data = piu::SaveOptions::ExternalData::kAlways;
+    options.external_threshold_bytes = 0;
+    piu::StagedSave external(piu::OnnxModel(add_model()), dir / "b.onnx", options);
+    EXPECT_EQ(regular_files(dir.path()), 3u);
+  }
+  EXPECT_EQ(regular_files(dir.path()), 0u);
+}
+
 TEST(OnnxIo, InspectReportsIoOpsAndParameters) {
   piu::test::TempDir dir;
   auto m = add_model();
