@@ -199,7 +199,9 @@ void write_npy(const std::string& path, const Tensor& tensor);
 
 // Writes a file atomically: the content goes to a temp file in the target's folder, which is
 // renamed over `path` only when commit() succeeds. If the writer is destroyed without commit()
-// (an exception, an early return) the temp file is removed and `path` is untouched.
+// (an exception, an early return) the temp file is removed and `path` is untouched. Refuses
+// (kIo) a target that exists and is not a regular file: renaming over /dev/null or a FIFO would
+// replace it.
 class AtomicFile {
  public:
   explicit AtomicFile(std::string path);

@@ -24,6 +24,13 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   if (!fs::is_directory(dir))
     throw Error(ErrorCode::kIo, "cannot write " + path_ + ": folder " + dir.string() + " does not exist");
+  // Renaming over a device, FIFO or socket (-o /dev/null) would replace it with a plain file.
+  std::error_code ec;
+  const fs::file_status st = fs::status(target, ec);
+  if (!ec && fs::exists(st) && !fs::is_regular_file(st))
+    throw Error(ErrorCode::kIo, "cannot write " + path_ + ": " +
+                                    (fs::is_directory(st) ? "it is a folder" : "not a regular file") +
+                                    " (piu writes a temp file and renames it over the target)");
   std::string temp_name = target.filename().string();
   temp_name.insert(0, 1, '.');
   temp_name.append(".tmp.XXXXXX");

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include "piu/core.hpp"
@@ -52,4 +54,20 @@ TEST(AtomicFile, MissingFolderIsAnError) {
     EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos);
   }
   EXPECT_EQ(count_files(dir.path()), 0u);
+}
+
+TEST(AtomicFile, RefusesTargetsThatAreNotRegularFiles) {
+  // A FIFO stands for /dev/null and friends: renaming a temp file over it would replace it.
+  piu::test::TempDir dir;
+  const std::string fifo = dir / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  try {
+    piu::AtomicFile f(fifo);
+    FAIL() << "expected an error";
+  } catch (const piu::Error& e) {
+    EXPECT_EQ(e.code(), piu::ErrorCode::kIo);
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  EXPECT_THROW(piu::AtomicFile(dir.path().string()), piu::Error);  // a folder
 }
