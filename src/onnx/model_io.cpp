@@ -381,6 +381,7 @@ StagedSave::StagedSave(OnnxModel model, std::string path, const SaveOptions& opt
   impl_->staged_model = std::make_unique<AtomicFile>(impl_->path);
   m.serialize_to(impl_->staged_model->stream());  // straight to the file: no second copy in memory
   impl_->staged_model->flush();
+  if (!impl_->data_file) impl_->model = OnnxModel();  // all on disk now; commit() only renames
 }
 
 StagedSave::~StagedSave() = default;
