@@ -110,6 +110,29 @@ std::map<std::string, Tensor> evaluate(const onnx::ModelProto& model, const std:
   return out;
 }
 
+// Replaces the -1 of a Reshape target by its value when the input's dims that the target does not
+// copy (0 entries copy the input's dim at that position) are all static: then the -1 is their
+// product over the target's other entries. [0, -1] of a [batch, 3, 4, 4] input becomes [0, 48],
+// which unlike [0, -1] also works for an empty batch.
+void resolve_minus_one(std::vector<int64_t>& dims, const onnx::TensorShapeProto* in_shape) {
+  if (!in_shape) return;
+  const auto m = std::find(dims.begin(), dims.end(), int64_t{-1});
+  if (m == dims.end()) return;
+  int64_t p = 1, q = 1;
+  for (int j = 0; j < in_shape->dim_size(); ++j) {
+    if (j < static_cast<int>(dims.size()) && dims[j] == 0) continue;  // copied: cancels out
+    if (!in_shape->dim(j).has_dim_value()) return;
+    p *= in_shape->dim(j).dim_value();
+  }
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (static_cast<int64_t>(i) == m - dims.begin() || dims[i] == 0) continue;
+    if (dims[i] < 0) return;
+    if (i >= static_cast<size_t>(in_shape->dim_size()) && dims[i] == 0) return;
+    q *= dims[i];
+  }
+  if (q > 0 && p % q == 0) *m = p / q;
+}
+
 // A Reshape whose target shape is computed at run time but whose entries are known except for
 // dims copied from its input (typically the dynamic batch: [Shape(x)[0], 7, 7, 96]) gets a
 // constant target: an entry that is the same symbol as the input's dim at that position becomes 0
@@ -156,6 +179,7 @@ int64_t constant_reshape_targets(onnx::GraphProto& graph, const ShapeData& data,
       }
     }
     if (unknown > 1 || (unknown == 1 && has_minus_one) || (unknown == 0 && copied == 0)) continue;
+    resolve_minus_one(dims, in_shape);
     std::string name = target + "_static";
     for (int k = 1; names.count(name); ++k) name = target + "_static" + std::to_string(k);
     names.insert(name);

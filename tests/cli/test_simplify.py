@@ -22,16 +22,18 @@ def test_reshape_from_shape_keeps_dynamic_batch(tmp_path):
     assert r.code == 0, r.err
     j = json.loads(r.out)
     assert {c["batch"] for c in j["verification"]} == {1, 3, 8}
-    assert ops(out) == ["MatMul", "Reshape"], "the static dims fold; the batch becomes Reshape's -1"
+    assert ops(out) == ["MatMul", "Reshape"], "the static dims fold; Reshape copies the batch (0)"
     m = onnx.load(str(out))
     assert m.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
     reshape = next(n for n in m.graph.node if n.op_type == "Reshape")
     target = next(t for t in m.graph.initializer if t.name == reshape.input[1])
-    assert list(numpy_helper.to_array(target)) == [-1, 48], "the batch is never baked in"
+    assert list(numpy_helper.to_array(target)) == [0, 48], "the batch is never baked in"
     a, b = ort.InferenceSession(src), ort.InferenceSession(str(out))
     for batch in (1, 3, 8, 5):
         x = np.random.default_rng(batch).standard_normal((batch, 3, 4, 4)).astype(np.float32)
         np.testing.assert_allclose(b.run(None, {"x": x})[0], a.run(None, {"x": x})[0], rtol=1e-5, atol=1e-5)
+    # An empty batch: the original's [Shape(x)[0], -1] cannot reshape it; the simplified [0, 48] can.
+    assert b.run(None, {"x": np.zeros((0, 3, 4, 4), np.float32)})[0].shape[0] == 0
 
 
 def test_input_shape_makes_a_static_model(tmp_path):
