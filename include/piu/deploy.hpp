@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,15 +77,21 @@ struct DeployReport {
   double seconds = 0;
 };
 
-// What a stage works on. `original` is the input as loaded and never changes; `model` is the
-// model being transformed, which is what gets written at the end.
+// What a stage works on. The input file never changes (stages that need the original open it);
+// `model` is the one copy in memory, transformed in place, and is what gets written at the end.
 struct DeployContext {
   const DeployOptions& options;
-  const OnnxModel& original;
+  const std::string& input_path;
   OnnxModel model;
   DeployReport& report;
   // Prints one progress line through options.progress (if set).
   void log(std::string_view line) const;
+  // Writes `model` under temp names in the output folder (its weights leave memory as they are
+  // written) and returns that file, for stages that run it (verify, bench); later calls return the
+  // same file. `model` is empty afterwards: stages that transform it come before the first caller.
+  const std::string& staged_model();
+  // The staged write, committed by deploy() once every stage succeeded.
+  std::unique_ptr<StagedSave> staged;
 };
 
 struct DeployStage {
@@ -96,10 +103,11 @@ struct DeployStage {
 // DeployOptions and records "skipped" when off.
 std::vector<DeployStage> default_deploy_stages();
 
-// Loads `model_path`, runs the stages in order, then writes DIR/model.onnx, DIR/report.md and
-// DIR/latency.png, each atomically. Nothing is written when a stage throws: verification that
-// fails throws kVerificationFailed naming the first differing output and the shape that exposed
-// it. Refuses a DIR/model.onnx that is the input file.
+// Loads `model_path` (one copy in memory), runs the stages in order, then writes DIR/model.onnx,
+// DIR/report.md and DIR/latency.png, each atomically. Nothing is left behind when a stage throws
+// (a folder deploy created is removed again): verification that fails throws kVerificationFailed
+// naming the first differing output and the shape that exposed it. Refuses a DIR/model.onnx that
+// is the input file.
 DeployReport deploy(const std::string& model_path, const DeployOptions& options,
                     const std::vector<DeployStage>& stages = default_deploy_stages());
 

@@ -27,7 +27,7 @@ std::string value_line(const ValueSummary& v) {
   return "`" + v.name + "` " + v.dtype + " [" + dims + "]";
 }
 
-void stage_inspect(DeployContext& ctx, StageRecord& rec) {
+void stage_inspect(DeployContext& ctx, StageRecord& rec) {  // report.before is filled on load
   const ModelInfo& m = ctx.report.before;
   rec.summary = printf_string("%lld nodes, %lld parameters (%s)", static_cast<long long>(m.nodes),
                               static_cast<long long>(m.parameters), mib(m.parameter_bytes).c_str());
@@ -90,17 +90,25 @@ void stage_verify(DeployContext& ctx, StageRecord& rec) {
     return;
   }
   SessionOptions so = ctx.options.session;
-  // Compare on unoptimized runtimes so the runtime's own rewrites cannot hide a difference.
+  so.backend = "ort";
+  // Compare on unoptimized runtimes so the runtime's own rewrites cannot hide a difference; one
+  // model's weights at a time, both from files.
   so.graph_optimization = GraphOptimization::kDisabled;
-  auto reference = Session::open(ctx.original, so);
-  auto candidate = Session::open(ctx.model, so);
-  VerifyReport v = verify_sessions(*reference, *candidate, ctx.options.verify_options);
+  const std::string& staged = ctx.staged_model();
+  std::string backend;
+  VerifyReport v = verify_one_at_a_time([&] { return Session::open(ctx.input_path, so); },
+                                       [&] {
+                                         auto session = Session::open(staged, so);
+                                         backend = session->backend();
+                                         return session;
+                                       },
+                                       ctx.options.verify_options);
   double worst = 0;
   for (const auto& c : v.checks) worst = std::max(worst, c.scale > 0 ? c.max_abs / c.scale : c.max_abs);
   std::string batches;
   for (int64_t b : ctx.options.verify_options.batches) batches += (batches.empty() ? "" : ", ") + std::to_string(b);
   rec.summary = printf_string("%zu checks at batch %s on %s: worst max abs error %.2g x output scale",
-                              v.checks.size(), batches.c_str(), candidate->backend().c_str(), worst);
+                              v.checks.size(), batches.c_str(), backend.c_str(), worst);
   const bool ok = v.ok;
   const std::string failure = v.failure;
   ctx.report.verification = std::move(v);
@@ -120,8 +128,10 @@ void stage_bench(DeployContext& ctx, StageRecord& rec) {
     rec.summary = "skipped (--no-bench)";
     return;
   }
-  auto before = Session::open(ctx.original, ctx.options.session);
-  auto after = Session::open(ctx.model, ctx.options.session);
+  SessionOptions so = ctx.options.session;
+  if (so.backend == "auto") so.backend = "ort";  // the staged file's name has no .onnx suffix
+  auto before = Session::open(ctx.input_path, so);
+  auto after = Session::open(ctx.staged_model(), so);
   ctx.report.backend = after->backend();
   ctx.report.threads = ctx.options.session.intra_op_num_threads;
   std::set<int64_t> seen;
@@ -159,6 +169,19 @@ void DeployContext::log(std::string_view line) const {
   if (options.progress) options.progress(line);
 }
 
+const std::string& DeployContext::staged_model() {
+  if (!staged) {
+    SaveOptions save;
+    if (!model.external_files().empty()) save.external_data = SaveOptions::ExternalData::kAlways;
+    report.after = inspect(model);
+    report.model_path = (fs::path(options.output_dir) / "model.onnx").string();
+    report.after.path = report.model_path;
+    staged = std::make_unique<StagedSave>(std::move(model), report.model_path, save);
+    model = OnnxModel();
+  }
+  return staged->temp_path();
+}
+
 std::vector<DeployStage> default_deploy_stages() {
   return {
       {"inspect", stage_inspect},   {"round-weights", stage_round_weights}, {"optimize", stage_optimize},
@@ -181,47 +204,50 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& options,
   DeployReport report;
   report.input = model_path;
   report.output_dir = options.output_dir;
-  const OnnxModel original = OnnxModel::load(model_path);
-  report.before = inspect(original);
-  DeployContext ctx{options, original, OnnxModel(original.proto(), original.path()), report};
-  for (size_t k = 0; k < stages.size(); ++k) {
-    const DeployStage& stage = stages[k];
-    StageRecord rec;
-    rec.name = stage.name;
-    rec.nodes_before = inspect(ctx.model).nodes;
-    ctx.log(printf_string("[%zu/%zu] %s", k + 1, stages.size(), stage.name.c_str()));
-    const auto s0 = Clock::now();
-    try {
-      stage.run(ctx, rec);
-    } catch (const Error& e) {
-      throw e.with_context("stage " + stage.name);
-    }
-    rec.seconds = std::chrono::duration<double>(Clock::now() - s0).count();
-    rec.nodes_after = inspect(ctx.model).nodes;
-    ctx.log(printf_string("      %s (%.2f s)", rec.summary.c_str(), rec.seconds));
-    report.stages.push_back(std::move(rec));
-  }
-
-  // Everything ran: render the files, then write them, each atomically.
-  report.model_path = model_out.string();
-  report.after = inspect(ctx.model);
-  report.after.path = report.model_path;
-  std::string chart;
-  if (!report.latency.empty()) {
-    report.chart_path = (dir / "latency.png").string();
-    chart = render_latency_chart_png(report.latency, "p50 latency, " + fs::path(model_path).filename().string());
-  }
-  report.report_path = (dir / "report.md").string();
-  report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  const std::string markdown = format_deploy_report(report);
-
-  fs::create_directories(dir, ec);
+  OnnxModel model = OnnxModel::load(model_path);
+  report.before = inspect(model);
+  const bool created = !fs::exists(dir, ec);
+  fs::create_directories(dir, ec);  // the staged files go there
   if (ec) throw Error(ErrorCode::kIo, "cannot create folder " + options.output_dir + ": " + ec.message());
-  SaveOptions save;
-  if (!original.external_files().empty()) save.external_data = SaveOptions::ExternalData::kAlways;
-  ctx.model.save(report.model_path, save);
-  if (!chart.empty()) write_file_atomic(report.chart_path, chart);
-  write_file_atomic(report.report_path, markdown);
+  try {
+    DeployContext ctx{options, model_path, std::move(model), report, {}};
+    int64_t nodes = report.before.nodes;
+    for (size_t k = 0; k < stages.size(); ++k) {
+      const DeployStage& stage = stages[k];
+      StageRecord rec;
+      rec.name = stage.name;
+      rec.nodes_before = nodes;
+      ctx.log(printf_string("[%zu/%zu] %s", k + 1, stages.size(), stage.name.c_str()));
+      const auto s0 = Clock::now();
+      try {
+        stage.run(ctx, rec);
+      } catch (const Error& e) {
+        throw e.with_context("stage " + stage.name);
+      }
+      rec.seconds = std::chrono::duration<double>(Clock::now() - s0).count();
+      if (!ctx.staged) nodes = inspect(ctx.model).nodes;  // once staged, the model no longer changes
+      rec.nodes_after = nodes;
+      ctx.log(printf_string("      %s (%.2f s)", rec.summary.c_str(), rec.seconds));
+      report.stages.push_back(std::move(rec));
+    }
+    ctx.staged_model();  // when no stage ran the model, it is staged now
+
+    // Everything ran: render the report and chart, then put all three files in place.
+    std::string chart;
+    if (!report.latency.empty()) {
+      report.chart_path = (dir / "latency.png").string();
+      chart = render_latency_chart_png(report.latency, "p50 latency, " + fs::path(model_path).filename().string());
+    }
+    report.report_path = (dir / "report.md").string();
+    report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    const std::string markdown = format_deploy_report(report);
+    ctx.staged->commit();
+    if (!chart.empty()) write_file_atomic(report.chart_path, chart);
+    write_file_atomic(report.report_path, markdown);
+  } catch (...) {
+    if (created) fs::remove(dir, ec);  // empty again once the staged files are gone
+    throw;
+  }
   return report;
 }
 

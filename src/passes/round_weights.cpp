@@ -41,7 +41,13 @@ uint16_t float_to_bf16(float f) {
 void round_tensor(onnx::TensorProto& proto, int digits, RoundReport& report) {
   auto dtype = dtype_from_onnx(proto.data_type());
   if (!dtype || !is_floating(*dtype) || proto.data_location() == onnx::TensorProto::EXTERNAL) return;
-  Tensor t = tensor_from_proto(proto);
+  // Raw data is rounded where it lies (no copy of a possibly huge tensor); typed fields via a Tensor.
+  int64_t numel = 1;
+  for (int64_t d : proto.dims()) numel *= d;
+  const bool in_place = proto.has_raw_data() && proto.raw_data().size() == numel * dtype_size(*dtype);
+  Tensor t = in_place ? Tensor::borrow(proto.mutable_raw_data()->data(), *dtype,
+                                       Shape(proto.dims().begin(), proto.dims().end()))
+                      : tensor_from_proto(proto);
   const long double scale = std::pow(10.0L, digits);
   auto round_value = [&](long double v) { return std::round(v * scale) / scale; };
   int64_t changed = 0;
@@ -82,7 +88,7 @@ void round_tensor(onnx::TensorProto& proto, int digits, RoundReport& report) {
     }
   }
   report.values_changed += changed;
-  if (changed == 0) return;
+  if (changed == 0 || in_place) return;
   onnx::TensorProto fresh = tensor_to_proto(t, proto.name());
   fresh.set_doc_string(proto.doc_string());
   proto.Swap(&fresh);

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import onnx
@@ -83,20 +84,37 @@ def make_model(path):
 
 
 def run_measured(cmd):
-    """Runs cmd; returns (exit code, stdout, stderr, peak RSS in bytes) of that process alone."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = proc.communicate(timeout=1800)
-    # communicate() reaped the child; its rusage is in RUSAGE_CHILDREN (the only child run so far).
-    import resource
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return proc.returncode, out, err, peak_kib * 1024
+    """Runs cmd; returns (exit code, stdout, stderr, peak RSS in bytes) of that process alone.
+
+    The peak is read from /proc/PID/status (VmHWM) just before the process exits, through a tiny
+    wrapper, because a child forked from this process would count our own resident size too."""
+    wrapper = ('import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:]); '
+               'import time\n'
+               'hwm = 0\n'
+               'while p.poll() is None:\n'
+               '    try:\n'
+               '        for l in open(f"/proc/{p.pid}/status"):\n'
+               '            if l.startswith("VmHWM:"): hwm = max(hwm, int(l.split()[1]))\n'
+               '    except OSError: pass\n'
+               '    time.sleep(0.05)\n'
+               'sys.stderr.write(f"\\nPEAK_KIB {hwm}\\n"); sys.exit(p.returncode)')
+    proc = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, timeout=1800)
+    peak = [l for l in proc.stderr.splitlines() if l.startswith("PEAK_KIB ")]
+    err = "\n".join(l for l in proc.stderr.splitlines() if not l.startswith("PEAK_KIB "))
+    return proc.returncode, proc.stdout, err, int(peak[-1].split()[1]) * 1024 if peak else 0
 
 
-def test_simplify_over_2gb(tmp_path):
-    if shutil.disk_usage(tmp_path).free < (8 << 30):
-        pytest.skip(f"needs 8 GB free in {tmp_path} for a 2.3 GB model and its simplified copy")
-    src = str(tmp_path / "large.onnx")
-    weight_bytes = make_model(src)
+@pytest.fixture(scope="module")
+def large_model(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("large")
+    if shutil.disk_usage(tmp).free < (8 << 30):
+        pytest.skip(f"needs 8 GB free in {tmp} for a 2.3 GB model and its simplified copy")
+    src = str(tmp / "large.onnx")
+    return src, make_model(src)
+
+
+def test_simplify_over_2gb(large_model, tmp_path):
+    src, weight_bytes = large_model
     out = str(tmp_path / "simple.onnx")
     code, stdout, stderr, peak = run_measured([os.path.join(BIN, "piu"), "simplify", src, "-o", out, "--json",
                                                "--threads", "2"])
@@ -114,7 +132,7 @@ def test_simplify_over_2gb(tmp_path):
     assert report["nodes_after"] < report["nodes_before"]
 
     # Round trip: external data beside the output, nothing else written, dynamic batch kept.
-    assert sorted(os.listdir(tmp_path)) == ["large.onnx", "large.onnx.data", "simple.onnx", "simple.onnx.data"]
+    assert sorted(os.listdir(tmp_path)) == ["simple.onnx", "simple.onnx.data"]
     assert os.path.getsize(out) < (1 << 20)
     m = onnx.load(out, load_external_data=False)
     ops = [n.op_type for n in m.graph.node]
@@ -126,3 +144,18 @@ def test_simplify_over_2gb(tmp_path):
     inspect = json.loads(subprocess.run([os.path.join(BIN, "piu"), "inspect", out, "--json"], capture_output=True,
                                         text=True, check=True).stdout)
     assert inspect["parameter_bytes"] >= weight_bytes
+
+
+def test_deploy_over_2gb(large_model, tmp_path):
+    """piu deploy holds one copy too: verification and the write go through files."""
+    src, weight_bytes = large_model
+    out = tmp_path / "deployed"
+    code, stdout, stderr, peak = run_measured([os.path.join(BIN, "piu"), "deploy", src, "-o", str(out), "--no-bench",
+                                               "--threads", "2", "--json"])
+    assert code == 0, stderr
+    ratio = peak / weight_bytes
+    print(f"\npeak RSS of piu deploy: {peak / 2**30:.2f} GiB ({ratio:.2f}x the weights)")
+    assert ratio <= 1.5, f"peak RSS {ratio:.2f}x the weights"
+    assert sorted(os.listdir(out)) == ["model.onnx", "model.onnx.data", "report.md"]
+    j = json.loads(stdout)
+    assert j["nodes_after"] < j["nodes_before"] and {c["batch"] for c in j["verification"]} == {1, 3, 8}

@@ -56,14 +56,15 @@ TEST(Deploy, AStageIsOneFunctionInTheList) {
   bool ran = false;
   stages.insert(stages.begin() + 1, DeployStage{"note", [&](DeployContext& ctx, StageRecord& rec) {
                                                   ran = true;
-                                                  rec.summary = "saw " + std::to_string(ctx.original.proto().graph().node_size()) + " node";
+                                                  rec.summary = "saw " + std::to_string(ctx.model.proto().graph().node_size()) + " node in " +
+                                                                std::filesystem::path(ctx.input_path).filename().string();
                                                 }});
   DeployOptions o = quick_options(tmp / "out");
   o.bench = false;
   const DeployReport r = deploy(src, o, stages);
   EXPECT_TRUE(ran);
   ASSERT_EQ(r.stages.size(), 7u);
-  EXPECT_EQ(r.stages[1].summary, "saw 1 node");
+  EXPECT_EQ(r.stages[1].summary, "saw 1 node in add.onnx");
   EXPECT_TRUE(r.stages.back().skipped);
   EXPECT_TRUE(r.chart_path.empty());
   EXPECT_NE(read_file(r.report_path).find("| note |"), std::string::npos);
@@ -91,7 +92,7 @@ TEST(Deploy, AStageThatBreaksTheModelFailsVerificationAndWritesNothing) {
     EXPECT_NE(std::string(e.what()).find("output 'y'"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("stage verify"), std::string::npos) << e.what();
   }
-  EXPECT_FALSE(std::filesystem::exists(tmp / "out"));
+  EXPECT_FALSE(std::filesystem::exists(tmp / "out")) << "the folder deploy created is gone again";
 }
 
 TEST(Deploy, ChartIsAPng) {
