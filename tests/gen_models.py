@@ -4,6 +4,8 @@
 Writes into OUT_DIR (default build/models):
   resnet18.onnx, mobilenet_v3_small.onnx   torchvision models, random weights (seeded), dynamic batch
   <name>.input.npy / <name>.output.npy      a batch-2 input and PyTorch's output for it (the reference)
+  resnet18.pt, shapes.pt                    the same modules as TorchScript (torch.jit.trace at batch 1)
+  resnet18.state_dict.pt                    a torch.save()d state_dict: not TorchScript (a bad input)
   shapes.onnx, shapes.labels.txt            the demo classifier: a small CNN trained here on synthetic
   circle.png, square.png, triangle.png      images of circles/squares/triangles, and one image of each
 """
@@ -42,6 +44,9 @@ def torchvision_models(out_dir):
         model = ctor(weights=None).eval()
         export(model, os.path.join(out_dir, name + ".onnx"), (1, 3, 224, 224))
         reference(model, out_dir, name, (2, 3, 224, 224))
+        if name == "resnet18":
+            torch.jit.trace(model, torch.randn(1, 3, 224, 224)).save(os.path.join(out_dir, name + ".pt"))
+            torch.save(model.state_dict(), os.path.join(out_dir, name + ".state_dict.pt"))
 
 
 # ---- the demo classifier -------------------------------------------------------------------------
@@ -115,6 +120,7 @@ def demo_model(out_dir):
         acc = (model(normalize(np.stack([draw(k, size, rng) for k in labels]))).argmax(1).numpy() == labels).mean()
     print(f"shapes demo model: held-out accuracy {acc:.3f}")
     export(model, os.path.join(out_dir, "shapes.onnx"), (1, 3, size, size))
+    torch.jit.trace(model, torch.randn(1, 3, size, size)).save(os.path.join(out_dir, "shapes.pt"))
     with open(os.path.join(out_dir, "shapes.labels.txt"), "w") as f:
         f.write("\n".join(CLASSES) + "\n")
     demo_rng = np.random.default_rng(7)

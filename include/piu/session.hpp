@@ -22,6 +22,9 @@ struct TensorInfo {
   DType dtype = DType::kFloat32;
   Shape shape;                         // -1 for dynamic dims; empty for scalars
   std::vector<std::string> dim_names;  // symbolic names of dynamic dims ("batch"), "" when none
+  // False when the model does not declare the rank (TorchScript): `shape` is then empty and any
+  // shape is accepted; random inputs need the shape from --shape.
+  bool rank_known = true;
 };
 
 enum class GraphOptimization { kDisabled, kBasic, kExtended, kAll };
@@ -91,6 +94,15 @@ struct BackendFactory {
 bool register_backend(BackendFactory factory);
 // Names of registered backends, sorted.
 std::vector<std::string> registered_backends();
+
+// Backends that bring in a heavy runtime (LibTorch; later TensorRT) are plugins: shared libraries
+// libpiu_<name>.so beside libpiu.so that register themselves when loaded, so commands that never
+// touch them never pay for loading them. Session::open loads one when its name is asked for or when
+// no registered backend opens a file. Returns false when the plugin is not installed (piu was built
+// without it); throws kBackend naming the library when it exists but fails to load.
+bool load_plugin(const std::string& name);
+// The plugins this build ships, e.g. {"torch"}.
+std::vector<std::string> available_plugins();
 
 // Inputs for a session: random values of each input's dtype and shape. Dynamic dims come from
 // `shapes` (by input name, or the first input when the name is empty); a dynamic first dim

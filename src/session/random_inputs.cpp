@@ -13,6 +13,19 @@ Shape resolve_input_shape(const TensorInfo& info, const std::vector<ShapeSpec>& 
   if (!spec)
     for (const auto& s : shapes)
       if (s.name.empty()) spec = &s;
+  if (!info.rank_known) {
+    if (!spec)
+      throw Error(ErrorCode::kBadInput, "input '" + info.name +
+                                            "' has no declared shape (TorchScript models do not record one): give it "
+                                            "with --shape " + info.name + ":1x3x224x224 (-1 for the batch)");
+    Shape shape = spec->shape;
+    if (!shape.empty() && shape[0] < 0) shape[0] = batch;
+    for (size_t d = 0; d < shape.size(); ++d)
+      if (shape[d] < 0)
+        throw Error(ErrorCode::kBadInput, "input '" + info.name + "': dim " + std::to_string(d) + " of " +
+                                              shape_to_string(spec->shape) + " must be given");
+    return shape;
+  }
   Shape shape = info.shape;
   if (spec) {
     if (spec->shape.size() != shape.size())

@@ -1,9 +1,12 @@
 // Session: input validation shared by every backend, and the backend registry.
 #include "piu/session.hpp"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <mutex>
+#include <set>
 
 namespace piu {
 
@@ -54,10 +57,60 @@ std::vector<std::string> registered_backends() {
   return names;
 }
 
+std::vector<std::string> available_plugins() {
+  std::vector<std::string> out;
+#ifdef PIU_PLUGINS
+  std::string list = PIU_PLUGINS;  // "torch,tensorrt", set by the build
+  for (size_t start = 0; start <= list.size();) {
+    const size_t end = std::min(list.find(',', start), list.size());
+    if (end > start) out.push_back(list.substr(start, end - start));
+    start = end + 1;
+  }
+#endif
+  return out;
+}
+
+bool load_plugin(const std::string& name) {
+  static std::mutex m;
+  static std::set<std::string> loaded;
+  std::lock_guard<std::mutex> lock(m);
+  if (loaded.count(name)) return true;
+  const auto plugins = available_plugins();
+  if (std::find(plugins.begin(), plugins.end(), name) == plugins.end()) return false;
+  // Beside libpiu.so first (the build and install layouts), then the loader's search path.
+  Dl_info info{};
+  std::vector<std::string> candidates;
+  const std::string file = "libpiu_" + name + ".so";
+  if (dladdr(reinterpret_cast<void*>(&load_plugin), &info) && info.dli_fname)
+    candidates.push_back((std::filesystem::path(info.dli_fname).parent_path() / file).string());
+  candidates.push_back(file);
+  std::string errors;
+  for (const auto& c : candidates) {
+    if (c.find('/') != std::string::npos && !std::filesystem::exists(c)) continue;
+    if (dlopen(c.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
+      loaded.insert(name);
+      return true;
+    }
+    errors += std::string(errors.empty() ? "" : "; ") + dlerror();
+  }
+  throw Error(ErrorCode::kBackend, "cannot load the " + name + " plugin (" + file + "): " + errors);
+}
+
 std::unique_ptr<Session> Session::open(const std::string& path, const SessionOptions& options) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error(ErrorCode::kIo, "cannot open " + path + ": no such file");
-  const std::vector<BackendFactory> factories = registry_snapshot();
+  std::vector<BackendFactory> factories = registry_snapshot();
+  const auto registered = [&](const std::string& name) {
+    return std::any_of(factories.begin(), factories.end(), [&](const auto& f) { return f.name == name; });
+  };
+  if (options.backend != "auto" && !registered(options.backend) && load_plugin(options.backend))
+    factories = registry_snapshot();
+  if (options.backend == "auto" &&
+      std::none_of(factories.begin(), factories.end(), [&](const auto& f) { return f.score(path, options) > 0; })) {
+    for (const auto& p : available_plugins())  // a file no loaded backend opens may be a plugin's
+      if (!registered(p)) load_plugin(p);
+    factories = registry_snapshot();
+  }
   if (options.backend != "auto") {
     for (const auto& f : factories)
       if (f.name == options.backend) {
@@ -107,6 +160,7 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) const {
       throw Error(ErrorCode::kBadInput, "input '" + want.name + "' expects dtype " +
                                             std::string(dtype_name(want.dtype)) + ", given " +
                                             std::string(dtype_name(have.dtype())));
+    if (!want.rank_known) continue;  // the model declares no shape (TorchScript): the runtime checks
     bool ok = have.rank() == want.shape.size();
     for (size_t d = 0; ok && d < want.shape.size(); ++d) ok = want.shape[d] < 0 || want.shape[d] == have.dim(d);
     if (!ok)

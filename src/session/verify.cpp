@@ -30,7 +30,8 @@ struct Run {
 std::vector<Run> plan_runs(const Session& reference, const VerifyOptions& options) {
   std::vector<int64_t> batches = options.batches.empty() ? std::vector<int64_t>{1} : options.batches;
   bool dynamic_batch = false;
-  for (const auto& info : reference.inputs()) dynamic_batch = dynamic_batch || (!info.shape.empty() && info.shape[0] < 0);
+  for (const auto& info : reference.inputs())  // an undeclared shape (TorchScript) takes any batch
+    dynamic_batch = dynamic_batch || !info.rank_known || (!info.shape.empty() && info.shape[0] < 0);
   if (!dynamic_batch) batches.resize(1);  // the first dim is fixed: one run tells all
   std::vector<Run> runs;
   for (int64_t batch : batches)

@@ -1,0 +1,183 @@
+// The LibTorch backend (CPU): runs TorchScript modules (torch.jit.trace / torch.jit.script output).
+// Built into the plugin libpiu_torch.so, so that only commands that open a TorchScript file load
+// LibTorch.
+#include <ATen/Parallel.h>
+#include <torch/script.h>
+
+#include <cstring>
+#include <fstream>
+#include <mutex>
+
+#include "piu/session.hpp"
+
+namespace piu {
+
+namespace {
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+c10::ScalarType to_torch(DType d) {
+  switch (d) {
+    case DType::kFloat32: return c10::kFloat;
+    case DType::kFloat16: return c10::kHalf;
+    case DType::kBFloat16: return c10::kBFloat16;
+    case DType::kFloat64: return c10::kDouble;
+    case DType::kInt8: return c10::kChar;
+    case DType::kUInt8: return c10::kByte;
+    case DType::kInt16: return c10::kShort;
+    case DType::kInt32: return c10::kInt;
+    case DType::kInt64: return c10::kLong;
+    case DType::kBool: return c10::kBool;
+    default:
+      throw Error(ErrorCode::kUnsupported, "LibTorch has no tensor type for " + std::string(dtype_name(d)));
+  }
+}
+
+DType from_torch(c10::ScalarType t) {
+  switch (t) {
+    case c10::kFloat: return DType::kFloat32;
+    case c10::kHalf: return DType::kFloat16;
+    case c10::kBFloat16: return DType::kBFloat16;
+    case c10::kDouble: return DType::kFloat64;
+    case c10::kChar: return DType::kInt8;
+    case c10::kByte: return DType::kUInt8;
+    case c10::kShort: return DType::kInt16;
+    case c10::kInt: return DType::kInt32;
+    case c10::kLong: return DType::kInt64;
+    case c10::kBool: return DType::kBool;
+    default:
+      throw Error(ErrorCode::kUnsupported, std::string("LibTorch output of type ") + c10::toString(t) +
+                                               " has no piu tensor type");
+  }
+}
+
+bool looks_like_zip(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
+}
+
+class TorchSession final : public Session {
+ public:
+  TorchSession(const std::string& path, const SessionOptions& options) {
+    path_ = path;
+    if (options.device.kind != DeviceKind::kCpu)
+      throw Error(ErrorCode::kUnsupported, "the torch backend runs on the CPU only for now");
+    if (!looks_like_zip(path))
+      throw Error(ErrorCode::kBadInput, path + ": not a TorchScript file (a TorchScript module is a zip archive "
+                                               "written by torch.jit.save)");
+    try {
+      module_ = torch::jit::load(path, c10::kCPU);
+    } catch (const c10::Error& e) {
+      const std::string what = e.what_without_backtrace();
+      if (what.find("constants.pkl") != std::string::npos || what.find("code/") != std::string::npos ||
+          what.find("bytecode") != std::string::npos)
+        throw Error(ErrorCode::kBadInput,
+                    path + ": a zip archive without TorchScript code — a torch.save() checkpoint or state_dict? piu "
+                           "needs a TorchScript module (torch.jit.trace or torch.jit.script, then torch.jit.save), or "
+                           "the model class to build one");
+      throw Error(ErrorCode::kBadInput, path + ": LibTorch cannot load it: " + first_line(what));
+    }
+    module_.eval();
+    // What production inference with LibTorch does (torch.jit.optimize_for_inference): freeze the
+    // parameters into the graph, fold Conv+BN, fuse what the CPU kernels fuse. Unless the user asks
+    // for the module as it is (graph optimizations disabled).
+    if (options.graph_optimization != GraphOptimization::kDisabled) {
+      try {
+        module_ = torch::jit::optimize_for_inference(module_);
+      } catch (const c10::Error&) {
+        // Modules that cannot be frozen (e.g. attributes mutated in forward) run as they are.
+      }
+    }
+    if (options.intra_op_num_threads > 0) at::set_num_threads(options.intra_op_num_threads);
+    if (options.inter_op_num_threads > 0) {
+      static std::once_flag once;  // LibTorch allows setting it once per process
+      std::call_once(once, [&] { at::set_num_interop_threads(options.inter_op_num_threads); });
+    }
+
+    const auto& schema = module_.get_method("forward").function().getSchema();
+    const auto& args = schema.arguments();
+    for (size_t i = 1; i < args.size(); ++i) {  // argument 0 is `self`
+      if (!args[i].type()->cast<c10::TensorType>())
+        throw Error(ErrorCode::kUnsupported, path + ": forward() argument '" + args[i].name() + "' is a " +
+                                                 args[i].type()->annotation_str() +
+                                                 "; the torch backend feeds tensors only");
+      TensorInfo info;
+      info.name = args[i].name();
+      info.rank_known = false;  // TorchScript records no input shapes
+      inputs_.push_back(info);
+    }
+    const auto& returns = schema.returns();
+    size_t n_out = 1;
+    if (returns.size() == 1)
+      if (auto tuple = returns[0].type()->cast<c10::TupleType>()) n_out = tuple->elements().size();
+    for (size_t i = 0; i < n_out; ++i) {
+      TensorInfo info;
+      info.name = n_out == 1 ? "output" : "output_" + std::to_string(i);
+      info.rank_known = false;
+      outputs_.push_back(info);
+    }
+  }
+
+  std::string backend() const override { return "torch"; }
+
+ protected:
+  std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs) const override {
+    c10::InferenceMode guard;
+    std::vector<c10::IValue> args;
+    args.reserve(inputs.size());
+    for (const auto& t : inputs) {
+      std::vector<int64_t> sizes(t.shape().begin(), t.shape().end());
+      // Borrowed, not copied; cloned so a module that writes to its input cannot change the caller's.
+      args.emplace_back(
+          torch::from_blob(const_cast<void*>(t.data()), sizes, torch::TensorOptions().dtype(to_torch(t.dtype())))
+              .clone());
+    }
+    c10::IValue result;
+    try {
+      result = const_cast<torch::jit::Module&>(module_).forward(args);
+    } catch (const c10::Error& e) {
+      throw Error(ErrorCode::kBackend, path_ + ": libtorch: " + first_line(e.what_without_backtrace()));
+    } catch (const std::exception& e) {
+      throw Error(ErrorCode::kBackend, path_ + ": libtorch: " + first_line(e.what()));
+    }
+    std::vector<c10::IValue> values;
+    if (result.isTuple())
+      values = result.toTupleRef().elements().vec();
+    else
+      values.push_back(result);
+    std::vector<Tensor> out;
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (!values[i].isTensor())
+        throw Error(ErrorCode::kUnsupported, path_ + ": output " + std::to_string(i) + " is a " +
+                                                 values[i].tagKind() + "; the torch backend returns tensors only");
+      auto t = std::make_shared<at::Tensor>(values[i].toTensor().contiguous());
+      const Shape shape(t->sizes().begin(), t->sizes().end());
+      void* data = t->data_ptr();
+      out.push_back(Tensor::adopt(std::shared_ptr<void>(t, data), data, from_torch(t->scalar_type()), shape));
+    }
+    return out;
+  }
+
+ private:
+  torch::jit::Module module_;
+};
+
+int score(const std::string& path, const SessionOptions&) {
+  for (const char* ext : {".pt", ".pth", ".ts", ".torchscript", ".jit"})
+    if (path.size() >= std::strlen(ext) && path.compare(path.size() - std::strlen(ext), std::string::npos, ext) == 0)
+      return 10;
+  return looks_like_zip(path) ? 5 : 0;
+}
+
+const bool registered = register_backend(
+    {"torch", score,
+     [](const std::string& path, const SessionOptions& options) -> std::unique_ptr<Session> {
+       return std::make_unique<TorchSession>(path, options);
+     },
+     nullptr});
+
+}  // namespace
+
+}  // namespace piu
