@@ -27,5 +27,6 @@ const Subcommand& optimize_command();
 const Subcommand& round_weights_command();
 const Subcommand& simplify_command();
 const Subcommand& deploy_command();
+const Subcommand& export_command();
 
 }  // namespace piu::cli

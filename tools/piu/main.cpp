@@ -13,6 +13,7 @@ const std::vector<const Subcommand*>& subcommands() {
   static const std::vector<const Subcommand*> all = {
       // clang-format off
       &piu::cli::inspect_command(),
+      &piu::cli::export_command(),
       &piu::cli::run_command(),
       &piu::cli::bench_command(),
       &piu::cli::compare_command(),

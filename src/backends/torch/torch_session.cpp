@@ -8,55 +8,17 @@
 #include <fstream>
 #include <mutex>
 
+#include "backends/torch/torch_util.hpp"
 #include "piu/session.hpp"
 
 namespace piu {
 
 namespace {
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
-
-c10::ScalarType to_torch(DType d) {
-  switch (d) {
-    case DType::kFloat32: return c10::kFloat;
-    case DType::kFloat16: return c10::kHalf;
-    case DType::kBFloat16: return c10::kBFloat16;
-    case DType::kFloat64: return c10::kDouble;
-    case DType::kInt8: return c10::kChar;
-    case DType::kUInt8: return c10::kByte;
-    case DType::kInt16: return c10::kShort;
-    case DType::kInt32: return c10::kInt;
-    case DType::kInt64: return c10::kLong;
-    case DType::kBool: return c10::kBool;
-    default:
-      throw Error(ErrorCode::kUnsupported, "LibTorch has no tensor type for " + std::string(dtype_name(d)));
-  }
-}
-
-DType from_torch(c10::ScalarType t) {
-  switch (t) {
-    case c10::kFloat: return DType::kFloat32;
-    case c10::kHalf: return DType::kFloat16;
-    case c10::kBFloat16: return DType::kBFloat16;
-    case c10::kDouble: return DType::kFloat64;
-    case c10::kChar: return DType::kInt8;
-    case c10::kByte: return DType::kUInt8;
-    case c10::kShort: return DType::kInt16;
-    case c10::kInt: return DType::kInt32;
-    case c10::kLong: return DType::kInt64;
-    case c10::kBool: return DType::kBool;
-    default:
-      throw Error(ErrorCode::kUnsupported, std::string("LibTorch output of type ") + c10::toString(t) +
-                                               " has no piu tensor type");
-  }
-}
-
-bool looks_like_zip(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {};
-  in.read(magic, 4);
-  return in.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
-}
+using torch_util::first_line;
+using torch_util::from_torch;
+using torch_util::looks_like_zip;
+using torch_util::to_torch;
 
 class TorchSession final : public Session {
  public:
@@ -64,22 +26,7 @@ class TorchSession final : public Session {
     path_ = path;
     if (options.device.kind != DeviceKind::kCpu)
       throw Error(ErrorCode::kUnsupported, "the torch backend runs on the CPU only for now");
-    if (!looks_like_zip(path))
-      throw Error(ErrorCode::kBadInput, path + ": not a TorchScript file (a TorchScript module is a zip archive "
-                                               "written by torch.jit.save)");
-    try {
-      module_ = torch::jit::load(path, c10::kCPU);
-    } catch (const c10::Error& e) {
-      const std::string what = e.what_without_backtrace();
-      if (what.find("constants.pkl") != std::string::npos || what.find("code/") != std::string::npos ||
-          what.find("bytecode") != std::string::npos)
-        throw Error(ErrorCode::kBadInput,
-                    path + ": a zip archive without TorchScript code — a torch.save() checkpoint or state_dict? piu "
-                           "needs a TorchScript module (torch.jit.trace or torch.jit.script, then torch.jit.save), or "
-                           "the model class to build one");
-      throw Error(ErrorCode::kBadInput, path + ": LibTorch cannot load it: " + first_line(what));
-    }
-    module_.eval();
+    module_ = torch_util::load_module(path);
     // What production inference with LibTorch does (torch.jit.optimize_for_inference): freeze the
     // parameters into the graph, fold Conv+BN, fuse what the CPU kernels fuse. Unless the user asks
     // for the module as it is (graph optimizations disabled).

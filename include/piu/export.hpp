@@ -1,0 +1,47 @@
+// piu export: TorchScript (torch.jit.trace / torch.jit.script output) to ONNX, natively in C++.
+// The module is read through LibTorch (the torch plugin) and every aten op is converted by a small
+// converter of its own (src/export/ops); dims given as -1 stay symbolic in the ONNX graph.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "piu/onnx.hpp"
+
+namespace piu {
+
+struct ExportOptions {
+  // One spec per input, in forward()'s order or by name: "input:-1x3x224x224" (-1 = dynamic).
+  std::vector<ShapeSpec> input_shapes;
+  // ONNX names of the inputs and outputs. Empty: the seed's defaults, "input"/"output" for one,
+  // "input_0".../"output_0"... for several.
+  std::vector<std::string> input_names;
+  std::vector<std::string> output_names;
+  int opset = 11;                            // the seed's default opset_version
+  bool constant_folding = true;              // the seed's do_constant_folding
+  bool keep_initializers_as_inputs = false;  // as torch.onnx.export's option
+};
+
+struct UnsupportedOp {
+  std::string kind;    // "aten::grid_sampler"
+  std::string source;  // "model.py:42", or "" when TorchScript has no location
+  std::string reason;  // what is missing
+};
+
+struct ExportReport {
+  int64_t torch_nodes = 0;  // TorchScript nodes after lowering (constants excluded)
+  int64_t onnx_nodes = 0;
+  std::vector<UnsupportedOp> unsupported;  // filled before an export fails with kUnsupported
+};
+
+// Exports a TorchScript file. Every op without a converter is collected first: the export then
+// fails (kUnsupported) with the whole list, each with its TorchScript source location, so one run
+// shows everything that is missing. Throws kBadInput for files that are not TorchScript and for
+// shape specs that do not fit the module's inputs, kUnsupported when piu was built without LibTorch.
+OnnxModel export_torchscript(const std::string& path, const ExportOptions& options = {},
+                             ExportReport* report = nullptr);
+
+// The aten/prim kinds that have a converter, sorted.
+std::vector<std::string> supported_torch_ops();
+
+}  // namespace piu

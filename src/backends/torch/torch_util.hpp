@@ -1,0 +1,97 @@
+// What the torch plugin's files share: element types between LibTorch and piu, and loading a
+// TorchScript file with errors users can act on.
+#pragma once
+
+#include <torch/script.h>
+#include <torch/version.h>
+
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include "piu/core.hpp"
+
+namespace piu::torch_util {
+
+inline c10::ScalarType to_torch(DType d) {
+  switch (d) {
+    case DType::kFloat32: return c10::kFloat;
+    case DType::kFloat16: return c10::kHalf;
+    case DType::kBFloat16: return c10::kBFloat16;
+    case DType::kFloat64: return c10::kDouble;
+    case DType::kInt8: return c10::kChar;
+    case DType::kUInt8: return c10::kByte;
+    case DType::kInt16: return c10::kShort;
+    case DType::kInt32: return c10::kInt;
+    case DType::kInt64: return c10::kLong;
+    case DType::kBool: return c10::kBool;
+    default:
+      throw Error(ErrorCode::kUnsupported, "LibTorch has no tensor type for " + std::string(dtype_name(d)));
+  }
+}
+
+inline DType from_torch(c10::ScalarType t) {
+  switch (t) {
+    case c10::kFloat: return DType::kFloat32;
+    case c10::kHalf: return DType::kFloat16;
+    case c10::kBFloat16: return DType::kBFloat16;
+    case c10::kDouble: return DType::kFloat64;
+    case c10::kChar: return DType::kInt8;
+    case c10::kByte: return DType::kUInt8;
+    case c10::kShort: return DType::kInt16;
+    case c10::kInt: return DType::kInt32;
+    case c10::kLong: return DType::kInt64;
+    case c10::kBool: return DType::kBool;
+    default:
+      throw Error(ErrorCode::kUnsupported,
+                  std::string("LibTorch tensor type ") + c10::toString(t) + " has no piu tensor type");
+  }
+}
+
+inline std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+inline bool looks_like_zip(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
+}
+
+// torch::jit::load on the CPU, in eval mode. Throws kBadInput for files that are not zip archives,
+// zip archives without TorchScript code (torch.save() checkpoints, state_dicts) and anything else
+// LibTorch refuses, naming the file.
+inline torch::jit::Module load_module(const std::string& path) {
+  // LibTorch's warnings (deprecations, resized outputs) are not the user's business: drop them.
+  static struct Silent : c10::WarningHandler {
+#if TORCH_VERSION_MAJOR >= 2
+    void process(const c10::Warning&) override {}
+#else
+    void process(const c10::SourceLocation&, const std::string&, const bool) override {}
+#endif
+  } silent;
+#if TORCH_VERSION_MAJOR >= 2
+  c10::WarningUtils::set_warning_handler(&silent);
+#else
+  c10::Warning::set_warning_handler(&silent);
+#endif
+  if (!looks_like_zip(path))
+    throw Error(ErrorCode::kBadInput,
+                path + ": not a TorchScript file (a TorchScript module is a zip archive written by torch.jit.save)");
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(path, c10::kCPU);
+  } catch (const c10::Error& e) {
+    const std::string what = e.what_without_backtrace();
+    if (what.find("constants.pkl") != std::string::npos || what.find("code/") != std::string::npos ||
+        what.find("bytecode") != std::string::npos)
+      throw Error(ErrorCode::kBadInput,
+                  path + ": a zip archive without TorchScript code — a torch.save() checkpoint or state_dict? piu "
+                         "needs a TorchScript module (torch.jit.trace or torch.jit.script, then torch.jit.save), or "
+                         "the model class to build one");
+    throw Error(ErrorCode::kBadInput, path + ": LibTorch cannot load it: " + first_line(what));
+  }
+  module.eval();
+  return module;
+}
+
+}  // namespace piu::torch_util

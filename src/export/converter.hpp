@@ -1,0 +1,107 @@
+// Converters: one function per aten op (or small family) turning one IrNode into ONNX nodes,
+// registered by kind in one line. They see the node through ConvertContext, which hides how
+// values are represented (constants, computed ints, tensor lists) and emits ONNX nodes.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "export/ir.hpp"
+#include "piu/onnx.hpp"
+
+namespace piu::exporter {
+
+// A converter that cannot handle this particular use of its op (e.g. a non-constant kernel size)
+// throws this; the driver reports it with the node's source location.
+struct Unconvertible : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class ExportState;
+
+class ConvertContext {
+ public:
+  ConvertContext(ExportState& state, const IrNode& node) : state_(state), node_(node) {}
+
+  int opset() const;
+  const IrNode& node() const { return node_; }
+  const IrValue& in(size_t i) const;
+  size_t num_inputs() const { return node_.inputs.size(); }
+  bool is_none(size_t i) const { return i >= num_inputs() || in(i).none; }
+
+  // Constant arguments (throw Unconvertible when the argument is computed at run time).
+  int64_t int_const(size_t i) const;
+  double float_const(size_t i) const;  // an int or float constant
+  bool bool_const(size_t i) const { return int_const(i) != 0; }
+  std::vector<int64_t> ints_const(size_t i) const;  // int[] (a single int is broadcast by the caller)
+  std::optional<std::vector<int64_t>> maybe_ints(size_t i) const;
+  std::optional<double> maybe_scalar(size_t i) const;  // a constant int/float/bool
+
+  // A tensor argument as an ONNX value name; constants become initializers, and a number
+  // argument becomes a 0-d tensor of `like`'s element type (the ONNX type of input `like`).
+  std::string tensor(size_t i, int like = -1);
+  // An int argument as a 0-d int64 ONNX value (constant or computed), and an int[] argument as a
+  // 1-D int64 ONNX value (a Concat of its elements when some are computed).
+  std::string int_scalar(size_t i);
+  std::string int_list(size_t i);
+  // A Tensor[] argument (prim::ListConstruct of tensors) as ONNX value names.
+  std::vector<std::string> tensor_list(size_t i);
+
+  // ONNX element type of a tensor argument (FLOAT when unknown).
+  int32_t elem_type(size_t i) const;
+  // Shape of a tensor argument as ONNX shape inference sees it so far: -1 for dynamic dims;
+  // nullopt when even the rank is unknown. (Runs inference over the graph built so far, cached.)
+  std::optional<Shape> shape(size_t i);
+  // The rank, or throws Unconvertible naming the argument.
+  int64_t rank(size_t i);
+
+  // Adds an ONNX node; returns it for attributes. Output names are made unique from the hint.
+  onnx::NodeProto& add(const std::string& op, const std::vector<std::string>& inputs, size_t outputs = 1,
+                       const std::string& hint = "");
+  // The same, returning its first output.
+  std::string emit(const std::string& op, const std::vector<std::string>& inputs, const std::string& hint = "");
+  // Constants as initializers.
+  std::string const_i64(const std::vector<int64_t>& values, bool scalar = false);
+  std::string const_tensor(const Tensor& t, const std::string& hint);
+
+  // Binds output k of the TorchScript node to an ONNX value (or a known int list, or a list of
+  // tensors); an output never bound is an error if anything reads it.
+  void bind(size_t k, const std::string& onnx_value, int32_t elem_type = 0);
+  void bind_ints(size_t k, const std::vector<int64_t>& values);
+  void bind_tensor_list(size_t k, const std::vector<std::string>& values);
+  // Makes output k the same value as input i (for no-ops: dropout in eval, contiguous, detach).
+  void forward(size_t k, size_t i);
+
+ private:
+  ExportState& state_;
+  const IrNode& node_;
+};
+
+using ConvertFn = void (*)(ConvertContext& ctx);
+
+// Adds a converter for `kind`; returns true for a static registrar. Duplicates throw.
+bool register_converter(const std::string& kind, ConvertFn fn);
+// The converter for `kind`, or nullptr.
+ConvertFn find_converter(const std::string& kind);
+std::vector<std::string> converter_kinds();
+
+// Unsqueeze/Squeeze in the form of the model's opset (axes as attribute below 13, input from 13).
+std::string unsqueeze(ConvertContext& ctx, const std::string& value, const std::vector<int64_t>& axes);
+std::string squeeze(ConvertContext& ctx, const std::string& value, const std::vector<int64_t>& axes);
+// A reduction with `axes` in the form of the opset (ReduceSum takes an input from 13, the others
+// from 18).
+onnx::NodeProto& reduce(ConvertContext& ctx, const std::string& op, const std::string& value,
+                        const std::vector<int64_t>& axes, bool keepdims);
+
+// Attribute helpers for converters.
+void set_ints(onnx::NodeProto& n, const std::string& name, const std::vector<int64_t>& v);
+void set_int(onnx::NodeProto& n, const std::string& name, int64_t v);
+void set_float(onnx::NodeProto& n, const std::string& name, float v);
+
+}  // namespace piu::exporter
+
+// One line per converted kind, e.g. PIU_REGISTER_CONVERTER(aten_relu, "aten::relu", convert_relu).
+#define PIU_REGISTER_CONVERTER(id, kind, fn) \
+  static const bool piu_converter_##id = ::piu::exporter::register_converter(kind, fn)

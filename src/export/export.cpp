@@ -1,0 +1,604 @@
+// The export driver: IrGraph -> ONNX through the registered converters, then names, symbolic dims,
+// shape inference and constant folding.
+#include "piu/export.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include <onnx/shape_inference/implementation.h>
+
+#include "export/converter.hpp"
+#include "piu/session.hpp"
+#include "piu/passes.hpp"
+#include "piu/simplify.hpp"
+
+namespace piu::exporter {
+
+// ---------------------------------------------------------------------------------------------
+// Registries
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+std::map<std::string, ConvertFn>& converters() {
+  static std::map<std::string, ConvertFn> m;
+  return m;
+}
+
+std::mutex& reader_mutex() {
+  static std::mutex m;
+  return m;
+}
+TorchScriptReader& reader_slot() {
+  static TorchScriptReader r;
+  return r;
+}
+
+}  // namespace
+
+bool register_converter(const std::string& kind, ConvertFn fn) {
+  if (!converters().emplace(kind, fn).second)
+    throw Error(ErrorCode::kInternal, "converter for " + kind + " registered twice");
+  return true;
+}
+
+ConvertFn find_converter(const std::string& kind) {
+  auto it = converters().find(kind);
+  return it == converters().end() ? nullptr : it->second;
+}
+
+std::vector<std::string> converter_kinds() {
+  std::vector<std::string> out;
+  for (const auto& [k, fn] : converters()) out.push_back(k);
+  return out;
+}
+
+bool register_torchscript_reader(TorchScriptReader reader) {
+  std::lock_guard<std::mutex> lock(reader_mutex());
+  reader_slot() = std::move(reader);
+  return true;
+}
+
+const TorchScriptReader& torchscript_reader() {
+  {
+    std::lock_guard<std::mutex> lock(reader_mutex());
+    if (reader_slot()) return reader_slot();
+  }
+  load_plugin("torch");
+  std::lock_guard<std::mutex> lock(reader_mutex());
+  if (!reader_slot())
+    throw Error(ErrorCode::kUnsupported,
+                "piu was built without LibTorch (the torch plugin), so it cannot read TorchScript files");
+  return reader_slot();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export state and the converters' context
+// ---------------------------------------------------------------------------------------------
+
+class ExportState {
+ public:
+  struct Repr {
+    std::string onnx;          // ONNX value name (tensor or computed int / int list)
+    int32_t elem = 0;          // its ONNX element type, 0 when unknown
+    std::optional<std::vector<int64_t>> ints;  // a known int / int list bound by a converter
+    std::optional<std::vector<std::string>> list;  // a Tensor[]
+  };
+
+  ExportState(const IrGraph& ir, int opset, onnx::GraphProto& graph) : ir(ir), opset(opset), graph(graph), repr(ir.values.size()) {}
+
+  std::string unique(std::string hint) {
+    for (char& c : hint)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.') c = '_';
+    if (hint.empty()) hint = "v";
+    std::string name = hint;
+    for (int k = 1; names.count(name); ++k) name = hint + "_" + std::to_string(k);
+    names.insert(name);
+    return name;
+  }
+
+  // Shapes of the values built so far, from ONNX shape inference over a light copy of the graph
+  // (large initializers keep their dims but not their bytes). Re-run only when a value newer than
+  // the last run is asked for.
+  std::optional<Shape> shape_of(const std::string& value) {
+    auto it = shapes.find(value);
+    if (it == shapes.end() && inferred_nodes != graph.node_size()) {
+      onnx::ModelProto m;
+      m.set_ir_version(8);
+      auto* o = m.add_opset_import();
+      o->set_domain("");
+      o->set_version(opset);
+      auto* g = m.mutable_graph();
+      *g->mutable_input() = graph.input();
+      *g->mutable_node() = graph.node();
+      for (const auto& t : graph.initializer()) {
+        auto* c = g->add_initializer();
+        c->set_name(t.name());
+        c->set_data_type(t.data_type());
+        *c->mutable_dims() = t.dims();
+        if (t.raw_data().size() <= 4096) c->set_raw_data(t.raw_data());  // large ones: dims are enough
+      }
+      try {
+        onnx::ShapeInferenceOptions opts{false, 0, true};
+        onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), opts);
+      } catch (const std::exception&) {
+      }
+      for (const auto& v : m.graph().value_info()) {
+        if (!v.type().tensor_type().has_shape()) continue;
+        Shape sh;
+        for (const auto& d : v.type().tensor_type().shape().dim()) sh.push_back(d.has_dim_value() ? d.dim_value() : -1);
+        shapes[v.name()] = sh;
+      }
+      for (const auto& v : graph.input()) {
+        Shape sh;
+        for (const auto& d : v.type().tensor_type().shape().dim()) sh.push_back(d.has_dim_value() ? d.dim_value() : -1);
+        shapes[v.name()] = sh;
+      }
+      for (const auto& t : graph.initializer()) shapes[t.name()] = Shape(t.dims().begin(), t.dims().end());
+      inferred_nodes = graph.node_size();
+      it = shapes.find(value);
+    }
+    if (it == shapes.end()) return std::nullopt;
+    return it->second;
+  }
+
+  const IrGraph& ir;
+  int opset;
+  onnx::GraphProto& graph;
+  std::vector<Repr> repr;
+  std::set<std::string> names;
+  std::map<std::string, Shape> shapes;
+  int inferred_nodes = -1;
+};
+
+namespace {
+
+int32_t onnx_type_of(const IrValue& v) {
+  if (v.tensor) return dtype_to_onnx(v.tensor->dtype());
+  if (v.type == IrType::kInt || v.type == IrType::kBool) return onnx::TensorProto::INT64;
+  return onnx::TensorProto::FLOAT;
+}
+
+bool is_float_type(int32_t t) {
+  return t == onnx::TensorProto::FLOAT || t == onnx::TensorProto::DOUBLE || t == onnx::TensorProto::FLOAT16 ||
+         t == onnx::TensorProto::BFLOAT16;
+}
+
+}  // namespace
+
+int ConvertContext::opset() const { return state_.opset; }
+
+const IrValue& ConvertContext::in(size_t i) const {
+  if (i >= node_.inputs.size())
+    throw Unconvertible("argument " + std::to_string(i) + " is missing (" + std::to_string(node_.inputs.size()) + " given)");
+  return state_.ir.values[node_.inputs[i]];
+}
+
+int64_t ConvertContext::int_const(size_t i) const {
+  const IrValue& v = in(i);
+  if (v.ints && v.ints->size() == 1) return v.ints->at(0);
+  if (auto& r = state_.repr[node_.inputs[i]]; r.ints && r.ints->size() == 1) return r.ints->at(0);
+  throw Unconvertible("argument '" + v.name + "' must be a constant int, it is computed at run time");
+}
+
+double ConvertContext::float_const(size_t i) const {
+  if (auto s = maybe_scalar(i)) return *s;
+  throw Unconvertible("argument '" + in(i).name + "' must be a constant number, it is computed at run time");
+}
+
+std::optional<double> ConvertContext::maybe_scalar(size_t i) const {
+  const IrValue& v = in(i);
+  if (v.floats && v.floats->size() == 1) return v.floats->at(0);
+  if (v.ints && v.ints->size() == 1 && v.type != IrType::kIntList) return static_cast<double>(v.ints->at(0));
+  return std::nullopt;
+}
+
+std::optional<std::vector<int64_t>> ConvertContext::maybe_ints(size_t i) const {
+  const IrValue& v = in(i);
+  if (v.ints) return v.ints;
+  if (auto& r = state_.repr[node_.inputs[i]]; r.ints) return r.ints;
+  return std::nullopt;
+}
+
+std::vector<int64_t> ConvertContext::ints_const(size_t i) const {
+  if (auto v = maybe_ints(i)) return *v;
+  throw Unconvertible("argument '" + in(i).name + "' must be a constant int list, it is computed at run time");
+}
+
+int32_t ConvertContext::elem_type(size_t i) const {
+  const auto& r = state_.repr[node_.inputs[i]];
+  if (r.elem) return r.elem;
+  return onnx_type_of(in(i));
+}
+
+std::optional<Shape> ConvertContext::shape(size_t i) {
+  if (const auto& t = in(i).tensor) return t->shape();
+  return state_.shape_of(tensor(i));
+}
+
+int64_t ConvertContext::rank(size_t i) {
+  if (auto s = shape(i)) return static_cast<int64_t>(s->size());
+  throw Unconvertible("the rank of '" + in(i).name + "' is not known");
+}
+
+std::string ConvertContext::const_i64(const std::vector<int64_t>& values, bool scalar) {
+  Tensor t = Tensor::zeros(DType::kInt64, scalar ? Shape{} : Shape{static_cast<int64_t>(values.size())});
+  std::copy(values.begin(), values.end(), t.data_as<int64_t>());
+  return const_tensor(t, "const");
+}
+
+std::string ConvertContext::const_tensor(const Tensor& t, const std::string& hint) {
+  const std::string name = state_.unique(hint);
+  *state_.graph.add_initializer() = tensor_to_proto(t, name);
+  return name;
+}
+
+std::string ConvertContext::tensor(size_t i, int like) {
+  const int idx = node_.inputs.at(i);
+  auto& r = state_.repr[idx];
+  const IrValue& v = in(i);
+  if (!r.onnx.empty()) {
+    if (like >= 0 && r.elem == onnx::TensorProto::INT64 && is_float_type(elem_type(like))) {  // int scalar * float
+      auto& cast = add("Cast", {r.onnx});
+      set_int(cast, "to", elem_type(like));
+      return cast.output(0);
+    }
+    return r.onnx;
+  }
+  if (v.tensor && like >= 0 && v.tensor->numel() == 1 && dtype_to_onnx(v.tensor->dtype()) != elem_type(like)) {
+    // Tracing records Python numbers as 0-d double tensors: give them the other operand's type.
+    const auto dtype = dtype_from_onnx(elem_type(like)).value_or(DType::kFloat32);
+    const double value = element_as_double(*v.tensor, 0);
+    Tensor t = Tensor::zeros(dtype, v.tensor->shape());
+    switch (dtype) {
+      case DType::kFloat32: *t.data_as<float>() = static_cast<float>(value); break;
+      case DType::kFloat64: *t.data_as<double>() = value; break;
+      case DType::kInt64: *t.data_as<int64_t>() = static_cast<int64_t>(value); break;
+      case DType::kInt32: *t.data_as<int32_t>() = static_cast<int32_t>(value); break;
+      default: throw Unconvertible("a number operand of type " + onnx_elem_type_name(elem_type(like)) + " is not supported yet");
+    }
+    return const_tensor(t, v.name);
+  }
+  if (v.tensor) {
+    r.onnx = const_tensor(*v.tensor, v.name);
+    r.elem = dtype_to_onnx(v.tensor->dtype());
+    return r.onnx;
+  }
+  if (auto s = maybe_scalar(i)) {  // a number where a tensor is expected: a 0-d tensor of like's type
+    const int32_t type = like >= 0 ? elem_type(like) : onnx_type_of(v);
+    const auto dtype = dtype_from_onnx(type).value_or(DType::kFloat32);
+    Tensor t = Tensor::zeros(dtype, {});
+    switch (dtype) {
+      case DType::kFloat32: *t.data_as<float>() = static_cast<float>(*s); break;
+      case DType::kFloat64: *t.data_as<double>() = *s; break;
+      case DType::kInt64: *t.data_as<int64_t>() = static_cast<int64_t>(*s); break;
+      case DType::kInt32: *t.data_as<int32_t>() = static_cast<int32_t>(*s); break;
+      case DType::kBool: *t.data_as<bool>() = *s != 0; break;
+      default: throw Unconvertible("a number operand of type " + onnx_elem_type_name(type) + " is not supported yet");
+    }
+    return const_tensor(t, "scalar");
+  }
+  if (v.ints) return const_i64(*v.ints, false);
+  throw Unconvertible("argument '" + v.name + "' (" + v.type_str + ") is not available as a tensor");
+}
+
+std::string ConvertContext::int_scalar(size_t i) {
+  const IrValue& v = in(i);
+  if (v.ints && v.ints->size() == 1 && v.type != IrType::kIntList) return const_i64({v.ints->at(0)}, true);
+  auto& r = state_.repr[node_.inputs[i]];
+  if (r.ints && r.ints->size() == 1) return const_i64({r.ints->at(0)}, true);
+  if (!r.onnx.empty()) return r.onnx;
+  throw Unconvertible("argument '" + v.name + "' is not an int");
+}
+
+std::string ConvertContext::int_list(size_t i) {
+  if (auto v = maybe_ints(i)) return const_i64(*v);
+  auto& r = state_.repr[node_.inputs[i]];
+  if (!r.onnx.empty()) return r.onnx;
+  throw Unconvertible("argument '" + in(i).name + "' is not an int list");
+}
+
+std::vector<std::string> ConvertContext::tensor_list(size_t i) {
+  auto& r = state_.repr[node_.inputs[i]];
+  if (r.list) return *r.list;
+  throw Unconvertible("argument '" + in(i).name + "' is not a list of tensors");
+}
+
+onnx::NodeProto& ConvertContext::add(const std::string& op, const std::vector<std::string>& inputs, size_t outputs,
+                                     const std::string& hint) {
+  onnx::NodeProto* n = state_.graph.add_node();
+  n->set_op_type(op);
+  const std::string base = hint.empty() ? (node_.outputs.empty() ? op : state_.ir.values[node_.outputs[0]].name) : hint;
+  n->set_name(state_.unique(op + "_" + base));
+  for (const auto& i : inputs) n->add_input(i);
+  for (size_t k = 0; k < outputs; ++k) n->add_output(state_.unique(base));
+  return *n;
+}
+
+std::string ConvertContext::emit(const std::string& op, const std::vector<std::string>& inputs, const std::string& hint) {
+  return add(op, inputs, 1, hint).output(0);
+}
+
+void ConvertContext::bind(size_t k, const std::string& onnx_value, int32_t elem) {
+  auto& r = state_.repr[node_.outputs.at(k)];
+  r.onnx = onnx_value;
+  const IrValue& out = state_.ir.values[node_.outputs.at(k)];
+  if (elem == 0) {
+    if (out.type == IrType::kInt || out.type == IrType::kIntList || out.type == IrType::kBool)
+      elem = onnx::TensorProto::INT64;
+    else if (!node_.inputs.empty() && in(0).type == IrType::kTensor)
+      elem = elem_type(0);
+    else
+      elem = onnx::TensorProto::FLOAT;
+  }
+  r.elem = elem;
+}
+
+void ConvertContext::bind_ints(size_t k, const std::vector<int64_t>& values) {
+  state_.repr[node_.outputs.at(k)].ints = values;
+}
+
+void ConvertContext::bind_tensor_list(size_t k, const std::vector<std::string>& values) {
+  state_.repr[node_.outputs.at(k)].list = values;
+}
+
+void ConvertContext::forward(size_t k, size_t i) {
+  state_.repr[node_.outputs.at(k)] = state_.repr[node_.inputs.at(i)];
+  if (state_.repr[node_.outputs.at(k)].onnx.empty() && in(i).constant()) {
+    const std::string name = tensor(i);
+    bind(k, name, elem_type(i));
+  }
+}
+
+std::string unsqueeze(ConvertContext& ctx, const std::string& value, const std::vector<int64_t>& axes) {
+  if (ctx.opset() >= 13) return ctx.emit("Unsqueeze", {value, ctx.const_i64(axes)});
+  auto& n = ctx.add("Unsqueeze", {value});
+  set_ints(n, "axes", axes);
+  return n.output(0);
+}
+
+std::string squeeze(ConvertContext& ctx, const std::string& value, const std::vector<int64_t>& axes) {
+  if (ctx.opset() >= 13) return ctx.emit("Squeeze", axes.empty() ? std::vector<std::string>{value}
+                                                                 : std::vector<std::string>{value, ctx.const_i64(axes)});
+  auto& n = ctx.add("Squeeze", {value});
+  if (!axes.empty()) set_ints(n, "axes", axes);
+  return n.output(0);
+}
+
+onnx::NodeProto& reduce(ConvertContext& ctx, const std::string& op, const std::string& value,
+                        const std::vector<int64_t>& axes, bool keepdims) {
+  const bool as_input = op == "ReduceSum" ? ctx.opset() >= 13 : ctx.opset() >= 18;
+  auto& n = as_input ? ctx.add(op, {value, ctx.const_i64(axes)}) : ctx.add(op, {value});
+  if (!as_input) set_ints(n, "axes", axes);
+  set_int(n, "keepdims", keepdims ? 1 : 0);
+  return n;
+}
+
+void set_ints(onnx::NodeProto& n, const std::string& name, const std::vector<int64_t>& v) {
+  auto* a = n.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INTS);
+  for (int64_t x : v) a->add_ints(x);
+}
+
+void set_int(onnx::NodeProto& n, const std::string& name, int64_t v) {
+  auto* a = n.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(v);
+}
+
+void set_float(onnx::NodeProto& n, const std::string& name, float v) {
+  auto* a = n.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::FLOAT);
+  a->set_f(v);
+}
+
+}  // namespace piu::exporter
+
+namespace piu {
+
+namespace {
+
+// The IR version ONNX Runtime expects with each opset (the ONNX release that introduced it).
+int64_t ir_version_for(int opset) {
+  if (opset <= 11) return 6;
+  if (opset <= 14) return 7;
+  if (opset <= 17) return 8;
+  if (opset <= 20) return 9;
+  return 10;
+}
+
+std::string label(const exporter::IrNode& n) { return n.kind + (n.source.empty() ? "" : " at " + n.source); }
+
+// One entry per kind and reason: "aten::transpose (16 uses, first at model.py:53): no converter".
+std::string unsupported_message(const std::string& path, const std::vector<UnsupportedOp>& ops) {
+  std::vector<std::pair<std::string, std::vector<const UnsupportedOp*>>> groups;
+  for (const auto& op : ops) {
+    const std::string key = op.kind + "\n" + op.reason;
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == key; });
+    if (it == groups.end()) groups.push_back({key, {&op}});
+    else it->second.push_back(&op);
+  }
+  std::string s = path + ": " + std::to_string(groups.size()) + " op(s) cannot be exported yet: ";
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const auto& uses = groups[i].second;
+    const UnsupportedOp& first = *uses.front();
+    std::string where = uses.size() > 1 ? std::to_string(uses.size()) + " uses" : "";
+    if (!first.source.empty()) where += (where.empty() ? "at " : ", first at ") + first.source;
+    s += (i ? "; " : "") + first.kind + (where.empty() ? "" : " (" + where + ")") + ": " + first.reason;
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> supported_torch_ops() { return exporter::converter_kinds(); }
+
+OnnxModel export_torchscript(const std::string& path, const ExportOptions& options, ExportReport* report_out) {
+  using namespace exporter;
+  if (options.opset < 11 || options.opset > 21)
+    throw Error(ErrorCode::kBadInput, "--opset " + std::to_string(options.opset) + ": piu exports opsets 11 to 21");
+  ExportReport report;
+  const IrGraph ir = torchscript_reader()(path);
+  report.torch_nodes = static_cast<int64_t>(ir.nodes.size());
+
+  // Inputs: names and shapes.
+  const size_t n_in = ir.inputs.size();
+  std::vector<std::string> arg_names;
+  for (int i : ir.inputs) arg_names.push_back(ir.values[i].name);
+  auto arg_list = [&] {
+    std::string s;
+    for (const auto& a : arg_names) s += (s.empty() ? "" : ", ") + a;
+    return s;
+  };
+  std::vector<std::string> in_names = options.input_names;
+  if (in_names.empty())
+    for (size_t i = 0; i < n_in; ++i) in_names.push_back(n_in == 1 ? "input" : "input_" + std::to_string(i));
+  if (in_names.size() != n_in)
+    throw Error(ErrorCode::kBadInput, path + ": forward() takes " + std::to_string(n_in) + " input(s) (" + arg_list() +
+                                          "), " + std::to_string(in_names.size()) + " input name(s) given");
+  std::vector<const ShapeSpec*> shapes(n_in, nullptr);
+  size_t positional = 0;
+  for (const auto& s : options.input_shapes) {
+    if (s.name.empty()) {
+      if (positional >= n_in)
+        throw Error(ErrorCode::kBadInput, path + ": forward() takes " + std::to_string(n_in) + " input(s) (" +
+                                              arg_list() + "), more shapes were given");
+      shapes[positional++] = &s;
+      continue;
+    }
+    size_t k = n_in;
+    for (size_t i = 0; i < n_in; ++i)
+      if (in_names[i] == s.name || arg_names[i] == s.name) k = i;
+    if (k == n_in)
+      throw Error(ErrorCode::kBadInput, path + ": no input named '" + s.name + "' (inputs: " + arg_list() + ")");
+    shapes[k] = &s;
+  }
+  for (size_t i = 0; i < n_in; ++i)
+    if (!shapes[i])
+      throw Error(ErrorCode::kBadInput, path + ": give the shape of input '" + arg_names[i] +
+                                            "' (e.g. --shape " + in_names[i] + ":-1x3x224x224, -1 = dynamic)");
+
+  // Which ops have no converter: all of them, with locations, before anything is converted.
+  std::set<std::string> seen;
+  for (const auto& n : ir.nodes)
+    if (!find_converter(n.kind) && seen.insert(n.kind + "@" + n.source).second)
+      report.unsupported.push_back({n.kind, n.source, "no converter"});
+  if (!report.unsupported.empty()) {
+    if (report_out) *report_out = report;
+    throw Error(ErrorCode::kUnsupported, unsupported_message(path, report.unsupported));
+  }
+
+  onnx::ModelProto proto;
+  proto.set_ir_version(ir_version_for(options.opset));
+  proto.set_producer_name("piu");
+  proto.set_producer_version("0.1.0");
+  auto* opset = proto.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(options.opset);
+  auto& graph = *proto.mutable_graph();
+  graph.set_name("torch_jit");
+  ExportState state(ir, options.opset, graph);
+  for (const auto& n : in_names) state.names.insert(n);
+  std::vector<std::string> out_names = options.output_names;
+  if (out_names.empty())
+    for (size_t i = 0; i < ir.outputs.size(); ++i)
+      out_names.push_back(ir.outputs.size() == 1 ? "output" : "output_" + std::to_string(i));
+  if (out_names.size() != ir.outputs.size())
+    throw Error(ErrorCode::kBadInput, path + ": forward() returns " + std::to_string(ir.outputs.size()) +
+                                          " output(s), " + std::to_string(out_names.size()) + " output name(s) given");
+  for (const auto& n : out_names) state.names.insert(n);
+
+  for (size_t i = 0; i < n_in; ++i) {
+    auto* v = graph.add_input();
+    v->set_name(in_names[i]);
+    auto* tt = v->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    const Shape& shape = shapes[i]->shape;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      auto* dim = tt->mutable_shape()->add_dim();
+      if (shape[d] >= 0)
+        dim->set_dim_value(shape[d]);
+      else
+        dim->set_dim_param(d == 0 ? "batch" : in_names[i] + "_dim" + std::to_string(d));
+    }
+    state.repr[ir.inputs[i]].onnx = in_names[i];
+    state.repr[ir.inputs[i]].elem = onnx::TensorProto::FLOAT;
+  }
+
+  // A node that cannot be converted leaves its outputs unset; nodes reading them are skipped
+  // rather than reported, so the list names causes, not their consequences.
+  std::vector<bool> poisoned(ir.values.size(), false);
+  for (const auto& n : ir.nodes) {
+    if (std::any_of(n.inputs.begin(), n.inputs.end(), [&](int v) { return poisoned[v]; })) {
+      for (int o : n.outputs) poisoned[o] = true;
+      continue;
+    }
+    ConvertContext ctx(state, n);
+    try {
+      find_converter(n.kind)(ctx);
+    } catch (const Unconvertible& e) {
+      report.unsupported.push_back({n.kind, n.source, e.what()});
+      for (int o : n.outputs) poisoned[o] = true;
+    } catch (const Error& e) {
+      throw e.with_context(path + ": " + label(n));
+    }
+  }
+  if (!report.unsupported.empty()) {
+    if (report_out) *report_out = report;
+    throw Error(ErrorCode::kUnsupported, unsupported_message(path, report.unsupported));
+  }
+
+  // Outputs: the value each returns, renamed to the requested name.
+  for (size_t k = 0; k < ir.outputs.size(); ++k) {
+    const auto& r = state.repr[ir.outputs[k]];
+    if (r.onnx.empty())
+      throw Error(ErrorCode::kUnsupported, path + ": output " + std::to_string(k) + " ('" + ir.values[ir.outputs[k]].name +
+                                               "') is not a tensor piu can export");
+    auto* id = graph.add_node();
+    id->set_op_type("Identity");
+    id->set_name(state.unique("Identity_" + out_names[k]));
+    id->add_input(r.onnx);
+    id->add_output(out_names[k]);
+    auto* v = graph.add_output();
+    v->set_name(out_names[k]);
+    v->mutable_type()->mutable_tensor_type()->set_elem_type(r.elem ? r.elem : onnx::TensorProto::FLOAT);
+  }
+
+  OnnxModel model(std::move(proto));
+  // Identity outputs and shape computations of static dims go; dynamic dims stay dynamic.
+  SimplifyOptions so;
+  so.skip_optimize = !options.constant_folding;
+  so.max_fold_bytes = options.constant_folding ? so.max_fold_bytes : 0;
+  OptimizeOptions cleanup;
+  cleanup.passes = {"eliminate_identity", "eliminate_deadend", "eliminate_unused_initializer"};
+  optimize(model, cleanup);
+  if (options.constant_folding) {
+    simplify(model, {.input_shapes = {}, .max_fold_bytes = so.max_fold_bytes, .skip_optimize = true, .max_iterations = 64});
+    // linear on a 2-D input is Gemm, as torch.onnx emits it (shapes are known now).
+    OptimizeOptions gemm;
+    gemm.passes = {"fuse_matmul_add_bias_into_gemm", "eliminate_deadend", "eliminate_unused_initializer"};
+    optimize(model, gemm);
+  } else {
+    infer_shapes(model);
+  }
+  if (options.keep_initializers_as_inputs) {
+    auto& g = *model.proto().mutable_graph();
+    for (const auto& t : g.initializer()) {
+      auto* v = g.add_input();
+      v->set_name(t.name());
+      auto* tt = v->mutable_type()->mutable_tensor_type();
+      tt->set_elem_type(t.data_type());
+      for (int64_t d : t.dims()) tt->mutable_shape()->add_dim()->set_dim_value(d);
+    }
+  }
+  for (const auto& n : model.proto().graph().node()) (void)n, ++report.onnx_nodes;
+  if (report_out) *report_out = report;
+  return model;
+}
+
+}  // namespace piu

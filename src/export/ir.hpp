@@ -1,0 +1,59 @@
+// The exporter's view of a TorchScript graph, free of torch types: the torch plugin's reader
+// (src/export/torchscript_reader.cpp, the only exporter file that includes LibTorch) lowers a
+// module to this, and the converters (src/export/ops/*.cpp) turn it into ONNX inside libpiu, so
+// adding a converter never recompiles against LibTorch headers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "piu/core.hpp"
+
+namespace piu::exporter {
+
+// The TorchScript type of a value, as far as the converters care.
+enum class IrType { kTensor, kInt, kFloat, kBool, kIntList, kFloatList, kBoolList, kTensorList, kNone, kString, kDevice,
+                    kOther };
+
+struct IrValue {
+  std::string name;  // TorchScript's debug name ("input.5"), for messages and ONNX names
+  IrType type = IrType::kOther;
+  std::string type_str;  // TorchScript's spelling ("Tensor", "int[]", "Dict(str, Tensor)") for errors
+  // Constants (prim::Constant, frozen parameters, lists of constants): exactly one is set.
+  std::optional<Tensor> tensor;
+  std::optional<std::vector<int64_t>> ints;   // int, bool (0/1), int[], bool[]
+  std::optional<std::vector<double>> floats;  // float, float[]
+  std::optional<std::string> str;             // str, Device ("cpu")
+  bool none = false;                          // the constant None
+  bool constant() const { return tensor || ints || floats || str || none; }
+};
+
+struct IrNode {
+  std::string kind;  // "aten::_convolution", "prim::ListConstruct", ...
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+  std::string source;  // "model.py:12" (TorchScript's source range), or "" when unknown
+};
+
+struct IrGraph {
+  std::vector<IrValue> values;
+  std::vector<IrNode> nodes;  // topological order; constants are values, not nodes
+  std::vector<int> inputs;    // the forward() arguments after `self`
+  std::vector<int> outputs;   // a returned tuple is flattened
+};
+
+// Reads a TorchScript file into an IrGraph: load, eval, freeze (parameters become constants),
+// inline calls, remove mutation and aliasing where LibTorch can, lower tuples, propagate
+// constants, drop dead code. Throws kBadInput for files that are not TorchScript.
+using TorchScriptReader = std::function<IrGraph(const std::string& path)>;
+
+// The torch plugin registers its reader when it loads; returns true for a static registrar.
+bool register_torchscript_reader(TorchScriptReader reader);
+// Loads the torch plugin if needed and returns its reader; throws kUnsupported when piu was built
+// without LibTorch.
+const TorchScriptReader& torchscript_reader();
+
+}  // namespace piu::exporter

@@ -1,0 +1,92 @@
+// Element-wise arithmetic with broadcasting and number operands: add, sub, mul, div (and their
+// in-place forms), rsub, neg; on ints (shape arithmetic) the same ops run on int64 scalars.
+#include "export/converter.hpp"
+
+namespace piu::exporter {
+namespace {
+
+bool is_int_math(ConvertContext& ctx) {
+  return ctx.in(0).type == IrType::kInt && ctx.num_inputs() > 1 && ctx.in(1).type == IrType::kInt;
+}
+
+// a <op> b; the number operand takes the tensor operand's element type.
+void binary(ConvertContext& ctx, const std::string& op) {
+  const bool first_is_tensor = ctx.in(0).type == IrType::kTensor;
+  const std::string a = ctx.tensor(0, first_is_tensor ? -1 : 1);
+  const std::string b = ctx.tensor(1, first_is_tensor ? 0 : -1);
+  ctx.bind(0, ctx.emit(op, {a, b}), is_int_math(ctx) ? onnx::TensorProto::INT64 : ctx.elem_type(first_is_tensor ? 0 : 1));
+}
+
+// add(self, other, alpha=1): alpha scales `other`.
+void add_sub(ConvertContext& ctx, const std::string& op) {
+  if (ctx.num_inputs() > 2 && !ctx.is_none(2) && ctx.float_const(2) != 1.0) {
+    const std::string a = ctx.tensor(0);
+    const std::string b = ctx.emit("Mul", {ctx.tensor(1, 0), ctx.tensor(2, 0)});
+    ctx.bind(0, ctx.emit(op, {a, b}));
+    return;
+  }
+  binary(ctx, op);
+}
+
+void add(ConvertContext& ctx) { add_sub(ctx, "Add"); }
+void sub(ConvertContext& ctx) { add_sub(ctx, "Sub"); }
+void mul(ConvertContext& ctx) { binary(ctx, "Mul"); }
+
+void div(ConvertContext& ctx) {
+  if (ctx.num_inputs() > 2 && ctx.in(2).str) {
+    const std::string mode = *ctx.in(2).str;
+    const std::string q = ctx.emit("Div", {ctx.tensor(0), ctx.tensor(1, 0)});
+    if (ctx.elem_type(0) == onnx::TensorProto::INT64 && mode == "floor") {
+      ctx.bind(0, q, onnx::TensorProto::INT64);  // non-negative shape arithmetic: Div truncates = floors
+      return;
+    }
+    if (mode != "floor") throw Unconvertible("div with rounding_mode='" + mode + "' is not supported yet");
+    ctx.bind(0, ctx.emit("Floor", {q}));
+    return;
+  }
+  if (is_int_math(ctx)) throw Unconvertible("true division of ints (a float result) is not supported yet");
+  binary(ctx, "Div");
+}
+
+// floordiv on ints: shape arithmetic (non-negative), where integer Div's truncation is the floor.
+void floordiv(ConvertContext& ctx) {
+  ctx.bind(0, ctx.emit("Div", {ctx.tensor(0), ctx.tensor(1, 0)}), onnx::TensorProto::INT64);
+}
+
+// floor_divide(a, b): integer shape arithmetic (non-negative, where Div truncates = floors), or
+// Floor(a / b) on floats.
+void floor_divide(ConvertContext& ctx) {
+  const bool first_is_tensor = ctx.in(0).type == IrType::kTensor;
+  const int32_t type = ctx.elem_type(first_is_tensor ? 0 : 1);
+  const std::string q = ctx.emit("Div", {ctx.tensor(0, first_is_tensor ? -1 : 1), ctx.tensor(1, first_is_tensor ? 0 : -1)});
+  if (type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32) {
+    ctx.bind(0, q, type);
+    return;
+  }
+  ctx.bind(0, ctx.emit("Floor", {q}), type);
+}
+
+// rsub(self, other, alpha=1) = other - alpha * self
+void rsub(ConvertContext& ctx) {
+  if (ctx.num_inputs() > 2 && ctx.float_const(2) != 1.0) throw Unconvertible("rsub with alpha != 1 is not supported");
+  ctx.bind(0, ctx.emit("Sub", {ctx.tensor(1, 0), ctx.tensor(0)}), ctx.elem_type(0));
+}
+
+void neg(ConvertContext& ctx) { ctx.bind(0, ctx.emit("Neg", {ctx.tensor(0)})); }
+
+}  // namespace
+
+PIU_REGISTER_CONVERTER(aten_add, "aten::add", add);
+PIU_REGISTER_CONVERTER(aten_add_, "aten::add_", add);
+PIU_REGISTER_CONVERTER(aten_sub, "aten::sub", sub);
+PIU_REGISTER_CONVERTER(aten_sub_, "aten::sub_", sub);
+PIU_REGISTER_CONVERTER(aten_mul, "aten::mul", mul);
+PIU_REGISTER_CONVERTER(aten_mul_, "aten::mul_", mul);
+PIU_REGISTER_CONVERTER(aten_div, "aten::div", div);
+PIU_REGISTER_CONVERTER(aten_div_, "aten::div_", div);
+PIU_REGISTER_CONVERTER(aten_floordiv, "aten::floordiv", floordiv);
+PIU_REGISTER_CONVERTER(aten_floor_divide, "aten::floor_divide", floor_divide);
+PIU_REGISTER_CONVERTER(aten_rsub, "aten::rsub", rsub);
+PIU_REGISTER_CONVERTER(aten_neg, "aten::neg", neg);
+
+}  // namespace piu::exporter

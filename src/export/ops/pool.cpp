@@ -1,0 +1,94 @@
+// Pools: max_pool1d/2d/3d, avg_pool1d/2d/3d, adaptive_avg/max_pool (global, or an output size
+// that evenly divides a static input).
+#include <algorithm>
+
+#include "export/converter.hpp"
+
+namespace piu::exporter {
+namespace {
+
+std::vector<int64_t> expand(std::vector<int64_t> v, size_t n) {
+  if (v.size() == 1) v.assign(n, v[0]);
+  return v;
+}
+
+std::vector<int64_t> both_sides(const std::vector<int64_t>& p) {
+  std::vector<int64_t> pads(p);
+  pads.insert(pads.end(), p.begin(), p.end());
+  return pads;
+}
+
+// max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+void max_pool(ConvertContext& ctx) {
+  const auto kernel = ctx.ints_const(1);
+  const size_t n = kernel.size();
+  auto stride = ctx.ints_const(2);
+  if (stride.empty()) stride = kernel;  // stride=None means the kernel size
+  auto& node = ctx.add("MaxPool", {ctx.tensor(0)});
+  set_ints(node, "kernel_shape", kernel);
+  set_ints(node, "strides", expand(stride, n));
+  set_ints(node, "pads", both_sides(expand(ctx.ints_const(3), n)));
+  const auto dil = expand(ctx.ints_const(4), n);
+  if (std::any_of(dil.begin(), dil.end(), [](int64_t d) { return d != 1; })) set_ints(node, "dilations", dil);
+  set_int(node, "ceil_mode", ctx.bool_const(5) ? 1 : 0);
+  ctx.bind(0, node.output(0));
+}
+
+// avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+void avg_pool(ConvertContext& ctx) {
+  const auto kernel = ctx.ints_const(1);
+  const size_t n = kernel.size();
+  auto stride = ctx.ints_const(2);
+  if (stride.empty()) stride = kernel;
+  if (ctx.num_inputs() > 6 && !ctx.is_none(6)) throw Unconvertible("divisor_override is not supported");
+  auto& node = ctx.add("AveragePool", {ctx.tensor(0)});
+  set_ints(node, "kernel_shape", kernel);
+  set_ints(node, "strides", expand(stride, n));
+  set_ints(node, "pads", both_sides(expand(ctx.ints_const(3), n)));
+  set_int(node, "ceil_mode", ctx.num_inputs() > 4 && ctx.bool_const(4) ? 1 : 0);
+  set_int(node, "count_include_pad", ctx.num_inputs() > 5 && !ctx.bool_const(5) ? 0 : 1);
+  ctx.bind(0, node.output(0));
+}
+
+void adaptive_pool(ConvertContext& ctx, const std::string& global_op) {
+  const auto size = ctx.ints_const(1);
+  if (std::all_of(size.begin(), size.end(), [](int64_t s) { return s == 1; })) {
+    ctx.bind(0, ctx.emit(global_op, {ctx.tensor(0)}));
+    return;
+  }
+  // An output size that evenly divides a static input: a plain pool with kernel = stride = in/out.
+  const auto shape = ctx.shape(0);
+  if (!shape || shape->size() != size.size() + 2)
+    throw Unconvertible("adaptive pooling to a size other than 1 needs the input's static shape");
+  std::vector<int64_t> kernel;
+  for (size_t d = 0; d < size.size(); ++d) {
+    const int64_t in = (*shape)[d + 2];
+    if (in < 0 || in % size[d] != 0)
+      throw Unconvertible("adaptive pooling from " + std::to_string(in) + " to " + std::to_string(size[d]) +
+                          " (not an even split of a static dim) is not supported yet");
+    kernel.push_back(in / size[d]);
+  }
+  auto& node = ctx.add(global_op == "GlobalAveragePool" ? "AveragePool" : "MaxPool", {ctx.tensor(0)});
+  set_ints(node, "kernel_shape", kernel);
+  set_ints(node, "strides", kernel);
+  ctx.bind(0, node.output(0));
+}
+
+void adaptive_avg_pool(ConvertContext& ctx) { adaptive_pool(ctx, "GlobalAveragePool"); }
+// The indices output is left unbound: a graph that reads it fails to export, naming this op.
+void adaptive_max_pool(ConvertContext& ctx) { adaptive_pool(ctx, "GlobalMaxPool"); }
+
+}  // namespace
+
+PIU_REGISTER_CONVERTER(aten_max_pool1d, "aten::max_pool1d", max_pool);
+PIU_REGISTER_CONVERTER(aten_max_pool2d, "aten::max_pool2d", max_pool);
+PIU_REGISTER_CONVERTER(aten_max_pool3d, "aten::max_pool3d", max_pool);
+PIU_REGISTER_CONVERTER(aten_avg_pool1d, "aten::avg_pool1d", avg_pool);
+PIU_REGISTER_CONVERTER(aten_avg_pool2d, "aten::avg_pool2d", avg_pool);
+PIU_REGISTER_CONVERTER(aten_avg_pool3d, "aten::avg_pool3d", avg_pool);
+PIU_REGISTER_CONVERTER(aten_adaptive_avg_pool1d, "aten::adaptive_avg_pool1d", adaptive_avg_pool);
+PIU_REGISTER_CONVERTER(aten_adaptive_avg_pool2d, "aten::adaptive_avg_pool2d", adaptive_avg_pool);
+PIU_REGISTER_CONVERTER(aten_adaptive_avg_pool3d, "aten::adaptive_avg_pool3d", adaptive_avg_pool);
+PIU_REGISTER_CONVERTER(aten_adaptive_max_pool2d, "aten::adaptive_max_pool2d", adaptive_max_pool);
+
+}  // namespace piu::exporter

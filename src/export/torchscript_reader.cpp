@@ -1,0 +1,157 @@
+// Reads a TorchScript module into the exporter's IrGraph (built into the torch plugin; the only
+// exporter file that includes LibTorch). LibTorch's own passes do the lowering: freeze (parameters
+// become constants, Conv+BN folds), inline, remove mutation, lower tuples, constant propagation,
+// dead code; then every value and node is copied into torch-free types.
+#include <torch/csrc/jit/passes/constant_propagation.h>
+#include <torch/csrc/jit/passes/dead_code_elimination.h>
+#include <torch/csrc/jit/passes/inliner.h>
+#include <torch/csrc/jit/passes/lower_tuples.h>
+#include <torch/csrc/jit/passes/remove_mutation.h>
+
+#include <unordered_map>
+
+#include "backends/torch/torch_util.hpp"
+#include "export/ir.hpp"
+
+namespace piu::exporter {
+
+namespace {
+
+Tensor tensor_from_torch(const at::Tensor& t) {
+  const at::Tensor c = t.detach().contiguous().cpu();
+  Tensor out = Tensor::zeros(torch_util::from_torch(c.scalar_type()), Shape(c.sizes().begin(), c.sizes().end()));
+  if (c.numel() > 0) std::memcpy(out.data(), c.data_ptr(), c.nbytes());
+  return out;
+}
+
+IrType ir_type(const c10::TypePtr& t) {
+  using K = c10::TypeKind;
+  switch (t->kind()) {
+    case K::TensorType: return IrType::kTensor;
+    case K::IntType: return IrType::kInt;
+    case K::FloatType: return IrType::kFloat;
+    case K::BoolType: return IrType::kBool;
+    case K::NoneType: return IrType::kNone;
+    case K::StringType: return IrType::kString;
+    case K::DeviceObjType: return IrType::kDevice;
+    case K::ListType: {
+      const auto elem = t->expectRef<c10::ListType>().getElementType()->kind();
+      if (elem == K::IntType) return IrType::kIntList;
+      if (elem == K::FloatType) return IrType::kFloatList;
+      if (elem == K::BoolType) return IrType::kBoolList;
+      if (elem == K::TensorType) return IrType::kTensorList;
+      return IrType::kOther;
+    }
+    default: return IrType::kOther;
+  }
+}
+
+// Fills the constant fields of `v` from a prim::Constant's value.
+void set_constant(IrValue& v, const c10::IValue& iv) {
+  if (iv.isTensor()) v.tensor = tensor_from_torch(iv.toTensor());
+  else if (iv.isInt()) v.ints = std::vector<int64_t>{iv.toInt()};
+  else if (iv.isBool()) v.ints = std::vector<int64_t>{iv.toBool() ? 1 : 0};
+  else if (iv.isDouble()) v.floats = std::vector<double>{iv.toDouble()};
+  else if (iv.isNone()) v.none = true;
+  else if (iv.isString()) v.str = iv.toStringRef();
+  else if (iv.isDevice()) v.str = iv.toDevice().str();
+  else if (iv.isIntList()) v.ints = iv.toIntVector();
+  else if (iv.isDoubleList()) v.floats = iv.toDoubleVector();
+  else if (iv.isBoolList()) {
+    std::vector<int64_t> b;
+    for (bool x : iv.toBoolList()) b.push_back(x ? 1 : 0);
+    v.ints = b;
+  }
+}
+
+std::string source_of(const torch::jit::Node* n) {
+  if (auto flc = n->sourceRange().file_line_col()) {
+    const auto& [file, line, col] = *flc;
+    (void)col;
+    return file + ":" + std::to_string(line);
+  }
+  return "";
+}
+
+IrGraph read(const std::string& path) {
+  torch::jit::Module module = torch_util::load_module(path);
+  std::shared_ptr<torch::jit::Graph> graph;
+  try {
+    module = torch::jit::freeze(module);
+    graph = module.get_method("forward").graph()->copy();
+    torch::jit::Inline(*graph);
+    torch::jit::RemoveListMutation(graph);
+    torch::jit::RemoveTensorMutation(graph);
+    torch::jit::LowerAllTuples(graph);
+    torch::jit::ConstantPropagation(graph);
+    torch::jit::EliminateDeadCode(graph);
+  } catch (const c10::Error& e) {
+    throw Error(ErrorCode::kUnsupported,
+                path + ": LibTorch cannot prepare the module for export: " + torch_util::first_line(e.what_without_backtrace()));
+  }
+
+  IrGraph ir;
+  std::unordered_map<const torch::jit::Value*, int> index;
+  auto add_value = [&](const torch::jit::Value* v) {
+    IrValue x;
+    x.name = v->debugName();
+    x.type = ir_type(v->type());
+    x.type_str = v->type()->annotation_str();
+    index[v] = static_cast<int>(ir.values.size());
+    ir.values.push_back(std::move(x));
+    return index[v];
+  };
+  const auto inputs = graph->inputs();
+  for (size_t i = 1; i < inputs.size(); ++i) ir.inputs.push_back(add_value(inputs[i]));  // input 0 is self
+  for (const torch::jit::Node* n : graph->nodes()) {
+    if (n->kind() == c10::prim::Constant) {
+      const int k = add_value(n->output());
+      if (auto iv = torch::jit::toIValue(n->output())) set_constant(ir.values[k], *iv);
+      continue;
+    }
+    IrNode node;
+    node.kind = n->kind().toQualString();
+    if (!n->blocks().empty()) node.kind += " (with sub-blocks: control flow)";
+    node.source = source_of(n);
+    for (const torch::jit::Value* in : n->inputs()) {
+      auto it = index.find(in);
+      if (it == index.end()) throw Error(ErrorCode::kInternal, path + ": value %" + in->debugName() + " read before it is defined");
+      node.inputs.push_back(it->second);
+    }
+    for (const torch::jit::Value* out : n->outputs()) node.outputs.push_back(add_value(out));
+    // A list of constants is a constant (kernel sizes, strides, shapes).
+    if (n->kind() == c10::prim::ListConstruct) {
+      bool all = true;
+      std::vector<int64_t> ints;
+      std::vector<double> floats;
+      for (int i : node.inputs) {
+        const IrValue& v = ir.values[i];
+        if (v.ints && v.ints->size() == 1 && (v.type == IrType::kInt || v.type == IrType::kBool)) ints.push_back(v.ints->at(0));
+        else if (v.floats && v.floats->size() == 1) floats.push_back(v.floats->at(0));
+        else all = false;
+      }
+      IrValue& out = ir.values[node.outputs[0]];
+      if (all && out.type == IrType::kIntList && floats.empty()) {
+        out.ints = ints;
+        continue;
+      }
+      if (all && out.type == IrType::kFloatList && ints.empty()) {
+        out.floats = floats;
+        continue;
+      }
+    }
+    ir.nodes.push_back(std::move(node));
+  }
+  for (const torch::jit::Value* out : graph->outputs()) {
+    auto it = index.find(out);
+    if (it == index.end()) throw Error(ErrorCode::kInternal, path + ": graph output is not defined");
+    ir.outputs.push_back(it->second);
+  }
+  return ir;
+}
+
+const bool registered = register_torchscript_reader(read);
+
+}  // namespace
+
+}  // namespace piu::exporter

@@ -1,0 +1,79 @@
+"""piu export: TorchScript to ONNX, one generated module per converter family, each verified
+against LibTorch by the export itself (batch 1 and 4) at every opset from its lowest to 21."""
+import json
+import os
+
+import onnx
+import pytest
+
+from conftest import BIN, MODELS, model, piu
+from test_cli import one_line_error
+
+pytestmark = pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "..", "libpiu_torch.so")),
+                                reason="built without the torch plugin (LibTorch not found at configure time)")
+
+
+def families():
+    path = os.path.join(MODELS, "torch", "shapes.txt")
+    if not os.path.exists(path):
+        return []
+    return [line.split() for line in open(path) if line.strip()]
+
+
+@pytest.mark.parametrize("family,spec,lowest", families() or [pytest.param("-", "-", "0", marks=pytest.mark.skip(
+    reason="missing build/models/torch: run scripts/models.sh"))])
+def test_family_exports_and_matches_libtorch(tmp_path, family, spec, lowest):
+    for opset in sorted({int(lowest), 13, 17, 21}):
+        if opset < int(lowest):
+            continue
+        out = tmp_path / f"{family}_{opset}.onnx"
+        r = piu("export", model(f"torch/{family}.pt"), "-o", out, "--shape", spec, "--opset", opset, "--json")
+        assert r.code == 0, (opset, r.err)
+        j = json.loads(r.out)
+        assert j["verified"] and {c["batch"] for c in j["verification"]} == {1, 4}
+        m = onnx.load(str(out))
+        onnx.checker.check_model(m, full_check=True)
+        assert m.opset_import[0].version == opset
+        assert m.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch", "the -1 dim stays dynamic"
+
+
+def test_resnet18_export_names_and_options(tmp_path):
+    out = tmp_path / "r.onnx"
+    r = piu("export", model("resnet18.pt"), "-o", out, "--shape", "images:-1x3x224x224", "--input-names", "images",
+            "--output-names", "logits", "--opset", "17", "--keep-initializers-as-inputs", "--json")
+    assert r.code == 0, r.err
+    m = onnx.load(str(out))
+    assert m.graph.input[0].name == "images" and m.graph.output[0].name == "logits"
+    assert len(m.graph.input) > 1, "weights listed as inputs"
+    # The same module exported by torch.onnx (tests/gen_models.py) agrees with ours on ONNX Runtime.
+    r = piu("compare", model("resnet18.onnx"), out, "--batch", "3")
+    assert r.code == 0, r.out + r.err
+
+
+def test_several_inputs_and_outputs(tmp_path):
+    out = tmp_path / "two.onnx"
+    r = piu("export", model("torch/two_inputs.pt"), "-o", out, "--shape", "-1x3", "--shape", "-1x3")
+    assert r.code == 0, r.err
+    m = onnx.load(str(out))
+    assert [i.name for i in m.graph.input] == ["input_0", "input_1"]
+    assert [o.name for o in m.graph.output] == ["output_0", "output_1"]
+
+
+def test_unsupported_ops_are_all_listed_with_locations(tmp_path):
+    out = tmp_path / "u.onnx"
+    r = piu("export", model("torch/unsupported.pt"), "-o", out, "--shape", "-1x16")
+    one_line_error(r, "aten::sort (2 uses, first at", "aten::grid_sampler", "no converter")
+    assert not out.exists()
+
+
+def test_export_bad_input(tmp_path):
+    out = tmp_path / "x.onnx"
+    one_line_error(piu("export", model("torch/state_dict.pt"), "-o", out, "--shape", "1x3x16x16"), "state_dict")
+    bad = tmp_path / "bad.pt"
+    bad.write_text("not a zip")
+    one_line_error(piu("export", bad, "-o", out, "--shape", "1x3"), "not a TorchScript file")
+    one_line_error(piu("export", model("torch/two_inputs.pt"), "-o", out, "--shape", "-1x3"), "give the shape of input")
+    one_line_error(piu("export", model("torch/arith.pt"), "-o", out, "--shape", "-1x3x4", "--shape", "1x2"),
+                   "takes 1 input(s)")
+    one_line_error(piu("export", model("torch/arith.pt"), "-o", out, "--shape", "-1x3x4", "--opset", "9"), "opset")
+    assert not out.exists()

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Tiny TorchScript modules, one per converter family, for `piu export` tests (run with /usr/bin/python3).
+
+Writes OUT_DIR/torch/<family>.pt, each traced at batch 2 with the input shape in OUT_DIR/torch/shapes.txt
+("<family> <dims with -1 for the batch> <lowest opset>"), plus:
+  unsupported.pt   a module using ops piu has no converter for (sort, grid_sampler) twice each
+  state_dict.pt    a torch.save()d state_dict (not TorchScript)
+  two_inputs.pt    forward(a, b) -> (a + b, a * b): several inputs and outputs
+"""
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Conv(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.plain = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.grouped = nn.Conv2d(8, 8, 3, padding=2, dilation=2, groups=2)
+        self.depthwise = nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False)
+        self.up = nn.ConvTranspose2d(8, 4, 2, stride=2)
+        self.c1 = nn.Conv1d(4, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = self.up(self.depthwise(self.grouped(self.plain(x))))
+        return self.c1(y.flatten(2)).flatten(1)
+
+
+class Activations(nn.Module):
+    def forward(self, x):
+        return (F.relu(x) + F.relu6(x) + F.hardtanh(x, -0.5, 0.5) + torch.sigmoid(x) + torch.tanh(x)
+                + F.hardswish(x) + F.hardsigmoid(x) + F.silu(x) + F.gelu(x) + F.leaky_relu(x, 0.2) + F.elu(x)
+                + F.softplus(x) + F.mish(x))
+
+
+class Pools(nn.Module):
+    def forward(self, x):
+        a = F.max_pool2d(x, 3, 2, 1)
+        b = F.avg_pool2d(x, 2)
+        c = F.avg_pool2d(x, 3, 1, 1, count_include_pad=False)
+        return (a.mean((2, 3)) + b.mean((2, 3)) + c.mean((2, 3)) + F.adaptive_avg_pool2d(x, 1).flatten(1)
+                + F.adaptive_avg_pool2d(x, (2, 2)).sum((2, 3)) + F.adaptive_max_pool2d(x, 1).flatten(1))
+
+
+class Arith(nn.Module):
+    def forward(self, x):
+        y = x * 2.0 + 1 - x / 4
+        y = 3 - y
+        y = -y + x * x
+        return torch.add(y, x, alpha=0.5)
+
+
+class Shapes(nn.Module):
+    def forward(self, x):  # x [B, 4, 6, 6]
+        b = x.size(0)
+        y = x.view(b, 4, 36).permute(0, 2, 1).transpose(1, 2).reshape(b, -1)
+        p, q = y.chunk(2, dim=1)
+        z = torch.cat([q, p], 1) + torch.stack([p, q], 1).flatten(1)
+        return z.unsqueeze(1).squeeze(1).contiguous().view(b, 2, -1).sum(2)
+
+
+class LinearNorm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 8)
+        self.ln = nn.LayerNorm(8)
+        self.bn = nn.BatchNorm1d(8)
+        self.w = nn.Parameter(torch.randn(8, 5))
+        self.b = nn.Parameter(torch.randn(5))
+
+    def forward(self, x):  # x [B, 16]
+        y = self.bn(self.ln(self.fc(x)))
+        z = torch.addmm(self.b, y, self.w)
+        return torch.softmax(z, 1) + torch.log_softmax(torch.matmul(y, self.w), -1) + z.mean(1, keepdim=True)
+
+
+class Unsupported(nn.Module):
+    def forward(self, x):
+        a = torch.sort(x, 1)[0]
+        b = torch.sort(x * 2, 1)[0]
+        g = torch.zeros(x.size(0), 2, 2, 2)
+        c = F.grid_sample(x.view(-1, 1, 4, 4), g, align_corners=False).flatten(1)
+        return a + b + c.sum(1, keepdim=True)
+
+
+class TwoInputs(nn.Module):
+    def forward(self, a, b):
+        return a + b, a * b
+
+
+FAMILIES = [
+    # name, module, trace shape, shape spec for export, lowest opset that can express it
+    ("conv", Conv, (2, 3, 16, 16), "-1x3x16x16", 11),
+    ("activations", Activations, (2, 5, 7), "-1x5x7", 11),
+    ("pools", Pools, (2, 3, 8, 8), "-1x3x8x8", 11),
+    ("arith", Arith, (2, 3, 4), "-1x3x4", 11),
+    ("shapes", Shapes, (2, 4, 6, 6), "-1x4x6x6", 14),  # opset 13: transpose loses its rank (see docs/export.md)
+    ("linear_norm", LinearNorm, (2, 16), "-1x16", 13),
+]
+
+
+def main():
+    out = os.path.join(sys.argv[1] if len(sys.argv) > 1 else "build/models", "torch")
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(0)
+    lines = []
+    for name, cls, shape, spec, opset in FAMILIES:
+        m = cls().eval()
+        torch.jit.trace(m, torch.randn(*shape)).save(os.path.join(out, name + ".pt"))
+        lines.append(f"{name} {spec} {opset}")
+    with open(os.path.join(out, "shapes.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    torch.jit.trace(Unsupported().eval(), torch.randn(2, 16)).save(os.path.join(out, "unsupported.pt"))
+    torch.jit.trace(TwoInputs().eval(), (torch.randn(2, 3), torch.randn(2, 3))).save(os.path.join(out, "two_inputs.pt"))
+    torch.save(Conv().state_dict(), os.path.join(out, "state_dict.pt"))
+
+
+if __name__ == "__main__":
+    main()
