@@ -105,8 +105,8 @@ const Subcommand& deploy_command() {
     options.push_back({"--rounds", "", "N", "alternating before/after benchmark runs per batch (default 3)"});
     return Subcommand{
         {"deploy", "MODEL -o DIR [--no-round-weights] [--no-optimize] [--no-simplify] [--no-verify] [--no-bench]",
-         "Deploy a model in one command: inspect, round weights, optimize, simplify, verify and benchmark before vs "
-         "after; writes DIR/model.onnx, DIR/report.md and DIR/latency.png.",
+         "Deploy a model in one command (inspect, round weights, optimize, simplify, verify, benchmark before vs "
+         "after); writes DIR/model.onnx, DIR/report.md and DIR/latency.png.",
          options, 1, 1},
         deploy_main};
   }();

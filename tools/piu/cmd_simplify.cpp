@@ -75,8 +75,8 @@ int simplify_main(const Args& args) {
 const Subcommand& simplify_command() {
   static const Subcommand sub{
       {"simplify", "IN.onnx -o OUT.onnx [--input-shape NAME:DIMS] [--max-fold-bytes N] [--skip-optimize] [--no-verify]",
-       "Simplify a model: shape inference, constant folding on ONNX Runtime, dead code and the optimizer's passes, "
-       "keeping dynamic dims dynamic; verified against the input at batch 1, 3 and 8 before it is written.",
+       "Simplify a model, keeping dynamic dims dynamic (shape inference, constant folding on ONNX Runtime, dead "
+       "code and the optimizer's passes); verified against the input at batch 1, 3 and 8 before it is written.",
        shared_options({"--output", "--input-shape", "--max-fold-bytes", "--skip-optimize", "--no-verify", "--shape",
                        "--batch", "--seed", "--rtol", "--atol", "--threads", "--json"}),
        1, 1},
