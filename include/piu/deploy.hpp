@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "piu/export.hpp"
 #include "piu/onnx.hpp"
 #include "piu/passes.hpp"
 #include "piu/session.hpp"
@@ -21,6 +22,11 @@ namespace piu {
 
 struct DeployOptions {
   std::string output_dir;  // created when missing; model.onnx, report.md and latency.png go there
+
+  // A TorchScript input is exported first (its --shape specs also drive verification and the
+  // benchmark); an ONNX input is loaded as it is.
+  ExportOptions export_options{.input_shapes = {}, .input_names = {}, .output_names = {}, .opset = 17,
+                               .constant_folding = true, .keep_initializers_as_inputs = false};
 
   bool round_weights = true;  // flush denormal weights (the seed's weight rounding)
   int round_digits = 16;
@@ -99,11 +105,12 @@ struct DeployStage {
   std::function<void(DeployContext& context, StageRecord& record)> run;
 };
 
-// inspect, round-weights, optimize, simplify, verify, bench: each reads its switches from
-// DeployOptions and records "skipped" when off.
+// export (or load), inspect, round-weights, optimize, simplify, verify, bench: each reads its
+// switches from DeployOptions and records "skipped" when off. The first stage fills
+// context.model: a TorchScript input is exported, an ONNX one loaded.
 std::vector<DeployStage> default_deploy_stages();
 
-// Loads `model_path` (one copy in memory), runs the stages in order, then writes DIR/model.onnx,
+// Runs the stages in order over `model_path` (one copy of the model in memory), then writes DIR/model.onnx,
 // DIR/report.md and DIR/latency.png, each atomically. Nothing is left behind when a stage throws
 // (a folder deploy created is removed again): verification that fails throws kVerificationFailed
 // naming the first differing output and the shape that exposed it. Refuses a DIR/model.onnx that

@@ -27,7 +27,30 @@ std::string value_line(const ValueSummary& v) {
   return "`" + v.name + "` " + v.dtype + " [" + dims + "]";
 }
 
-void stage_inspect(DeployContext& ctx, StageRecord& rec) {  // report.before is filled on load
+bool is_torchscript(const std::string& path) {
+  for (const char* ext : {".pt", ".pth", ".ts", ".torchscript", ".jit"})
+    if (fs::path(path).extension() == ext) return true;
+  return false;
+}
+
+// The first stage: a TorchScript input is exported to ONNX, an ONNX input loaded.
+void stage_export(DeployContext& ctx, StageRecord& rec) {
+  if (!is_torchscript(ctx.input_path)) {
+    ctx.model = OnnxModel::load(ctx.input_path);
+    rec.skipped = true;
+    rec.summary = "the input is ONNX already";
+  } else {
+    ExportReport er;
+    ctx.model = export_torchscript(ctx.input_path, ctx.options.export_options, &er);
+    rec.summary = printf_string("%lld TorchScript nodes -> %lld ONNX nodes (opset %d)",
+                                static_cast<long long>(er.torch_nodes), static_cast<long long>(er.onnx_nodes),
+                                ctx.options.export_options.opset);
+  }
+  ctx.report.before = inspect(ctx.model);
+  ctx.report.before.path = ctx.input_path;
+}
+
+void stage_inspect(DeployContext& ctx, StageRecord& rec) {
   const ModelInfo& m = ctx.report.before;
   rec.summary = printf_string("%lld nodes, %lld parameters (%s)", static_cast<long long>(m.nodes),
                               static_cast<long long>(m.parameters), mib(m.parameter_bytes).c_str());
@@ -91,12 +114,14 @@ void stage_verify(DeployContext& ctx, StageRecord& rec) {
   }
   SessionOptions so = ctx.options.session;
   so.backend = "ort";
+  SessionOptions input_so = so;  // a TorchScript input runs on LibTorch
+  input_so.backend = is_torchscript(ctx.input_path) ? "torch" : "ort";
   // Compare on unoptimized runtimes so the runtime's own rewrites cannot hide a difference; one
   // model's weights at a time, both from files.
   so.graph_optimization = GraphOptimization::kDisabled;
   const std::string& staged = ctx.staged_model();
   std::string backend;
-  VerifyReport v = verify_one_at_a_time([&] { return Session::open(ctx.input_path, so); },
+  VerifyReport v = verify_one_at_a_time([&] { return Session::open(ctx.input_path, input_so); },
                                        [&] {
                                          auto session = Session::open(staged, so);
                                          backend = session->backend();
@@ -130,7 +155,9 @@ void stage_bench(DeployContext& ctx, StageRecord& rec) {
   }
   SessionOptions so = ctx.options.session;
   if (so.backend == "auto") so.backend = "ort";  // the staged file's name has no .onnx suffix
-  auto before = Session::open(ctx.input_path, so);
+  SessionOptions input_so = so;
+  input_so.backend = is_torchscript(ctx.input_path) ? "torch" : so.backend;
+  auto before = Session::open(ctx.input_path, input_so);
   auto after = Session::open(ctx.staged_model(), so);
   ctx.report.backend = after->backend();
   ctx.report.threads = ctx.options.session.intra_op_num_threads;
@@ -184,7 +211,7 @@ const std::string& DeployContext::staged_model() {
 
 std::vector<DeployStage> default_deploy_stages() {
   return {
-      {"inspect", stage_inspect},   {"round-weights", stage_round_weights}, {"optimize", stage_optimize},
+      {"export", stage_export},     {"inspect", stage_inspect},   {"round-weights", stage_round_weights}, {"optimize", stage_optimize},
       {"simplify", stage_simplify}, {"verify", stage_verify},               {"bench", stage_bench},
   };
 }
@@ -204,14 +231,19 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& options,
   DeployReport report;
   report.input = model_path;
   report.output_dir = options.output_dir;
-  OnnxModel model = OnnxModel::load(model_path);
-  report.before = inspect(model);
+  std::error_code exists_ec;
+  if (!fs::exists(model_path, exists_ec)) throw Error(ErrorCode::kIo, "cannot read " + model_path + ": no such file");
   const bool created = !fs::exists(dir, ec);
   fs::create_directories(dir, ec);  // the staged files go there
   if (ec) throw Error(ErrorCode::kIo, "cannot create folder " + options.output_dir + ": " + ec.message());
   try {
-    DeployContext ctx{options, model_path, std::move(model), report, {}};
-    int64_t nodes = report.before.nodes;
+    DeployContext ctx{options, model_path, OnnxModel(), report, {}};
+    int64_t nodes = 0;
+    if (std::none_of(stages.begin(), stages.end(), [](const DeployStage& s) { return s.name == "export"; })) {
+      ctx.model = OnnxModel::load(model_path);  // a list without the export stage takes ONNX as it is
+      report.before = inspect(ctx.model);
+      nodes = report.before.nodes;
+    }
     for (size_t k = 0; k < stages.size(); ++k) {
       const DeployStage& stage = stages[k];
       StageRecord rec;
@@ -227,6 +259,7 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& options,
       rec.seconds = std::chrono::duration<double>(Clock::now() - s0).count();
       if (!ctx.staged) nodes = inspect(ctx.model).nodes;  // once staged, the model no longer changes
       rec.nodes_after = nodes;
+      if (rec.skipped) rec.nodes_before = rec.nodes_after;  // a skipped stage changed nothing
       ctx.log(printf_string("      %s (%.2f s)", rec.summary.c_str(), rec.seconds));
       report.stages.push_back(std::move(rec));
     }

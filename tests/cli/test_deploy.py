@@ -5,7 +5,7 @@ import os
 import onnx
 import pytest
 
-from conftest import model, piu
+from conftest import BIN, model, piu
 from test_cli import one_line_error
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -22,12 +22,12 @@ def test_deploy_writes_model_report_and_chart(tmp_path):
     report = (out / "report.md").read_text()
     for section in ("## Stages", "## Op types that changed", "## Verification", "## Latency", "![p50 latency"):
         assert section in report
-    for stage in ("inspect", "round-weights", "optimize", "simplify", "verify", "bench"):
+    for stage in ("export", "inspect", "round-weights", "optimize", "simplify", "verify", "bench"):
         assert f"| {stage} |" in report
     before, after = onnx.load(src), onnx.load(str(out / "model.onnx"))
     assert len(after.graph.node) < len(before.graph.node)
     assert after.graph.input[0].type.tensor_type.shape.dim[0].dim_param, "the dynamic batch stays dynamic"
-    assert "[1/6] inspect" in r.out and "bench: batch 8" in r.out, "progress is shown"
+    assert "[2/7] inspect" in r.out and "bench: batch 8" in r.out, "progress is shown"
 
 
 def test_deploy_json_and_switches(tmp_path):
@@ -35,9 +35,10 @@ def test_deploy_json_and_switches(tmp_path):
     r = piu("deploy", model("shapes.onnx"), "-o", out, "--no-bench", "--no-round-weights", "--batch", "2", "--json")
     assert r.code == 0, r.err
     j = json.loads(r.out)
-    assert [s["name"] for s in j["stages"]] == ["inspect", "round-weights", "optimize", "simplify", "verify", "bench"]
+    assert [s["name"] for s in j["stages"]] == ["export", "inspect", "round-weights", "optimize", "simplify", "verify",
+                                                "bench"]
     skipped = {s["name"] for s in j["stages"] if s["skipped"]}
-    assert skipped == {"round-weights", "bench"}
+    assert skipped == {"export", "round-weights", "bench"}
     assert {c["batch"] for c in j["verification"]} == {2}
     assert j["latency"] == [] and j["chart"] == ""
     assert sorted(os.listdir(out)) == ["model.onnx", "report.md"]
@@ -72,3 +73,18 @@ def test_failed_verification_writes_nothing_and_exits_1(tmp_path, command):
     assert os.listdir(tmp_path) == [], "nothing written, no temp files"
     r = piu(command, src, "-o", out, *extra)
     assert r.code == 0, r.err
+
+
+def test_deploy_torchscript_exports_first(tmp_path):
+    if not os.path.exists(os.path.join(BIN, "..", "libpiu_torch.so")):
+        pytest.skip("built without the torch plugin (LibTorch not found at configure time)")
+    out = tmp_path / "d"
+    r = piu("deploy", model("shapes.pt"), "-o", out, "--shape", "-1x3x64x64", *QUICK, "--json")
+    assert r.code == 0, r.err
+    j = json.loads(r.out)
+    export = j["stages"][0]
+    assert export["name"] == "export" and not export["skipped"] and "ONNX nodes" in export["summary"]
+    assert {c["batch"] for c in j["verification"]} == {1, 3, 8}, "the export is verified against LibTorch"
+    assert j["latency"], "LibTorch (before) vs ONNX Runtime (after)"
+    m = onnx.load(str(out / "model.onnx"))
+    assert m.graph.input[0].name == "input" and m.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"

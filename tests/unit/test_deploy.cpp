@@ -30,11 +30,12 @@ TEST(Deploy, WritesTheFolderAndRecordsEveryStage) {
   DeployOptions o = quick_options(tmp / "out");
   o.progress = [&](std::string_view line) { progress.emplace_back(line); };
   const DeployReport r = deploy(src, o);
-  ASSERT_EQ(r.stages.size(), 6u);
-  EXPECT_EQ(r.stages.front().name, "inspect");
+  ASSERT_EQ(r.stages.size(), 7u);
+  EXPECT_EQ(r.stages.front().name, "export");
+  EXPECT_TRUE(r.stages.front().skipped);  // the input is ONNX
   EXPECT_EQ(r.stages.back().name, "bench");
   EXPECT_LT(r.after.nodes, r.before.nodes);
-  EXPECT_EQ(r.stages[2].nodes_before, r.before.nodes);  // optimize starts from the input's graph
+  EXPECT_EQ(r.stages[3].nodes_before, r.before.nodes);  // optimize starts from the input's graph
   ASSERT_TRUE(r.verification.has_value());
   EXPECT_TRUE(r.verification->ok);
   EXPECT_EQ(r.verification->checks.size(), 2u);
@@ -54,7 +55,7 @@ TEST(Deploy, AStageIsOneFunctionInTheList) {
   test::TempDir tmp;
   auto stages = default_deploy_stages();
   bool ran = false;
-  stages.insert(stages.begin() + 1, DeployStage{"note", [&](DeployContext& ctx, StageRecord& rec) {
+  stages.insert(stages.begin() + 2, DeployStage{"note", [&](DeployContext& ctx, StageRecord& rec) {
                                                   ran = true;
                                                   rec.summary = "saw " + std::to_string(ctx.model.proto().graph().node_size()) + " node in " +
                                                                 std::filesystem::path(ctx.input_path).filename().string();
@@ -63,8 +64,8 @@ TEST(Deploy, AStageIsOneFunctionInTheList) {
   o.bench = false;
   const DeployReport r = deploy(src, o, stages);
   EXPECT_TRUE(ran);
-  ASSERT_EQ(r.stages.size(), 7u);
-  EXPECT_EQ(r.stages[1].summary, "saw 1 node in add.onnx");
+  ASSERT_EQ(r.stages.size(), 8u);
+  EXPECT_EQ(r.stages[2].summary, "saw 1 node in add.onnx");
   EXPECT_TRUE(r.stages.back().skipped);
   EXPECT_TRUE(r.chart_path.empty());
   EXPECT_NE(read_file(r.report_path).find("| note |"), std::string::npos);
@@ -76,7 +77,7 @@ TEST(Deploy, AStageThatBreaksTheModelFailsVerificationAndWritesNothing) {
   test::TempDir tmp;
   auto stages = default_deploy_stages();
   // A broken rewrite: w = [1, 2, 3, 4] becomes [1, 2, 3, 5].
-  stages.insert(stages.begin() + 4, DeployStage{"break", [](DeployContext& ctx, StageRecord&) {
+  stages.insert(stages.begin() + 5, DeployStage{"break", [](DeployContext& ctx, StageRecord&) {
                                                   auto* w = ctx.model.proto().mutable_graph()->mutable_initializer(0);
                                                   Tensor t = tensor_from_proto(*w);
                                                   t.data_as<float>()[3] = 5;

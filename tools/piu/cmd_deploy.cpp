@@ -26,8 +26,15 @@ int deploy_main(const Args& args) {
   if (max_fold < 0) throw Error(ErrorCode::kBadInput, "--max-fold-bytes must be >= 0");
   o.simplify_options.max_fold_bytes = static_cast<uint64_t>(max_fold);
 
+  o.export_options.input_shapes = args.shapes();
+  o.export_options.opset = static_cast<int>(args.get_int("--opset", o.export_options.opset));
+  o.export_options.input_names = args.get_list("--input-names");
+  o.export_options.output_names = args.get_list("--output-names");
   o.verify = !args.has("--no-verify");
   o.verify_options.shapes = args.shapes();
+  // One shape for a one-input model applies whatever the input is called (the TorchScript argument
+  // and the ONNX input usually differ: x vs input).
+  if (o.verify_options.shapes.size() == 1) o.verify_options.shapes[0].name.clear();
   // A static shape given to the simplifier is also the shape to verify and benchmark at.
   if (o.verify_options.shapes.empty()) o.verify_options.shapes = o.simplify_options.input_shapes;
   o.verify_options.batches = args.get_int_list("--batch", o.verify_options.batches);
@@ -95,8 +102,12 @@ const Subcommand& deploy_command() {
     for (auto& opt : options) {
       if (opt.name == "--output") opt = {"--output", "-o", "DIR", "folder for model.onnx, report.md and latency.png (created)"};
       if (opt.name == "--batch") opt.help = "batch sizes the result is verified at (default 1,3,8)";
+      if (opt.name == "--shape") opt.help = "input shape: -1 dims dynamic (required for a TorchScript input), e.g. -1x3x224x224";
       if (opt.name == "--duration") opt.help = "timed run length per benchmark run (default 1)";
     }
+    options.push_back({"--opset", "", "N", "opset of the export, for a TorchScript input (default 17)"});
+    options.push_back({"--input-names", "", "A,B", "ONNX input names of the export (default: input, ...)"});
+    options.push_back({"--output-names", "", "A,B", "ONNX output names of the export (default: output, ...)"});
     options.push_back({"--no-round-weights", "", "", "skip rounding the weights"});
     options.push_back({"--no-optimize", "", "", "skip the optimizer's passes"});
     options.push_back({"--no-simplify", "", "", "skip the simplifier"});
@@ -104,8 +115,8 @@ const Subcommand& deploy_command() {
     options.push_back({"--bench-batch", "", "N[,N...]", "batch sizes to benchmark at (default 1,8)"});
     options.push_back({"--rounds", "", "N", "alternating before/after benchmark runs per batch (default 3)"});
     return Subcommand{
-        {"deploy", "MODEL -o DIR [--no-round-weights] [--no-optimize] [--no-simplify] [--no-verify] [--no-bench]",
-         "Deploy a model in one command (inspect, round weights, optimize, simplify, verify, benchmark before vs "
+        {"deploy", "MODEL.onnx|MODEL.pt -o DIR [--shape DIMS] [--no-round-weights] [--no-optimize] [--no-simplify] [--no-verify] [--no-bench]",
+         "Deploy a model in one command (export a TorchScript input, inspect, round weights, optimize, simplify, verify, benchmark before vs "
          "after); writes DIR/model.onnx, DIR/report.md and DIR/latency.png.",
          options, 1, 1},
         deploy_main};
