@@ -77,6 +77,18 @@ class LinearNorm(nn.Module):
         return torch.softmax(z, 1) + torch.log_softmax(torch.matmul(y, self.w), -1) + z.mean(1, keepdim=True)
 
 
+class Indexing(nn.Module):
+    def forward(self, x):  # x [B, 4, 8]
+        a = x[:, 1] + x[:, 2:4].sum(1) + x[:, ::2].mean(1)           # select, slice, slice with a step
+        b = F.pad(x, (1, 2)).sum(2, keepdim=True).expand(-1, -1, 8)  # pad, expand with -1
+        b = b + F.pad(x, (2, 1), mode="reflect").sum(2, keepdim=True) + F.pad(x, (1, 1), mode="replicate").sum(2, keepdim=True)
+        m = x > 0.5
+        c = x.masked_fill(m, -1.0) + torch.where(x < -0.5, x * 2, x)
+        d = (x.pow(2) + torch.remainder(x, 0.7)).to(torch.float64).to(torch.float32)
+        e = (x == x).float() + (x != 0).float() + (x >= 0).float() + (x <= 0).float()
+        return a.unsqueeze(1) + b + c + d + e
+
+
 class Unsupported(nn.Module):
     def forward(self, x):
         a = torch.sort(x, 1)[0]
@@ -99,6 +111,7 @@ FAMILIES = [
     ("arith", Arith, (2, 3, 4), "-1x3x4", 11),
     ("shapes", Shapes, (2, 4, 6, 6), "-1x4x6x6", 14),  # opset 13: transpose loses its rank (see docs/export.md)
     ("linear_norm", LinearNorm, (2, 16), "-1x16", 13),
+    ("indexing", Indexing, (2, 4, 8), "-1x4x8", 11),
 ]
 
 

@@ -1,0 +1,141 @@
+// Slicing, indexing and padding: select, slice (with steps), expand, pad / constant_pad_nd,
+// masked_fill, where; and casts (aten::to, type_as).
+#include <climits>
+
+#include "export/converter.hpp"
+
+namespace piu::exporter {
+namespace {
+
+// select(x, dim, index): Gather with a scalar index drops the dim, as select does.
+void select(ConvertContext& ctx) {
+  auto& n = ctx.add("Gather", {ctx.tensor(0), ctx.int_scalar(2)});
+  set_int(n, "axis", ctx.int_const(1));
+  ctx.bind(0, n.output(0));
+}
+
+// A start/end argument as a 1-element int64 value; None becomes `fallback`.
+std::string bound(ConvertContext& ctx, size_t i, int64_t fallback) {
+  if (ctx.is_none(i)) return ctx.const_i64({fallback});
+  if (auto v = ctx.maybe_ints(i); v && v->size() == 1) return ctx.const_i64({v->at(0)});
+  return unsqueeze(ctx, ctx.int_scalar(i), {0});
+}
+
+// slice(x, dim, start, end, step)
+void slice(ConvertContext& ctx) {
+  const int64_t step = ctx.num_inputs() > 4 ? ctx.int_const(4) : 1;
+  if (step <= 0) throw Unconvertible("slice with a step below 1");
+  const std::string starts = bound(ctx, 2, 0), ends = bound(ctx, 3, INT64_MAX);
+  ctx.bind(0, ctx.emit("Slice", {ctx.tensor(0), starts, ends, ctx.const_i64({ctx.int_const(1)}), ctx.const_i64({step})}));
+}
+
+// expand(x, size): -1 keeps a dim, which Expand spells as 1 (broadcasting keeps the input's dim).
+void expand(ConvertContext& ctx) {
+  std::string shape;
+  if (auto v = ctx.maybe_ints(1)) {
+    std::vector<int64_t> dims = *v;
+    for (auto& d : dims)
+      if (d == -1) d = 1;
+    shape = ctx.const_i64(dims);
+  } else {
+    shape = ctx.emit("Abs", {ctx.int_list(1)});  // computed: -1 -> 1 as well
+  }
+  ctx.bind(0, ctx.emit("Expand", {ctx.tensor(0), shape}));
+}
+
+// pad(x, pad, mode, value) and constant_pad_nd(x, pad, value). PyTorch lists (begin, end) pairs
+// from the last dim backwards; ONNX lists all begins, then all ends.
+void pad_impl(ConvertContext& ctx, const std::string& mode, size_t value_i) {
+  const auto p = ctx.ints_const(1);
+  const int64_t rank = ctx.rank(0);
+  if (p.size() % 2 != 0 || static_cast<int64_t>(p.size() / 2) > rank) throw Unconvertible("malformed pad list");
+  std::vector<int64_t> pads(2 * rank, 0);
+  for (size_t k = 0; k < p.size() / 2; ++k) {
+    const int64_t dim = rank - 1 - static_cast<int64_t>(k);
+    pads[dim] = p[2 * k];
+    pads[rank + dim] = p[2 * k + 1];
+  }
+  std::vector<std::string> inputs = {ctx.tensor(0), ctx.const_i64(pads)};
+  if (mode == "constant" && value_i < ctx.num_inputs() && !ctx.is_none(value_i)) inputs.push_back(ctx.tensor(value_i, 0));
+  auto& n = ctx.add("Pad", inputs);
+  auto* a = n.add_attribute();
+  a->set_name("mode");
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s(mode);
+  ctx.bind(0, n.output(0));
+}
+
+void pad(ConvertContext& ctx) {
+  const std::string mode = ctx.num_inputs() > 2 && ctx.in(2).str ? *ctx.in(2).str : "constant";
+  const std::string onnx_mode = mode == "replicate" ? "edge" : mode;
+  if (onnx_mode != "constant" && onnx_mode != "reflect" && onnx_mode != "edge")
+    throw Unconvertible("pad mode '" + mode + "' is not supported");
+  pad_impl(ctx, onnx_mode, 3);
+}
+void constant_pad_nd(ConvertContext& ctx) { pad_impl(ctx, "constant", 2); }
+void reflection_pad(ConvertContext& ctx) { pad_impl(ctx, "reflect", 2); }
+void replication_pad(ConvertContext& ctx) { pad_impl(ctx, "edge", 2); }
+
+// masked_fill(x, mask, value) = Where(mask, value, x)
+void masked_fill(ConvertContext& ctx) {
+  ctx.bind(0, ctx.emit("Where", {ctx.tensor(1), ctx.tensor(2, 0), ctx.tensor(0)}));
+}
+
+void where(ConvertContext& ctx) {
+  const bool a_tensor = ctx.in(1).type == IrType::kTensor;
+  const std::string a = ctx.tensor(1, a_tensor ? -1 : 2), b = ctx.tensor(2, a_tensor ? 1 : -1);
+  ctx.bind(0, ctx.emit("Where", {ctx.tensor(0), a, b}), ctx.elem_type(a_tensor ? 1 : 2));
+}
+
+// PyTorch's ScalarType numbering -> ONNX element type.
+int32_t onnx_type_of_scalar_type(int64_t t) {
+  switch (t) {
+    case 0: return onnx::TensorProto::UINT8;
+    case 1: return onnx::TensorProto::INT8;
+    case 2: return onnx::TensorProto::INT16;
+    case 3: return onnx::TensorProto::INT32;
+    case 4: return onnx::TensorProto::INT64;
+    case 5: return onnx::TensorProto::FLOAT16;
+    case 6: return onnx::TensorProto::FLOAT;
+    case 7: return onnx::TensorProto::DOUBLE;
+    case 11: return onnx::TensorProto::BOOL;
+    case 15: return onnx::TensorProto::BFLOAT16;
+    default: throw Unconvertible("cast to PyTorch ScalarType " + std::to_string(t) + " is not supported");
+  }
+}
+
+void cast_to(ConvertContext& ctx, int32_t type) {
+  auto& n = ctx.add("Cast", {ctx.tensor(0)});
+  set_int(n, "to", type);
+  ctx.bind(0, n.output(0), type);
+}
+
+// to(x, dtype, ...), to(x, device, dtype, ...), to(x, other, ...): a Cast, or nothing for a device move.
+void to(ConvertContext& ctx) {
+  for (size_t i = 1; i < ctx.num_inputs() && i < 3; ++i) {
+    const IrValue& v = ctx.in(i);
+    if (v.type == IrType::kTensor) return cast_to(ctx, ctx.elem_type(i));
+    if (v.type == IrType::kInt && v.ints) return cast_to(ctx, onnx_type_of_scalar_type(v.ints->at(0)));
+  }
+  ctx.forward(0, 0);
+}
+
+void type_as(ConvertContext& ctx) { cast_to(ctx, ctx.elem_type(1)); }
+
+}  // namespace
+
+PIU_REGISTER_CONVERTER(aten_select, "aten::select", select);
+PIU_REGISTER_CONVERTER(aten_slice, "aten::slice", slice);
+PIU_REGISTER_CONVERTER(aten_expand, "aten::expand", expand);
+PIU_REGISTER_CONVERTER(aten_pad, "aten::pad", pad);
+PIU_REGISTER_CONVERTER(aten_constant_pad_nd, "aten::constant_pad_nd", constant_pad_nd);
+PIU_REGISTER_CONVERTER(aten_reflection_pad1d, "aten::reflection_pad1d", reflection_pad);
+PIU_REGISTER_CONVERTER(aten_reflection_pad2d, "aten::reflection_pad2d", reflection_pad);
+PIU_REGISTER_CONVERTER(aten_replication_pad1d, "aten::replication_pad1d", replication_pad);
+PIU_REGISTER_CONVERTER(aten_replication_pad2d, "aten::replication_pad2d", replication_pad);
+PIU_REGISTER_CONVERTER(aten_masked_fill, "aten::masked_fill", masked_fill);
+PIU_REGISTER_CONVERTER(aten_where, "aten::where", where);
+PIU_REGISTER_CONVERTER(aten_to, "aten::to", to);
+PIU_REGISTER_CONVERTER(aten_type_as, "aten::type_as", type_as);
+
+}  // namespace piu::exporter
