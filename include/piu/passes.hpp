@@ -25,6 +25,9 @@ struct OptimizeOptions {
   // Repeat the whole list until no pass changes the graph (at most max_iterations rounds).
   bool fixed_point = false;
   int max_iterations = 16;
+  // Run ONNX shape inference first (passes read types and shapes). A caller that has just run it
+  // on this graph (the simplifier, each round) turns it off.
+  bool infer_shapes = true;
 };
 
 struct PassReport {

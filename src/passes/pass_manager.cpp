@@ -208,9 +208,11 @@ OptimizeReport optimize(OnnxModel& model, const OptimizeOptions& options) {
   }
   // Shapes and types help passes that depend on them (e.g. eliminate_nop_cast); inference that
   // fails on an op it does not know leaves those values unknown, and the passes then do not fire.
-  try {
-    onnx::shape_inference::InferShapes(model.proto());
-  } catch (const std::exception&) {
+  if (options.infer_shapes) {
+    try {
+      onnx::shape_inference::InferShapes(model.proto());
+    } catch (const std::exception&) {
+    }
   }
   const int rounds = options.fixed_point ? std::max(1, options.max_iterations) : 1;
   for (int round = 0; round < rounds; ++round) {

@@ -42,7 +42,9 @@ SimplifyReport simplify(OnnxModel& model, const SimplifyOptions& options) {
 
   OptimizeOptions cleanup;  // dead code only, when the optimizer's passes are skipped
   cleanup.passes = {"eliminate_deadend", "eliminate_unused_initializer"};
+  cleanup.infer_shapes = false;  // each round starts with inference; folding keeps those shapes valid
   OptimizeOptions passes;  // the seed's list (dead code included) plus the simplifier's extras
+  passes.infer_shapes = false;
   for (const char* extra : {"eliminate_nop_concat", "eliminate_nop_arithmetic", "fuse_pad_into_pool"})
     passes.passes.push_back(extra);
   for (int round = 0; round < std::max(1, options.max_iterations); ++round) {
