@@ -50,7 +50,9 @@ class Arith(nn.Module):
         y = x * 2.0 + 1 - x / 4
         y = 3 - y
         y = -y + x * x
-        return torch.add(y, x, alpha=0.5)
+        t = torch.div(x * 7, 2, rounding_mode="trunc") + torch.div(x * 7, 2, rounding_mode="floor")
+        n = torch.div(x.size(1) * 6, 4, rounding_mode="trunc")  # int shape arithmetic
+        return torch.add(y, x, alpha=0.5) + t * n
 
 
 class Shapes(nn.Module):
@@ -74,7 +76,9 @@ class LinearNorm(nn.Module):
     def forward(self, x):  # x [B, 16]
         y = self.bn(self.ln(self.fc(x)))
         z = torch.addmm(self.b, y, self.w)
-        return torch.softmax(z, 1) + torch.log_softmax(torch.matmul(y, self.w), -1) + z.mean(1, keepdim=True)
+        att = torch.bmm(y.unsqueeze(2), y.unsqueeze(1)).sum(2)  # bmm: [B, 8, 1] x [B, 1, 8]
+        return (torch.softmax(z, 1) + torch.log_softmax(torch.matmul(y, self.w), -1) + z.mean(1, keepdim=True)
+                + att.sum(1, keepdim=True))
 
 
 class Indexing(nn.Module):

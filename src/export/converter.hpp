@@ -54,8 +54,13 @@ class ConvertContext {
   // Shape of a tensor argument as ONNX shape inference sees it so far: -1 for dynamic dims;
   // nullopt when even the rank is unknown. (Runs inference over the graph built so far, cached.)
   std::optional<Shape> shape(size_t i);
-  // The rank, or throws Unconvertible naming the argument.
+  // The rank (from what converters recorded, else shape inference), or throws Unconvertible.
   int64_t rank(size_t i);
+  // Records output k's rank when the converter knows it (reshape to a list of n, transpose...).
+  void set_rank(size_t k, int64_t rank);
+  // Length of an int list argument (constant, or computed by prim::ListConstruct), -1 if unknown.
+  int64_t list_length(size_t i) const;
+  void set_list_length(size_t k, int64_t length);
 
   // Adds an ONNX node; returns it for attributes. Output names are made unique from the hint.
   onnx::NodeProto& add(const std::string& op, const std::vector<std::string>& inputs, size_t outputs = 1,

@@ -85,6 +85,8 @@ class ExportState {
     int32_t elem = 0;          // its ONNX element type, 0 when unknown
     std::optional<std::vector<int64_t>> ints;  // a known int / int list bound by a converter
     std::optional<std::vector<std::string>> list;  // a Tensor[]
+    int64_t rank = -1;  // a tensor's rank when a converter knows it (saves a shape-inference run)
+    int64_t length = -1;  // a computed int list's length
   };
 
   ExportState(const IrGraph& ir, int opset, onnx::GraphProto& graph) : ir(ir), opset(opset), graph(graph), repr(ir.values.size()) {}
@@ -219,6 +221,8 @@ std::optional<Shape> ConvertContext::shape(size_t i) {
 }
 
 int64_t ConvertContext::rank(size_t i) {
+  if (const auto& t = in(i).tensor) return t->rank();
+  if (const int64_t r = state_.repr[node_.inputs.at(i)].rank; r >= 0) return r;
   if (auto s = shape(i)) return static_cast<int64_t>(s->size());
   throw Unconvertible("the rank of '" + in(i).name + "' is not known");
 }
@@ -335,6 +339,15 @@ void ConvertContext::bind(size_t k, const std::string& onnx_value, int32_t elem)
   }
   r.elem = elem;
 }
+
+void ConvertContext::set_rank(size_t k, int64_t rank) { state_.repr[node_.outputs.at(k)].rank = rank; }
+
+int64_t ConvertContext::list_length(size_t i) const {
+  if (auto v = maybe_ints(i)) return static_cast<int64_t>(v->size());
+  return state_.repr[node_.inputs.at(i)].length;
+}
+
+void ConvertContext::set_list_length(size_t k, int64_t length) { state_.repr[node_.outputs.at(k)].length = length; }
 
 void ConvertContext::bind_ints(size_t k, const std::vector<int64_t>& values) {
   state_.repr[node_.outputs.at(k)].ints = values;
@@ -528,6 +541,7 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
     }
     state.repr[ir.inputs[i]].onnx = in_names[i];
     state.repr[ir.inputs[i]].elem = onnx::TensorProto::FLOAT;
+    state.repr[ir.inputs[i]].rank = static_cast<int64_t>(shape.size());
   }
 
   // A node that cannot be converted leaves its outputs unset; nodes reading them are skipped

@@ -35,13 +35,24 @@ void mul(ConvertContext& ctx) { binary(ctx, "Mul"); }
 void div(ConvertContext& ctx) {
   if (ctx.num_inputs() > 2 && ctx.in(2).str) {
     const std::string mode = *ctx.in(2).str;
-    const std::string q = ctx.emit("Div", {ctx.tensor(0), ctx.tensor(1, 0)});
-    if (ctx.elem_type(0) == onnx::TensorProto::INT64 && mode == "floor") {
-      ctx.bind(0, q, onnx::TensorProto::INT64);  // non-negative shape arithmetic: Div truncates = floors
+    if (mode != "floor" && mode != "trunc") throw Unconvertible("div with rounding_mode='" + mode + "'");
+    const bool first_is_tensor = ctx.in(0).type == IrType::kTensor;
+    const int32_t type = ctx.elem_type(first_is_tensor ? 0 : 1);
+    const std::string q = ctx.emit("Div", {ctx.tensor(0, first_is_tensor ? -1 : 1), ctx.tensor(1, first_is_tensor ? 0 : -1)});
+    if (type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32) {
+      // Integer Div truncates: exact for 'trunc', and for 'floor' on the non-negative values of
+      // shape arithmetic.
+      ctx.bind(0, q, type);
       return;
     }
-    if (mode != "floor") throw Unconvertible("div with rounding_mode='" + mode + "' is not supported yet");
-    ctx.bind(0, ctx.emit("Floor", {q}));
+    if (mode == "floor") {
+      ctx.bind(0, ctx.emit("Floor", {q}), type);
+      return;
+    }
+    // trunc on floats: toward zero, i.e. Floor above 0 and Ceil below.
+    Tensor zero = Tensor::zeros(dtype_from_onnx(type).value_or(DType::kFloat32), {});
+    const std::string negative = ctx.emit("Less", {q, ctx.const_tensor(zero, "zero")});
+    ctx.bind(0, ctx.emit("Where", {negative, ctx.emit("Ceil", {q}), ctx.emit("Floor", {q})}), type);
     return;
   }
   if (is_int_math(ctx)) throw Unconvertible("true division of ints (a float result) is not supported yet");

@@ -1,4 +1,4 @@
-// Matrix products and normalization: linear, matmul, addmm, batch_norm, layer_norm; softmax,
+// Matrix products and normalization: linear, matmul, bmm, addmm, batch_norm, layer_norm; softmax,
 // log_softmax; mean and sum reductions.
 #include "export/converter.hpp"
 
@@ -102,6 +102,7 @@ void sum(ConvertContext& ctx) { reduction(ctx, "ReduceSum"); }
 
 PIU_REGISTER_CONVERTER(aten_linear, "aten::linear", linear);
 PIU_REGISTER_CONVERTER(aten_matmul, "aten::matmul", matmul);
+PIU_REGISTER_CONVERTER(aten_bmm, "aten::bmm", matmul);  // batched [B, n, m] x [B, m, p]: MatMul broadcasts the same
 PIU_REGISTER_CONVERTER(aten_addmm, "aten::addmm", addmm);
 PIU_REGISTER_CONVERTER(aten_batch_norm, "aten::batch_norm", batch_norm);
 PIU_REGISTER_CONVERTER(aten_layer_norm, "aten::layer_norm", layer_norm);

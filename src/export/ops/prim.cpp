@@ -20,6 +20,7 @@ void list_construct(ConvertContext& ctx) {
   auto& concat = ctx.add("Concat", items);
   set_int(concat, "axis", 0);
   ctx.bind(0, concat.output(0), onnx::TensorProto::INT64);
+  ctx.set_list_length(0, static_cast<int64_t>(items.size()));
 }
 
 void list_unpack(ConvertContext& ctx) {

@@ -25,12 +25,17 @@ void flatten(ConvertContext& ctx) {
   ctx.bind(0, ctx.emit("Reshape", {x, ctx.const_i64(target)}));
 }
 
-void reshape(ConvertContext& ctx) { ctx.bind(0, ctx.emit("Reshape", {ctx.tensor(0), ctx.int_list(1)})); }
+void reshape(ConvertContext& ctx) {
+  ctx.bind(0, ctx.emit("Reshape", {ctx.tensor(0), ctx.int_list(1)}));
+  ctx.set_rank(0, ctx.list_length(1));
+}
 
 void permute(ConvertContext& ctx) {
+  const auto perm = ctx.ints_const(1);
   auto& n = ctx.add("Transpose", {ctx.tensor(0)});
-  set_ints(n, "perm", ctx.ints_const(1));
+  set_ints(n, "perm", perm);
   ctx.bind(0, n.output(0));
+  ctx.set_rank(0, static_cast<int64_t>(perm.size()));
 }
 
 // transpose(x, a, b): a permutation of x's rank swapping a and b.
@@ -45,6 +50,7 @@ void transpose(ConvertContext& ctx) {
   auto& n = ctx.add("Transpose", {ctx.tensor(0)});
   set_ints(n, "perm", perm);
   ctx.bind(0, n.output(0));
+  ctx.set_rank(0, r);
 }
 
 // chunk(x, chunks, dim) / split(x, size, dim): Split with sizes from x's static dim.
