@@ -93,6 +93,15 @@ class Indexing(nn.Module):
         return a.unsqueeze(1) + b + c + d + e
 
 
+class Resize(nn.Module):
+    def forward(self, x):  # x [B, 3, 5, 7]
+        a = F.interpolate(x, size=(10, 9), mode="bilinear", align_corners=False)
+        b = F.interpolate(x, size=(10, 9), mode="bilinear", align_corners=True)
+        c = F.interpolate(x, scale_factor=2, mode="nearest")[:, :, :10, :9]
+        d = F.interpolate(x, size=(x.size(2) * 2, 9), mode="nearest")  # a size computed at run time
+        return a + b + c + d
+
+
 class Unsupported(nn.Module):
     def forward(self, x):
         a = torch.sort(x, 1)[0]
@@ -116,6 +125,7 @@ FAMILIES = [
     ("shapes", Shapes, (2, 4, 6, 6), "-1x4x6x6", 14),  # opset 13: transpose loses its rank (see docs/export.md)
     ("linear_norm", LinearNorm, (2, 16), "-1x16", 13),
     ("indexing", Indexing, (2, 4, 8), "-1x4x8", 11),
+    ("resize", Resize, (2, 3, 5, 7), "-1x3x5x7", 11),
 ]
 
 

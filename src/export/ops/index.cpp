@@ -23,6 +23,7 @@ std::string bound(ConvertContext& ctx, size_t i, int64_t fallback) {
 
 // slice(x, dim, start, end, step)
 void slice(ConvertContext& ctx) {
+  if (ctx.in(0).type != IrType::kTensor) throw Unconvertible("slicing a list (aten::slice.t) is not supported yet");
   const int64_t step = ctx.num_inputs() > 4 ? ctx.int_const(4) : 1;
   if (step <= 0) throw Unconvertible("slice with a step below 1");
   const std::string starts = bound(ctx, 2, 0), ends = bound(ctx, 3, INT64_MAX);

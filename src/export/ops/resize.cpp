@@ -1,0 +1,101 @@
+// Upsampling (F.interpolate): upsample_nearest1d/2d/3d, upsample_linear1d, upsample_bilinear2d,
+// upsample_trilinear3d, with an output size (constant or computed from sizes: the batch and
+// channels are taken from the input at run time) or scale factors -> Resize.
+#include "export/converter.hpp"
+
+namespace piu::exporter {
+namespace {
+
+std::string empty_floats(ConvertContext& ctx, const char* hint) {
+  return ctx.const_tensor(Tensor::zeros(DType::kFloat32, {0}), hint);
+}
+
+// Resize with `sizes` (when output_size is given) or `scales` (scale factors).
+void resize(ConvertContext& ctx, const std::string& mode, bool align_corners, size_t spatial,
+            const std::optional<size_t>& size_arg, const std::vector<double>& scales) {
+  const std::string x = ctx.tensor(0);
+  std::string sizes_v, scales_v;
+  if (size_arg) {
+    // sizes = [N, C] of x (Slice of Shape: the batch stays dynamic) ++ output_size
+    const std::string nc = ctx.emit("Slice", {ctx.emit("Shape", {x}), ctx.const_i64({0}), ctx.const_i64({2}), ctx.const_i64({0})});
+    auto& cat = ctx.add("Concat", {nc, ctx.int_list(*size_arg)});
+    set_int(cat, "axis", 0);
+    sizes_v = cat.output(0);
+  } else {
+    if (scales.size() != spatial) throw Unconvertible("interpolate needs an output size or one scale per spatial dim");
+    Tensor s = Tensor::zeros(DType::kFloat32, {static_cast<int64_t>(spatial + 2)});
+    float* p = s.data_as<float>();
+    p[0] = p[1] = 1.0f;
+    for (size_t d = 0; d < spatial; ++d) p[d + 2] = static_cast<float>(scales[d]);
+    scales_v = ctx.const_tensor(s, "scales");
+  }
+  std::vector<std::string> inputs = {x};
+  if (ctx.opset() < 13) {  // roi and scales are required inputs before 13 (empty when unused)
+    inputs.push_back(empty_floats(ctx, "roi"));
+    inputs.push_back(scales_v.empty() ? empty_floats(ctx, "scales") : scales_v);
+  } else {
+    inputs.push_back("");
+    inputs.push_back(scales_v);
+  }
+  if (!sizes_v.empty()) inputs.push_back(sizes_v);
+  while (!inputs.empty() && inputs.back().empty()) inputs.pop_back();
+  auto& n = ctx.add("Resize", inputs);
+  auto str = [&](const char* name, const std::string& v) {
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(v);
+  };
+  str("mode", mode);
+  if (mode == "nearest") {
+    str("coordinate_transformation_mode", "asymmetric");  // PyTorch's legacy 'nearest'
+    str("nearest_mode", "floor");
+  } else {
+    str("coordinate_transformation_mode", align_corners ? "align_corners" : "pytorch_half_pixel");
+  }
+  ctx.bind(0, n.output(0));
+}
+
+// The output_size argument, if given (an int list: constant or computed).
+std::optional<size_t> size_arg(ConvertContext& ctx, size_t i) {
+  if (ctx.is_none(i)) return std::nullopt;
+  if (ctx.in(i).type != IrType::kIntList) return std::nullopt;
+  if (auto v = ctx.maybe_ints(i); v && v->empty()) return std::nullopt;
+  return i;
+}
+
+// Scale factors: a float[] (the .vec overloads) or separate optional floats.
+std::vector<double> scales_from(ConvertContext& ctx, size_t first, size_t spatial) {
+  std::vector<double> out;
+  if (first < ctx.num_inputs() && ctx.in(first).floats && ctx.in(first).type == IrType::kFloatList) return *ctx.in(first).floats;
+  for (size_t d = 0; d < spatial && first + d < ctx.num_inputs(); ++d)
+    if (auto s = ctx.maybe_scalar(first + d)) out.push_back(*s);
+  return out;
+}
+
+// upsample_nearestNd(input, output_size, scales...) and (input, output_size?, scale_factors?)
+void nearest(ConvertContext& ctx, size_t spatial) {
+  resize(ctx, "nearest", false, spatial, size_arg(ctx, 1), scales_from(ctx, 2, spatial));
+}
+// upsample_(bi|tri)linearNd(input, output_size, align_corners, scales...) and the .vec overload
+void linear(ConvertContext& ctx, size_t spatial) {
+  resize(ctx, "linear", ctx.bool_const(2), spatial, size_arg(ctx, 1), scales_from(ctx, 3, spatial));
+}
+
+void nearest1d(ConvertContext& ctx) { nearest(ctx, 1); }
+void nearest2d(ConvertContext& ctx) { nearest(ctx, 2); }
+void nearest3d(ConvertContext& ctx) { nearest(ctx, 3); }
+void linear1d(ConvertContext& ctx) { linear(ctx, 1); }
+void bilinear2d(ConvertContext& ctx) { linear(ctx, 2); }
+void trilinear3d(ConvertContext& ctx) { linear(ctx, 3); }
+
+}  // namespace
+
+PIU_REGISTER_CONVERTER(aten_upsample_nearest1d, "aten::upsample_nearest1d", nearest1d);
+PIU_REGISTER_CONVERTER(aten_upsample_nearest2d, "aten::upsample_nearest2d", nearest2d);
+PIU_REGISTER_CONVERTER(aten_upsample_nearest3d, "aten::upsample_nearest3d", nearest3d);
+PIU_REGISTER_CONVERTER(aten_upsample_linear1d, "aten::upsample_linear1d", linear1d);
+PIU_REGISTER_CONVERTER(aten_upsample_bilinear2d, "aten::upsample_bilinear2d", bilinear2d);
+PIU_REGISTER_CONVERTER(aten_upsample_trilinear3d, "aten::upsample_trilinear3d", trilinear3d);
+
+}  // namespace piu::exporter
