@@ -36,7 +36,13 @@ int export_main(const Args& args) {
     SessionOptions so;
     so.intra_op_num_threads = static_cast<int>(args.get_int("--threads", 0));
     so.graph_optimization = GraphOptimization::kDisabled;
-    auto reference = Session::open(in, {.backend = "torch", .device = {}, .intra_op_num_threads = so.intra_op_num_threads});
+    // The reference is the module as written: LibTorch's optimize_for_inference is not trusted
+    // here (1.13's gives wrong results past the first batch item on LRASPP's backbone).
+    auto reference = Session::open(in, {.backend = "torch",
+                                        .device = {},
+                                        .intra_op_num_threads = so.intra_op_num_threads,
+                                        .inter_op_num_threads = 0,
+                                        .graph_optimization = GraphOptimization::kDisabled});
     auto candidate = Session::open(model, so);
     VerifyOptions v;
     v.batches = args.get_int_list("--batch", {1, 4});
