@@ -41,6 +41,9 @@ struct ExportReport {
 OnnxModel export_torchscript(const std::string& path, const ExportOptions& options = {},
                              ExportReport* report = nullptr);
 
+// True for the file names TorchScript is saved under (.pt, .pth, .ts, .torchscript, .jit).
+bool is_torchscript_path(const std::string& path);
+
 // The aten/prim kinds that have a converter, sorted.
 std::vector<std::string> supported_torch_ops();
 

@@ -27,15 +27,9 @@ std::string value_line(const ValueSummary& v) {
   return "`" + v.name + "` " + v.dtype + " [" + dims + "]";
 }
 
-bool is_torchscript(const std::string& path) {
-  for (const char* ext : {".pt", ".pth", ".ts", ".torchscript", ".jit"})
-    if (fs::path(path).extension() == ext) return true;
-  return false;
-}
-
 // The first stage: a TorchScript input is exported to ONNX, an ONNX input loaded.
 void stage_export(DeployContext& ctx, StageRecord& rec) {
-  if (!is_torchscript(ctx.input_path)) {
+  if (!is_torchscript_path(ctx.input_path)) {
     ctx.model = OnnxModel::load(ctx.input_path);
     rec.skipped = true;
     rec.summary = "the input is ONNX already";
@@ -119,7 +113,7 @@ void stage_verify(DeployContext& ctx, StageRecord& rec) {
   // models); one model's weights at a time, both from files.
   so.graph_optimization = GraphOptimization::kDisabled;
   SessionOptions input_so = so;  // a TorchScript input runs on LibTorch
-  input_so.backend = is_torchscript(ctx.input_path) ? "torch" : "ort";
+  input_so.backend = is_torchscript_path(ctx.input_path) ? "torch" : "ort";
   const std::string& staged = ctx.staged_model();
   std::string backend;
   VerifyReport v = verify_one_at_a_time([&] { return Session::open(ctx.input_path, input_so); },
@@ -157,7 +151,7 @@ void stage_bench(DeployContext& ctx, StageRecord& rec) {
   SessionOptions so = ctx.options.session;
   if (so.backend == "auto") so.backend = "ort";  // the staged file's name has no .onnx suffix
   SessionOptions input_so = so;
-  input_so.backend = is_torchscript(ctx.input_path) ? "torch" : so.backend;
+  input_so.backend = is_torchscript_path(ctx.input_path) ? "torch" : so.backend;
   auto before = Session::open(ctx.input_path, input_so);
   auto after = Session::open(ctx.staged_model(), so);
   ctx.report.backend = after->backend();

@@ -67,8 +67,18 @@ class ConvertContext {
                        const std::string& hint = "");
   // The same, returning its first output.
   std::string emit(const std::string& op, const std::vector<std::string>& inputs, const std::string& hint = "");
+  // Inputs 0 and 1 of a binary op, either of which may be a number: the number becomes a 0-d
+  // tensor of the other operand's element type, which is `type`.
+  struct Operands {
+    std::string a, b;
+    int32_t type;
+  };
+  Operands operands();
+
   // Constants as initializers.
   std::string const_i64(const std::vector<int64_t>& values, bool scalar = false);
+  // A 0-d constant of ONNX element type `type` (float, double, int32/64, bool) holding `value`.
+  std::string const_scalar(double value, int32_t type, const std::string& hint);
   std::string const_tensor(const Tensor& t, const std::string& hint);
 
   // Binds output k of the TorchScript node to an ONNX value (or a known int list, or a list of
@@ -99,6 +109,11 @@ std::string squeeze(ConvertContext& ctx, const std::string& value, const std::ve
 // from 18).
 onnx::NodeProto& reduce(ConvertContext& ctx, const std::string& op, const std::string& value,
                         const std::vector<int64_t>& axes, bool keepdims);
+
+// Repeats a one-element list to `n` entries (PyTorch accepts stride=2 for (2, 2)).
+std::vector<int64_t> repeat_to(std::vector<int64_t> v, size_t n);
+// PyTorch's symmetric padding per spatial dim -> ONNX's [begins..., ends...].
+std::vector<int64_t> both_sides(const std::vector<int64_t>& pad);
 
 // Attribute helpers for converters.
 void set_ints(onnx::NodeProto& n, const std::string& name, const std::vector<int64_t>& v);

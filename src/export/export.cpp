@@ -3,6 +3,7 @@
 #include "piu/export.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <set>
@@ -233,6 +234,41 @@ std::string ConvertContext::const_i64(const std::vector<int64_t>& values, bool s
   return const_tensor(t, "const");
 }
 
+std::string ConvertContext::const_scalar(double value, int32_t type, const std::string& hint) {
+  const auto dtype = dtype_from_onnx(type);
+  if (!dtype) throw Unconvertible("a number operand of type " + onnx_elem_type_name(type) + " is not supported yet");
+  Tensor t = Tensor::zeros(*dtype, {});
+  switch (*dtype) {
+    case DType::kFloat32: *t.data_as<float>() = static_cast<float>(value); break;
+    case DType::kFloat64: *t.data_as<double>() = value; break;
+    case DType::kInt64: *t.data_as<int64_t>() = static_cast<int64_t>(value); break;
+    case DType::kInt32: *t.data_as<int32_t>() = static_cast<int32_t>(value); break;
+    case DType::kBool: *t.data_as<bool>() = value != 0; break;
+    default: throw Unconvertible("a number operand of type " + onnx_elem_type_name(type) + " is not supported yet");
+  }
+  return const_tensor(t, hint);
+}
+
+ConvertContext::Operands ConvertContext::operands() {
+  const bool first_is_tensor = in(0).type == IrType::kTensor;
+  Operands o;
+  o.a = tensor(0, first_is_tensor ? -1 : 1);
+  o.b = tensor(1, first_is_tensor ? 0 : -1);
+  o.type = elem_type(first_is_tensor ? 0 : 1);
+  return o;
+}
+
+std::vector<int64_t> repeat_to(std::vector<int64_t> v, size_t n) {
+  if (v.size() == 1) v.assign(n, v[0]);
+  return v;
+}
+
+std::vector<int64_t> both_sides(const std::vector<int64_t>& pad) {
+  std::vector<int64_t> pads(pad);
+  pads.insert(pads.end(), pad.begin(), pad.end());
+  return pads;
+}
+
 std::string ConvertContext::const_tensor(const Tensor& t, const std::string& hint) {
   const std::string name = state_.unique(hint);
   *state_.graph.add_initializer() = tensor_to_proto(t, name);
@@ -253,37 +289,16 @@ std::string ConvertContext::tensor(size_t i, int like) {
   }
   if (v.tensor && like >= 0 && v.tensor->numel() == 1 && dtype_to_onnx(v.tensor->dtype()) != elem_type(like)) {
     // Tracing records Python numbers as 0-d double tensors: give them the other operand's type.
-    const auto dtype = dtype_from_onnx(elem_type(like)).value_or(DType::kFloat32);
-    const double value = element_as_double(*v.tensor, 0);
-    Tensor t = Tensor::zeros(dtype, v.tensor->shape());
-    switch (dtype) {
-      case DType::kFloat32: *t.data_as<float>() = static_cast<float>(value); break;
-      case DType::kFloat64: *t.data_as<double>() = value; break;
-      case DType::kInt64: *t.data_as<int64_t>() = static_cast<int64_t>(value); break;
-      case DType::kInt32: *t.data_as<int32_t>() = static_cast<int32_t>(value); break;
-      default: throw Unconvertible("a number operand of type " + onnx_elem_type_name(elem_type(like)) + " is not supported yet");
-    }
-    return const_tensor(t, v.name);
+    if (v.tensor->rank() != 0) throw Unconvertible("a 1-element constant of another type than its operand");
+    return const_scalar(element_as_double(*v.tensor, 0), elem_type(like), v.name);
   }
   if (v.tensor) {
     r.onnx = const_tensor(*v.tensor, v.name);
     r.elem = dtype_to_onnx(v.tensor->dtype());
     return r.onnx;
   }
-  if (auto s = maybe_scalar(i)) {  // a number where a tensor is expected: a 0-d tensor of like's type
-    const int32_t type = like >= 0 ? elem_type(like) : onnx_type_of(v);
-    const auto dtype = dtype_from_onnx(type).value_or(DType::kFloat32);
-    Tensor t = Tensor::zeros(dtype, {});
-    switch (dtype) {
-      case DType::kFloat32: *t.data_as<float>() = static_cast<float>(*s); break;
-      case DType::kFloat64: *t.data_as<double>() = *s; break;
-      case DType::kInt64: *t.data_as<int64_t>() = static_cast<int64_t>(*s); break;
-      case DType::kInt32: *t.data_as<int32_t>() = static_cast<int32_t>(*s); break;
-      case DType::kBool: *t.data_as<bool>() = *s != 0; break;
-      default: throw Unconvertible("a number operand of type " + onnx_elem_type_name(type) + " is not supported yet");
-    }
-    return const_tensor(t, "scalar");
-  }
+  if (auto s = maybe_scalar(i))  // a number where a tensor is expected: a 0-d tensor of like's type
+    return const_scalar(*s, like >= 0 ? elem_type(like) : onnx_type_of(v), "scalar");
   if (v.ints) return const_i64(*v.ints, false);
   throw Unconvertible("argument '" + v.name + "' (" + v.type_str + ") is not available as a tensor");
 }
@@ -451,6 +466,13 @@ std::string unsupported_message(const std::string& path, const std::vector<Unsup
 
 std::vector<std::string> supported_torch_ops() { return exporter::converter_kinds(); }
 
+bool is_torchscript_path(const std::string& path) {
+  for (const char* ext : {".pt", ".pth", ".ts", ".torchscript", ".jit"})
+    if (path.size() >= std::strlen(ext) && path.compare(path.size() - std::strlen(ext), std::string::npos, ext) == 0)
+      return true;
+  return false;
+}
+
 OnnxModel export_torchscript(const std::string& path, const ExportOptions& options, ExportReport* report_out) {
   using namespace exporter;
   if (options.opset < 11 || options.opset > 21)
@@ -585,14 +607,13 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
 
   OnnxModel model(std::move(proto));
   // Identity outputs and shape computations of static dims go; dynamic dims stay dynamic.
-  SimplifyOptions so;
-  so.skip_optimize = !options.constant_folding;
-  so.max_fold_bytes = options.constant_folding ? so.max_fold_bytes : 0;
   OptimizeOptions cleanup;
   cleanup.passes = {"eliminate_identity", "eliminate_deadend", "eliminate_unused_initializer"};
   optimize(model, cleanup);
   if (options.constant_folding) {
-    simplify(model, {.input_shapes = {}, .max_fold_bytes = so.max_fold_bytes, .skip_optimize = true, .max_iterations = 64});
+    SimplifyOptions fold;  // folding only: the optimizer's passes are the user's next step
+    fold.skip_optimize = true;
+    simplify(model, fold);
     // linear on a 2-D input is Gemm, as torch.onnx emits it (shapes are known now).
     OptimizeOptions gemm;
     gemm.passes = {"fuse_matmul_add_bias_into_gemm", "eliminate_deadend", "eliminate_unused_initializer"};

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "backends/torch/torch_util.hpp"
+#include "piu/export.hpp"
 #include "piu/session.hpp"
 
 namespace piu {
@@ -112,9 +113,7 @@ class TorchSession final : public Session {
 };
 
 int score(const std::string& path, const SessionOptions&) {
-  for (const char* ext : {".pt", ".pth", ".ts", ".torchscript", ".jit"})
-    if (path.size() >= std::strlen(ext) && path.compare(path.size() - std::strlen(ext), std::string::npos, ext) == 0)
-      return 10;
+  if (is_torchscript_path(path)) return 10;
   return looks_like_zip(path) ? 5 : 0;
 }
 

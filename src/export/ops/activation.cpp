@@ -16,10 +16,8 @@ void softplus(ConvertContext& ctx) { unary(ctx, "Softplus"); }
 
 // Clip with constant bounds: inputs from opset 11.
 std::string clip(ConvertContext& ctx, const std::string& x, double lo, double hi) {
-  Tensor a = Tensor::zeros(DType::kFloat32, {}), b = Tensor::zeros(DType::kFloat32, {});
-  *a.data_as<float>() = static_cast<float>(lo);
-  *b.data_as<float>() = static_cast<float>(hi);
-  return ctx.emit("Clip", {x, ctx.const_tensor(a, "clip_min"), ctx.const_tensor(b, "clip_max")});
+  return ctx.emit("Clip", {x, ctx.const_scalar(lo, ctx.elem_type(0), "clip_min"),
+                           ctx.const_scalar(hi, ctx.elem_type(0), "clip_max")});
 }
 
 void relu6(ConvertContext& ctx) { ctx.bind(0, clip(ctx, ctx.tensor(0), 0, 6)); }
@@ -72,11 +70,7 @@ void elu(ConvertContext& ctx) {
 void gelu(ConvertContext& ctx) {
   const std::string x = ctx.tensor(0);
   const bool tanh_form = ctx.num_inputs() > 1 && ctx.in(1).str && *ctx.in(1).str == "tanh";
-  auto scalar = [&](float v, const char* hint) {
-    Tensor t = Tensor::zeros(DType::kFloat32, {});
-    *t.data_as<float>() = v;
-    return ctx.const_tensor(t, hint);
-  };
+  auto scalar = [&](double v, const char* hint) { return ctx.const_scalar(v, ctx.elem_type(0), hint); };
   std::string inner;
   if (tanh_form) {  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
     const std::string x3 = ctx.emit("Mul", {x, ctx.emit("Mul", {x, x})});

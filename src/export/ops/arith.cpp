@@ -11,10 +11,8 @@ bool is_int_math(ConvertContext& ctx) {
 
 // a <op> b; the number operand takes the tensor operand's element type.
 void binary(ConvertContext& ctx, const std::string& op) {
-  const bool first_is_tensor = ctx.in(0).type == IrType::kTensor;
-  const std::string a = ctx.tensor(0, first_is_tensor ? -1 : 1);
-  const std::string b = ctx.tensor(1, first_is_tensor ? 0 : -1);
-  ctx.bind(0, ctx.emit(op, {a, b}), is_int_math(ctx) ? onnx::TensorProto::INT64 : ctx.elem_type(first_is_tensor ? 0 : 1));
+  const auto [a, b, type] = ctx.operands();
+  ctx.bind(0, ctx.emit(op, {a, b}), is_int_math(ctx) ? onnx::TensorProto::INT64 : type);
 }
 
 // add(self, other, alpha=1): alpha scales `other`.
@@ -36,9 +34,8 @@ void div(ConvertContext& ctx) {
   if (ctx.num_inputs() > 2 && ctx.in(2).str) {
     const std::string mode = *ctx.in(2).str;
     if (mode != "floor" && mode != "trunc") throw Unconvertible("div with rounding_mode='" + mode + "'");
-    const bool first_is_tensor = ctx.in(0).type == IrType::kTensor;
-    const int32_t type = ctx.elem_type(first_is_tensor ? 0 : 1);
-    const std::string q = ctx.emit("Div", {ctx.tensor(0, first_is_tensor ? -1 : 1), ctx.tensor(1, first_is_tensor ? 0 : -1)});
+    const auto [a, b, type] = ctx.operands();
+    const std::string q = ctx.emit("Div", {a, b});
     if (type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32) {
       // Integer Div truncates: exact for 'trunc', and for 'floor' on the non-negative values of
       // shape arithmetic.
@@ -50,8 +47,7 @@ void div(ConvertContext& ctx) {
       return;
     }
     // trunc on floats: toward zero, i.e. Floor above 0 and Ceil below.
-    Tensor zero = Tensor::zeros(dtype_from_onnx(type).value_or(DType::kFloat32), {});
-    const std::string negative = ctx.emit("Less", {q, ctx.const_tensor(zero, "zero")});
+    const std::string negative = ctx.emit("Less", {q, ctx.const_scalar(0, type, "zero")});
     ctx.bind(0, ctx.emit("Where", {negative, ctx.emit("Ceil", {q}), ctx.emit("Floor", {q})}), type);
     return;
   }
@@ -67,9 +63,8 @@ void floordiv(ConvertContext& ctx) {
 // floor_divide(a, b): integer shape arithmetic (non-negative, where Div truncates = floors), or
 // Floor(a / b) on floats.
 void floor_divide(ConvertContext& ctx) {
-  const bool first_is_tensor = ctx.in(0).type == IrType::kTensor;
-  const int32_t type = ctx.elem_type(first_is_tensor ? 0 : 1);
-  const std::string q = ctx.emit("Div", {ctx.tensor(0, first_is_tensor ? -1 : 1), ctx.tensor(1, first_is_tensor ? 0 : -1)});
+  const auto [a, b, type] = ctx.operands();
+  const std::string q = ctx.emit("Div", {a, b});
   if (type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32) {
     ctx.bind(0, q, type);
     return;

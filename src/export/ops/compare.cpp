@@ -4,15 +4,9 @@
 namespace piu::exporter {
 namespace {
 
-std::string operands_emit(ConvertContext& ctx, const std::string& op, int32_t* type = nullptr) {
-  const bool first_is_tensor = ctx.in(0).type == IrType::kTensor;
-  const std::string a = ctx.tensor(0, first_is_tensor ? -1 : 1), b = ctx.tensor(1, first_is_tensor ? 0 : -1);
-  if (type) *type = ctx.elem_type(first_is_tensor ? 0 : 1);
-  return ctx.emit(op, {a, b});
-}
-
 void compare(ConvertContext& ctx, const std::string& op, bool negate = false) {
-  std::string r = operands_emit(ctx, op);
+  const auto [a, b, type] = ctx.operands();
+  std::string r = ctx.emit(op, {a, b});
   if (negate) r = ctx.emit("Not", {r});
   ctx.bind(0, r, onnx::TensorProto::BOOL);
 }
@@ -25,17 +19,14 @@ void le(ConvertContext& ctx) { compare(ctx, "Greater", true); }  // a <= b == !(
 void ge(ConvertContext& ctx) { compare(ctx, "Less", true); }
 
 void pow_(ConvertContext& ctx) {
-  int32_t type = 0;
-  const std::string r = operands_emit(ctx, "Pow", &type);
-  ctx.bind(0, r, type);
+  const auto [a, b, type] = ctx.operands();
+  ctx.bind(0, ctx.emit("Pow", {a, b}), type);
 }
 
 // remainder(a, b): the result takes the divisor's sign (Python's %): Mod(fmod=0) on integers,
 // a - floor(a / b) * b on floats.
 void remainder(ConvertContext& ctx) {
-  const bool first_is_tensor = ctx.in(0).type == IrType::kTensor;
-  const int32_t type = ctx.elem_type(first_is_tensor ? 0 : 1);
-  const std::string a = ctx.tensor(0, first_is_tensor ? -1 : 1), b = ctx.tensor(1, first_is_tensor ? 0 : -1);
+  const auto [a, b, type] = ctx.operands();
   if (type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32) {
     ctx.bind(0, ctx.emit("Mod", {a, b}), type);
     return;

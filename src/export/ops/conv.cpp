@@ -7,12 +7,6 @@
 namespace piu::exporter {
 namespace {
 
-// Repeats a one-element list to `n` entries (PyTorch accepts stride=2 for (2, 2)).
-std::vector<int64_t> expand(std::vector<int64_t> v, size_t n) {
-  if (v.size() == 1) v.assign(n, v[0]);
-  return v;
-}
-
 void emit_conv(ConvertContext& ctx, bool transposed, size_t stride_i, size_t pad_i, size_t dil_i, size_t outpad_i,
                size_t groups_i) {
   const auto w = ctx.in(1).tensor;
@@ -21,17 +15,14 @@ void emit_conv(ConvertContext& ctx, bool transposed, size_t stride_i, size_t pad
   if (!ctx.is_none(2)) inputs.push_back(ctx.tensor(2));
   auto& n = ctx.add(transposed ? "ConvTranspose" : "Conv", inputs);
   if (w) set_ints(n, "kernel_shape", std::vector<int64_t>(w->shape().begin() + 2, w->shape().end()));
-  set_ints(n, "strides", expand(ctx.ints_const(stride_i), spatial));
+  set_ints(n, "strides", repeat_to(ctx.ints_const(stride_i), spatial));
   if (ctx.in(pad_i).str)
     throw Unconvertible("padding='" + *ctx.in(pad_i).str + "' is not supported yet; give the padding as numbers");
-  const auto pad = expand(ctx.ints_const(pad_i), spatial);
-  std::vector<int64_t> pads(pad);
-  pads.insert(pads.end(), pad.begin(), pad.end());
-  set_ints(n, "pads", pads);
-  set_ints(n, "dilations", expand(ctx.ints_const(dil_i), spatial));
+  set_ints(n, "pads", both_sides(repeat_to(ctx.ints_const(pad_i), spatial)));
+  set_ints(n, "dilations", repeat_to(ctx.ints_const(dil_i), spatial));
   set_int(n, "group", ctx.int_const(groups_i));
   if (transposed) {
-    const auto op = expand(ctx.ints_const(outpad_i), spatial);
+    const auto op = repeat_to(ctx.ints_const(outpad_i), spatial);
     if (std::any_of(op.begin(), op.end(), [](int64_t v) { return v != 0; })) set_ints(n, "output_padding", op);
   }
   ctx.bind(0, n.output(0));

@@ -70,9 +70,8 @@ void layer_norm(ConvertContext& ctx) {
   const std::string mean = reduce(ctx, "ReduceMean", x, axes, true).output(0);
   const std::string centered = ctx.emit("Sub", {x, mean});
   const std::string var = reduce(ctx, "ReduceMean", ctx.emit("Mul", {centered, centered}), axes, true).output(0);
-  Tensor e = Tensor::zeros(DType::kFloat32, {});
-  *e.data_as<float>() = eps;
-  std::string y = ctx.emit("Div", {centered, ctx.emit("Sqrt", {ctx.emit("Add", {var, ctx.const_tensor(e, "eps")})})});
+  const std::string e = ctx.const_scalar(eps, ctx.elem_type(0), "eps");
+  std::string y = ctx.emit("Div", {centered, ctx.emit("Sqrt", {ctx.emit("Add", {var, e})})});
   if (!ctx.is_none(2)) y = ctx.emit("Mul", {y, ctx.tensor(2)});
   if (!ctx.is_none(3)) y = ctx.emit("Add", {y, ctx.tensor(3)});
   ctx.bind(0, y);

@@ -7,17 +7,6 @@
 namespace piu::exporter {
 namespace {
 
-std::vector<int64_t> expand(std::vector<int64_t> v, size_t n) {
-  if (v.size() == 1) v.assign(n, v[0]);
-  return v;
-}
-
-std::vector<int64_t> both_sides(const std::vector<int64_t>& p) {
-  std::vector<int64_t> pads(p);
-  pads.insert(pads.end(), p.begin(), p.end());
-  return pads;
-}
-
 // max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
 void max_pool(ConvertContext& ctx) {
   const auto kernel = ctx.ints_const(1);
@@ -26,9 +15,9 @@ void max_pool(ConvertContext& ctx) {
   if (stride.empty()) stride = kernel;  // stride=None means the kernel size
   auto& node = ctx.add("MaxPool", {ctx.tensor(0)});
   set_ints(node, "kernel_shape", kernel);
-  set_ints(node, "strides", expand(stride, n));
-  set_ints(node, "pads", both_sides(expand(ctx.ints_const(3), n)));
-  const auto dil = expand(ctx.ints_const(4), n);
+  set_ints(node, "strides", repeat_to(stride, n));
+  set_ints(node, "pads", both_sides(repeat_to(ctx.ints_const(3), n)));
+  const auto dil = repeat_to(ctx.ints_const(4), n);
   if (std::any_of(dil.begin(), dil.end(), [](int64_t d) { return d != 1; })) set_ints(node, "dilations", dil);
   set_int(node, "ceil_mode", ctx.bool_const(5) ? 1 : 0);
   ctx.bind(0, node.output(0));
@@ -43,8 +32,8 @@ void avg_pool(ConvertContext& ctx) {
   if (ctx.num_inputs() > 6 && !ctx.is_none(6)) throw Unconvertible("divisor_override is not supported");
   auto& node = ctx.add("AveragePool", {ctx.tensor(0)});
   set_ints(node, "kernel_shape", kernel);
-  set_ints(node, "strides", expand(stride, n));
-  set_ints(node, "pads", both_sides(expand(ctx.ints_const(3), n)));
+  set_ints(node, "strides", repeat_to(stride, n));
+  set_ints(node, "pads", both_sides(repeat_to(ctx.ints_const(3), n)));
   set_int(node, "ceil_mode", ctx.num_inputs() > 4 && ctx.bool_const(4) ? 1 : 0);
   set_int(node, "count_include_pad", ctx.num_inputs() > 5 && !ctx.bool_const(5) ? 0 : 1);
   ctx.bind(0, node.output(0));
