@@ -6,6 +6,8 @@ Writes OUT_DIR/torch/<family>.pt, each traced at batch 2 with the input shape in
   unsupported.pt   a module using ops piu has no converter for (sort, grid_sampler) twice each
   state_dict.pt    a torch.save()d state_dict (not TorchScript)
   two_inputs.pt    forward(a, b) -> (a + b, a * b): several inputs and outputs
+  dict_out.pt      forward(x) -> {"logits": ..., "features": ...} (traced with strict=False)
+  control_flow.pt  a scripted module with an `if` on a run-time value
 """
 import os
 import sys
@@ -102,6 +104,105 @@ class Resize(nn.Module):
         return a + b + c + d
 
 
+class Math(nn.Module):
+    def forward(self, x):  # x [B, 4, 6]
+        a = torch.exp(x.clamp(max=2)) + torch.log(x.abs() + 1) + torch.sqrt(x.abs()) + torch.rsqrt(x.abs() + 1)
+        b = torch.erf(x) + torch.sin(x) * torch.cos(x) + torch.floor(x * 3) + torch.ceil(x) + torch.sign(x)
+        c = x.clamp(-0.5, 0.5) + x.clamp(min=0.1) + torch.maximum(x, x * 0.5) + torch.minimum(x, -x) + F.logsigmoid(x)
+        d = x.max(2, keepdim=True)[0] + x.min(1)[0].unsqueeze(1) + x.amax((1, 2), keepdim=True) + x.max() + x.mean()
+        e = x.argmax(2, keepdim=True).float() + torch.cumsum(x, 2) + x.sum()
+        m = (x > 0) & (x < 0.5) | (x < -0.9)
+        return a + b + c + d + e + m.float() + torch.logical_not(m).float()
+
+
+class Create(nn.Module):
+    def forward(self, x):  # x [B, 3, 5]
+        b = x.size(0)
+        z = torch.zeros(b, 3, 5) + torch.ones(b, 3, 1) * 2 + torch.full((b, 1, 5), 0.5)
+        y = torch.zeros_like(x) + torch.ones_like(x) + torch.full_like(x, 3.0) + x.new_zeros(b, 3, 5) + x.new_ones((b, 1, 1))
+        r = torch.arange(5).float() + torch.arange(1, x.size(2) + 1).float() * 0.1 + torch.arange(0, 10, 2).float()
+        i = torch.arange(b).float().view(b, 1, 1)  # a computed length
+        return z + y + x * r + i
+
+
+class Recurrent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(6, 8, num_layers=2, batch_first=True, bidirectional=True)
+        self.gru = nn.GRU(16, 5, batch_first=True)
+        self.rnn = nn.RNN(5, 4, nonlinearity="relu")
+
+    def forward(self, x):  # x [B, T, 6]
+        y, (h, c) = self.lstm(x)
+        z, hz = self.gru(y)
+        w, hw = self.rnn(z.transpose(0, 1))
+        return w.transpose(0, 1).sum(1) + h.sum(0).mean(1, keepdim=True) + c.mean(0).mean(1, keepdim=True) + hz[0].sum(1, keepdim=True)
+
+
+class Attention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.1, batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)  # eval: the fused fast path
+        prenorm = nn.TransformerEncoderLayer(32, 4, 64, activation="gelu", batch_first=True, norm_first=True)
+        self.pre = nn.TransformerEncoder(prenorm, 1, enable_nested_tensor=False)
+        self.mha = nn.MultiheadAttention(32, 2)  # sequence first: the unfused path (linear, baddbmm, softmax)
+        self.cross = nn.MultiheadAttention(32, 4, batch_first=True)  # fused, with weights
+
+    def forward(self, x):  # x [B, T, 32]
+        y = self.pre(self.enc(x))
+        s = y.transpose(0, 1)
+        a, _ = self.mha(s, s, s, need_weights=False)
+        c, w = self.cross(y, x, x)
+        return a.transpose(0, 1) + c + w.sum(2, keepdim=True)
+
+
+class Embed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(50, 8)
+        self.proj = nn.Linear(8, 3)
+
+    def forward(self, ids):  # ids [B, T] int64
+        e = self.emb(ids)
+        first = e.index_select(1, torch.tensor([0]))
+        return self.proj(e + first).sum(1)
+
+
+class Misc(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gn = nn.GroupNorm(2, 4)
+        self.inorm = nn.InstanceNorm2d(4, affine=True)
+
+    def forward(self, x):  # x [B, 4, 6, 6]
+        y = self.gn(x) + self.inorm(x) + torch.roll(x, (2, -1), (2, 3)) + x.flip([3])
+        parts = y.unbind(1)
+        z = parts[0] + parts[3] + y.narrow(1, 1, 1).squeeze(1)
+        u = z.flatten(1).unflatten(1, (6, 6)) + z.repeat(1, 1, 1)
+        idx = torch.tensor([5, 0, 2])
+        v = u[:, idx].sum(1) + u[:, 1].t().t() + torch.arange(u.numel()).float().mean() * 0.01
+        return v.view_as(v).expand_as(v) + u.mean(2)
+
+
+class DictOut(nn.Module):
+    def forward(self, x):
+        return {"logits": x * 2, "features": x.relu()}
+
+
+class Gated(nn.Module):
+    """Scripted, with an `if` on a run-time value: reported as control flow."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(3, 3)
+
+    def forward(self, x):
+        if bool(x.sum() > 0):
+            return self.a(x)
+        return x
+
+
 class Unsupported(nn.Module):
     def forward(self, x):
         a = torch.sort(x, 1)[0]
@@ -122,10 +223,16 @@ FAMILIES = [
     ("activations", Activations, (2, 5, 7), "-1x5x7", 11),
     ("pools", Pools, (2, 3, 8, 8), "-1x3x8x8", 11),
     ("arith", Arith, (2, 3, 4), "-1x3x4", 11),
-    ("shapes", Shapes, (2, 4, 6, 6), "-1x4x6x6", 14),  # opset 13: transpose loses its rank (see docs/export.md)
-    ("linear_norm", LinearNorm, (2, 16), "-1x16", 13),
+    ("shapes", Shapes, (2, 4, 6, 6), "-1x4x6x6", 11),
+    ("linear_norm", LinearNorm, (2, 16), "-1x16", 11),
     ("indexing", Indexing, (2, 4, 8), "-1x4x8", 11),
     ("resize", Resize, (2, 3, 5, 7), "-1x3x5x7", 11),
+    ("math", Math, (2, 4, 6), "-1x4x6", 11),
+    ("create", Create, (2, 3, 5), "-1x3x5", 11),
+    ("recurrent", Recurrent, (2, 7, 6), "-1x-1x6", 11),
+    ("attention", Attention, (2, 5, 32), "-1x-1x32", 11),
+    ("embedding", Embed, None, "-1x-1", 11),  # int64 token ids
+    ("misc", Misc, (2, 4, 6, 6), "-1x4x6x6", 11),
 ]
 
 
@@ -136,13 +243,16 @@ def main():
     lines = []
     for name, cls, shape, spec, opset in FAMILIES:
         m = cls().eval()
-        torch.jit.trace(m, torch.randn(*shape)).save(os.path.join(out, name + ".pt"))
+        example = torch.randint(0, 50, (2, 6)) if shape is None else torch.randn(*shape)
+        torch.jit.trace(m, example, check_trace=False).save(os.path.join(out, name + ".pt"))
         lines.append(f"{name} {spec} {opset}")
     with open(os.path.join(out, "shapes.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     torch.jit.trace(Unsupported().eval(), torch.randn(2, 16)).save(os.path.join(out, "unsupported.pt"))
     torch.jit.trace(TwoInputs().eval(), (torch.randn(2, 3), torch.randn(2, 3))).save(os.path.join(out, "two_inputs.pt"))
     torch.save(Conv().state_dict(), os.path.join(out, "state_dict.pt"))
+    torch.jit.trace(DictOut().eval(), torch.randn(2, 3), strict=False).save(os.path.join(out, "dict_out.pt"))
+    torch.jit.script(Gated().eval()).save(os.path.join(out, "control_flow.pt"))
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ struct TensorInfo {
   DType dtype = DType::kFloat32;
   Shape shape;                         // -1 for dynamic dims; empty for scalars
   std::vector<std::string> dim_names;  // symbolic names of dynamic dims ("batch"), "" when none
-  // False when the model does not declare the rank (TorchScript): `shape` is then empty and any
-  // shape is accepted; random inputs need the shape from --shape.
+  // False when the model does not declare the rank (TorchScript): `shape` is then empty, any shape
+  // and type are accepted (`dtype` is only a guess), and random inputs need the shape from --shape.
   bool rank_known = true;
 };
 

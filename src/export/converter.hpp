@@ -46,18 +46,36 @@ class ConvertContext {
   // 1-D int64 ONNX value (a Concat of its elements when some are computed).
   std::string int_scalar(size_t i);
   std::string int_list(size_t i);
-  // A Tensor[] argument (prim::ListConstruct of tensors) as ONNX value names.
+  // A Tensor[] / Tensor?[] argument (prim::ListConstruct of tensors) as ONNX value names ("" for
+  // a None element), and their element types (FLOAT where unknown).
   std::vector<std::string> tensor_list(size_t i);
+  std::vector<int32_t> tensor_list_types(size_t i);
 
   // ONNX element type of a tensor argument (FLOAT when unknown).
   int32_t elem_type(size_t i) const;
   // Shape of a tensor argument as ONNX shape inference sees it so far: -1 for dynamic dims;
   // nullopt when even the rank is unknown. (Runs inference over the graph built so far, cached.)
   std::optional<Shape> shape(size_t i);
+  // The same for an ONNX value this converter made or got from a list.
+  std::optional<Shape> value_shape(const std::string& onnx_value);
+  // The symbolic name ONNX shape inference gives a dynamic dim of a value ("batch"), or "".
+  std::string dim_name(const std::string& onnx_value, int64_t dim);
   // The rank (from what converters recorded, else shape inference), or throws Unconvertible.
   int64_t rank(size_t i);
   // Records output k's rank when the converter knows it (reshape to a list of n, transpose...).
   void set_rank(size_t k, int64_t rank);
+  // Where a computed int came from: aten::size(value, dim) of a dynamic dim.
+  void set_size_of(size_t k, const std::string& onnx_value, int64_t dim);
+  // The elements of an int list argument as far as they are known: a value, or the size of a
+  // dim (`of` names the ONNX value), or neither; empty when the list is not a prim::ListConstruct.
+  struct IntElem {
+    std::optional<int64_t> value;
+    std::string of;
+    int64_t dim = -1;
+  };
+  std::vector<IntElem> int_list_elems(size_t i) const;
+  IntElem int_elem(size_t i) const;  // what is known of an int argument
+  void set_list_elems(size_t k, const std::vector<IntElem>& elems);
   // Length of an int list argument (constant, or computed by prim::ListConstruct), -1 if unknown.
   int64_t list_length(size_t i) const;
   void set_list_length(size_t k, int64_t length);
@@ -85,7 +103,7 @@ class ConvertContext {
   // tensors); an output never bound is an error if anything reads it.
   void bind(size_t k, const std::string& onnx_value, int32_t elem_type = 0);
   void bind_ints(size_t k, const std::vector<int64_t>& values);
-  void bind_tensor_list(size_t k, const std::vector<std::string>& values);
+  void bind_tensor_list(size_t k, const std::vector<std::string>& values, const std::vector<int32_t>& types = {});
   // Makes output k the same value as input i (for no-ops: dropout in eval, contiguous, detach).
   void forward(size_t k, size_t i);
 
@@ -109,6 +127,22 @@ std::string squeeze(ConvertContext& ctx, const std::string& value, const std::ve
 // from 18).
 onnx::NodeProto& reduce(ConvertContext& ctx, const std::string& op, const std::string& value,
                         const std::vector<int64_t>& axes, bool keepdims);
+
+// PyTorch's ScalarType numbering (a dtype argument) -> ONNX element type; throws Unconvertible.
+int32_t onnx_type_of_scalar_type(int64_t t);
+// The ONNX element type named by argument i (a ScalarType constant), or `fallback` when it is None.
+int32_t dtype_arg(const ConvertContext& ctx, size_t i, int32_t fallback);
+// Cast to an ONNX element type (no node when `from` already is it).
+std::string cast(ConvertContext& ctx, const std::string& value, int32_t to, int32_t from = 0);
+std::string transpose(ConvertContext& ctx, const std::string& value, const std::vector<int64_t>& perm);
+// x @ W^T + b for a PyTorch weight W [out, in] (the transpose folds when W is a constant); b may be "".
+std::string linear(ConvertContext& ctx, const std::string& x, const std::string& w, const std::string& b);
+// A ConstantOfShape filled with `value` of element type `type`; `shape` is a 1-D int64 value.
+std::string fill(ConvertContext& ctx, const std::string& shape, double value, int32_t type);
+// Layer normalization over the last `axes` dims: LayerNormalization from opset 17, the formula
+// before. weight/bias may be "".
+std::string layer_norm(ConvertContext& ctx, const std::string& x, int64_t axes, const std::string& weight,
+                       const std::string& bias, float eps, int32_t type);
 
 // Repeats a one-element list to `n` entries (PyTorch accepts stride=2 for (2, 2)).
 std::vector<int64_t> repeat_to(std::vector<int64_t> v, size_t n);

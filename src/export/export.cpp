@@ -3,7 +3,9 @@
 #include "piu/export.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -86,8 +88,12 @@ class ExportState {
     int32_t elem = 0;          // its ONNX element type, 0 when unknown
     std::optional<std::vector<int64_t>> ints;  // a known int / int list bound by a converter
     std::optional<std::vector<std::string>> list;  // a Tensor[]
+    std::vector<int32_t> list_types;               // its element types, when known
     int64_t rank = -1;  // a tensor's rank when a converter knows it (saves a shape-inference run)
     int64_t length = -1;  // a computed int list's length
+    std::string size_of;  // an int read by aten::size(size_of, size_dim) from a dynamic dim
+    int64_t size_dim = -1;
+    std::vector<ConvertContext::IntElem> elems;  // a computed int list's elements, as far as known
   };
 
   ExportState(const IrGraph& ir, int opset, onnx::GraphProto& graph) : ir(ir), opset(opset), graph(graph), repr(ir.values.size()) {}
@@ -116,6 +122,7 @@ class ExportState {
       auto* g = m.mutable_graph();
       *g->mutable_input() = graph.input();
       *g->mutable_node() = graph.node();
+      *g->mutable_value_info() = graph.value_info();
       for (const auto& t : graph.initializer()) {
         auto* c = g->add_initializer();
         c->set_name(t.name());
@@ -128,17 +135,19 @@ class ExportState {
         onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), opts);
       } catch (const std::exception&) {
       }
-      for (const auto& v : m.graph().value_info()) {
-        if (!v.type().tensor_type().has_shape()) continue;
+      auto record = [&](const onnx::ValueInfoProto& v) {
+        if (!v.type().tensor_type().has_shape()) return;
         Shape sh;
-        for (const auto& d : v.type().tensor_type().shape().dim()) sh.push_back(d.has_dim_value() ? d.dim_value() : -1);
+        std::vector<std::string> names;
+        for (const auto& d : v.type().tensor_type().shape().dim()) {
+          sh.push_back(d.has_dim_value() ? d.dim_value() : -1);
+          names.push_back(d.has_dim_param() ? d.dim_param() : "");
+        }
         shapes[v.name()] = sh;
-      }
-      for (const auto& v : graph.input()) {
-        Shape sh;
-        for (const auto& d : v.type().tensor_type().shape().dim()) sh.push_back(d.has_dim_value() ? d.dim_value() : -1);
-        shapes[v.name()] = sh;
-      }
+        dim_names[v.name()] = names;
+      };
+      for (const auto& v : m.graph().value_info()) record(v);
+      for (const auto& v : graph.input()) record(v);
       for (const auto& t : graph.initializer()) shapes[t.name()] = Shape(t.dims().begin(), t.dims().end());
       inferred_nodes = graph.node_size();
       it = shapes.find(value);
@@ -153,6 +162,8 @@ class ExportState {
   std::vector<Repr> repr;
   std::set<std::string> names;
   std::map<std::string, Shape> shapes;
+  std::map<std::string, std::vector<std::string>> dim_names;  // symbolic dims ("batch"), "" elsewhere
+  std::set<std::string> declared;  // values given a rank-only value_info by set_rank
   int inferred_nodes = -1;
 };
 
@@ -195,6 +206,8 @@ std::optional<double> ConvertContext::maybe_scalar(size_t i) const {
   const IrValue& v = in(i);
   if (v.floats && v.floats->size() == 1) return v.floats->at(0);
   if (v.ints && v.ints->size() == 1 && v.type != IrType::kIntList) return static_cast<double>(v.ints->at(0));
+  if (v.type == IrType::kInt || v.type == IrType::kBool)  // an int a converter found constant (a static size)
+    if (const auto& r = state_.repr[node_.inputs[i]]; r.ints && r.ints->size() == 1) return static_cast<double>(r.ints->at(0));
   return std::nullopt;
 }
 
@@ -219,6 +232,15 @@ int32_t ConvertContext::elem_type(size_t i) const {
 std::optional<Shape> ConvertContext::shape(size_t i) {
   if (const auto& t = in(i).tensor) return t->shape();
   return state_.shape_of(tensor(i));
+}
+
+std::optional<Shape> ConvertContext::value_shape(const std::string& onnx_value) { return state_.shape_of(onnx_value); }
+
+std::string ConvertContext::dim_name(const std::string& onnx_value, int64_t dim) {
+  if (!state_.shape_of(onnx_value)) return "";
+  const auto& names = state_.dim_names[onnx_value];
+  if (dim < 0) dim += static_cast<int64_t>(names.size());
+  return dim >= 0 && dim < static_cast<int64_t>(names.size()) ? names[dim] : "";
 }
 
 int64_t ConvertContext::rank(size_t i) {
@@ -300,6 +322,13 @@ std::string ConvertContext::tensor(size_t i, int like) {
   if (auto s = maybe_scalar(i))  // a number where a tensor is expected: a 0-d tensor of like's type
     return const_scalar(*s, like >= 0 ? elem_type(like) : onnx_type_of(v), "scalar");
   if (v.ints) return const_i64(*v.ints, false);
+  if (r.ints) {  // ints a converter found constant: a 0-d int64 for an int, 1-D for a list
+    if (like >= 0 && r.ints->size() == 1 && v.type != IrType::kIntList)  // a size times a float tensor
+      return const_scalar(static_cast<double>(r.ints->at(0)), elem_type(like), v.name);
+    r.onnx = const_i64(*r.ints, v.type != IrType::kIntList);
+    r.elem = onnx::TensorProto::INT64;
+    return r.onnx;
+  }
   throw Unconvertible("argument '" + v.name + "' (" + v.type_str + ") is not available as a tensor");
 }
 
@@ -322,7 +351,23 @@ std::string ConvertContext::int_list(size_t i) {
 std::vector<std::string> ConvertContext::tensor_list(size_t i) {
   auto& r = state_.repr[node_.inputs[i]];
   if (r.list) return *r.list;
+  if (const auto& ts = in(i).tensors) {  // a constant list: one initializer per tensor
+    r.list.emplace();
+    for (size_t k = 0; k < ts->size(); ++k) {
+      const bool none = !(*ts)[k].defined();
+      r.list->push_back(none ? "" : const_tensor((*ts)[k], in(i).name + "_" + std::to_string(k)));
+      r.list_types.push_back(none ? 0 : dtype_to_onnx((*ts)[k].dtype()));
+    }
+    return *r.list;
+  }
   throw Unconvertible("argument '" + in(i).name + "' is not a list of tensors");
+}
+
+std::vector<int32_t> ConvertContext::tensor_list_types(size_t i) {
+  const auto items = tensor_list(i);
+  std::vector<int32_t> types = state_.repr[node_.inputs[i]].list_types;
+  types.resize(items.size(), onnx::TensorProto::FLOAT);
+  return types;
 }
 
 onnx::NodeProto& ConvertContext::add(const std::string& op, const std::vector<std::string>& inputs, size_t outputs,
@@ -355,11 +400,48 @@ void ConvertContext::bind(size_t k, const std::string& onnx_value, int32_t elem)
   r.elem = elem;
 }
 
-void ConvertContext::set_rank(size_t k, int64_t rank) { state_.repr[node_.outputs.at(k)].rank = rank; }
+void ConvertContext::set_rank(size_t k, int64_t rank) {
+  auto& r = state_.repr[node_.outputs.at(k)];
+  r.rank = rank;
+  // Declared in the graph too, so ONNX shape inference carries the rank on past ops whose output
+  // it cannot infer (a Reshape to a target computed from symbolic dims, before opset 13).
+  // No element type: inference fills it in (and a guessed one could conflict). The declarations are
+  // dropped before the model is finished.
+  if (rank < 0 || r.onnx.empty() || !state_.declared.insert(r.onnx).second) return;
+  auto* v = state_.graph.add_value_info();
+  v->set_name(r.onnx);
+  auto* tt = v->mutable_type()->mutable_tensor_type();
+  for (int64_t d = 0; d < rank; ++d) tt->mutable_shape()->add_dim();
+}
 
 int64_t ConvertContext::list_length(size_t i) const {
   if (auto v = maybe_ints(i)) return static_cast<int64_t>(v->size());
   return state_.repr[node_.inputs.at(i)].length;
+}
+
+void ConvertContext::set_size_of(size_t k, const std::string& onnx_value, int64_t dim) {
+  auto& r = state_.repr[node_.outputs.at(k)];
+  r.size_of = onnx_value;
+  r.size_dim = dim;
+}
+
+std::vector<ConvertContext::IntElem> ConvertContext::int_list_elems(size_t i) const {
+  if (auto v = maybe_ints(i)) {
+    std::vector<IntElem> out;
+    for (int64_t x : *v) out.push_back({x, "", -1});
+    return out;
+  }
+  return state_.repr[node_.inputs.at(i)].elems;
+}
+
+ConvertContext::IntElem ConvertContext::int_elem(size_t i) const {
+  if (auto v = maybe_ints(i); v && v->size() == 1) return {v->at(0), "", -1};
+  const auto& r = state_.repr[node_.inputs.at(i)];
+  return {std::nullopt, r.size_of, r.size_dim};
+}
+
+void ConvertContext::set_list_elems(size_t k, const std::vector<IntElem>& elems) {
+  state_.repr[node_.outputs.at(k)].elems = elems;
 }
 
 void ConvertContext::set_list_length(size_t k, int64_t length) { state_.repr[node_.outputs.at(k)].length = length; }
@@ -368,8 +450,10 @@ void ConvertContext::bind_ints(size_t k, const std::vector<int64_t>& values) {
   state_.repr[node_.outputs.at(k)].ints = values;
 }
 
-void ConvertContext::bind_tensor_list(size_t k, const std::vector<std::string>& values) {
+void ConvertContext::bind_tensor_list(size_t k, const std::vector<std::string>& values,
+                                      const std::vector<int32_t>& types) {
   state_.repr[node_.outputs.at(k)].list = values;
+  state_.repr[node_.outputs.at(k)].list_types = types;
 }
 
 void ConvertContext::forward(size_t k, size_t i) {
@@ -402,6 +486,86 @@ onnx::NodeProto& reduce(ConvertContext& ctx, const std::string& op, const std::s
   if (!as_input) set_ints(n, "axes", axes);
   set_int(n, "keepdims", keepdims ? 1 : 0);
   return n;
+}
+
+int32_t onnx_type_of_scalar_type(int64_t t) {
+  switch (t) {
+    case 0: return onnx::TensorProto::UINT8;
+    case 1: return onnx::TensorProto::INT8;
+    case 2: return onnx::TensorProto::INT16;
+    case 3: return onnx::TensorProto::INT32;
+    case 4: return onnx::TensorProto::INT64;
+    case 5: return onnx::TensorProto::FLOAT16;
+    case 6: return onnx::TensorProto::FLOAT;
+    case 7: return onnx::TensorProto::DOUBLE;
+    case 11: return onnx::TensorProto::BOOL;
+    case 15: return onnx::TensorProto::BFLOAT16;
+    default: throw Unconvertible("PyTorch ScalarType " + std::to_string(t) + " is not supported");
+  }
+}
+
+int32_t dtype_arg(const ConvertContext& ctx, size_t i, int32_t fallback) {
+  if (ctx.is_none(i)) return fallback;
+  return onnx_type_of_scalar_type(ctx.int_const(i));
+}
+
+std::string cast(ConvertContext& ctx, const std::string& value, int32_t to, int32_t from) {
+  if (from == to) return value;
+  auto& n = ctx.add("Cast", {value});
+  set_int(n, "to", to);
+  return n.output(0);
+}
+
+std::string transpose(ConvertContext& ctx, const std::string& value, const std::vector<int64_t>& perm) {
+  auto& n = ctx.add("Transpose", {value});
+  set_ints(n, "perm", perm);
+  return n.output(0);
+}
+
+std::string linear(ConvertContext& ctx, const std::string& x, const std::string& w, const std::string& b) {
+  std::string y = ctx.emit("MatMul", {x, transpose(ctx, w, {1, 0})});
+  return b.empty() ? y : ctx.emit("Add", {y, b});
+}
+
+std::string fill(ConvertContext& ctx, const std::string& shape, double value, int32_t type) {
+  const auto dtype = dtype_from_onnx(type);
+  if (!dtype) throw Unconvertible("a tensor of type " + onnx_elem_type_name(type) + " cannot be created yet");
+  Tensor t = Tensor::zeros(*dtype, {1});
+  switch (*dtype) {
+    case DType::kFloat32: *t.data_as<float>() = static_cast<float>(value); break;
+    case DType::kFloat64: *t.data_as<double>() = value; break;
+    case DType::kInt64: *t.data_as<int64_t>() = static_cast<int64_t>(value); break;
+    case DType::kInt32: *t.data_as<int32_t>() = static_cast<int32_t>(value); break;
+    case DType::kBool: *t.data_as<bool>() = value != 0; break;
+    default: throw Unconvertible("a tensor of type " + onnx_elem_type_name(type) + " cannot be created yet");
+  }
+  auto& n = ctx.add("ConstantOfShape", {shape});
+  auto* a = n.add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  *a->mutable_t() = tensor_to_proto(t, "value");
+  return n.output(0);
+}
+
+std::string layer_norm(ConvertContext& ctx, const std::string& x, int64_t axes, const std::string& weight,
+                       const std::string& bias, float eps, int32_t type) {
+  if (ctx.opset() >= 17 && !weight.empty()) {
+    std::vector<std::string> inputs = {x, weight};
+    if (!bias.empty()) inputs.push_back(bias);
+    auto& n = ctx.add("LayerNormalization", inputs);
+    set_int(n, "axis", -axes);
+    set_float(n, "epsilon", eps);
+    return n.output(0);
+  }
+  std::vector<int64_t> dims;
+  for (int64_t a = -axes; a < 0; ++a) dims.push_back(a);
+  const std::string mean = reduce(ctx, "ReduceMean", x, dims, true).output(0);
+  const std::string centered = ctx.emit("Sub", {x, mean});
+  const std::string var = reduce(ctx, "ReduceMean", ctx.emit("Mul", {centered, centered}), dims, true).output(0);
+  std::string y = ctx.emit("Div", {centered, ctx.emit("Sqrt", {ctx.emit("Add", {var, ctx.const_scalar(eps, type, "eps")})})});
+  if (!weight.empty()) y = ctx.emit("Mul", {y, weight});
+  if (!bias.empty()) y = ctx.emit("Add", {y, bias});
+  return y;
 }
 
 void set_ints(onnx::NodeProto& n, const std::string& name, const std::vector<int64_t>& v) {
@@ -438,6 +602,28 @@ int64_t ir_version_for(int opset) {
   if (opset <= 17) return 8;
   if (opset <= 20) return 9;
   return 10;
+}
+
+// TorchScript records no input types: an input read as indices (embedding, index_select) is
+// int64, the others float.
+int32_t input_elem_type(const exporter::IrGraph& ir, int value) {
+  for (const auto& n : ir.nodes) {
+    if ((n.kind == "aten::embedding" && n.inputs.size() > 1 && n.inputs[1] == value) ||
+        (n.kind == "aten::index_select" && n.inputs.size() > 2 && n.inputs[2] == value) ||
+        (n.kind == "aten::one_hot" && !n.inputs.empty() && n.inputs[0] == value))
+      return onnx::TensorProto::INT64;
+  }
+  return onnx::TensorProto::FLOAT;
+}
+
+// What to tell the user about an op with sub-blocks that LibTorch's passes could not remove.
+std::string control_flow_reason(const exporter::IrNode& n) {
+  const std::string what = n.kind == "prim::If"     ? "an `if` on a value known only at run time"
+                           : n.kind == "prim::Loop" ? "a loop whose trip count or body depends on run-time values"
+                                                    : "an op with sub-blocks";
+  return "control flow (" + what +
+         ") is not exported yet; trace the model with torch.jit.trace (the branch taken for the example input is "
+         "recorded) or move it out of forward()";
 }
 
 std::string label(const exporter::IrNode& n) { return n.kind + (n.source.empty() ? "" : " at " + n.source); }
@@ -521,8 +707,8 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
   // Which ops have no converter: all of them, with locations, before anything is converted.
   std::set<std::string> seen;
   for (const auto& n : ir.nodes)
-    if (!find_converter(n.kind) && seen.insert(n.kind + "@" + n.source).second)
-      report.unsupported.push_back({n.kind, n.source, "no converter"});
+    if ((n.blocks || !find_converter(n.kind)) && seen.insert(n.kind + "@" + n.source).second)
+      report.unsupported.push_back({n.kind, n.source, n.blocks ? control_flow_reason(n) : "no converter"});
   if (!report.unsupported.empty()) {
     if (report_out) *report_out = report;
     throw Error(ErrorCode::kUnsupported, unsupported_message(path, report.unsupported));
@@ -540,9 +726,16 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
   ExportState state(ir, options.opset, graph);
   for (const auto& n : in_names) state.names.insert(n);
   std::vector<std::string> out_names = options.output_names;
-  if (out_names.empty())
+  if (out_names.empty()) {
+    std::set<std::string> keys;  // a returned dict's keys name its outputs when they are usable names
+    bool named = true;
+    for (size_t i = 0; i < ir.outputs.size(); ++i) {
+      const std::string key = i < ir.output_names.size() ? ir.output_names[i] : "";
+      named = named && !key.empty() && keys.insert(key).second && std::find(in_names.begin(), in_names.end(), key) == in_names.end();
+    }
     for (size_t i = 0; i < ir.outputs.size(); ++i)
-      out_names.push_back(ir.outputs.size() == 1 ? "output" : "output_" + std::to_string(i));
+      out_names.push_back(named ? ir.output_names[i] : ir.outputs.size() == 1 ? "output" : "output_" + std::to_string(i));
+  }
   if (out_names.size() != ir.outputs.size())
     throw Error(ErrorCode::kBadInput, path + ": forward() returns " + std::to_string(ir.outputs.size()) +
                                           " output(s), " + std::to_string(out_names.size()) + " output name(s) given");
@@ -552,7 +745,8 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
     auto* v = graph.add_input();
     v->set_name(in_names[i]);
     auto* tt = v->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    const int32_t type = input_elem_type(ir, ir.inputs[i]);
+    tt->set_elem_type(type);
     const Shape& shape = shapes[i]->shape;
     for (size_t d = 0; d < shape.size(); ++d) {
       auto* dim = tt->mutable_shape()->add_dim();
@@ -562,7 +756,7 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
         dim->set_dim_param(d == 0 ? "batch" : in_names[i] + "_dim" + std::to_string(d));
     }
     state.repr[ir.inputs[i]].onnx = in_names[i];
-    state.repr[ir.inputs[i]].elem = onnx::TensorProto::FLOAT;
+    state.repr[ir.inputs[i]].elem = type;
     state.repr[ir.inputs[i]].rank = static_cast<int64_t>(shape.size());
   }
 
@@ -586,8 +780,14 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
   }
   if (!report.unsupported.empty()) {
     if (report_out) *report_out = report;
+    if (const char* dump = std::getenv("PIU_EXPORT_DUMP")) {  // for converter authors: the graph so far
+      std::ofstream f(dump, std::ios::binary);
+      proto.SerializeToOstream(&f);
+    }
     throw Error(ErrorCode::kUnsupported, unsupported_message(path, report.unsupported));
   }
+
+  // set_rank's rank-only declarations stay: shape inference fills them in where it can.
 
   // Outputs: the value each returns, renamed to the requested name.
   for (size_t k = 0; k < ir.outputs.size(); ++k) {
@@ -632,6 +832,10 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
     }
   }
   for (const auto& n : model.proto().graph().node()) (void)n, ++report.onnx_nodes;
+  if (const char* dump = std::getenv("PIU_EXPORT_DUMP")) {
+    std::ofstream f(dump, std::ios::binary);
+    model.proto().SerializeToOstream(&f);
+  }
   if (report_out) *report_out = report;
   return model;
 }

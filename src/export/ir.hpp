@@ -24,11 +24,12 @@ struct IrValue {
   std::string type_str;  // TorchScript's spelling ("Tensor", "int[]", "Dict(str, Tensor)") for errors
   // Constants (prim::Constant, frozen parameters, lists of constants): exactly one is set.
   std::optional<Tensor> tensor;
+  std::optional<std::vector<Tensor>> tensors;  // Tensor[] (an RNN's weights), Tensor?[] (undefined = None)
   std::optional<std::vector<int64_t>> ints;   // int, bool (0/1), int[], bool[]
   std::optional<std::vector<double>> floats;  // float, float[]
   std::optional<std::string> str;             // str, Device ("cpu")
   bool none = false;                          // the constant None
-  bool constant() const { return tensor || ints || floats || str || none; }
+  bool constant() const { return tensor || tensors || ints || floats || str || none; }
 };
 
 struct IrNode {
@@ -36,13 +37,15 @@ struct IrNode {
   std::vector<int> inputs;
   std::vector<int> outputs;
   std::string source;  // "model.py:12" (TorchScript's source range), or "" when unknown
+  size_t blocks = 0;   // sub-blocks (prim::If branches, a prim::Loop body): control flow
 };
 
 struct IrGraph {
   std::vector<IrValue> values;
   std::vector<IrNode> nodes;  // topological order; constants are values, not nodes
   std::vector<int> inputs;    // the forward() arguments after `self`
-  std::vector<int> outputs;   // a returned tuple is flattened
+  std::vector<int> outputs;   // a returned tuple or dict is flattened
+  std::vector<std::string> output_names;  // a returned dict's keys; "" where the output has no name
 };
 
 // Reads a TorchScript file into an IrGraph: load, eval, freeze (parameters become constants),

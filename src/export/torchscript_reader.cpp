@@ -62,6 +62,19 @@ void set_constant(IrValue& v, const c10::IValue& iv) {
     for (bool x : iv.toBoolList()) b.push_back(x ? 1 : 0);
     v.ints = b;
   }
+  else if (iv.isTensorList()) {
+    std::vector<Tensor> ts;
+    for (const at::Tensor& t : iv.toTensorVector()) ts.push_back(tensor_from_torch(t));
+    v.tensors = std::move(ts);
+  } else if (iv.isList()) {  // Tensor?[] (aten::index's indices): None is an undefined Tensor
+    std::vector<Tensor> ts;
+    for (const c10::IValue& e : iv.toListRef()) {
+      if (e.isNone()) ts.emplace_back();
+      else if (e.isTensor()) ts.push_back(tensor_from_torch(e.toTensor()));
+      else return;
+    }
+    v.tensors = std::move(ts);
+  }
 }
 
 std::string source_of(const torch::jit::Node* n) {
@@ -103,7 +116,15 @@ IrGraph read(const std::string& path) {
   };
   const auto inputs = graph->inputs();
   for (size_t i = 1; i < inputs.size(); ++i) ir.inputs.push_back(add_value(inputs[i]));  // input 0 is self
+  // A returned dict ({"out": ..., "aux": ...}) becomes one output per entry, named by its key.
+  auto returned_dict = [&](const torch::jit::Node* n) {
+    if (n->kind() != c10::prim::DictConstruct) return false;
+    for (const auto& use : n->output()->uses())
+      if (use.user != graph->return_node()) return false;
+    return true;
+  };
   for (const torch::jit::Node* n : graph->nodes()) {
+    if (returned_dict(n)) continue;
     if (n->kind() == c10::prim::Constant) {
       const int k = add_value(n->output());
       if (auto iv = torch::jit::toIValue(n->output())) set_constant(ir.values[k], *iv);
@@ -111,7 +132,7 @@ IrGraph read(const std::string& path) {
     }
     IrNode node;
     node.kind = n->kind().toQualString();
-    if (!n->blocks().empty()) node.kind += " (with sub-blocks: control flow)";
+    node.blocks = n->blocks().size();
     node.source = source_of(n);
     for (const torch::jit::Value* in : n->inputs()) {
       auto it = index.find(in);
@@ -143,6 +164,17 @@ IrGraph read(const std::string& path) {
     ir.nodes.push_back(std::move(node));
   }
   for (const torch::jit::Value* out : graph->outputs()) {
+    if (const torch::jit::Node* d = out->node(); returned_dict(d)) {
+      for (size_t i = 0; i + 1 < d->inputs().size(); i += 2) {
+        const auto key = torch::jit::toIValue(d->inputs()[i]);
+        auto it = index.find(d->inputs()[i + 1]);
+        if (it == index.end()) throw Error(ErrorCode::kInternal, path + ": graph output is not defined");
+        ir.outputs.push_back(it->second);
+        ir.output_names.push_back(key && key->isString() ? key->toStringRef() : "");
+      }
+      continue;
+    }
+    ir.output_names.push_back("");
     auto it = index.find(out);
     if (it == index.end()) throw Error(ErrorCode::kInternal, path + ": graph output is not defined");
     ir.outputs.push_back(it->second);

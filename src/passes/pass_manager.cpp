@@ -248,6 +248,13 @@ OptimizeReport optimize(OnnxModel& model, const OptimizeOptions& options) {
 }
 
 void check_model(const OnnxModel& model, const std::string& what) {
+  // The checker's own message for this does not say which value it means.
+  const auto& g = model.proto().graph();
+  for (const auto* list : {&g.input(), &g.output()})
+    for (const auto& v : *list)
+      if (v.type().has_tensor_type() && !v.type().tensor_type().has_shape())
+        throw Error(ErrorCode::kBadInput, what + ": graph " + (list == &g.input() ? "input" : "output") + " '" +
+                                              v.name() + "' has no shape (not even a rank could be inferred)");
   try {
     onnx::checker::check_model(model.proto(), /*full_check=*/false);
   } catch (const std::exception& e) {

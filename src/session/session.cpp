@@ -156,11 +156,11 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) const {
     const TensorInfo& want = inputs_[i];
     const Tensor& have = inputs[i];
     if (!have.defined()) throw Error(ErrorCode::kBadInput, "input '" + want.name + "' is an undefined tensor");
+    if (!want.rank_known) continue;  // the model declares no shape or type (TorchScript): the runtime checks
     if (have.dtype() != want.dtype)
       throw Error(ErrorCode::kBadInput, "input '" + want.name + "' expects dtype " +
                                             std::string(dtype_name(want.dtype)) + ", given " +
                                             std::string(dtype_name(have.dtype())));
-    if (!want.rank_known) continue;  // the model declares no shape (TorchScript): the runtime checks
     bool ok = have.rank() == want.shape.size();
     for (size_t d = 0; ok && d < want.shape.size(); ++d) ok = want.shape[d] < 0 || want.shape[d] == have.dim(d);
     if (!ok)

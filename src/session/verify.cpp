@@ -27,15 +27,15 @@ struct Run {
 };
 
 // The batch sizes to try and their random inputs.
-std::vector<Run> plan_runs(const Session& reference, const VerifyOptions& options) {
+std::vector<Run> plan_runs(const std::vector<TensorInfo>& inputs, const VerifyOptions& options) {
   std::vector<int64_t> batches = options.batches.empty() ? std::vector<int64_t>{1} : options.batches;
   bool dynamic_batch = false;
-  for (const auto& info : reference.inputs())  // an undeclared shape (TorchScript) takes any batch
+  for (const auto& info : inputs)  // an undeclared shape (TorchScript) takes any batch
     dynamic_batch = dynamic_batch || !info.rank_known || (!info.shape.empty() && info.shape[0] < 0);
   if (!dynamic_batch) batches.resize(1);  // the first dim is fixed: one run tells all
   std::vector<Run> runs;
   for (int64_t batch : batches)
-    runs.push_back({batch, make_random_inputs(reference.inputs(), options.shapes, batch, options.seed), {}});
+    runs.push_back({batch, make_random_inputs(inputs, options.shapes, batch, options.seed), {}});
   return runs;
 }
 
@@ -85,12 +85,26 @@ void compare_run(const std::vector<TensorInfo>& outputs, const Run& run, const s
   }
 }
 
+// The reference's inputs, where it declares no types (TorchScript) typed as the candidate's
+// input of the same name or position (an exported model's token ids are int64, say).
+std::vector<TensorInfo> typed_inputs(const std::vector<TensorInfo>& ref_in, const std::vector<TensorInfo>& cand_in) {
+  std::vector<TensorInfo> out = ref_in;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i].rank_known) continue;
+    const TensorInfo* match = i < cand_in.size() ? &cand_in[i] : nullptr;
+    for (const auto& c : cand_in)
+      if (c.name == out[i].name) match = &c;
+    if (match) out[i].dtype = match->dtype;
+  }
+  return out;
+}
+
 }  // namespace
 
 VerifyReport verify_sessions(const Session& reference, const Session& candidate, const VerifyOptions& options) {
   check_same_io(reference.inputs(), reference.outputs(), candidate);
   VerifyReport report;
-  for (Run& run : plan_runs(reference, options)) {
+  for (Run& run : plan_runs(typed_inputs(reference.inputs(), candidate.inputs()), options)) {
     run.expected = reference.run(run.inputs);
     const auto actual = candidate.run(candidate_inputs(reference.inputs(), candidate.inputs(), run.inputs));
     compare_run(reference.outputs(), run, actual, options, report);
@@ -102,7 +116,7 @@ VerifyReport verify_one_at_a_time(const std::function<std::unique_ptr<Session>()
                                   const std::function<std::unique_ptr<Session>()>& open_candidate,
                                   const VerifyOptions& options) {
   std::unique_ptr<Session> reference = open_reference();
-  std::vector<Run> runs = plan_runs(*reference, options);
+  std::vector<Run> runs = plan_runs(reference->inputs(), options);
   for (Run& run : runs) run.expected = reference->run(run.inputs);
   const std::vector<TensorInfo> ref_in = reference->inputs(), ref_out = reference->outputs();
   reference.reset();  // only its outputs are needed now

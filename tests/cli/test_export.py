@@ -77,3 +77,19 @@ def test_export_bad_input(tmp_path):
                    "takes 1 input(s)")
     one_line_error(piu("export", model("torch/arith.pt"), "-o", out, "--shape", "-1x3x4", "--opset", "9"), "opset")
     assert not out.exists()
+
+
+def test_dict_outputs_are_named_by_their_keys(tmp_path):
+    out = tmp_path / "d.onnx"
+    r = piu("export", model("torch/dict_out.pt"), "-o", out, "--shape", "-1x3", "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["verified"]
+    m = onnx.load(str(out))
+    assert [o.name for o in m.graph.output] == ["logits", "features"]
+
+
+def test_scripted_control_flow_is_named_with_its_location(tmp_path):
+    out = tmp_path / "c.onnx"
+    r = piu("export", model("torch/control_flow.pt"), "-o", out, "--shape", "-1x3")
+    one_line_error(r, "prim::If (at ", "control flow", "torch.jit.trace")
+    assert not out.exists()

@@ -58,11 +58,24 @@ class TorchSession final : public Session {
     }
     const auto& returns = schema.returns();
     size_t n_out = 1;
-    if (returns.size() == 1)
+    std::vector<std::string> keys;  // a returned dict's keys (segmentation models return {"out": ...})
+    if (returns.size() == 1) {
       if (auto tuple = returns[0].type()->cast<c10::TupleType>()) n_out = tuple->elements().size();
+      if (returns[0].type()->cast<c10::DictType>()) {
+        const auto graph = module_.get_method("forward").graph();
+        const torch::jit::Node* made = graph->outputs()[0]->node();
+        if (made->kind() == c10::prim::DictConstruct) {
+          for (size_t i = 0; i + 1 < made->inputs().size(); i += 2) {
+            const auto key = torch::jit::toIValue(made->inputs()[i]);
+            keys.push_back(key && key->isString() ? key->toStringRef() : "output_" + std::to_string(i / 2));
+          }
+          n_out = keys.size();
+        }
+      }
+    }
     for (size_t i = 0; i < n_out; ++i) {
       TensorInfo info;
-      info.name = n_out == 1 ? "output" : "output_" + std::to_string(i);
+      info.name = !keys.empty() ? keys[i] : n_out == 1 ? "output" : "output_" + std::to_string(i);
       info.rank_known = false;
       outputs_.push_back(info);
     }
@@ -93,6 +106,8 @@ class TorchSession final : public Session {
     std::vector<c10::IValue> values;
     if (result.isTuple())
       values = result.toTupleRef().elements().vec();
+    else if (result.isGenericDict())
+      for (const auto& kv : result.toGenericDict()) values.push_back(kv.value());  // insertion order
     else
       values.push_back(result);
     std::vector<Tensor> out;

@@ -35,8 +35,31 @@ void remainder(ConvertContext& ctx) {
   ctx.bind(0, ctx.emit("Sub", {a, ctx.emit("Mul", {q, b})}), type);
 }
 
+// logical_and/or/xor and the bitwise forms on bools (mask arithmetic): And / Or / Xor over bools.
+void logical(ConvertContext& ctx, const char* op) {
+  const auto o = ctx.operands();
+  if (o.type != onnx::TensorProto::BOOL && std::string(ctx.node().kind).find("logical") == std::string::npos)
+    throw Unconvertible("bitwise ops on integers are not supported yet");
+  ctx.bind(0, ctx.emit(op, {cast(ctx, o.a, onnx::TensorProto::BOOL, o.type), cast(ctx, o.b, onnx::TensorProto::BOOL, o.type)}),
+           onnx::TensorProto::BOOL);
+}
+void logical_and(ConvertContext& ctx) { logical(ctx, "And"); }
+void logical_or(ConvertContext& ctx) { logical(ctx, "Or"); }
+void logical_xor(ConvertContext& ctx) { logical(ctx, "Xor"); }
+
+// Bool(tensor): a one-element tensor as a bool.
+void to_bool(ConvertContext& ctx) { ctx.bind(0, cast(ctx, ctx.tensor(0), onnx::TensorProto::BOOL, ctx.elem_type(0)), onnx::TensorProto::BOOL); }
+
 }  // namespace
 
+PIU_REGISTER_CONVERTER(aten_logical_and, "aten::logical_and", logical_and);
+PIU_REGISTER_CONVERTER(aten_logical_or, "aten::logical_or", logical_or);
+PIU_REGISTER_CONVERTER(aten_logical_xor, "aten::logical_xor", logical_xor);
+PIU_REGISTER_CONVERTER(aten_bitwise_and, "aten::bitwise_and", logical_and);
+PIU_REGISTER_CONVERTER(aten_bitwise_or, "aten::bitwise_or", logical_or);
+PIU_REGISTER_CONVERTER(aten___and__, "aten::__and__", logical_and);
+PIU_REGISTER_CONVERTER(aten___or__, "aten::__or__", logical_or);
+PIU_REGISTER_CONVERTER(aten_Bool, "aten::Bool", to_bool);
 PIU_REGISTER_CONVERTER(aten_eq, "aten::eq", eq);
 PIU_REGISTER_CONVERTER(aten_ne, "aten::ne", ne);
 PIU_REGISTER_CONVERTER(aten_lt, "aten::lt", lt);

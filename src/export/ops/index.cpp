@@ -88,28 +88,7 @@ void where(ConvertContext& ctx) {
   ctx.bind(0, ctx.emit("Where", {ctx.tensor(0), a, b}), ctx.elem_type(a_tensor ? 1 : 2));
 }
 
-// PyTorch's ScalarType numbering -> ONNX element type.
-int32_t onnx_type_of_scalar_type(int64_t t) {
-  switch (t) {
-    case 0: return onnx::TensorProto::UINT8;
-    case 1: return onnx::TensorProto::INT8;
-    case 2: return onnx::TensorProto::INT16;
-    case 3: return onnx::TensorProto::INT32;
-    case 4: return onnx::TensorProto::INT64;
-    case 5: return onnx::TensorProto::FLOAT16;
-    case 6: return onnx::TensorProto::FLOAT;
-    case 7: return onnx::TensorProto::DOUBLE;
-    case 11: return onnx::TensorProto::BOOL;
-    case 15: return onnx::TensorProto::BFLOAT16;
-    default: throw Unconvertible("cast to PyTorch ScalarType " + std::to_string(t) + " is not supported");
-  }
-}
-
-void cast_to(ConvertContext& ctx, int32_t type) {
-  auto& n = ctx.add("Cast", {ctx.tensor(0)});
-  set_int(n, "to", type);
-  ctx.bind(0, n.output(0), type);
-}
+void cast_to(ConvertContext& ctx, int32_t type) { ctx.bind(0, cast(ctx, ctx.tensor(0), type), type); }
 
 // to(x, dtype, ...), to(x, device, dtype, ...), to(x, other, ...): a Cast, or nothing for a device move.
 void to(ConvertContext& ctx) {
@@ -123,8 +102,87 @@ void to(ConvertContext& ctx) {
 
 void type_as(ConvertContext& ctx) { cast_to(ctx, ctx.elem_type(1)); }
 
+// embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse): rows of the table.
+void embedding(ConvertContext& ctx) {
+  auto& n = ctx.add("Gather", {ctx.tensor(0), ctx.tensor(1)});
+  set_int(n, "axis", 0);
+  ctx.bind(0, n.output(0), ctx.elem_type(0));
+}
+
+// index_select(x, dim, index)
+void index_select(ConvertContext& ctx) {
+  auto& n = ctx.add("Gather", {ctx.tensor(0), ctx.tensor(2)});
+  set_int(n, "axis", ctx.int_const(1));
+  ctx.bind(0, n.output(0));
+}
+
+// index(x, indices): x[..., idx, ...] with one index tensor (Gather along its dim; a bool mask
+// on the leading dims becomes GatherND over NonZero), or several int64 index tensors of one shape
+// on the leading dims (GatherND over their stack).
+void index(ConvertContext& ctx) {
+  const auto items = ctx.tensor_list(1);
+  std::vector<size_t> given;
+  for (size_t k = 0; k < items.size(); ++k)
+    if (!items[k].empty()) given.push_back(k);
+  if (given.empty()) return ctx.forward(0, 0);
+  const std::string x = ctx.tensor(0);
+  const auto types = ctx.tensor_list_types(1);
+  if (given.size() == 1) {
+    const size_t k = given[0];
+    if (types[k] == onnx::TensorProto::BOOL) {
+      if (k != 0) throw Unconvertible("a boolean mask after other dims is not supported yet");
+      const std::string nz = transpose(ctx, ctx.emit("NonZero", {items[k]}), {1, 0});
+      ctx.bind(0, ctx.emit("GatherND", {x, nz}));
+      return;
+    }
+    auto& n = ctx.add("Gather", {x, cast(ctx, items[k], onnx::TensorProto::INT64, types[k])});
+    set_int(n, "axis", static_cast<int64_t>(k));
+    ctx.bind(0, n.output(0));
+    return;
+  }
+  for (size_t j = 0; j < given.size(); ++j)
+    if (given[j] != j || types[j] == onnx::TensorProto::BOOL)
+      throw Unconvertible("indexing with several tensors is supported on the leading dims, with int indices");
+  std::vector<std::string> parts;
+  for (size_t k : given) parts.push_back(unsqueeze(ctx, cast(ctx, items[k], onnx::TensorProto::INT64, types[k]), {-1}));
+  auto& c = ctx.add("Concat", parts);
+  set_int(c, "axis", -1);
+  ctx.bind(0, ctx.emit("GatherND", {x, c.output(0)}));
+}
+
+// roll(x, shifts, dims): for each dim, the last `shift` elements moved to the front
+// (Concat(x[-s:], x[:-s]); negative shifts the other way). dims empty rolls the flattened tensor.
+void roll(ConvertContext& ctx) {
+  const auto shifts = ctx.ints_const(1);
+  auto dims = ctx.ints_const(2);
+  std::string x = ctx.tensor(0);
+  std::string shape;
+  if (dims.empty()) {
+    shape = ctx.emit("Shape", {x});
+    x = ctx.emit("Reshape", {x, ctx.const_i64({-1})});
+    dims = {0};
+  }
+  if (shifts.size() != dims.size()) throw Unconvertible("roll with a different number of shifts and dims");
+  for (size_t k = 0; k < dims.size(); ++k) {
+    const int64_t s = shifts[k];
+    if (s == 0) continue;
+    const std::string axis = ctx.const_i64({dims[k]});
+    const std::string tail = ctx.emit("Slice", {x, ctx.const_i64({-s}), ctx.const_i64({INT64_MAX}), axis});
+    const std::string head = ctx.emit("Slice", {x, ctx.const_i64({0}), ctx.const_i64({-s}), axis});
+    auto& c = ctx.add("Concat", {tail, head});
+    set_int(c, "axis", dims[k]);
+    x = c.output(0);
+  }
+  if (!shape.empty()) x = ctx.emit("Reshape", {x, shape});
+  ctx.bind(0, x);
+}
+
 }  // namespace
 
+PIU_REGISTER_CONVERTER(aten_embedding, "aten::embedding", embedding);
+PIU_REGISTER_CONVERTER(aten_index_select, "aten::index_select", index_select);
+PIU_REGISTER_CONVERTER(aten_index, "aten::index", index);
+PIU_REGISTER_CONVERTER(aten_roll, "aten::roll", roll);
 PIU_REGISTER_CONVERTER(aten_select, "aten::select", select);
 PIU_REGISTER_CONVERTER(aten_slice, "aten::slice", slice);
 PIU_REGISTER_CONVERTER(aten_expand, "aten::expand", expand);

@@ -49,50 +49,107 @@ void batch_norm(ConvertContext& ctx) {
   ctx.bind(0, n.output(0));
 }
 
-// layer_norm(input, normalized_shape, weight, bias, eps): LayerNormalization from opset 17, the
-// mean/variance formula before.
-void layer_norm(ConvertContext& ctx) {
-  const auto normalized = ctx.ints_const(1);
-  const float eps = static_cast<float>(ctx.float_const(4));
-  const std::string x = ctx.tensor(0);
-  const int64_t axis = -static_cast<int64_t>(normalized.size());
-  if (ctx.opset() >= 17 && !ctx.is_none(2)) {
-    std::vector<std::string> inputs = {x, ctx.tensor(2)};
-    if (!ctx.is_none(3)) inputs.push_back(ctx.tensor(3));
-    auto& n = ctx.add("LayerNormalization", inputs);
-    set_int(n, "axis", axis);
-    set_float(n, "epsilon", eps);
-    ctx.bind(0, n.output(0));
-    return;
-  }
-  std::vector<int64_t> axes;
-  for (int64_t a = axis; a < 0; ++a) axes.push_back(a);
-  const std::string mean = reduce(ctx, "ReduceMean", x, axes, true).output(0);
-  const std::string centered = ctx.emit("Sub", {x, mean});
-  const std::string var = reduce(ctx, "ReduceMean", ctx.emit("Mul", {centered, centered}), axes, true).output(0);
-  const std::string e = ctx.const_scalar(eps, ctx.elem_type(0), "eps");
-  std::string y = ctx.emit("Div", {centered, ctx.emit("Sqrt", {ctx.emit("Add", {var, e})})});
-  if (!ctx.is_none(2)) y = ctx.emit("Mul", {y, ctx.tensor(2)});
-  if (!ctx.is_none(3)) y = ctx.emit("Add", {y, ctx.tensor(3)});
-  ctx.bind(0, y);
+// The channel count (dim 1) of input i, which must be static.
+int64_t channels(ConvertContext& ctx, size_t i) {
+  const auto s = ctx.shape(i);
+  if (!s || s->size() < 2 || (*s)[1] < 0) throw Unconvertible("the channel dim of '" + ctx.in(i).name + "' is not static");
+  return (*s)[1];
 }
 
+// [C] -> [C, 1, ..., 1] to broadcast over the spatial dims of a rank-`rank` input.
+std::string per_channel(ConvertContext& ctx, const std::string& v, int64_t rank) {
+  std::vector<int64_t> axes;
+  for (int64_t a = 1; a < rank - 1; ++a) axes.push_back(a);
+  return axes.empty() ? v : unsqueeze(ctx, v, axes);
+}
+
+std::string ones_of(ConvertContext& ctx, int64_t n, double value, int32_t type) {
+  return fill(ctx, ctx.const_i64({n}), value, type);
+}
+
+// group_norm(input, num_groups, weight, bias, eps, cudnn_enabled): InstanceNormalization over
+// [N, G, -1], reshaped back, then the per-channel affine.
+void group_norm(ConvertContext& ctx) {
+  const int64_t groups = ctx.int_const(1);
+  const int32_t type = ctx.elem_type(0);
+  const std::string x = ctx.tensor(0);
+  const int64_t rank = ctx.rank(0);
+  const std::string grouped = ctx.emit("Reshape", {x, ctx.const_i64({0, groups, -1})});
+  auto& n = ctx.add("InstanceNormalization", {grouped, ones_of(ctx, groups, 1, type), ones_of(ctx, groups, 0, type)});
+  set_float(n, "epsilon", static_cast<float>(ctx.float_const(4)));
+  std::string y = ctx.emit("Reshape", {n.output(0), ctx.emit("Shape", {x})});
+  if (!ctx.is_none(2)) y = ctx.emit("Mul", {y, per_channel(ctx, ctx.tensor(2), rank)});
+  if (!ctx.is_none(3)) y = ctx.emit("Add", {y, per_channel(ctx, ctx.tensor(3), rank)});
+  ctx.bind(0, y, type);
+  ctx.set_rank(0, rank);
+}
+
+// instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps,
+// cudnn_enabled): InstanceNormalization with statistics of the input.
+void instance_norm(ConvertContext& ctx) {
+  if (!ctx.bool_const(5))
+    throw Unconvertible("instance_norm with running statistics (track_running_stats in eval) is not supported yet");
+  const int32_t type = ctx.elem_type(0);
+  const int64_t c = channels(ctx, 0);
+  auto& n = ctx.add("InstanceNormalization", {ctx.tensor(0), ctx.is_none(1) ? ones_of(ctx, c, 1, type) : ctx.tensor(1),
+                                              ctx.is_none(2) ? ones_of(ctx, c, 0, type) : ctx.tensor(2)});
+  set_float(n, "epsilon", static_cast<float>(ctx.float_const(7)));
+  ctx.bind(0, n.output(0), type);
+}
+
+// layer_norm(input, normalized_shape, weight, bias, eps)
+void layer_norm_op(ConvertContext& ctx) {
+  const auto normalized = ctx.ints_const(1);
+  ctx.bind(0, layer_norm(ctx, ctx.tensor(0), static_cast<int64_t>(normalized.size()), ctx.is_none(2) ? "" : ctx.tensor(2),
+                         ctx.is_none(3) ? "" : ctx.tensor(3), static_cast<float>(ctx.float_const(4)), ctx.elem_type(0)));
+}
+
+// softmax(x, dim, dtype). Before opset 13 Softmax flattens the dims from `axis` on, which is the
+// same as one axis only for the last: other axes are moved last and back.
 void softmax(ConvertContext& ctx, const std::string& op) {
-  if (ctx.num_inputs() > 2 && !ctx.is_none(2)) throw Unconvertible("softmax with a dtype argument is not supported yet");
-  if (ctx.opset() < 13) throw Unconvertible(op + " along one axis needs opset 13 (older " + op + " flattens the trailing dims)");
-  auto& n = ctx.add(op, {ctx.tensor(0)});
-  set_int(n, "axis", ctx.int_const(1));
-  ctx.bind(0, n.output(0));
+  std::string x = ctx.tensor(0);
+  int32_t type = ctx.elem_type(0);
+  if (ctx.num_inputs() > 2 && !ctx.is_none(2)) {
+    type = dtype_arg(ctx, 2, type);
+    x = cast(ctx, x, type, ctx.elem_type(0));
+  }
+  int64_t axis = ctx.int_const(1);
+  std::vector<int64_t> perm;
+  if (ctx.opset() < 13 && axis != -1) {
+    const int64_t rank = ctx.rank(0);
+    if (axis < 0) axis += rank;
+    if (axis != rank - 1) {
+      for (int64_t d = 0; d < rank; ++d) perm.push_back(d);
+      std::swap(perm[axis], perm[rank - 1]);
+      x = transpose(ctx, x, perm);
+    }
+    axis = -1;
+  }
+  auto& n = ctx.add(op, {x});
+  set_int(n, "axis", axis);
+  ctx.bind(0, perm.empty() ? n.output(0) : transpose(ctx, n.output(0), perm), type);
 }
 void softmax_op(ConvertContext& ctx) { softmax(ctx, "Softmax"); }
 void log_softmax_op(ConvertContext& ctx) { softmax(ctx, "LogSoftmax"); }
 
-// mean(x, dims, keepdim, dtype) / sum(x, dims, keepdim, dtype)
+// mean(x, dims, keepdim, dtype) / sum(x, dims, keepdim, dtype), and mean(x, dtype) / sum(x, dtype)
+// over all elements (a 0-d result).
 void reduction(ConvertContext& ctx, const std::string& op) {
-  if (ctx.num_inputs() < 3) throw Unconvertible("a reduction over all elements is not supported yet");
-  if (ctx.num_inputs() > 3 && !ctx.is_none(3)) throw Unconvertible("a reduction with a dtype argument is not supported yet");
-  auto& n = reduce(ctx, op, ctx.tensor(0), ctx.ints_const(1), ctx.bool_const(2));
-  ctx.bind(0, n.output(0));
+  std::string x = ctx.tensor(0);
+  const size_t dtype_i = ctx.num_inputs() <= 2 ? 1 : 3;
+  int32_t type = ctx.elem_type(0);
+  if (!ctx.is_none(dtype_i)) {
+    type = dtype_arg(ctx, dtype_i, type);
+    x = cast(ctx, x, type, ctx.elem_type(0));
+  }
+  if (ctx.num_inputs() <= 2) {
+    auto& n = ctx.add(op, {x});
+    set_int(n, "keepdims", 0);
+    ctx.bind(0, n.output(0), type);
+    return;
+  }
+  auto& n = reduce(ctx, op, x, ctx.ints_const(1), ctx.bool_const(2));
+  ctx.bind(0, n.output(0), type);
 }
 void mean(ConvertContext& ctx) { reduction(ctx, "ReduceMean"); }
 void sum(ConvertContext& ctx) { reduction(ctx, "ReduceSum"); }
@@ -104,7 +161,9 @@ PIU_REGISTER_CONVERTER(aten_matmul, "aten::matmul", matmul);
 PIU_REGISTER_CONVERTER(aten_bmm, "aten::bmm", matmul);  // batched [B, n, m] x [B, m, p]: MatMul broadcasts the same
 PIU_REGISTER_CONVERTER(aten_addmm, "aten::addmm", addmm);
 PIU_REGISTER_CONVERTER(aten_batch_norm, "aten::batch_norm", batch_norm);
-PIU_REGISTER_CONVERTER(aten_layer_norm, "aten::layer_norm", layer_norm);
+PIU_REGISTER_CONVERTER(aten_layer_norm, "aten::layer_norm", layer_norm_op);
+PIU_REGISTER_CONVERTER(aten_group_norm, "aten::group_norm", group_norm);
+PIU_REGISTER_CONVERTER(aten_instance_norm, "aten::instance_norm", instance_norm);
 PIU_REGISTER_CONVERTER(aten_softmax, "aten::softmax", softmax_op);
 PIU_REGISTER_CONVERTER(aten_log_softmax, "aten::log_softmax", log_softmax_op);
 PIU_REGISTER_CONVERTER(aten_mean, "aten::mean", mean);

@@ -1,5 +1,7 @@
 // Lists, numbers and no-ops: prim::ListConstruct / ListUnpack / NumToTensor, aten::size, aten::Int,
 // and the ops that are identities at inference (contiguous, detach, clone, dropout in eval).
+#include <algorithm>
+
 #include "export/converter.hpp"
 
 namespace piu::exporter {
@@ -9,11 +11,23 @@ namespace {
 // list of tensors is kept as names for cat/stack.
 void list_construct(ConvertContext& ctx) {
   std::vector<std::string> items;
-  bool tensors = true;
-  for (size_t i = 0; i < ctx.num_inputs(); ++i) tensors = tensors && ctx.in(i).type == IrType::kTensor;
+  bool tensors = ctx.num_inputs() > 0;  // Tensor?[] (aten::index) holds None elements too
+  for (size_t i = 0; i < ctx.num_inputs(); ++i)
+    tensors = tensors && (ctx.in(i).type == IrType::kTensor || ctx.in(i).none);
   if (tensors) {
-    for (size_t i = 0; i < ctx.num_inputs(); ++i) items.push_back(ctx.tensor(i));
-    ctx.bind_tensor_list(0, items);
+    std::vector<int32_t> types;
+    for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+      items.push_back(ctx.in(i).none ? "" : ctx.tensor(i));
+      types.push_back(ctx.in(i).none ? 0 : ctx.elem_type(i));
+    }
+    ctx.bind_tensor_list(0, items, types);
+    return;
+  }
+  std::vector<int64_t> known;  // every element known (constants, static sizes): a constant list
+  for (size_t i = 0; i < ctx.num_inputs(); ++i)
+    if (auto v = ctx.maybe_ints(i); v && v->size() == 1 && ctx.in(i).type != IrType::kFloat) known.push_back(v->at(0));
+  if (known.size() == ctx.num_inputs() && ctx.num_inputs() > 0) {
+    ctx.bind_ints(0, known);
     return;
   }
   for (size_t i = 0; i < ctx.num_inputs(); ++i) items.push_back(unsqueeze(ctx, ctx.int_scalar(i), {0}));
@@ -21,6 +35,9 @@ void list_construct(ConvertContext& ctx) {
   set_int(concat, "axis", 0);
   ctx.bind(0, concat.output(0), onnx::TensorProto::INT64);
   ctx.set_list_length(0, static_cast<int64_t>(items.size()));
+  std::vector<ConvertContext::IntElem> elems;
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) elems.push_back(ctx.int_elem(i));
+  ctx.set_list_elems(0, elems);
 }
 
 void list_unpack(ConvertContext& ctx) {
@@ -29,20 +46,40 @@ void list_unpack(ConvertContext& ctx) {
     return;
   }
   const auto items = ctx.tensor_list(0);
-  for (size_t k = 0; k < items.size() && k < ctx.node().outputs.size(); ++k) ctx.bind(k, items[k]);
+  const auto types = ctx.tensor_list_types(0);
+  for (size_t k = 0; k < items.size() && k < ctx.node().outputs.size(); ++k) ctx.bind(k, items[k], types[k]);
 }
 
-// aten::size(x, dim) -> Gather(Shape(x), dim); aten::size(x) -> Shape(x). Never a constant: the
-// dim may be dynamic, and the simplifier folds the static ones later.
+// aten::size(x, dim): the dim's value when it is static (fixed by the input shapes given, so the
+// same on every run; later converters then see a constant), else Gather(Shape(x), dim) — a
+// dynamic dim is never baked in. aten::size(x) likewise as a whole.
 void size(ConvertContext& ctx) {
-  const std::string shape = ctx.emit("Shape", {ctx.tensor(0)});
-  if (ctx.num_inputs() < 2) {
-    ctx.bind(0, shape, onnx::TensorProto::INT64);
+  const auto known = ctx.shape(0);
+  if (known && std::all_of(known->begin(), known->end(), [](int64_t d) { return d >= 0; }) && ctx.num_inputs() < 2) {
+    ctx.bind_ints(0, *known);
     return;
   }
-  auto& g = ctx.add("Gather", {shape, ctx.const_i64({ctx.int_const(1)}, true)});
+  if (known && ctx.num_inputs() >= 2) {
+    int64_t dim = ctx.int_const(1);
+    if (dim < 0) dim += static_cast<int64_t>(known->size());
+    if (dim >= 0 && dim < static_cast<int64_t>(known->size()) && (*known)[dim] >= 0) {
+      ctx.bind_ints(0, {(*known)[dim]});
+      return;
+    }
+  }
+  const std::string x = ctx.tensor(0);
+  const std::string shape = ctx.emit("Shape", {x});
+  if (ctx.num_inputs() < 2) {
+    ctx.bind(0, shape, onnx::TensorProto::INT64);
+    ctx.set_list_length(0, known ? static_cast<int64_t>(known->size()) : -1);
+    return;
+  }
+  int64_t dim = ctx.int_const(1);
+  auto& g = ctx.add("Gather", {shape, ctx.const_i64({dim}, true)});
   set_int(g, "axis", 0);
   ctx.bind(0, g.output(0), onnx::TensorProto::INT64);
+  if (dim < 0 && known) dim += static_cast<int64_t>(known->size());
+  if (dim >= 0) ctx.set_size_of(0, x, dim);
 }
 
 void identity(ConvertContext& ctx) { ctx.forward(0, 0); }
