@@ -185,6 +185,31 @@ class Misc(nn.Module):
         return v.view_as(v).expand_as(v) + u.mean(2)
 
 
+class Windows(nn.Module):
+    """What Swin and MaxViT do: a mask written into slices of new_zeros, a cloned bias partly
+    zeroed, einsum attention, F.normalize, and an int size raised to a float power."""
+
+    def __init__(self):
+        super().__init__()
+        self.bias = nn.Parameter(torch.randn(12))
+
+    def forward(self, x):  # x [B, 6, 8]
+        mask = x.new_zeros((x.size(1), x.size(2)))
+        count = 0
+        for h in ((0, -3), (-3, -1), (-1, None)):
+            for w in ((0, -4), (-4, None)):
+                mask[h[0]:h[1], w[0]:w[1]] = count
+                count += 1
+        mask[:, 1] = -1.0
+        b = self.bias.clone()
+        b[4:8].zero_()
+        q = x.view(x.size(0), 2, 3, 8)
+        att = torch.einsum("bhid,bhjd->bhij", q, q) * (x.size(2) // 2) ** -0.5
+        out = torch.einsum("bhij,bhjd->bhid", att.softmax(-1), q).reshape(x.shape)
+        n = F.normalize(x, dim=-1) + torch.einsum("bij->bi", x).unsqueeze(2)
+        return out + mask + n + b[:8].sum()
+
+
 class DictOut(nn.Module):
     def forward(self, x):
         return {"logits": x * 2, "features": x.relu()}
@@ -233,6 +258,7 @@ FAMILIES = [
     ("attention", Attention, (2, 5, 32), "-1x-1x32", 11),
     ("embedding", Embed, None, "-1x-1", 11),  # int64 token ids
     ("misc", Misc, (2, 4, 6, 6), "-1x4x6x6", 11),
+    ("windows", Windows, (2, 6, 8), "-1x6x8", 12),  # a general einsum needs Einsum (opset 12)
 ]
 
 

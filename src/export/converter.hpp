@@ -104,6 +104,13 @@ class ConvertContext {
   void bind(size_t k, const std::string& onnx_value, int32_t elem_type = 0);
   void bind_ints(size_t k, const std::vector<int64_t>& values);
   void bind_tensor_list(size_t k, const std::vector<std::string>& values, const std::vector<int32_t>& types = {});
+  // Binds output k to a tensor known now (a new_zeros of a constant shape): it becomes an
+  // initializer when something reads it, and in-place fills on slices of it are applied here.
+  void bind_constant(size_t k, Tensor t);
+  // In-place fill of input i, a chain of slice/select views of a tensor bound by bind_constant:
+  // the base's constant is updated (later reads see the new values). Throws Unconvertible for
+  // other targets. Returns the base value's index so the caller can bind its output.
+  void fill_view(size_t i, double value);
   // Makes output k the same value as input i (for no-ops: dropout in eval, contiguous, detach).
   void forward(size_t k, size_t i);
 
@@ -143,6 +150,10 @@ std::string fill(ConvertContext& ctx, const std::string& shape, double value, in
 // before. weight/bias may be "".
 std::string layer_norm(ConvertContext& ctx, const std::string& x, int64_t axes, const std::string& weight,
                        const std::string& bias, float eps, int32_t type);
+
+// Int arithmetic (op one of + - * / (floor) t (trunc) % n (negate)) on ints known at conversion
+// time: binds output 0 to the result and returns true, or returns false.
+bool fold_ints(ConvertContext& ctx, char op);
 
 // Repeats a one-element list to `n` entries (PyTorch accepts stride=2 for (2, 2)).
 std::vector<int64_t> repeat_to(std::vector<int64_t> v, size_t n);

@@ -3,6 +3,7 @@
 #include "piu/export.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -94,9 +95,14 @@ class ExportState {
     std::string size_of;  // an int read by aten::size(size_of, size_dim) from a dynamic dim
     int64_t size_dim = -1;
     std::vector<ConvertContext::IntElem> elems;  // a computed int list's elements, as far as known
+    std::optional<Tensor> constant;  // a tensor known at conversion time (bind_constant)
   };
 
-  ExportState(const IrGraph& ir, int opset, onnx::GraphProto& graph) : ir(ir), opset(opset), graph(graph), repr(ir.values.size()) {}
+  ExportState(const IrGraph& ir, int opset, onnx::GraphProto& graph)
+      : ir(ir), opset(opset), graph(graph), repr(ir.values.size()), producer(ir.values.size(), -1) {
+    for (size_t n = 0; n < ir.nodes.size(); ++n)
+      for (int o : ir.nodes[n].outputs) producer[o] = static_cast<int>(n);
+  }
 
   std::string unique(std::string hint) {
     for (char& c : hint)
@@ -160,6 +166,7 @@ class ExportState {
   int opset;
   onnx::GraphProto& graph;
   std::vector<Repr> repr;
+  std::vector<int> producer;  // value -> index of the node that makes it, -1 for inputs and constants
   std::set<std::string> names;
   std::map<std::string, Shape> shapes;
   std::map<std::string, std::vector<std::string>> dim_names;  // symbolic dims ("batch"), "" elsewhere
@@ -208,6 +215,7 @@ std::optional<double> ConvertContext::maybe_scalar(size_t i) const {
   if (v.ints && v.ints->size() == 1 && v.type != IrType::kIntList) return static_cast<double>(v.ints->at(0));
   if (v.type == IrType::kInt || v.type == IrType::kBool)  // an int a converter found constant (a static size)
     if (const auto& r = state_.repr[node_.inputs[i]]; r.ints && r.ints->size() == 1) return static_cast<double>(r.ints->at(0));
+  if (v.tensor && v.tensor->rank() == 0) return element_as_double(*v.tensor, 0);  // traced Python numbers
   return std::nullopt;
 }
 
@@ -273,6 +281,17 @@ std::string ConvertContext::const_scalar(double value, int32_t type, const std::
 
 ConvertContext::Operands ConvertContext::operands() {
   const bool first_is_tensor = in(0).type == IrType::kTensor;
+  // PyTorch's promotion: an integer tensor with a float number (x // 4 * 0.5, n ** -0.5) is float.
+  const size_t t = first_is_tensor ? 0 : 1, n = 1 - t;
+  const IrValue& num = in(n);
+  const bool float_number = num.type == IrType::kFloat ||
+                            (num.tensor && num.tensor->rank() == 0 && (num.tensor->dtype() == DType::kFloat64 ||
+                                                                       num.tensor->dtype() == DType::kFloat32));
+  if (float_number && !is_float_type(elem_type(t)) && elem_type(t) != onnx::TensorProto::BOOL) {
+    const std::string x = cast(*this, tensor(t), onnx::TensorProto::FLOAT, elem_type(t));
+    const std::string y = const_scalar(float_const(n), onnx::TensorProto::FLOAT, num.name);
+    return first_is_tensor ? Operands{x, y, onnx::TensorProto::FLOAT} : Operands{y, x, onnx::TensorProto::FLOAT};
+  }
   Operands o;
   o.a = tensor(0, first_is_tensor ? -1 : 1);
   o.b = tensor(1, first_is_tensor ? 0 : -1);
@@ -301,6 +320,7 @@ std::string ConvertContext::tensor(size_t i, int like) {
   const int idx = node_.inputs.at(i);
   auto& r = state_.repr[idx];
   const IrValue& v = in(i);
+  if (r.onnx.empty() && r.constant) r.onnx = const_tensor(*r.constant, v.name);
   if (!r.onnx.empty()) {
     if (like >= 0 && r.elem == onnx::TensorProto::INT64 && is_float_type(elem_type(like))) {  // int scalar * float
       auto& cast = add("Cast", {r.onnx});
@@ -448,12 +468,104 @@ void ConvertContext::set_list_length(size_t k, int64_t length) { state_.repr[nod
 
 void ConvertContext::bind_ints(size_t k, const std::vector<int64_t>& values) {
   state_.repr[node_.outputs.at(k)].ints = values;
+  state_.repr[node_.outputs.at(k)].elem = onnx::TensorProto::INT64;
 }
 
 void ConvertContext::bind_tensor_list(size_t k, const std::vector<std::string>& values,
                                       const std::vector<int32_t>& types) {
   state_.repr[node_.outputs.at(k)].list = values;
   state_.repr[node_.outputs.at(k)].list_types = types;
+}
+
+void ConvertContext::bind_constant(size_t k, Tensor t) {
+  auto& r = state_.repr[node_.outputs.at(k)];
+  r.elem = dtype_to_onnx(t.dtype());
+  r.rank = t.rank();
+  r.onnx.clear();
+  r.constant = std::move(t);
+}
+
+namespace {
+
+void set_element(Tensor& t, int64_t at, double value) {
+  switch (t.dtype()) {
+    case DType::kFloat32: t.data_as<float>()[at] = static_cast<float>(value); break;
+    case DType::kFloat64: t.data_as<double>()[at] = value; break;
+    case DType::kInt64: t.data_as<int64_t>()[at] = static_cast<int64_t>(value); break;
+    case DType::kInt32: t.data_as<int32_t>()[at] = static_cast<int32_t>(value); break;
+    case DType::kBool: t.data_as<bool>()[at] = value != 0; break;
+    default: throw Unconvertible("an in-place fill of a tensor of this type is not supported yet");
+  }
+}
+
+}  // namespace
+
+void ConvertContext::fill_view(size_t i, double value) {
+  // Walk back through slice/select views to the base, recording each step.
+  struct Step {
+    bool select;
+    int64_t dim, start, end, step;
+  };
+  std::vector<Step> steps;
+  int v = node_.inputs.at(i);
+  while (!state_.repr[v].constant) {
+    const int p = state_.producer[v];
+    const IrNode* n = p >= 0 ? &state_.ir.nodes[p] : nullptr;
+    if (!n || (n->kind != "aten::slice" && n->kind != "aten::select"))
+      throw Unconvertible("in-place writes are exported only into slices of a tensor made from constants "
+                          "(new_zeros, zeros, full with static sizes)");
+    ConvertContext view(state_, *n);
+    if (n->kind == "aten::select") {
+      steps.push_back({true, view.int_const(1), view.int_const(2), 0, 1});
+    } else {
+      const int64_t start = view.is_none(2) ? 0 : view.int_const(2);
+      const int64_t end = view.is_none(3) ? INT64_MAX : view.int_const(3);
+      steps.push_back({false, view.int_const(1), start, end, view.num_inputs() > 4 ? view.int_const(4) : 1});
+    }
+    v = n->inputs[0];
+  }
+  Tensor base = state_.repr[v].constant->clone();
+  // The view's dims as (base dim, first index, stride) plus the fixed indices of selected dims.
+  struct Dim {
+    int64_t base_dim, first, stride, count;
+  };
+  std::vector<Dim> dims;
+  std::vector<int64_t> fixed(static_cast<size_t>(base.rank()), 0);
+  for (int64_t d = 0; d < base.rank(); ++d) dims.push_back({d, 0, 1, base.dim(d)});
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    int64_t d = it->dim < 0 ? it->dim + static_cast<int64_t>(dims.size()) : it->dim;
+    if (d < 0 || d >= static_cast<int64_t>(dims.size())) throw Unconvertible("a view dim out of range");
+    Dim& x = dims[d];
+    if (it->select) {
+      const int64_t at = it->start < 0 ? it->start + x.count : it->start;
+      fixed[x.base_dim] = x.first + at * x.stride;
+      dims.erase(dims.begin() + d);
+      continue;
+    }
+    int64_t s = it->start < 0 ? std::max<int64_t>(it->start + x.count, 0) : std::min(it->start, x.count);
+    int64_t e = it->end < 0 ? std::max<int64_t>(it->end + x.count, 0) : std::min(it->end, x.count);
+    x.first += s * x.stride;
+    x.count = e > s ? (e - s + it->step - 1) / it->step : 0;
+    x.stride *= it->step;
+  }
+  std::vector<int64_t> strides(static_cast<size_t>(base.rank()), 1);
+  for (int64_t d = base.rank() - 2; d >= 0; --d) strides[d] = strides[d + 1] * base.dim(d + 1);
+  std::vector<int64_t> idx(dims.size(), 0);
+  bool empty = false;
+  for (const auto& x : dims) empty = empty || x.count == 0;
+  while (!empty) {
+    std::vector<int64_t> at = fixed;
+    for (size_t k = 0; k < dims.size(); ++k) at[dims[k].base_dim] = dims[k].first + idx[k] * dims[k].stride;
+    int64_t flat = 0;
+    for (size_t d = 0; d < at.size(); ++d) flat += at[d] * strides[d];
+    set_element(base, flat, value);
+    size_t k = dims.size();
+    while (k > 0 && ++idx[k - 1] == dims[k - 1].count) idx[--k] = 0;
+    if (k == 0) break;
+  }
+  auto& r = state_.repr[v];
+  r.constant = std::move(base);
+  r.onnx.clear();  // later reads make a new initializer
 }
 
 void ConvertContext::forward(size_t k, size_t i) {

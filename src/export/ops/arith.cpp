@@ -25,6 +25,8 @@ std::optional<int64_t> known_int(ConvertContext& ctx, size_t i) {
   return std::nullopt;
 }
 
+}  // namespace
+
 bool fold_ints(ConvertContext& ctx, char op) {
   if (ctx.node().outputs.empty()) return false;
   const auto a = known_int(ctx, 0);
@@ -52,6 +54,8 @@ bool fold_ints(ConvertContext& ctx, char op) {
   ctx.bind_ints(0, {r});
   return true;
 }
+
+namespace {
 
 // a <op> b; the number operand takes the tensor operand's element type.
 void binary(ConvertContext& ctx, const std::string& op) {
@@ -123,6 +127,10 @@ void floor_divide(ConvertContext& ctx) {
 
 // rsub(self, other, alpha=1) = other - alpha * self
 void rsub(ConvertContext& ctx) {
+  if (ctx.num_inputs() <= 2 || ctx.maybe_scalar(2) == 1.0) {  // other - self on known ints
+    const auto a = known_int(ctx, 1), b = known_int(ctx, 0);
+    if (a && b) return ctx.bind_ints(0, {*a - *b});
+  }
   if (ctx.num_inputs() > 2 && ctx.float_const(2) != 1.0) throw Unconvertible("rsub with alpha != 1 is not supported");
   ctx.bind(0, ctx.emit("Sub", {ctx.tensor(1, 0), ctx.tensor(0)}), ctx.elem_type(0));
 }

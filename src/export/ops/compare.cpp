@@ -26,6 +26,7 @@ void pow_(ConvertContext& ctx) {
 // remainder(a, b): the result takes the divisor's sign (Python's %): Mod(fmod=0) on integers,
 // a - floor(a / b) * b on floats.
 void remainder(ConvertContext& ctx) {
+  if (fold_ints(ctx, '%')) return;
   const auto [a, b, type] = ctx.operands();
   if (type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32) {
     ctx.bind(0, ctx.emit("Mod", {a, b}), type);

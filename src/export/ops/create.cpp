@@ -1,6 +1,8 @@
 // Tensor factories: zeros / ones / full / empty, their _like and new_ forms, arange. Sizes may be
 // computed at run time (a batch read with aten::size), so they become ConstantOfShape / Range
 // over graph values, never baked-in shapes.
+#include <optional>
+
 #include "export/converter.hpp"
 
 namespace piu::exporter {
@@ -13,6 +15,30 @@ int32_t type_of_number(const IrValue& v) {
   return onnx::TensorProto::FLOAT;
 }
 
+// A fill whose shape and value are constants (a mask built from static sizes) is bound as a
+// constant tensor, so in-place writes into its slices can be applied at conversion time.
+bool bind_known(ConvertContext& ctx, size_t shape_i, std::optional<double> value, int32_t type) {
+  const auto shape = ctx.maybe_ints(shape_i);
+  const auto dtype = dtype_from_onnx(type);
+  if (!shape || !value || !dtype) return false;
+  int64_t n = 1;
+  for (int64_t d : *shape) n *= d;
+  if (n > (1 << 22)) return false;  // large: a ConstantOfShape instead
+  Tensor t = Tensor::zeros(*dtype, Shape(shape->begin(), shape->end()));
+  if (*value != 0)
+    for (int64_t i = 0; i < n; ++i) {
+      switch (*dtype) {
+        case DType::kFloat32: t.data_as<float>()[i] = static_cast<float>(*value); break;
+        case DType::kFloat64: t.data_as<double>()[i] = *value; break;
+        case DType::kInt64: t.data_as<int64_t>()[i] = static_cast<int64_t>(*value); break;
+        case DType::kBool: t.data_as<bool>()[i] = true; break;
+        default: return false;
+      }
+    }
+  ctx.bind_constant(0, std::move(t));
+  return true;
+}
+
 // Fills `shape` with argument `value_i` (a constant number, or a computed one) as `type`.
 std::string fill_with(ConvertContext& ctx, const std::string& shape, size_t value_i, int32_t type) {
   if (auto v = ctx.maybe_scalar(value_i)) return fill(ctx, shape, *v, type);
@@ -23,17 +49,20 @@ std::string fill_with(ConvertContext& ctx, const std::string& shape, size_t valu
 // zeros/ones/empty(size, dtype, layout, device, pin_memory)
 void zeros(ConvertContext& ctx) {
   const int32_t type = dtype_arg(ctx, 1, onnx::TensorProto::FLOAT);
+  if (bind_known(ctx, 0, 0.0, type)) return;
   ctx.bind(0, fill(ctx, ctx.int_list(0), 0, type), type);
   ctx.set_rank(0, ctx.list_length(0));
 }
 void ones(ConvertContext& ctx) {
   const int32_t type = dtype_arg(ctx, 1, onnx::TensorProto::FLOAT);
+  if (bind_known(ctx, 0, 1.0, type)) return;
   ctx.bind(0, fill(ctx, ctx.int_list(0), 1, type), type);
   ctx.set_rank(0, ctx.list_length(0));
 }
 // full(size, fill_value, dtype, ...)
 void full(ConvertContext& ctx) {
   const int32_t type = dtype_arg(ctx, 2, type_of_number(ctx.in(1)));
+  if (bind_known(ctx, 0, ctx.maybe_scalar(1), type)) return;
   ctx.bind(0, fill_with(ctx, ctx.int_list(0), 1, type), type);
   ctx.set_rank(0, ctx.list_length(0));
 }
@@ -56,16 +85,19 @@ void full_like(ConvertContext& ctx) {
 // the type is self's unless given.
 void new_zeros(ConvertContext& ctx) {
   const int32_t type = dtype_arg(ctx, 2, ctx.elem_type(0));
+  if (bind_known(ctx, 1, 0.0, type)) return;
   ctx.bind(0, fill(ctx, ctx.int_list(1), 0, type), type);
   ctx.set_rank(0, ctx.list_length(1));
 }
 void new_ones(ConvertContext& ctx) {
   const int32_t type = dtype_arg(ctx, 2, ctx.elem_type(0));
+  if (bind_known(ctx, 1, 1.0, type)) return;
   ctx.bind(0, fill(ctx, ctx.int_list(1), 1, type), type);
   ctx.set_rank(0, ctx.list_length(1));
 }
 void new_full(ConvertContext& ctx) {
   const int32_t type = dtype_arg(ctx, 3, ctx.elem_type(0));
+  if (bind_known(ctx, 1, ctx.maybe_scalar(2), type)) return;
   ctx.bind(0, fill_with(ctx, ctx.int_list(1), 2, type), type);
   ctx.set_rank(0, ctx.list_length(1));
 }
@@ -93,8 +125,19 @@ void arange(ConvertContext& ctx) {
   ctx.set_rank(0, 1);
 }
 
+// fill_(view, value) / zero_(view): an in-place write into slices of a constant-built tensor
+// (Swin's attention mask: new_zeros, then mask[h0:h1, w0:w1] = count for each window region).
+void fill_(ConvertContext& ctx) {
+  const auto value = ctx.maybe_scalar(1);
+  if (!value) throw Unconvertible("fill_ with a value computed at run time is not supported yet");
+  ctx.fill_view(0, *value);
+}
+void zero_(ConvertContext& ctx) { ctx.fill_view(0, 0.0); }
+
 }  // namespace
 
+PIU_REGISTER_CONVERTER(aten_fill_, "aten::fill_", fill_);
+PIU_REGISTER_CONVERTER(aten_zero_, "aten::zero_", zero_);
 PIU_REGISTER_CONVERTER(aten_zeros, "aten::zeros", zeros);
 PIU_REGISTER_CONVERTER(aten_empty, "aten::empty", zeros);
 PIU_REGISTER_CONVERTER(aten_ones, "aten::ones", ones);

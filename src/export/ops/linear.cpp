@@ -154,8 +154,69 @@ void reduction(ConvertContext& ctx, const std::string& op) {
 void mean(ConvertContext& ctx) { reduction(ctx, "ReduceMean"); }
 void sum(ConvertContext& ctx) { reduction(ctx, "ReduceSum"); }
 
+// einsum(equation, operands): a batched matrix product ("bhid,bhjd->bhij": same leading letters,
+// one contracted letter) becomes MatMul with the transposes it needs, at any opset; other
+// equations become Einsum (opset 12+).
+void einsum(ConvertContext& ctx) {
+  if (!ctx.in(0).str) throw Unconvertible("einsum with an equation computed at run time");
+  std::string eq;
+  for (char c : *ctx.in(0).str)
+    if (c != ' ') eq += c;
+  const auto operands = ctx.tensor_list(1);
+  const size_t arrow = eq.find("->"), comma = eq.find(',');
+  if (operands.size() == 2 && arrow != std::string::npos && comma != std::string::npos && comma < arrow &&
+      eq.find("...") == std::string::npos) {
+    const std::string a = eq.substr(0, comma), b = eq.substr(comma + 1, arrow - comma - 1), c = eq.substr(arrow + 2);
+    const size_t n = a.size();
+    if (n >= 2 && b.size() == n && c.size() == n && a.compare(0, n - 2, b, 0, n - 2) == 0 &&
+        a.compare(0, n - 2, c, 0, n - 2) == 0) {
+      const std::string la = a.substr(n - 2), lb = b.substr(n - 2), lc = c.substr(n - 2);
+      // the contracted letter: in both operands, not in the result
+      char k = 0;
+      for (char x : la)
+        if (lb.find(x) != std::string::npos && lc.find(x) == std::string::npos) k = x;
+      const char i = la[0] == k ? la[1] : la[0], j = lb[0] == k ? lb[1] : lb[0];
+      if (k && i != j && lc.find(i) != std::string::npos && lc.find(j) != std::string::npos && i != k && j != k) {
+        std::vector<int64_t> swap_last;
+        for (size_t d = 0; d < n; ++d) swap_last.push_back(static_cast<int64_t>(d));
+        std::swap(swap_last[n - 1], swap_last[n - 2]);
+        const std::string x = la[1] == k ? operands[0] : transpose(ctx, operands[0], swap_last);  // [.., i, k]
+        const std::string y = lb[0] == k ? operands[1] : transpose(ctx, operands[1], swap_last);  // [.., k, j]
+        std::string out = ctx.emit("MatMul", {x, y});                                          // [.., i, j]
+        if (lc[0] != i) out = transpose(ctx, out, swap_last);
+        ctx.bind(0, out, ctx.tensor_list_types(1)[0]);
+        return;
+      }
+    }
+  }
+  if (ctx.opset() < 12) throw Unconvertible("einsum '" + eq + "' needs opset 12 (Einsum) unless it is a batched matmul");
+  auto& node = ctx.add("Einsum", operands);
+  auto* attr = node.add_attribute();
+  attr->set_name("equation");
+  attr->set_type(onnx::AttributeProto::STRING);
+  attr->set_s(eq);
+  ctx.bind(0, node.output(0), ctx.tensor_list_types(1)[0]);
+}
+
+// norm(x, p, dim, keepdim) for p = 1 or 2: ReduceL1 / ReduceL2 (F.normalize's denominator).
+void norm(ConvertContext& ctx) {
+  const double p = ctx.is_none(1) ? 2.0 : ctx.float_const(1);
+  if (p != 1.0 && p != 2.0) throw Unconvertible("norm with p other than 1 or 2 is not supported yet");
+  const std::string op = p == 1.0 ? "ReduceL1" : "ReduceL2";
+  if (ctx.num_inputs() < 3) {
+    auto& n = ctx.add(op, {ctx.tensor(0)});
+    set_int(n, "keepdims", 0);
+    ctx.bind(0, n.output(0));
+    return;
+  }
+  ctx.bind(0, reduce(ctx, op, ctx.tensor(0), ctx.ints_const(2), ctx.num_inputs() > 3 && ctx.bool_const(3)).output(0));
+}
+
 }  // namespace
 
+PIU_REGISTER_CONVERTER(aten_einsum, "aten::einsum", einsum);
+PIU_REGISTER_CONVERTER(aten_norm, "aten::norm", norm);
+PIU_REGISTER_CONVERTER(aten_linalg_vector_norm, "aten::linalg_vector_norm", norm);
 PIU_REGISTER_CONVERTER(aten_linear, "aten::linear", linear);
 PIU_REGISTER_CONVERTER(aten_matmul, "aten::matmul", matmul);
 PIU_REGISTER_CONVERTER(aten_bmm, "aten::bmm", matmul);  // batched [B, n, m] x [B, m, p]: MatMul broadcasts the same

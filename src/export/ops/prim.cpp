@@ -84,6 +84,13 @@ void size(ConvertContext& ctx) {
 
 void identity(ConvertContext& ctx) { ctx.forward(0, 0); }
 
+// clone: a no-op, except that a clone of a constant is a tensor of its own that in-place writes
+// may change (Swin V2: bias = qkv_bias.clone(); bias[n:2n].zero_()).
+void clone(ConvertContext& ctx) {
+  if (const auto& t = ctx.in(0).tensor; t && t->numel() <= (1 << 22)) return ctx.bind_constant(0, t->clone());
+  ctx.forward(0, 0);
+}
+
 }  // namespace
 
 PIU_REGISTER_CONVERTER(prim_ListConstruct, "prim::ListConstruct", list_construct);
@@ -94,7 +101,7 @@ PIU_REGISTER_CONVERTER(aten_ScalarImplicit, "aten::ScalarImplicit", identity);
 PIU_REGISTER_CONVERTER(aten_size, "aten::size", size);
 PIU_REGISTER_CONVERTER(aten_contiguous, "aten::contiguous", identity);
 PIU_REGISTER_CONVERTER(aten_detach, "aten::detach", identity);
-PIU_REGISTER_CONVERTER(aten_clone, "aten::clone", identity);
+PIU_REGISTER_CONVERTER(aten_clone, "aten::clone", clone);
 PIU_REGISTER_CONVERTER(aten_dropout, "aten::dropout", identity);
 PIU_REGISTER_CONVERTER(aten_dropout_, "aten::dropout_", identity);
 PIU_REGISTER_CONVERTER(aten_feature_dropout, "aten::feature_dropout", identity);

@@ -221,6 +221,11 @@ void t(ConvertContext& ctx) {
 
 // numel(x): the product of Shape(x), an int computed at run time.
 void numel(ConvertContext& ctx) {
+  if (const auto s = ctx.shape(0); s && std::all_of(s->begin(), s->end(), [](int64_t d) { return d >= 0; })) {
+    int64_t n = 1;
+    for (int64_t d : *s) n *= d;
+    return ctx.bind_ints(0, {n});  // static: a constant, like aten::size
+  }
   auto& n = ctx.add("ReduceProd", {ctx.emit("Shape", {ctx.tensor(0)})});
   set_int(n, "keepdims", 0);
   ctx.bind(0, n.output(0), onnx::TensorProto::INT64);
