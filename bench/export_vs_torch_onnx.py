@@ -25,9 +25,30 @@ import torch
 import torchvision
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT = ["resnet18", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0", "googlenet", "densenet121",
+sys.path.insert(0, os.path.join(ROOT, "tests", "zoo"))
+import export_zoo  # noqa: E402  (the zoo's model builders, so both tools get the same module)
+
+DEFAULT = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0", "googlenet", "densenet121",
            "squeezenet1_1", "shufflenet_v2_x1_0", "alexnet", "regnet_x_400mf", "resnext50_32x4d", "mnasnet1_0",
-           "convnext_tiny", "vgg11_bn"]
+           "convnext_tiny", "vgg11_bn", "inception_v3", "vit_b_16", "swin_t", "swin_v2_t", "maxvit_t",
+           "efficientnet_v2_s", "fcn_resnet50", "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"]
+
+
+class Values(torch.nn.Module):
+    """A model returning a dict, returning its values instead (what torch.onnx.export accepts)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return tuple(self.model(x).values())
+
+
+def group_of(name):
+    if name in export_zoo.segmentation_names():
+        return "segmentation"
+    return "extra" if name in export_zoo.EXTRA else "classification"
 
 
 def nodes_after_optimize(piu, path, tmp):
@@ -47,53 +68,76 @@ def main():
     tmp = tempfile.mkdtemp()
     rows = []
     for name in args.models or DEFAULT:
-        torch.manual_seed(0)
-        kw = {"aux_logits": False, "init_weights": False} if name in ("googlenet", "inception_v3") else {}
-        model = getattr(torchvision.models, name)(weights=None, **kw).eval()
-        size = 299 if name == "inception_v3" else 224
-        x = torch.randn(1, 3, size, size)
+        with torch.no_grad():
+            scripted, spec = export_zoo.build(name, group_of(name))
         pt = os.path.join(tmp, name + ".pt")
-        torch.jit.trace(model, x).save(pt)
+        scripted.save(pt)
         scripted = torch.jit.load(pt)
+        dims = [int(d) for d in spec.split("x")]
+        x = torch.randn(*[1 if d < 0 else d for d in dims])
         ref = os.path.join(tmp, name + ".torch.onnx")
         times = []
-        for _ in range(args.repeats):
-            t0 = time.perf_counter()
-            torch.onnx.export(scripted, x, ref, opset_version=17, input_names=["input"], output_names=["output"],
-                              dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, do_constant_folding=True)
-            times.append(time.perf_counter() - t0)
-        row = {"model": name, "torch_s": statistics.median(times)}
+        source = scripted
+        if group_of(name) == "segmentation":  # torch.onnx cannot export a returned dict: give it the values
+            torch.manual_seed(0)
+            model = torchvision.models.get_model(name, weights=None, weights_backbone=None).eval()
+            source = torch.jit.trace(Values(model), x, check_trace=False)
+        try:
+            for _ in range(args.repeats):
+                t0 = time.perf_counter()
+                torch.onnx.export(source, x, ref, opset_version=17, input_names=["input"],
+                                  dynamic_axes={"input": {0: "batch"}}, do_constant_folding=True)
+                times.append(time.perf_counter() - t0)
+            row = {"model": name, "torch_s": statistics.median(times)}
+        except Exception as e:  # torch.onnx cannot export it: reported
+            row = {"model": name, "torch_error": str(e).splitlines()[0][:200]}
         out = os.path.join(tmp, name + ".piu.onnx")
-        cmd = [args.piu, "export", pt, "-o", out, "--shape", f"-1x3x{size}x{size}", "--opset", "17"]
-        ptimes = []
+        cmd = [args.piu, "export", pt, "-o", out, "--shape", spec, "--opset", "17"]
+        ptimes, inproc = [], []
         for _ in range(args.repeats):
             t0 = time.perf_counter()
-            r = subprocess.run(cmd + ["--no-verify"], capture_output=True, text=True)
+            r = subprocess.run(cmd + ["--no-verify", "--json"], capture_output=True, text=True)
             ptimes.append(time.perf_counter() - t0)
+            if r.returncode == 0:
+                sec = json.loads(r.stdout)["seconds"]
+                inproc.append(sec["read"] + sec["convert"] + sec["finish"])
         if r.returncode != 0:
             row["piu_error"] = r.stderr.strip()[-200:]
         else:
             row["piu_s"] = statistics.median(ptimes)
+            row["piu_inprocess_s"] = statistics.median(inproc)
             v = subprocess.run(cmd + ["--json"], capture_output=True, text=True)
             row["verified"] = v.returncode == 0
             row["piu_nodes"] = nodes_after_optimize(args.piu, out, tmp)
-        row["torch_nodes"] = nodes_after_optimize(args.piu, ref, tmp)
+        if "torch_s" in row:
+            row["torch_nodes"] = nodes_after_optimize(args.piu, ref, tmp)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
+        for f in (pt, ref, out):
+            if os.path.exists(f):
+                os.remove(f)
     if args.markdown:
-        print("| model | piu export s | torch.onnx.export s | ratio | verified | nodes (piu, optimized) | nodes (torch.onnx, optimized) |")
-        print("|---|---:|---:|---:|:---:|---:|---:|")
+        print("| model | piu export s (process) | piu export s (in-process) | torch.onnx.export s | ratio (process) | "
+              "ratio (in-process) | verified | nodes (piu, optimized) | nodes (torch.onnx, optimized) |")
+        print("|---|---:|---:|---:|---:|---:|:---:|---:|---:|")
         for r in rows:
+            t = f"{r['torch_s']:.2f}" if "torch_s" in r else "fails"
             if "piu_s" not in r:
-                print(f"| {r['model']} | fails | {r['torch_s']:.2f} | | | | {r['torch_nodes']} |")
+                print(f"| {r['model']} | fails | | {t} | | | | | {r.get('torch_nodes', '')} |")
                 continue
-            print(f"| {r['model']} | {r['piu_s']:.2f} | {r['torch_s']:.2f} | {r['piu_s'] / r['torch_s']:.2f} | "
-                  f"{'yes' if r['verified'] else 'NO'} | {r['piu_nodes']} | {r['torch_nodes']} |")
-        ok = [r for r in rows if "piu_s" in r]
-        if ok:
-            ratios = sorted(r["piu_s"] / r["torch_s"] for r in ok)
-            print(f"\npiu / torch.onnx.export: {sum(r['piu_s'] for r in ok) / sum(r['torch_s'] for r in ok):.2f}x in "
-                  f"total, per model {ratios[0]:.2f}-{ratios[-1]:.2f}x (median {ratios[len(ratios) // 2]:.2f}x)")
+            ratio = lambda k: f"{r[k] / r['torch_s']:.2f}" if "torch_s" in r else ""
+            print(f"| {r['model']} | {r['piu_s']:.2f} | {r['piu_inprocess_s']:.2f} | {t} | {ratio('piu_s')} | "
+                  f"{ratio('piu_inprocess_s')} | {'yes' if r['verified'] else 'NO'} | {r['piu_nodes']} | "
+                  f"{r.get('torch_nodes', '')} |")
+        ok = [r for r in rows if "piu_s" in r and "torch_s" in r]
+        for key, what in (("piu_s", "process, LibTorch load included"), ("piu_inprocess_s", "in-process")):
+            if ok:
+                ratios = sorted(r[key] / r["torch_s"] for r in ok)
+                print(f"\npiu ({what}) / torch.onnx.export: {sum(r[key] for r in ok) / sum(r['torch_s'] for r in ok):.2f}x "
+                      f"in total, per model {ratios[0]:.2f}-{ratios[-1]:.2f}x (median {ratios[len(ratios) // 2]:.2f}x)")
+        fewer = sum(1 for r in ok if r.get("piu_nodes") is not None and r.get("torch_nodes") is not None
+                    and r["piu_nodes"] <= r["torch_nodes"])
+        print(f"\nnodes after piu optimize: piu <= torch.onnx on {fewer} of {len(ok)}")
     else:
         print(json.dumps(rows, indent=2))
 

@@ -32,6 +32,9 @@ struct ExportReport {
   int64_t torch_nodes = 0;  // TorchScript nodes after lowering (constants excluded)
   int64_t onnx_nodes = 0;
   std::vector<UnsupportedOp> unsupported;  // filled before an export fails with kUnsupported
+  // Wall seconds: loading LibTorch (the plugin, first export in a process only), reading and
+  // lowering the TorchScript, converting, and finishing (folding, cleanup, shape inference).
+  double load_s = 0, read_s = 0, convert_s = 0, finish_s = 0;
 };
 
 // Exports a TorchScript file. Every op without a converter is collected first: the export then

@@ -3,6 +3,7 @@
 #include "piu/export.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -776,7 +777,15 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
   if (options.opset < 11 || options.opset > 21)
     throw Error(ErrorCode::kBadInput, "--opset " + std::to_string(options.opset) + ": piu exports opsets 11 to 21");
   ExportReport report;
-  const IrGraph ir = torchscript_reader()(path);
+  using clock = std::chrono::steady_clock;
+  auto since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
+  auto t = clock::now();
+  const TorchScriptReader& reader = torchscript_reader();
+  report.load_s = since(t);
+  t = clock::now();
+  const IrGraph ir = reader(path);
+  report.read_s = since(t);
+  t = clock::now();
   report.torch_nodes = static_cast<int64_t>(ir.nodes.size());
 
   // Inputs: names and shapes.
@@ -918,6 +927,8 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
   }
 
   OnnxModel model(std::move(proto));
+  report.convert_s = since(t);
+  t = clock::now();
   // Identity outputs and shape computations of static dims go; dynamic dims stay dynamic.
   OptimizeOptions cleanup;
   cleanup.passes = {"eliminate_identity", "eliminate_deadend", "eliminate_unused_initializer"};
@@ -944,6 +955,7 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
     }
   }
   for (const auto& n : model.proto().graph().node()) (void)n, ++report.onnx_nodes;
+  report.finish_s = since(t);
   if (const char* dump = std::getenv("PIU_EXPORT_DUMP")) {
     std::ofstream f(dump, std::ios::binary);
     model.proto().SerializeToOstream(&f);

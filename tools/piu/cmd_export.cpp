@@ -73,6 +73,8 @@ int export_main(const Args& args) {
     j["opset"] = o.opset;
     j["torch_nodes"] = report.torch_nodes;
     j["onnx_nodes"] = report.onnx_nodes;
+    j["seconds"] = {{"load_libtorch", report.load_s}, {"read", report.read_s}, {"convert", report.convert_s},
+                    {"finish", report.finish_s}};
     j["verified"] = verified;
     j["verification"] = nlohmann::ordered_json::array();
     for (const auto& c : verify.checks)
