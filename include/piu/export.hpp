@@ -31,6 +31,7 @@ struct UnsupportedOp {
 struct ExportReport {
   int64_t torch_nodes = 0;  // TorchScript nodes after lowering (constants excluded)
   int64_t onnx_nodes = 0;
+  std::vector<std::string> torch_inputs;  // forward()'s argument names, in order
   std::vector<UnsupportedOp> unsupported;  // filled before an export fails with kUnsupported
   // Wall seconds: loading LibTorch (the plugin, first export in a process only), reading and
   // lowering the TorchScript, converting, and finishing (folding, cleanup, shape inference).

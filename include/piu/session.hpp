@@ -143,6 +143,9 @@ struct VerifyOptions {
   // integer and bool outputs must be equal.
   double rel_tol = 1e-4;
   double abs_tol = 1e-6;
+  // Types of the reference's inputs by position, for references that declare none (TorchScript:
+  // an exported model's token ids are int64); empty: the reference's own.
+  std::vector<DType> input_dtypes;
 };
 
 struct OutputCheck {

@@ -792,6 +792,7 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
   const size_t n_in = ir.inputs.size();
   std::vector<std::string> arg_names;
   for (int i : ir.inputs) arg_names.push_back(ir.values[i].name);
+  report.torch_inputs = arg_names;
   auto arg_list = [&] {
     std::string s;
     for (const auto& a : arg_names) s += (s.empty() ? "" : ", ") + a;

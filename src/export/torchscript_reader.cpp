@@ -115,7 +115,11 @@ IrGraph read(const std::string& path) {
     return index[v];
   };
   const auto inputs = graph->inputs();
-  for (size_t i = 1; i < inputs.size(); ++i) ir.inputs.push_back(add_value(inputs[i]));  // input 0 is self
+  const auto& args = module.get_method("forward").function().getSchema().arguments();
+  for (size_t i = 1; i < inputs.size(); ++i) {  // input 0 is self
+    ir.inputs.push_back(add_value(inputs[i]));
+    if (i < args.size()) ir.values[ir.inputs.back()].name = args[i].name();  // "x", not the graph's "x.1"
+  }
   // A returned dict ({"out": ..., "aux": ...}) becomes one output per entry, named by its key.
   auto returned_dict = [&](const torch::jit::Node* n) {
     if (n->kind() != c10::prim::DictConstruct) return false;

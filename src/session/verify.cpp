@@ -116,7 +116,10 @@ VerifyReport verify_one_at_a_time(const std::function<std::unique_ptr<Session>()
                                   const std::function<std::unique_ptr<Session>()>& open_candidate,
                                   const VerifyOptions& options) {
   std::unique_ptr<Session> reference = open_reference();
-  std::vector<Run> runs = plan_runs(reference->inputs(), options);
+  std::vector<TensorInfo> typed = reference->inputs();
+  for (size_t i = 0; i < typed.size() && i < options.input_dtypes.size(); ++i)
+    if (!typed[i].rank_known) typed[i].dtype = options.input_dtypes[i];
+  std::vector<Run> runs = plan_runs(typed, options);
   for (Run& run : runs) run.expected = reference->run(run.inputs);
   const std::vector<TensorInfo> ref_in = reference->inputs(), ref_out = reference->outputs();
   reference.reset();  // only its outputs are needed now

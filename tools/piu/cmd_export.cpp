@@ -27,44 +27,54 @@ int export_main(const Args& args) {
   ExportReport report;
   OnnxModel model = export_torchscript(in, o, &report);
   check_model(model, out);
+  std::vector<DType> input_dtypes;
+  for (const auto& v : model.proto().graph().input())
+    if (auto d = dtype_from_onnx(v.type().tensor_type().elem_type())) input_dtypes.push_back(*d);
 
+  // Written under temp names first (a model over 2 GB gets external data; its weights leave
+  // memory as they are written), verified from that file, then renamed into place.
+  StagedSave staged(std::move(model), out);
   VerifyReport verify;
   const bool verified = !args.has("--no-verify");
   if (verified) {
     // LibTorch runs the TorchScript file, ONNX Runtime the export, on the same random inputs at
-    // several batch sizes. Dynamic dims other than the batch are verified at 64 unless --verify-shape says.
+    // several batch sizes, one runtime at a time. Dynamic dims other than the batch are verified
+    // at 64 unless --verify-shape says.
     SessionOptions so;
     so.intra_op_num_threads = static_cast<int>(args.get_int("--threads", 0));
     so.graph_optimization = GraphOptimization::kDisabled;
-    // The reference is the module as written: LibTorch's optimize_for_inference is not trusted
-    // here (1.13's gives wrong results past the first batch item on LRASPP's backbone).
-    auto reference = Session::open(in, {.backend = "torch",
-                                        .device = {},
-                                        .intra_op_num_threads = so.intra_op_num_threads,
-                                        .inter_op_num_threads = 0,
-                                        .graph_optimization = GraphOptimization::kDisabled});
-    auto candidate = Session::open(model, so);
     VerifyOptions v;
     v.batches = args.get_int_list("--batch", {1, 4});
     v.rel_tol = args.get_double("--rtol", v.rel_tol);
     v.abs_tol = args.get_double("--atol", v.abs_tol);
+    v.input_dtypes = input_dtypes;
     std::vector<ShapeSpec> given;
     for (const auto& g : args.all("--verify-shape"))
       for (auto& s : parse_shape_specs(g)) given.push_back(std::move(s));
-    for (size_t i = 0; i < o.input_shapes.size() && i < reference->inputs().size(); ++i) {
+    for (size_t i = 0; i < o.input_shapes.size() && i < report.torch_inputs.size(); ++i) {
       ShapeSpec s = o.input_shapes[i];
       for (size_t d = 1; d < s.shape.size(); ++d)
         if (s.shape[d] < 0) s.shape[d] = 64;
       for (const auto& g : given)
-        if (g.name.empty() || g.name == s.name || g.name == reference->inputs()[i].name) s.shape = g.shape;
-      s.name = reference->inputs()[i].name;
+        if (g.name.empty() || g.name == s.name || g.name == report.torch_inputs[i]) s.shape = g.shape;
+      s.name = report.torch_inputs[i];
       v.shapes.push_back(s);
     }
-    verify = verify_sessions(*reference, *candidate, v);
+    // The reference is the module as written: LibTorch's optimize_for_inference is not trusted
+    // here (1.13's gives wrong results past the first batch item on LRASPP's backbone).
+    verify = verify_one_at_a_time(
+        [&] {
+          return Session::open(in, {.backend = "torch",
+                                    .device = {},
+                                    .intra_op_num_threads = so.intra_op_num_threads,
+                                    .inter_op_num_threads = 0,
+                                    .graph_optimization = GraphOptimization::kDisabled});
+        },
+        [&] { return Session::open(staged.temp_path(), so); }, v);
     if (!verify.ok)
       throw Error(ErrorCode::kVerificationFailed, "verification failed, nothing written: " + verify.failure);
   }
-  model.save(out);
+  staged.commit();
 
   if (args.has("--json")) {
     nlohmann::ordered_json j;
