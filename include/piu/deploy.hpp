@@ -90,6 +90,9 @@ struct DeployContext {
   const std::string& input_path;
   OnnxModel model;
   DeployReport& report;
+  // The ONNX input types of an exported TorchScript model (TorchScript declares none), for
+  // verification's random inputs; empty for ONNX inputs.
+  std::vector<DType> input_dtypes;
   // Prints one progress line through options.progress (if set).
   void log(std::string_view line) const;
   // Writes `model` under temp names in the output folder (its weights leave memory as they are

@@ -36,6 +36,8 @@ void stage_export(DeployContext& ctx, StageRecord& rec) {
   } else {
     ExportReport er;
     ctx.model = export_torchscript(ctx.input_path, ctx.options.export_options, &er);
+    for (const auto& v : ctx.model.proto().graph().input())
+      if (auto d = dtype_from_onnx(v.type().tensor_type().elem_type())) ctx.input_dtypes.push_back(*d);
     rec.summary = printf_string("%lld TorchScript nodes -> %lld ONNX nodes (opset %d)",
                                 static_cast<long long>(er.torch_nodes), static_cast<long long>(er.onnx_nodes),
                                 ctx.options.export_options.opset);
@@ -116,13 +118,18 @@ void stage_verify(DeployContext& ctx, StageRecord& rec) {
   input_so.backend = is_torchscript_path(ctx.input_path) ? "torch" : "ort";
   const std::string& staged = ctx.staged_model();
   std::string backend;
+  VerifyOptions vo = ctx.options.verify_options;
+  if (vo.input_dtypes.empty()) vo.input_dtypes = ctx.input_dtypes;
+  for (auto& spec : vo.shapes)  // dynamic dims other than the batch are verified at 64, as piu export does
+    for (size_t d = 1; d < spec.shape.size(); ++d)
+      if (spec.shape[d] < 0) spec.shape[d] = 64;
   VerifyReport v = verify_one_at_a_time([&] { return Session::open(ctx.input_path, input_so); },
                                        [&] {
                                          auto session = Session::open(staged, so);
                                          backend = session->backend();
                                          return session;
                                        },
-                                       ctx.options.verify_options);
+                                       vo);
   double worst = 0;
   for (const auto& c : v.checks) worst = std::max(worst, c.scale > 0 ? c.max_abs / c.scale : c.max_abs);
   std::string batches;
