@@ -98,6 +98,9 @@ class ConvertContext {
   // A 0-d constant of ONNX element type `type` (float, double, int32/64, bool) holding `value`.
   std::string const_scalar(double value, int32_t type, const std::string& hint);
   std::string const_tensor(const Tensor& t, const std::string& hint);
+  // An initializer built in place (its name is set here), for converters that write large data
+  // straight into raw_data rather than through a Tensor copy.
+  std::string const_proto(onnx::TensorProto proto, const std::string& hint);
 
   // Binds output k of the TorchScript node to an ONNX value (or a known int list, or a list of
   // tensors); an output never bound is an error if anything reads it.

@@ -99,10 +99,23 @@ class ExportState {
     std::optional<Tensor> constant;  // a tensor known at conversion time (bind_constant)
   };
 
-  ExportState(const IrGraph& ir, int opset, onnx::GraphProto& graph)
-      : ir(ir), opset(opset), graph(graph), repr(ir.values.size()), producer(ir.values.size(), -1) {
-    for (size_t n = 0; n < ir.nodes.size(); ++n)
+  ExportState(IrGraph& ir, int opset, onnx::GraphProto& graph)
+      : ir(ir), opset(opset), graph(graph), repr(ir.values.size()), producer(ir.values.size(), -1),
+        uses(ir.values.size(), 0) {
+    for (size_t n = 0; n < ir.nodes.size(); ++n) {
       for (int o : ir.nodes[n].outputs) producer[o] = static_cast<int>(n);
+      for (int i : ir.nodes[n].inputs) ++uses[i];
+    }
+    for (int o : ir.outputs) ++uses[o];
+  }
+
+  // After node n is converted: a large constant nothing else reads is freed (its initializer, if
+  // any, holds the data now), so a model's weights are not held twice through the conversion.
+  void done_with(const IrNode& n) {
+    for (int i : n.inputs) {
+      auto& t = ir.values[i].tensor;
+      if (--uses[i] == 0 && t && t->nbytes() >= (size_t{1} << 20)) t.reset();
+    }
   }
 
   std::string unique(std::string hint) {
@@ -163,11 +176,12 @@ class ExportState {
     return it->second;
   }
 
-  const IrGraph& ir;
+  IrGraph& ir;  // constants are released once their last reader is converted
   int opset;
   onnx::GraphProto& graph;
   std::vector<Repr> repr;
   std::vector<int> producer;  // value -> index of the node that makes it, -1 for inputs and constants
+  std::vector<int> uses;      // readers of each value not converted yet
   std::set<std::string> names;
   std::map<std::string, Shape> shapes;
   std::map<std::string, std::vector<std::string>> dim_names;  // symbolic dims ("batch"), "" elsewhere
@@ -311,9 +325,16 @@ std::vector<int64_t> both_sides(const std::vector<int64_t>& pad) {
   return pads;
 }
 
+std::string ConvertContext::const_proto(onnx::TensorProto proto, const std::string& hint) {
+  const std::string name = state_.unique(hint);
+  proto.set_name(name);
+  *state_.graph.add_initializer() = std::move(proto);
+  return name;
+}
+
 std::string ConvertContext::const_tensor(const Tensor& t, const std::string& hint) {
   const std::string name = state_.unique(hint);
-  *state_.graph.add_initializer() = tensor_to_proto(t, name);
+  *state_.graph.add_initializer() = tensor_to_proto(t, name);  // a temporary: moved, not copied
   return name;
 }
 
@@ -783,7 +804,7 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
   const TorchScriptReader& reader = torchscript_reader();
   report.load_s = since(t);
   t = clock::now();
-  const IrGraph ir = reader(path);
+  IrGraph ir = reader(path);
   report.read_s = since(t);
   t = clock::now();
   report.torch_nodes = static_cast<int64_t>(ir.nodes.size());
@@ -899,6 +920,7 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
     } catch (const Error& e) {
       throw e.with_context(path + ": " + label(n));
     }
+    state.done_with(n);
   }
   if (!report.unsupported.empty()) {
     if (report_out) *report_out = report;

@@ -17,11 +17,15 @@ namespace piu::exporter {
 
 namespace {
 
+// Shares the tensor's storage rather than copying it (the IR keeps it alive after the module is
+// gone): a model's weights are held once while it is read.
 Tensor tensor_from_torch(const at::Tensor& t) {
-  const at::Tensor c = t.detach().contiguous().cpu();
-  Tensor out = Tensor::zeros(torch_util::from_torch(c.scalar_type()), Shape(c.sizes().begin(), c.sizes().end()));
-  if (c.numel() > 0) std::memcpy(out.data(), c.data_ptr(), c.nbytes());
-  return out;
+  auto held = std::make_shared<at::Tensor>(t.detach().contiguous().cpu());
+  const Shape shape(held->sizes().begin(), held->sizes().end());
+  const DType dtype = torch_util::from_torch(held->scalar_type());
+  if (held->numel() == 0) return Tensor::zeros(dtype, shape);
+  void* data = held->data_ptr();
+  return Tensor::adopt(std::shared_ptr<void>(held, data), data, dtype, shape);
 }
 
 IrType ir_type(const c10::TypePtr& t) {
