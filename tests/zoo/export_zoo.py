@@ -165,16 +165,22 @@ def run_one(args, name, group, opsets, tmp):
     return rows
 
 
-def markdown(rows):
-    opsets = sorted({r["opset"] for r in rows})
-    print("| model | group | " + " | ".join(f"opset {o}" for o in opsets) + " |")
-    print("|---|---|" + "---|" * len(opsets))
+def markdown(rows, other=None, other_name=""):
+    """One row per model, one column per opset; `other` (rows of a second run, e.g. another
+    LibTorch) adds a column per opset it has."""
+    opsets = sorted({r["opset"] for r in rows}, key=lambda o: (o != 17, o))
+    other_opsets = sorted({r["opset"] for r in other or []})
+    heads = [f"opset {o}" for o in opsets] + [f"opset {o}, {other_name}" for o in other_opsets]
+    print("| model | group | " + " | ".join(heads) + " |")
+    print("|---|---|" + "---|" * len(heads))
     by = {}
     for r in rows:
         by.setdefault((r["model"], r["group"]), {})[r["opset"]] = r
+    for r in other or []:
+        by.setdefault((r["model"], r["group"]), {})[("other", r["opset"])] = r
     for (model, group), cells in by.items():
         out = []
-        for o in opsets:
+        for o in opsets + [("other", o) for o in other_opsets]:
             r = cells.get(o)
             if r is None:
                 out.append("")
@@ -187,9 +193,15 @@ def markdown(rows):
                 first = (r.get("error") or r.get("checker_error") or "").splitlines()
                 out.append(f"✗ {r['status']}: " + (first[0][:80] if first else "").replace("|", "\\|"))
         print(f"| {model} | {group} | " + " | ".join(out) + " |")
-    for o in opsets:
-        n = [r for r in rows if r["opset"] == o]
-        print(f"\nopset {o}: {sum(r['status'] == 'ok' for r in n)} of {len(n)} export, verify and pass the checker")
+    for name, rs, os_ in (("", rows, opsets), (other_name, other or [], other_opsets)):
+        for o in os_:
+            n = [r for r in rs if r["opset"] == o]
+            for g in ("classification", "segmentation", "extra"):
+                k = [r for r in n if r["group"] == g]
+                if k:
+                    verified = all(r.get("verified", True) for r in k if r["status"] == "ok")
+                    print(f"\nopset {o}{', ' + name if name else ''}, {g}: {sum(r['status'] == 'ok' for r in k)} of "
+                          f"{len(k)} export{', verify' if verified else ''} and pass the checker")
 
 
 def main():
@@ -203,8 +215,15 @@ def main():
     ap.add_argument("--timeout", type=int, default=1800)
     ap.add_argument("--verify-opset", type=int, action="append",
                     help="verify against LibTorch only at these opsets (default: every opset)")
+    ap.add_argument("--from-json", help="print the markdown of saved results (one JSON line each) and exit")
+    ap.add_argument("--other-json", help="with --from-json: a second run's results, as extra columns")
+    ap.add_argument("--other-name", default="other")
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
+    if args.from_json:
+        load = lambda p: [json.loads(l) for l in open(p) if l.strip()]
+        markdown(load(args.from_json), load(args.other_json) if args.other_json else None, args.other_name)
+        return
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     opsets = args.opset or [17]
     groups = args.group or ["classification", "segmentation", "extra"]
