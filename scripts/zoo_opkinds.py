@@ -42,6 +42,10 @@ def main():
     ap.add_argument("--zoo", required=True, help="tests/zoo/export_zoo.py (its build() and model lists)")
     ap.add_argument("--json", required=True)
     ap.add_argument("--group", action="append", choices=["classification", "segmentation", "extra"])
+    # export_zoo.py's other options pass through scripts/device_libtorch_run.sh too: accepted, unused
+    ap.add_argument("--opset", type=int, action="append")
+    ap.add_argument("--verify-opset", type=int, action="append")
+    ap.add_argument("--timeout", type=int)
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
     spec = importlib.util.spec_from_file_location("export_zoo", args.zoo)
