@@ -11,6 +11,7 @@ Writes OUT_DIR/torch/<family>.pt, each traced at batch 2 with the input shape in
 """
 import os
 import sys
+from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -210,6 +211,35 @@ class Windows(nn.Module):
         return out + mask + n + b[:8].sum()
 
 
+class Scripted(nn.Module):
+    """torch.jit.script'ed: shape checks, a None default, a loop with a carried tensor, a branch on
+    an attribute; all known at conversion time, so piu keeps the branch taken and unrolls the loop."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 6)
+        self.double = True
+        self.mask: Optional[torch.Tensor] = None
+
+    def forward(self, x):  # x [B, 4, 6]
+        if x.dim() != 3:
+            raise ValueError(f"expected a 3-D input, got {x.dim()}-D")
+        b, n, c = x.shape
+        scale = 0.5
+        if self.mask is not None:
+            scale = 0.25
+        y = x
+        for i in range(3):
+            y = torch.relu(self.fc(y)) * scale + x * float(i)
+        for j in range(n):  # a trip count from a (static) size: piu unrolls it
+            y = y + x[:, j : j + 1] * 0.1
+        if self.double:
+            y = y * 2
+        if n > 2:
+            y = y[:, :2]
+        return y.reshape(b, -1)
+
+
 class DictOut(nn.Module):
     def forward(self, x):
         return {"logits": x * 2, "features": x.relu()}
@@ -272,6 +302,8 @@ def main():
         example = torch.randint(0, 50, (2, 6)) if shape is None else torch.randn(*shape)
         torch.jit.trace(m, example, check_trace=False).save(os.path.join(out, name + ".pt"))
         lines.append(f"{name} {spec} {opset}")
+    torch.jit.script(Scripted().eval()).save(os.path.join(out, "scripted.pt"))
+    lines.append("scripted -1x4x6 11")
     with open(os.path.join(out, "shapes.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     torch.jit.trace(Unsupported().eval(), torch.randn(2, 16)).save(os.path.join(out, "unsupported.pt"))

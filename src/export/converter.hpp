@@ -114,6 +114,15 @@ class ConvertContext {
   // the base's constant is updated (later reads see the new values). Throws Unconvertible for
   // other targets. Returns the base value's index so the caller can bind its output.
   void fill_view(size_t i, double value);
+  // Control flow: converts sub-block b's nodes here (a taken branch, one unrolled iteration), and
+  // makes IR value dst what value src is (results of a block become the node's outputs).
+  void convert_block(size_t b);
+  void assign(int dst, int src);
+  // Ints bound to an IR value directly (a loop's iteration count) and read back from one.
+  void bind_value_ints(int value, const std::vector<int64_t>& ints);
+  // A string output known now (str(device), a string picked by a branch).
+  void bind_str(size_t k, const std::string& s);
+  std::optional<std::vector<int64_t>> value_ints(int value) const;
   // Makes output k the same value as input i (for no-ops: dropout in eval, contiguous, detach).
   void forward(size_t k, size_t i);
 
@@ -157,6 +166,10 @@ std::string layer_norm(ConvertContext& ctx, const std::string& x, int64_t axes, 
 // Int arithmetic (op one of + - * / (floor) t (trunc) % n (negate)) on ints known at conversion
 // time: binds output 0 to the result and returns true, or returns false.
 bool fold_ints(ConvertContext& ctx, char op);
+
+// A comparison whose operands are both numbers (not tensors), done now: true when it bound the
+// result (src/export/ops/control.cpp).
+bool compare_numbers(ConvertContext& ctx);
 
 // Repeats a one-element list to `n` entries (PyTorch accepts stride=2 for (2, 2)).
 std::vector<int64_t> repeat_to(std::vector<int64_t> v, size_t n);

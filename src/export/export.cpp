@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -100,14 +101,41 @@ class ExportState {
   };
 
   ExportState(IrGraph& ir, int opset, onnx::GraphProto& graph)
-      : ir(ir), opset(opset), graph(graph), repr(ir.values.size()), producer(ir.values.size(), -1),
+      : ir(ir), opset(opset), graph(graph), repr(ir.values.size()), producer(ir.values.size(), nullptr),
         uses(ir.values.size(), 0) {
-    for (size_t n = 0; n < ir.nodes.size(); ++n) {
-      for (int o : ir.nodes[n].outputs) producer[o] = static_cast<int>(n);
-      for (int i : ir.nodes[n].inputs) ++uses[i];
-    }
+    index_nodes(ir.nodes);
     for (int o : ir.outputs) ++uses[o];
   }
+
+  // Producers and reader counts, through sub-blocks (a block's reads are never counted down: a
+  // constant read inside a branch or loop body stays until the end).
+  void index_nodes(const std::vector<IrNode>& nodes) {
+    for (const auto& n : nodes) {
+      for (int o : n.outputs) producer[o] = &n;
+      for (int i : n.inputs) ++uses[i];
+      for (const auto& b : n.blocks) {
+        index_nodes(b.nodes);
+        for (int o : b.outputs) ++uses[o];
+      }
+    }
+  }
+
+  // Makes value dst what value src is (a branch's result becomes the If's output; a loop's carried
+  // values move between iterations): its representation and, for constants, the constant.
+  void assign(int dst, int src) {
+    repr[dst] = repr[src];
+    IrValue& d = ir.values[dst];
+    const IrValue& s = ir.values[src];
+    d.tensor = s.tensor;
+    d.tensors = s.tensors;
+    d.ints = s.ints;
+    d.floats = s.floats;
+    d.str = s.str;
+    d.none = s.none;
+  }
+
+  // Converts nodes in order (set by the export driver; converters of control flow call it).
+  std::function<void(const std::vector<IrNode>&)> convert_nodes;
 
   // After node n is converted: a large constant nothing else reads is freed (its initializer, if
   // any, holds the data now), so a model's weights are not held twice through the conversion.
@@ -180,7 +208,7 @@ class ExportState {
   int opset;
   onnx::GraphProto& graph;
   std::vector<Repr> repr;
-  std::vector<int> producer;  // value -> index of the node that makes it, -1 for inputs and constants
+  std::vector<const IrNode*> producer;  // value -> the node that makes it; null for inputs and constants
   std::vector<int> uses;      // readers of each value not converted yet
   std::set<std::string> names;
   std::map<std::string, Shape> shapes;
@@ -531,8 +559,7 @@ void ConvertContext::fill_view(size_t i, double value) {
   std::vector<Step> steps;
   int v = node_.inputs.at(i);
   while (!state_.repr[v].constant) {
-    const int p = state_.producer[v];
-    const IrNode* n = p >= 0 ? &state_.ir.nodes[p] : nullptr;
+    const IrNode* n = state_.producer[v];
     if (!n || (n->kind != "aten::slice" && n->kind != "aten::select"))
       throw Unconvertible("in-place writes are exported only into slices of a tensor made from constants "
                           "(new_zeros, zeros, full with static sizes)");
@@ -588,6 +615,23 @@ void ConvertContext::fill_view(size_t i, double value) {
   auto& r = state_.repr[v];
   r.constant = std::move(base);
   r.onnx.clear();  // later reads make a new initializer
+}
+
+void ConvertContext::convert_block(size_t b) { state_.convert_nodes(node_.blocks.at(b).nodes); }
+
+void ConvertContext::assign(int dst, int src) { state_.assign(dst, src); }
+
+void ConvertContext::bind_value_ints(int value, const std::vector<int64_t>& ints) {
+  state_.repr[value] = {};
+  state_.repr[value].ints = ints;
+  state_.repr[value].elem = onnx::TensorProto::INT64;
+}
+
+void ConvertContext::bind_str(size_t k, const std::string& str) { state_.ir.values[node_.outputs.at(k)].str = str; }
+
+std::optional<std::vector<int64_t>> ConvertContext::value_ints(int value) const {
+  if (const auto& v = state_.ir.values[value].ints) return v;
+  return state_.repr[value].ints;
 }
 
 void ConvertContext::forward(size_t k, size_t i) {
@@ -750,16 +794,6 @@ int32_t input_elem_type(const exporter::IrGraph& ir, int value) {
   return onnx::TensorProto::FLOAT;
 }
 
-// What to tell the user about an op with sub-blocks that LibTorch's passes could not remove.
-std::string control_flow_reason(const exporter::IrNode& n) {
-  const std::string what = n.kind == "prim::If"     ? "an `if` on a value known only at run time"
-                           : n.kind == "prim::Loop" ? "a loop whose trip count or body depends on run-time values"
-                                                    : "an op with sub-blocks";
-  return "control flow (" + what +
-         ") is not exported yet; trace the model with torch.jit.trace (the branch taken for the example input is "
-         "recorded) or move it out of forward()";
-}
-
 std::string label(const exporter::IrNode& n) { return n.kind + (n.source.empty() ? "" : " at " + n.source); }
 
 // One entry per kind and reason: "aten::transpose (16 uses, first at model.py:53): no converter".
@@ -849,9 +883,11 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
 
   // Which ops have no converter: all of them, with locations, before anything is converted.
   std::set<std::string> seen;
+  // (Ops inside branches and loop bodies are looked up when a branch is taken or a body unrolled:
+  // an untaken branch may hold what cannot be exported, like the `raise` of a shape check.)
   for (const auto& n : ir.nodes)
-    if ((n.blocks || !find_converter(n.kind)) && seen.insert(n.kind + "@" + n.source).second)
-      report.unsupported.push_back({n.kind, n.source, n.blocks ? control_flow_reason(n) : "no converter"});
+    if (!find_converter(n.kind) && seen.insert(n.kind + "@" + n.source).second)
+      report.unsupported.push_back({n.kind, n.source, "no converter"});
   if (!report.unsupported.empty()) {
     if (report_out) *report_out = report;
     throw Error(ErrorCode::kUnsupported, unsupported_message(path, report.unsupported));
@@ -905,23 +941,45 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
 
   // A node that cannot be converted leaves its outputs unset; nodes reading them are skipped
   // rather than reported, so the list names causes, not their consequences.
+  // Inside a branch or loop body, a failure is reported for the inner node and the whole If/Loop
+  // is skipped (BlockFailed), so the list still names the cause once.
   std::vector<bool> poisoned(ir.values.size(), false);
-  for (const auto& n : ir.nodes) {
-    if (std::any_of(n.inputs.begin(), n.inputs.end(), [&](int v) { return poisoned[v]; })) {
-      for (int o : n.outputs) poisoned[o] = true;
-      continue;
+  struct BlockFailed {};
+  int depth = 0;
+  state.convert_nodes = [&](const std::vector<IrNode>& nodes) {
+    for (const auto& n : nodes) {
+      if (std::any_of(n.inputs.begin(), n.inputs.end(), [&](int v) { return poisoned[v]; })) {
+        for (int o : n.outputs) poisoned[o] = true;
+        if (depth > 0) throw BlockFailed{};
+        continue;
+      }
+      for (int o : n.outputs) state.repr[o] = {};  // a loop body is converted once per iteration
+      ConvertContext ctx(state, n);
+      try {
+        const ConvertFn fn = find_converter(n.kind);
+        if (!fn) throw Unconvertible("no converter");
+        ++depth;
+        try {
+          fn(ctx);
+        } catch (...) {
+          --depth;
+          throw;
+        }
+        --depth;
+      } catch (const Unconvertible& e) {
+        report.unsupported.push_back({n.kind, n.source, e.what()});
+        for (int o : n.outputs) poisoned[o] = true;
+        if (depth > 0) throw BlockFailed{};
+      } catch (const BlockFailed&) {
+        for (int o : n.outputs) poisoned[o] = true;
+        if (depth > 0) throw;
+      } catch (const Error& e) {
+        throw e.with_context(path + ": " + label(n));
+      }
+      if (depth == 0) state.done_with(n);
     }
-    ConvertContext ctx(state, n);
-    try {
-      find_converter(n.kind)(ctx);
-    } catch (const Unconvertible& e) {
-      report.unsupported.push_back({n.kind, n.source, e.what()});
-      for (int o : n.outputs) poisoned[o] = true;
-    } catch (const Error& e) {
-      throw e.with_context(path + ": " + label(n));
-    }
-    state.done_with(n);
-  }
+  };
+  state.convert_nodes(ir.nodes);
   if (!report.unsupported.empty()) {
     if (report_out) *report_out = report;
     if (const char* dump = std::getenv("PIU_EXPORT_DUMP")) {  // for converter authors: the graph so far

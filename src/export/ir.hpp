@@ -32,12 +32,23 @@ struct IrValue {
   bool constant() const { return tensor || tensors || ints || floats || str || none; }
 };
 
+struct IrBlock;
+
 struct IrNode {
   std::string kind;  // "aten::_convolution", "prim::ListConstruct", ...
   std::vector<int> inputs;
   std::vector<int> outputs;
   std::string source;  // "model.py:12" (TorchScript's source range), or "" when unknown
-  size_t blocks = 0;   // sub-blocks (prim::If branches, a prim::Loop body): control flow
+  // Sub-blocks: prim::If's then/else branches, prim::Loop's body (control flow in scripted code).
+  std::vector<IrBlock> blocks;
+};
+
+// A sub-block: its parameters (a loop body's iteration count and carried values), its nodes, and
+// the values it returns. Its nodes may read any value defined before the node that owns it.
+struct IrBlock {
+  std::vector<int> inputs;
+  std::vector<IrNode> nodes;
+  std::vector<int> outputs;
 };
 
 struct IrGraph {

@@ -8,6 +8,7 @@
 #include <torch/csrc/jit/passes/lower_tuples.h>
 #include <torch/csrc/jit/passes/remove_mutation.h>
 
+#include <functional>
 #include <unordered_map>
 
 #include "backends/torch/torch_util.hpp"
@@ -131,46 +132,58 @@ IrGraph read(const std::string& path) {
       if (use.user != graph->return_node()) return false;
     return true;
   };
-  for (const torch::jit::Node* n : graph->nodes()) {
-    if (returned_dict(n)) continue;
-    if (n->kind() == c10::prim::Constant) {
-      const int k = add_value(n->output());
-      if (auto iv = torch::jit::toIValue(n->output())) set_constant(ir.values[k], *iv);
-      continue;
-    }
-    IrNode node;
-    node.kind = n->kind().toQualString();
-    node.blocks = n->blocks().size();
-    node.source = source_of(n);
-    for (const torch::jit::Value* in : n->inputs()) {
-      auto it = index.find(in);
-      if (it == index.end()) throw Error(ErrorCode::kInternal, path + ": value %" + in->debugName() + " read before it is defined");
-      node.inputs.push_back(it->second);
-    }
-    for (const torch::jit::Value* out : n->outputs()) node.outputs.push_back(add_value(out));
-    // A list of constants is a constant (kernel sizes, strides, shapes).
-    if (n->kind() == c10::prim::ListConstruct) {
-      bool all = true;
-      std::vector<int64_t> ints;
-      std::vector<double> floats;
-      for (int i : node.inputs) {
-        const IrValue& v = ir.values[i];
-        if (v.ints && v.ints->size() == 1 && (v.type == IrType::kInt || v.type == IrType::kBool)) ints.push_back(v.ints->at(0));
-        else if (v.floats && v.floats->size() == 1) floats.push_back(v.floats->at(0));
-        else all = false;
-      }
-      IrValue& out = ir.values[node.outputs[0]];
-      if (all && out.type == IrType::kIntList && floats.empty()) {
-        out.ints = ints;
+  auto lookup = [&](const torch::jit::Value* v) {
+    auto it = index.find(v);
+    if (it == index.end()) throw Error(ErrorCode::kInternal, path + ": value %" + v->debugName() + " read before it is defined");
+    return it->second;
+  };
+  // One block's nodes (the graph's, or a branch's / loop body's, recursively) into `out`.
+  std::function<void(const torch::jit::Block*, std::vector<IrNode>&)> read_block;
+  read_block = [&](const torch::jit::Block* block, std::vector<IrNode>& out) {
+    for (const torch::jit::Node* n : block->nodes()) {
+      if (returned_dict(n)) continue;
+      if (n->kind() == c10::prim::Constant) {
+        const int k = add_value(n->output());
+        if (auto iv = torch::jit::toIValue(n->output())) set_constant(ir.values[k], *iv);
         continue;
       }
-      if (all && out.type == IrType::kFloatList && ints.empty()) {
-        out.floats = floats;
-        continue;
+      IrNode node;
+      node.kind = n->kind().toQualString();
+      node.source = source_of(n);
+      for (const torch::jit::Value* in : n->inputs()) node.inputs.push_back(lookup(in));
+      for (const torch::jit::Block* b : n->blocks()) {
+        IrBlock sub;
+        for (const torch::jit::Value* p : b->inputs()) sub.inputs.push_back(add_value(p));
+        read_block(b, sub.nodes);
+        for (const torch::jit::Value* o : b->outputs()) sub.outputs.push_back(lookup(o));
+        node.blocks.push_back(std::move(sub));
       }
+      for (const torch::jit::Value* o : n->outputs()) node.outputs.push_back(add_value(o));
+      // A list of constants is a constant (kernel sizes, strides, shapes).
+      if (n->kind() == c10::prim::ListConstruct) {
+        bool all = true;
+        std::vector<int64_t> ints;
+        std::vector<double> floats;
+        for (int i : node.inputs) {
+          const IrValue& v = ir.values[i];
+          if (v.ints && v.ints->size() == 1 && (v.type == IrType::kInt || v.type == IrType::kBool)) ints.push_back(v.ints->at(0));
+          else if (v.floats && v.floats->size() == 1) floats.push_back(v.floats->at(0));
+          else all = false;
+        }
+        IrValue& lv = ir.values[node.outputs[0]];
+        if (all && lv.type == IrType::kIntList && floats.empty()) {
+          lv.ints = ints;
+          continue;
+        }
+        if (all && lv.type == IrType::kFloatList && ints.empty()) {
+          lv.floats = floats;
+          continue;
+        }
+      }
+      out.push_back(std::move(node));
     }
-    ir.nodes.push_back(std::move(node));
-  }
+  };
+  read_block(graph->block(), ir.nodes);
   for (const torch::jit::Value* out : graph->outputs()) {
     if (const torch::jit::Node* d = out->node(); returned_dict(d)) {
       for (size_t i = 0; i + 1 < d->inputs().size(); i += 2) {

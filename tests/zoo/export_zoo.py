@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """`piu export` over the torchvision zoo: every classification builder, the segmentation models,
-and the extra models (TransformerEncoder, LSTM, GRU, a scripted model with control flow).
+and the extra models (TransformerEncoder, LSTM, GRU, scripted models: one with data-dependent
+control flow, torchvision models through torch.jit.script).
 
 For each model: build it with random weights (torch.manual_seed(0)), eval, trace it at batch 1
 (segmentation models with strict=False: they return a dict), save the TorchScript to a temp folder,
@@ -91,6 +92,12 @@ EXTRA = {
     "lstm": (lambda: Recurrent("lstm"), lambda: torch.randn(1, 7, 16), "-1x-1x16", "trace"),
     "gru": (lambda: Recurrent("gru"), lambda: torch.randn(1, 7, 16), "-1x-1x16", "trace"),
     "scripted_control_flow": (Gated, lambda: torch.randn(1, 8), "-1x8", "script"),
+    # torchvision models through torch.jit.script (not trace): shape checks and fused-path gates are
+    # control flow that piu resolves at conversion time
+    "scripted_resnet18": (lambda: torchvision.models.resnet18(weights=None), None, "-1x3x224x224", "script"),
+    "scripted_mobilenet_v3_large": (lambda: torchvision.models.mobilenet_v3_large(weights=None), None,
+                                    "-1x3x224x224", "script"),
+    "scripted_vit_b_16": (lambda: torchvision.models.vit_b_16(weights=None), None, "-1x3x224x224", "script"),
 }
 
 

@@ -5,6 +5,7 @@ namespace piu::exporter {
 namespace {
 
 void compare(ConvertContext& ctx, const std::string& op, bool negate = false) {
+  if (compare_numbers(ctx)) return;  // ints/floats (scripted shape checks): known now
   const auto [a, b, type] = ctx.operands();
   std::string r = ctx.emit(op, {a, b});
   if (negate) r = ctx.emit("Not", {r});

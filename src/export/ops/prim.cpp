@@ -45,6 +45,21 @@ void list_unpack(ConvertContext& ctx) {
     for (size_t k = 0; k < ctx.node().outputs.size(); ++k) ctx.bind_ints(k, {ints->at(k)});
     return;
   }
+  if (ctx.in(0).type == IrType::kIntList) {  // n, c, h, w = x.shape with a dynamic dim
+    const auto elems = ctx.int_list_elems(0);
+    const std::string list = ctx.int_list(0);
+    for (size_t k = 0; k < ctx.node().outputs.size(); ++k) {
+      if (k < elems.size() && elems[k].value) {
+        ctx.bind_ints(k, {*elems[k].value});
+        continue;
+      }
+      auto& g = ctx.add("Gather", {list, ctx.const_i64({static_cast<int64_t>(k)}, true)});
+      set_int(g, "axis", 0);
+      ctx.bind(k, g.output(0), onnx::TensorProto::INT64);
+      if (k < elems.size() && !elems[k].of.empty()) ctx.set_size_of(k, elems[k].of, elems[k].dim);
+    }
+    return;
+  }
   const auto items = ctx.tensor_list(0);
   const auto types = ctx.tensor_list_types(0);
   for (size_t k = 0; k < items.size() && k < ctx.node().outputs.size(); ++k) ctx.bind(k, items[k], types[k]);
@@ -72,6 +87,13 @@ void size(ConvertContext& ctx) {
   if (ctx.num_inputs() < 2) {
     ctx.bind(0, shape, onnx::TensorProto::INT64);
     ctx.set_list_length(0, known ? static_cast<int64_t>(known->size()) : -1);
+    if (known) {  // each dim: its value when static, else where it comes from
+      std::vector<ConvertContext::IntElem> elems;
+      for (size_t d = 0; d < known->size(); ++d)
+        elems.push_back((*known)[d] >= 0 ? ConvertContext::IntElem{(*known)[d], "", -1}
+                                         : ConvertContext::IntElem{std::nullopt, x, static_cast<int64_t>(d)});
+      ctx.set_list_elems(0, elems);
+    }
     return;
   }
   int64_t dim = ctx.int_const(1);
@@ -99,6 +121,8 @@ PIU_REGISTER_CONVERTER(prim_NumToTensor, "prim::NumToTensor", identity);
 PIU_REGISTER_CONVERTER(aten_Int, "aten::Int", identity);
 PIU_REGISTER_CONVERTER(aten_ScalarImplicit, "aten::ScalarImplicit", identity);
 PIU_REGISTER_CONVERTER(aten_size, "aten::size", size);
+PIU_REGISTER_CONVERTER(prim_unchecked_cast, "prim::unchecked_cast", identity);
+PIU_REGISTER_CONVERTER(aten_list, "aten::list", identity);
 PIU_REGISTER_CONVERTER(aten_contiguous, "aten::contiguous", identity);
 PIU_REGISTER_CONVERTER(aten_detach, "aten::detach", identity);
 PIU_REGISTER_CONVERTER(aten_clone, "aten::clone", clone);

@@ -1,0 +1,220 @@
+// Control flow in scripted code, resolved at conversion time: a prim::If whose condition is known
+// here (a rank, a static size, a None check) converts only the branch taken; a prim::Loop with a
+// known trip count is unrolled. What depends on run-time values is reported as control flow.
+// Also the scripted-code helpers these conditions are made of: len, dim, list indexing, int and
+// bool comparisons, `is None`, and the string/exception ops of shape checks (converted only when
+// a branch that raises is taken).
+#include "export/converter.hpp"
+
+namespace piu::exporter {
+namespace {
+
+std::string control_flow(const std::string& what) {
+  return "control flow (" + what +
+         ") is not exported yet; trace the model with torch.jit.trace (the path taken for the example input is "
+         "recorded) or move it out of forward()";
+}
+
+// prim::If(cond) -> outputs of the branch taken.
+void if_(ConvertContext& ctx) {
+  const auto cond = ctx.maybe_ints(0);
+  if (!cond || cond->size() != 1) throw Unconvertible(control_flow("an `if` on a value known only at run time"));
+  const size_t taken = cond->at(0) ? 0 : 1;
+  ctx.convert_block(taken);
+  const IrBlock& b = ctx.node().blocks.at(taken);
+  for (size_t k = 0; k < ctx.node().outputs.size(); ++k) ctx.assign(ctx.node().outputs[k], b.outputs.at(k));
+}
+
+// prim::Loop(max_trip_count, initial_condition, carried...) with body (iteration, carried...) ->
+// (condition, carried...): unrolled when the trip count and every condition are known.
+void loop(ConvertContext& ctx) {
+  constexpr int64_t kMaxUnroll = 4096;
+  const auto trips = ctx.maybe_ints(0);
+  const auto cond = ctx.maybe_ints(1);
+  if (!trips || trips->size() != 1 || !cond || cond->size() != 1)
+    throw Unconvertible(control_flow("a loop whose trip count or condition is known only at run time"));
+  if (trips->at(0) > kMaxUnroll)
+    throw Unconvertible(control_flow("a loop of " + std::to_string(trips->at(0)) + " iterations; piu unrolls up to " +
+                                     std::to_string(kMaxUnroll)));
+  const IrBlock& body = ctx.node().blocks.at(0);
+  const IrNode& node = ctx.node();
+  std::vector<int> carried(node.inputs.begin() + 2, node.inputs.end());
+  bool go = cond->at(0) != 0;
+  for (int64_t i = 0; go && i < trips->at(0); ++i) {
+    ctx.bind_value_ints(body.inputs.at(0), {i});
+    for (size_t k = 0; k < carried.size(); ++k) ctx.assign(body.inputs.at(k + 1), carried[k]);
+    ctx.convert_block(0);
+    const auto next = ctx.value_ints(body.outputs.at(0));
+    if (!next || next->size() != 1)
+      throw Unconvertible(control_flow("a loop whose condition is known only at run time"));
+    go = next->at(0) != 0;
+    carried.assign(body.outputs.begin() + 1, body.outputs.end());
+  }
+  for (size_t k = 0; k < node.outputs.size(); ++k) ctx.assign(node.outputs[k], carried.at(k));
+}
+
+// len(list) / len(tensor) (the size of dim 0) / len(str).
+void len(ConvertContext& ctx) {
+  if (ctx.in(0).str) return ctx.bind_ints(0, {static_cast<int64_t>(ctx.in(0).str->size())});
+  if (ctx.in(0).type == IrType::kTensor) {
+    const auto s = ctx.shape(0);
+    if (s && !s->empty() && (*s)[0] >= 0) return ctx.bind_ints(0, {(*s)[0]});
+    throw Unconvertible("len() of a tensor with a dynamic first dim");
+  }
+  if (ctx.in(0).tensors) return ctx.bind_ints(0, {static_cast<int64_t>(ctx.in(0).tensors->size())});
+  const int64_t n = ctx.in(0).type == IrType::kTensorList ? static_cast<int64_t>(ctx.tensor_list(0).size())
+                                                           : ctx.list_length(0);
+  if (n < 0) throw Unconvertible("len() of a list whose length is known only at run time");
+  ctx.bind_ints(0, {n});
+}
+
+// dim(x): the rank.
+void dim(ConvertContext& ctx) { ctx.bind_ints(0, {ctx.rank(0)}); }
+
+// list[i]: an element of an int list (known, or Gather of a computed one) or a tensor list.
+void getitem(ConvertContext& ctx) {
+  int64_t i = ctx.int_const(1);
+  if (ctx.in(0).type == IrType::kTensorList) {
+    const auto items = ctx.tensor_list(0);
+    const auto types = ctx.tensor_list_types(0);
+    if (i < 0) i += static_cast<int64_t>(items.size());
+    return ctx.bind(0, items.at(static_cast<size_t>(i)), types.at(static_cast<size_t>(i)));
+  }
+  if (auto v = ctx.maybe_ints(0)) {
+    if (i < 0) i += static_cast<int64_t>(v->size());
+    return ctx.bind_ints(0, {v->at(static_cast<size_t>(i))});
+  }
+  auto& g = ctx.add("Gather", {ctx.int_list(0), ctx.const_i64({i}, true)});
+  set_int(g, "axis", 0);
+  ctx.bind(0, g.output(0), onnx::TensorProto::INT64);
+}
+
+// Comparisons and `not` of ints/bools known now (conditions of shape checks).
+template <typename Op>
+void compare_known(ConvertContext& ctx, Op op) {
+  const auto a = ctx.maybe_scalar(0), b = ctx.maybe_scalar(1);
+  if (!a || !b) throw Unconvertible("a comparison of numbers known only at run time");
+  ctx.bind_ints(0, {op(*a, *b) ? 1 : 0});
+}
+void int_eq(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a == b; }); }
+void int_ne(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a != b; }); }
+void int_lt(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a < b; }); }
+void int_gt(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a > b; }); }
+void int_le(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a <= b; }); }
+void int_ge(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a >= b; }); }
+
+void not_(ConvertContext& ctx) {
+  const auto a = ctx.maybe_ints(0);
+  if (!a || a->size() != 1) throw Unconvertible("`not` of a value known only at run time");
+  ctx.bind_ints(0, {a->at(0) ? 0 : 1});
+}
+
+// `x is None` / `x is not None`: known from the value's type. `a is b` of two tensors: the same
+// graph value is the same object; different values are taken as different objects (what gates
+// nn.MultiheadAttention's fused path, `query is key`; both paths compute the same result).
+void is_none(ConvertContext& ctx, bool negate) {
+  const bool a_none = ctx.in(0).none || ctx.in(0).type == IrType::kNone;
+  const bool b_none = ctx.in(1).none || ctx.in(1).type == IrType::kNone;
+  const bool same = (a_none && b_none) || (!a_none && !b_none && ctx.node().inputs[0] == ctx.node().inputs[1]);
+  ctx.bind_ints(0, {(same != negate) ? 1 : 0});
+}
+void is(ConvertContext& ctx) { is_none(ctx, false); }
+void isnot(ConvertContext& ctx) { is_none(ctx, true); }
+
+// The exception of a taken branch: the module raises for these shapes.
+void raise(ConvertContext& ctx) {
+  std::string msg = ctx.num_inputs() > 0 && ctx.in(0).str ? *ctx.in(0).str : "";
+  throw Unconvertible("the module raises an exception for the given input shapes" + (msg.empty() ? "" : ": " + msg));
+}
+
+// x.dtype: PyTorch's ScalarType number of the tensor's element type.
+void dtype(ConvertContext& ctx) {
+  switch (ctx.elem_type(0)) {
+    case onnx::TensorProto::UINT8: return ctx.bind_ints(0, {0});
+    case onnx::TensorProto::INT8: return ctx.bind_ints(0, {1});
+    case onnx::TensorProto::INT16: return ctx.bind_ints(0, {2});
+    case onnx::TensorProto::INT32: return ctx.bind_ints(0, {3});
+    case onnx::TensorProto::INT64: return ctx.bind_ints(0, {4});
+    case onnx::TensorProto::FLOAT16: return ctx.bind_ints(0, {5});
+    case onnx::TensorProto::FLOAT: return ctx.bind_ints(0, {6});
+    case onnx::TensorProto::DOUBLE: return ctx.bind_ints(0, {7});
+    case onnx::TensorProto::BOOL: return ctx.bind_ints(0, {11});
+    case onnx::TensorProto::BFLOAT16: return ctx.bind_ints(0, {15});
+    default: throw Unconvertible("the dtype of '" + ctx.in(0).name + "' is not known");
+  }
+}
+
+// Questions scripted code asks about the run (fused-path gates): an exported model runs for
+// inference, without autocast, without gradients.
+void known_false(ConvertContext& ctx) { ctx.bind_ints(0, {0}); }
+
+// x.device: an exported model's tensors live on the CPU as far as the graph is concerned.
+void device(ConvertContext& ctx) { ctx.bind_str(0, "cpu"); }
+void str(ConvertContext& ctx) {
+  if (!ctx.in(0).str) throw Unconvertible("str() of a value known only at run time");
+  ctx.bind_str(0, *ctx.in(0).str);
+}
+// find(s, sub, start, end) on known strings.
+void find(ConvertContext& ctx) {
+  if (!ctx.in(0).str || !ctx.in(1).str) throw Unconvertible("find() on strings known only at run time");
+  const auto at = ctx.in(0).str->find(*ctx.in(1).str);
+  ctx.bind_ints(0, {at == std::string::npos ? -1 : static_cast<int64_t>(at)});
+}
+
+// all(list) / any(list) of bools known now.
+void all_any(ConvertContext& ctx, bool all) {
+  const auto v = ctx.maybe_ints(0);
+  if (!v || ctx.in(0).type == IrType::kTensor) throw Unconvertible("all()/any() of values known only at run time");
+  bool r = all;
+  for (int64_t x : *v) r = all ? (r && x != 0) : (r || x != 0);
+  ctx.bind_ints(0, {r ? 1 : 0});
+}
+void all(ConvertContext& ctx) { all_any(ctx, true); }
+void any(ConvertContext& ctx) { all_any(ctx, false); }
+
+// Strings and warnings of shape checks: nothing to compute.
+void nothing(ConvertContext&) {}
+
+}  // namespace
+
+PIU_REGISTER_CONVERTER(prim_If, "prim::If", if_);
+PIU_REGISTER_CONVERTER(prim_Loop, "prim::Loop", loop);
+PIU_REGISTER_CONVERTER(aten_len, "aten::len", len);
+PIU_REGISTER_CONVERTER(prim_dtype, "prim::dtype", dtype);
+PIU_REGISTER_CONVERTER(prim_device, "prim::device", device);
+PIU_REGISTER_CONVERTER(aten_str, "aten::str", str);
+PIU_REGISTER_CONVERTER(aten_find, "aten::find", find);
+PIU_REGISTER_CONVERTER(aten_all, "aten::all", all);
+PIU_REGISTER_CONVERTER(aten_any, "aten::any", any);
+PIU_REGISTER_CONVERTER(aten_is_autocast_enabled, "aten::is_autocast_enabled", known_false);
+PIU_REGISTER_CONVERTER(aten_is_autocast_cpu_enabled, "aten::is_autocast_cpu_enabled", known_false);
+PIU_REGISTER_CONVERTER(aten_is_grad_enabled, "aten::is_grad_enabled", known_false);
+PIU_REGISTER_CONVERTER(prim_requires_grad, "prim::requires_grad", known_false);
+PIU_REGISTER_CONVERTER(prim_is_cuda, "prim::is_cuda", known_false);
+PIU_REGISTER_CONVERTER(prim_is_nested, "prim::is_nested", known_false);
+PIU_REGISTER_CONVERTER(aten_dim, "aten::dim", dim);
+PIU_REGISTER_CONVERTER(aten___getitem__, "aten::__getitem__", getitem);
+PIU_REGISTER_CONVERTER(aten___not__, "aten::__not__", not_);
+PIU_REGISTER_CONVERTER(aten___is__, "aten::__is__", is);
+PIU_REGISTER_CONVERTER(aten___isnot__, "aten::__isnot__", isnot);
+PIU_REGISTER_CONVERTER(prim_RaiseException, "prim::RaiseException", raise);
+PIU_REGISTER_CONVERTER(aten_format, "aten::format", nothing);
+PIU_REGISTER_CONVERTER(aten_warn, "aten::warn", nothing);
+PIU_REGISTER_CONVERTER(prim_Uninitialized, "prim::Uninitialized", nothing);
+
+// int/float comparisons (aten::eq.int etc. share their kind with the tensor ones: compare.cpp
+// sends number operands here).
+bool compare_numbers(ConvertContext& ctx) {
+  if (ctx.in(0).type == IrType::kTensor || ctx.in(1).type == IrType::kTensor) return false;
+  const std::string& k = ctx.node().kind;
+  if (k == "aten::eq") int_eq(ctx);
+  else if (k == "aten::ne") int_ne(ctx);
+  else if (k == "aten::lt") int_lt(ctx);
+  else if (k == "aten::gt") int_gt(ctx);
+  else if (k == "aten::le") int_le(ctx);
+  else if (k == "aten::ge") int_ge(ctx);
+  else return false;
+  return true;
+}
+
+}  // namespace piu::exporter
