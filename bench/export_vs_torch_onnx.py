@@ -57,6 +57,32 @@ def nodes_after_optimize(piu, path, tmp):
     return json.loads(r.stdout)["nodes_after"] if r.returncode == 0 else None
 
 
+def print_markdown(rows):
+    print("| model | piu export s (process) | piu export s (in-process) | torch.onnx.export s | ratio (process) | "
+          "ratio (in-process) | verified | nodes (piu, optimized) | nodes (torch.onnx, optimized) |")
+    print("|---|---:|---:|---:|---:|---:|:---:|---:|---:|")
+    for r in rows:
+        t = f"{r['torch_s']:.2f}" if "torch_s" in r else "fails"
+        if r.get("torch_from") == "eager":
+            t += " (eager)"
+        if "piu_s" not in r:
+            print(f"| {r['model']} | fails | | {t} | | | | | {r.get('torch_nodes', '')} |")
+            continue
+        ratio = lambda k: f"{r[k] / r['torch_s']:.2f}" if "torch_s" in r else ""
+        print(f"| {r['model']} | {r['piu_s']:.2f} | {r['piu_inprocess_s']:.2f} | {t} | {ratio('piu_s')} | "
+              f"{ratio('piu_inprocess_s')} | {'-' if r['verified'] is None else 'yes' if r['verified'] else 'NO'} | {r['piu_nodes']} | "
+              f"{r.get('torch_nodes', '')} |")
+    ok = [r for r in rows if "piu_s" in r and "torch_s" in r]
+    for key, what in (("piu_s", "process, LibTorch load included"), ("piu_inprocess_s", "in-process")):
+        if ok:
+            ratios = sorted(r[key] / r["torch_s"] for r in ok)
+            print(f"\npiu ({what}) / torch.onnx.export: {sum(r[key] for r in ok) / sum(r['torch_s'] for r in ok):.2f}x "
+                  f"in total, per model {ratios[0]:.2f}-{ratios[-1]:.2f}x (median {ratios[len(ratios) // 2]:.2f}x)")
+    fewer = sum(1 for r in ok if r.get("piu_nodes") is not None and r.get("torch_nodes") is not None
+                and r["piu_nodes"] <= r["torch_nodes"])
+    print(f"\nnodes after piu optimize: piu <= torch.onnx on {fewer} of {len(ok)}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--piu", default=os.path.join(ROOT, "build", "bin", "piu"))
@@ -64,8 +90,18 @@ def main():
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--skip-verify", action="store_true", help="no verification run (the export zoo verifies)")
     ap.add_argument("--all", action="store_true", help="every classification and segmentation builder")
+    ap.add_argument("--from-log", nargs="+", help="print the markdown of saved result lines (stderr of earlier runs)")
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
+    if args.from_log:
+        rows = {}
+        for path in args.from_log:  # a later run's row for a model replaces an earlier one
+            for line in open(path):
+                if line.startswith("{"):
+                    r = json.loads(line)
+                    rows[r["model"]] = r
+        print_markdown(list(rows.values()))
+        return
     torch.set_num_threads(2)
     tmp = tempfile.mkdtemp()
     rows = []
@@ -94,8 +130,24 @@ def main():
                                   dynamic_axes={"input": {0: "batch"}}, do_constant_folding=True)
                 times.append(time.perf_counter() - t0)
             row = {"model": name, "torch_s": statistics.median(times)}
-        except Exception as e:  # torch.onnx cannot export it: reported
-            row = {"model": name, "torch_error": str(e).splitlines()[0][:200]}
+        except Exception as e:
+            # torch.onnx cannot export the TorchScript module (ViT's fused attention, Swin V2's
+            # in-place zero_): export the eager model instead, as its users would.
+            try:
+                torch.manual_seed(0)
+                eager = export_zoo.eager(name, group_of(name))
+                if group_of(name) == "segmentation":
+                    eager = Values(eager)
+                times = []
+                for _ in range(args.repeats):
+                    t0 = time.perf_counter()
+                    torch.onnx.export(eager, x, ref, opset_version=17, input_names=["input"],
+                                      dynamic_axes={"input": {0: "batch"}}, do_constant_folding=True)
+                    times.append(time.perf_counter() - t0)
+                row = {"model": name, "torch_s": statistics.median(times), "torch_from": "eager",
+                       "torch_script_error": str(e).splitlines()[0][:200]}
+            except Exception as e2:  # torch.onnx cannot export it either way: reported
+                row = {"model": name, "torch_error": str(e2).splitlines()[0][:200]}
         out = os.path.join(tmp, name + ".piu.onnx")
         cmd = [args.piu, "export", pt, "-o", out, "--shape", spec, "--opset", "17"]
         ptimes, inproc = [], []
@@ -124,27 +176,7 @@ def main():
         for f in os.listdir(tmp):  # models, their external data, optimized copies
             os.remove(os.path.join(tmp, f))
     if args.markdown:
-        print("| model | piu export s (process) | piu export s (in-process) | torch.onnx.export s | ratio (process) | "
-              "ratio (in-process) | verified | nodes (piu, optimized) | nodes (torch.onnx, optimized) |")
-        print("|---|---:|---:|---:|---:|---:|:---:|---:|---:|")
-        for r in rows:
-            t = f"{r['torch_s']:.2f}" if "torch_s" in r else "fails"
-            if "piu_s" not in r:
-                print(f"| {r['model']} | fails | | {t} | | | | | {r.get('torch_nodes', '')} |")
-                continue
-            ratio = lambda k: f"{r[k] / r['torch_s']:.2f}" if "torch_s" in r else ""
-            print(f"| {r['model']} | {r['piu_s']:.2f} | {r['piu_inprocess_s']:.2f} | {t} | {ratio('piu_s')} | "
-                  f"{ratio('piu_inprocess_s')} | {'-' if r['verified'] is None else 'yes' if r['verified'] else 'NO'} | {r['piu_nodes']} | "
-                  f"{r.get('torch_nodes', '')} |")
-        ok = [r for r in rows if "piu_s" in r and "torch_s" in r]
-        for key, what in (("piu_s", "process, LibTorch load included"), ("piu_inprocess_s", "in-process")):
-            if ok:
-                ratios = sorted(r[key] / r["torch_s"] for r in ok)
-                print(f"\npiu ({what}) / torch.onnx.export: {sum(r[key] for r in ok) / sum(r['torch_s'] for r in ok):.2f}x "
-                      f"in total, per model {ratios[0]:.2f}-{ratios[-1]:.2f}x (median {ratios[len(ratios) // 2]:.2f}x)")
-        fewer = sum(1 for r in ok if r.get("piu_nodes") is not None and r.get("torch_nodes") is not None
-                    and r["piu_nodes"] <= r["torch_nodes"])
-        print(f"\nnodes after piu optimize: piu <= torch.onnx on {fewer} of {len(ok)}")
+        print_markdown(rows)
     else:
         print(json.dumps(rows, indent=2))
 

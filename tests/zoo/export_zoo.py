@@ -122,6 +122,16 @@ def build(name, group):
     return torch.jit.trace(model, x, check_trace=False), f"-1x3x{size}x{size}"
 
 
+def eager(name, group):
+    """The model as a Python module (random weights as build() makes them, after the caller seeds)."""
+    if group == "segmentation":
+        return torchvision.models.get_model(name, weights=None, weights_backbone=None).eval()
+    kwargs = {"weights": None}
+    if name in ("googlenet", "inception_v3"):
+        kwargs.update(aux_logits=False, init_weights=True)
+    return torchvision.models.get_model(name, **kwargs).eval()
+
+
 CHECKER = "import onnx,sys; onnx.checker.check_model(sys.argv[1], full_check=True)"
 
 
