@@ -176,8 +176,9 @@ def run_one(args, name, group, opsets, tmp):
             row["status"] = "fails"
             row["error"] = (r.stderr or r.stdout).strip()[-1200:]
         rows.append(row)
-        if os.path.exists(out):
-            os.remove(out)
+        for f in (out, out + ".data"):  # a model over 2 GB has its weights beside it
+            if os.path.exists(f):
+                os.remove(f)
     os.remove(pt)
     return rows
 
