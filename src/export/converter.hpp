@@ -151,6 +151,10 @@ onnx::NodeProto& reduce(ConvertContext& ctx, const std::string& op, const std::s
 int32_t onnx_type_of_scalar_type(int64_t t);
 // The ONNX element type named by argument i (a ScalarType constant), or `fallback` when it is None.
 int32_t dtype_arg(const ConvertContext& ctx, size_t i, int32_t fallback);
+// Element `at` of a host tensor set from a number (float, double, int32/64, bool; others throw
+// Unconvertible), and a tensor of ONNX element type `type` and `shape` filled with `value`.
+void set_element(Tensor& t, int64_t at, double value);
+Tensor filled(int32_t type, const Shape& shape, double value);
 // Cast to an ONNX element type (no node when `from` already is it).
 std::string cast(ConvertContext& ctx, const std::string& value, int32_t to, int32_t from = 0);
 std::string transpose(ConvertContext& ctx, const std::string& value, const std::vector<int64_t>& perm);

@@ -308,18 +308,26 @@ std::string ConvertContext::const_i64(const std::vector<int64_t>& values, bool s
 }
 
 std::string ConvertContext::const_scalar(double value, int32_t type, const std::string& hint) {
-  const auto dtype = dtype_from_onnx(type);
-  if (!dtype) throw Unconvertible("a number operand of type " + onnx_elem_type_name(type) + " is not supported yet");
-  Tensor t = Tensor::zeros(*dtype, {});
-  switch (*dtype) {
-    case DType::kFloat32: *t.data_as<float>() = static_cast<float>(value); break;
-    case DType::kFloat64: *t.data_as<double>() = value; break;
-    case DType::kInt64: *t.data_as<int64_t>() = static_cast<int64_t>(value); break;
-    case DType::kInt32: *t.data_as<int32_t>() = static_cast<int32_t>(value); break;
-    case DType::kBool: *t.data_as<bool>() = value != 0; break;
-    default: throw Unconvertible("a number operand of type " + onnx_elem_type_name(type) + " is not supported yet");
+  return const_tensor(filled(type, {}, value), hint);
+}
+
+void set_element(Tensor& t, int64_t at, double value) {
+  switch (t.dtype()) {
+    case DType::kFloat32: t.data_as<float>()[at] = static_cast<float>(value); break;
+    case DType::kFloat64: t.data_as<double>()[at] = value; break;
+    case DType::kInt64: t.data_as<int64_t>()[at] = static_cast<int64_t>(value); break;
+    case DType::kInt32: t.data_as<int32_t>()[at] = static_cast<int32_t>(value); break;
+    case DType::kBool: t.data_as<bool>()[at] = value != 0; break;
+    default: throw Unconvertible("a constant of type " + std::string(dtype_name(t.dtype())) + " is not supported yet");
   }
-  return const_tensor(t, hint);
+}
+
+Tensor filled(int32_t type, const Shape& shape, double value) {
+  const auto dtype = dtype_from_onnx(type);
+  if (!dtype) throw Unconvertible("a constant of type " + onnx_elem_type_name(type) + " is not supported yet");
+  Tensor t = Tensor::zeros(*dtype, shape);
+  for (int64_t i = 0; i < t.numel(); ++i) set_element(t, i, value);
+  return t;
 }
 
 ConvertContext::Operands ConvertContext::operands() {
@@ -535,21 +543,6 @@ void ConvertContext::bind_constant(size_t k, Tensor t) {
   r.constant = std::move(t);
 }
 
-namespace {
-
-void set_element(Tensor& t, int64_t at, double value) {
-  switch (t.dtype()) {
-    case DType::kFloat32: t.data_as<float>()[at] = static_cast<float>(value); break;
-    case DType::kFloat64: t.data_as<double>()[at] = value; break;
-    case DType::kInt64: t.data_as<int64_t>()[at] = static_cast<int64_t>(value); break;
-    case DType::kInt32: t.data_as<int32_t>()[at] = static_cast<int32_t>(value); break;
-    case DType::kBool: t.data_as<bool>()[at] = value != 0; break;
-    default: throw Unconvertible("an in-place fill of a tensor of this type is not supported yet");
-  }
-}
-
-}  // namespace
-
 void ConvertContext::fill_view(size_t i, double value) {
   // Walk back through slice/select views to the base, recording each step.
   struct Step {
@@ -706,17 +699,7 @@ std::string linear(ConvertContext& ctx, const std::string& x, const std::string&
 }
 
 std::string fill(ConvertContext& ctx, const std::string& shape, double value, int32_t type) {
-  const auto dtype = dtype_from_onnx(type);
-  if (!dtype) throw Unconvertible("a tensor of type " + onnx_elem_type_name(type) + " cannot be created yet");
-  Tensor t = Tensor::zeros(*dtype, {1});
-  switch (*dtype) {
-    case DType::kFloat32: *t.data_as<float>() = static_cast<float>(value); break;
-    case DType::kFloat64: *t.data_as<double>() = value; break;
-    case DType::kInt64: *t.data_as<int64_t>() = static_cast<int64_t>(value); break;
-    case DType::kInt32: *t.data_as<int32_t>() = static_cast<int32_t>(value); break;
-    case DType::kBool: *t.data_as<bool>() = value != 0; break;
-    default: throw Unconvertible("a tensor of type " + onnx_elem_type_name(type) + " cannot be created yet");
-  }
+  const Tensor t = filled(type, {1}, value);
   auto& n = ctx.add("ConstantOfShape", {shape});
   auto* a = n.add_attribute();
   a->set_name("value");

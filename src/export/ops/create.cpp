@@ -19,23 +19,11 @@ int32_t type_of_number(const IrValue& v) {
 // constant tensor, so in-place writes into its slices can be applied at conversion time.
 bool bind_known(ConvertContext& ctx, size_t shape_i, std::optional<double> value, int32_t type) {
   const auto shape = ctx.maybe_ints(shape_i);
-  const auto dtype = dtype_from_onnx(type);
-  if (!shape || !value || !dtype) return false;
+  if (!shape || !value || !dtype_from_onnx(type)) return false;
   int64_t n = 1;
   for (int64_t d : *shape) n *= d;
   if (n > (1 << 22)) return false;  // large: a ConstantOfShape instead
-  Tensor t = Tensor::zeros(*dtype, Shape(shape->begin(), shape->end()));
-  if (*value != 0)
-    for (int64_t i = 0; i < n; ++i) {
-      switch (*dtype) {
-        case DType::kFloat32: t.data_as<float>()[i] = static_cast<float>(*value); break;
-        case DType::kFloat64: t.data_as<double>()[i] = *value; break;
-        case DType::kInt64: t.data_as<int64_t>()[i] = static_cast<int64_t>(*value); break;
-        case DType::kBool: t.data_as<bool>()[i] = true; break;
-        default: return false;
-      }
-    }
-  ctx.bind_constant(0, std::move(t));
+  ctx.bind_constant(0, filled(type, Shape(shape->begin(), shape->end()), *value));
   return true;
 }
 
