@@ -47,7 +47,8 @@ fi
 
 # --- 2. Python venv with PyPI tools -------------------------------------------------------------
 VENV="$DEPS/venv"
-PIP_SPEC="$CMAKE_PIP_SPEC onnxruntime==$ORT_VERSION onnx==$ONNX_VERSION numpy pytest"
+# scikit-learn: the digits dataset of the int8/fp16 accuracy test (tests/cli/test_quant_accuracy.py)
+PIP_SPEC="$CMAKE_PIP_SPEC onnxruntime==$ORT_VERSION onnx==$ONNX_VERSION numpy pytest scikit-learn==1.9.1"
 if ! stamp_ok venv "$PIP_SPEC"; then
   log "venv: $PIP_SPEC"
   [ -x "$VENV/bin/python" ] || /usr/bin/python3 -m venv "$VENV"

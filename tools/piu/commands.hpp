@@ -28,5 +28,8 @@ const Subcommand& round_weights_command();
 const Subcommand& simplify_command();
 const Subcommand& deploy_command();
 const Subcommand& export_command();
+const Subcommand& calibrate_command();
+const Subcommand& quantize_command();
+const Subcommand& fp16_command();
 
 }  // namespace piu::cli

@@ -20,6 +20,9 @@ const std::vector<const Subcommand*>& subcommands() {
       &piu::cli::optimize_command(),
       &piu::cli::simplify_command(),
       &piu::cli::round_weights_command(),
+      &piu::cli::calibrate_command(),
+      &piu::cli::quantize_command(),
+      &piu::cli::fp16_command(),
       &piu::cli::deploy_command(),
       // clang-format on
   };
