@@ -23,6 +23,7 @@ const std::vector<Option>& table() {
       {"--duration", "", "SECONDS", "timed run length per batch size (default 3)"},
       {"--exclude", "", "NODE[,NODE...]", "nodes kept in float", true},
       {"--fixed-point", "", "", "repeat the pass list until nothing changes"},
+      {"--from-cache", "", "FILE", "take activation ranges from a TensorRT calibration cache instead of calibrating"},
       {"--image-size", "", "HxW", "resize images to this (default: the model input's static size)"},
       {"--input", "-i", "[NAME=]FILE.npy",
        "input tensor from a .npy file; unnamed means the first input; others are random", true},

@@ -53,7 +53,7 @@ void add_values(Stats& s, const float* v, int64_t n, bool histogram, int bins) {
     s.hist[0] = zeros;
   }
   const double top = s.width * static_cast<double>(s.hist.size());
-  if (amax >= top) {
+  if (amax > top) {
     // Same width, more bins (as TensorRT's and ONNX Runtime's streaming histograms do).
     const size_t need = static_cast<size_t>(std::floor(amax / s.width)) + 1;
     s.hist.resize(need, 0.0);

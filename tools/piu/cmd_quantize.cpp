@@ -1,3 +1,4 @@
+#include <optional>
 #include <sstream>
 #include <cmath>
 #include <cstdio>
@@ -26,9 +27,22 @@ int quantize_main(const Args& args) {
   };
   OnnxModel model = OnnxModel::load(in);
   const TensorInfo input = single_input(model, in);
-  const CalibrationSetup setup = calibration_setup(args, input);
-  auto source = open_calibration(setup);
-  const CalibrationTable table = calibrate(model, *source, calibration_options(args));
+  // Ranges: calibrated on --data, or read from a TensorRT cache (then --data only feeds the
+  // accuracy check, and random inputs do without it).
+  const bool from_cache = args.has("--from-cache");
+  const bool have_data = args.has("--data");
+  if (!from_cache && !have_data) throw Error(ErrorCode::kBadInput, "--data DIR is required (or --from-cache FILE)");
+  if (from_cache && args.has("--method"))
+    throw Error(ErrorCode::kBadInput, "--method calibrates; it cannot be combined with --from-cache");
+  std::optional<CalibrationSetup> setup;
+  if (have_data) setup = calibration_setup(args, input);
+  CalibrationTable table;
+  if (from_cache) {
+    table = read_tensorrt_cache(args.get("--from-cache"));
+  } else {
+    auto source = open_calibration(*setup);
+    table = calibrate(model, *source, calibration_options(args));
+  }
   if (args.has("--cache")) write_tensorrt_cache(table, args.get("--cache"));
 
   QuantizeOptions qo;
@@ -42,10 +56,20 @@ int quantize_main(const Args& args) {
     for (std::string n; std::getline(ss, n, ',');)
       if (!n.empty()) qo.exclude_nodes.insert(n);
   }
-  // Accuracy is measured on up to 32 calibration items.
-  CalibrationSetup eval_setup = setup;
-  eval_setup.batch.batch_size = std::min<int64_t>(16, setup.batch.batch_size);
-  auto eval = open_calibration(eval_setup);
+  // Accuracy is measured on up to 32 calibration items (or 2 random batches of 2 without data).
+  std::unique_ptr<CalibrationSource> eval;
+  if (setup) {
+    CalibrationSetup eval_setup = *setup;
+    eval_setup.batch.batch_size = std::min<int64_t>(16, setup->batch.batch_size);
+    eval = open_calibration(eval_setup);
+  } else {
+    std::vector<TensorInfo> infos = {input};
+    std::vector<Tensor> random;
+    for (uint64_t seed = 0; seed < 2; ++seed) random.push_back(make_random_inputs(infos, args.shapes(), 2, seed)[0]);
+    eval = calibration_from_items({"random batch 1", "random batch 2"},
+                                  [random](const std::string& n) { return random[n.back() == '1' ? 0 : 1]; },
+                                  BatchOptions{.batch_size = 2, .max_item_shape = {}, .item_rank = static_cast<int64_t>(input.shape.size()) - 1});
+  }
   AccuracyTarget accuracy;
   accuracy.eval_batches = 2;
   const double min_sqnr = args.has("--max-error") ? parse_max_error_db(args.get("--max-error")) : 0;
@@ -94,6 +118,7 @@ int quantize_main(const Args& args) {
     j["method"] = calibration_method_name(table.method);
     j["target"] = target;
     j["items"] = table.items;
+    if (from_cache) j["from_cache"] = args.get("--from-cache");
     j["opset_before"] = r.opset_before;
     j["opset_after"] = r.opset_after;
     j["quantized_nodes"] = r.quantized_nodes;
@@ -114,8 +139,12 @@ int quantize_main(const Args& args) {
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
-  std::printf("%s calibration on %lld items; %d of %zu quantizable nodes in int8 (%s), %d weights, %d activations\n",
-              calibration_method_name(table.method).c_str(), static_cast<long long>(table.items), r.quantized_nodes,
+  if (from_cache)
+    std::printf("ranges of %zu tensors from %s; ", table.ranges.size(), args.get("--from-cache").c_str());
+  else
+    std::printf("%s calibration on %lld items; ", calibration_method_name(table.method).c_str(),
+                static_cast<long long>(table.items));
+  std::printf("%d of %zu quantizable nodes in int8 (%s), %d weights, %d activations\n", r.quantized_nodes,
               r.quantizable_nodes.size(), target == "ort" ? "uint8 activations" : "symmetric int8", r.quantized_weights,
               r.quantized_activations);
   if (r.opset_before != r.opset_after)
@@ -142,9 +171,9 @@ const Subcommand& quantize_command() {
        "Quantize to int8 with QuantizeLinear/DequantizeLinear nodes (weights per channel, activations calibrated on "
        "--data); reports the output SQNR against the float model; --max-error keeps the most sensitive layers in "
        "float until the target is met.",
-       shared_options({"--output", "--data", "--method", "--batch", "--cache", "--percentile", "--target",
+       shared_options({"--output", "--data", "--from-cache", "--method", "--batch", "--cache", "--percentile", "--target",
                        "--per-tensor", "--exclude", "--max-error", "--max-item-shape", "--image-size", "--mean",
-                       "--std", "--pixel-scale", "--bgr", "--nhwc", "--threads", "--no-verify", "--json"}),
+                       "--std", "--pixel-scale", "--bgr", "--nhwc", "--threads", "--shape", "--no-verify", "--json"}),
        1, 1},
       quantize_main};
   return sub;
