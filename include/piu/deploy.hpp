@@ -15,6 +15,7 @@
 #include "piu/export.hpp"
 #include "piu/onnx.hpp"
 #include "piu/passes.hpp"
+#include "piu/quant.hpp"
 #include "piu/session.hpp"
 #include "piu/simplify.hpp"
 
@@ -34,6 +35,25 @@ struct DeployOptions {
   OptimizeOptions optimize_options;
   bool simplify = true;
   SimplifyOptions simplify_options;
+
+  // Precision, after simplify. int8: Q/DQ calibrated on `calibration_dir` (verification then
+  // checks the output SQNR on calibration items against the input instead of a tolerance, at
+  // least `min_sqnr_db`, and with `fallback` the most sensitive layers stay float until it is met).
+  // fp16: float16 weights and compute (verification at rel_tol 1e-2 unless verify_options says more).
+  bool int8 = false;
+  std::string calibration_dir;
+  BatchOptions calibration_batch;
+  ImageInputOptions calibration_images;
+  CalibrationOptions calibration;
+  QuantizeOptions quantize;
+  double min_sqnr_db = 20;
+  bool fallback = false;
+  bool fp16 = false;
+  Fp16Options fp16_options = [] {
+    Fp16Options o;
+    o.keep_io_types = true;
+    return o;
+  }();
 
   bool verify = true;  // compare the result with the input on ONNX Runtime before anything is written
   VerifyOptions verify_options{.shapes = {}, .batches = {1, 3, 8}};
@@ -77,6 +97,9 @@ struct DeployReport {
   ModelInfo after;
   std::vector<StageRecord> stages;
   std::optional<VerifyReport> verification;
+  // int8: output SQNR of the result against the input model on calibration items (verify stage).
+  std::optional<double> int8_sqnr_db;
+  int64_t int8_eval_items = 0;
   std::vector<LatencyPoint> latency;
   std::string backend;  // of the benchmark sessions
   int threads = 0;
@@ -108,7 +131,7 @@ struct DeployStage {
   std::function<void(DeployContext& context, StageRecord& record)> run;
 };
 
-// export (or load), inspect, round-weights, optimize, simplify, verify, bench: each reads its
+// export (or load), inspect, round-weights, optimize, simplify, precision (int8/fp16), verify, bench: each reads its
 // switches from DeployOptions and records "skipped" when off. The first stage fills
 // context.model: a TorchScript input is exported, an ONNX one loaded.
 std::vector<DeployStage> default_deploy_stages();

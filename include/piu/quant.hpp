@@ -219,9 +219,9 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
 // FP16
 // ---------------------------------------------------------------------------------------------
 
-// Ops that stay float32 by default: those whose float16 result loses too much (reductions over
-// many elements, exponentials feeding normalizations) or that ONNX Runtime's CPU provider lacks
-// float16 kernels for. See src/quant/fp16.cpp for the list and why.
+// Ops that stay float32 by default: those ONNX Runtime's CPU provider cannot run in float16 (no
+// kernel it can fall back from, or a failing function body) and those whose results routinely
+// leave float16's range (sum of squares, product). See src/quant/fp16.cpp for the list and why.
 std::vector<std::string> default_fp16_block_list();
 
 struct Fp16Options {
@@ -243,7 +243,8 @@ struct Fp16Report {
 
 // Converts float32 initializers, constants and tensors of `model` to float16, except for nodes in
 // the block lists and inputs an op's schema only allows as float32 (e.g. Resize scales); Cast
-// nodes are inserted only where a float16 tensor meets a float32 one.
+// nodes are inserted only where a float16 tensor meets a float32 one. Graph input and output names
+// never change. Throws kBadInput when node_block_list names a node the main graph lacks.
 Fp16Report convert_fp16(OnnxModel& model, const Fp16Options& options = {});
 
 }  // namespace piu

@@ -51,12 +51,12 @@ TensorInfo single_input(const OnnxModel& model, const std::string& path) {
   return inputs[0];
 }
 
-CalibrationSetup calibration_setup(const Args& args, const TensorInfo& input) {
+CalibrationSetup calibration_setup(const Args& args, const TensorInfo& input, const std::string& batch_option) {
   CalibrationSetup s;
   s.dir = args.get("--data");
   if (s.dir.empty()) throw Error(ErrorCode::kBadInput, "--data DIR is required (a folder of .npy files or images)");
-  s.batch.batch_size = args.get_int("--batch", 100);
-  if (s.batch.batch_size <= 0) throw Error(ErrorCode::kBadInput, "--batch must be positive");
+  s.batch.batch_size = args.get_int(batch_option, 100);
+  if (s.batch.batch_size <= 0) throw Error(ErrorCode::kBadInput, batch_option + " must be positive");
   Shape item(input.shape.begin() + (input.shape.empty() ? 0 : 1), input.shape.end());
   if (args.has("--max-item-shape")) {
     s.batch.max_item_shape = parse_shape(args.get("--max-item-shape"));

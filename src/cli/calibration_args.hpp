@@ -22,7 +22,8 @@ struct CalibrationSetup {
 // From --data (required), --batch (default 100, the seed's stream_batch_size), --max-item-shape
 // (default: the input's shape without its batch dim when static), --image-size (default: the
 // input's static H and W), --mean, --std, --pixel-scale, --bgr and --nhwc (channels from the input).
-CalibrationSetup calibration_setup(const Args& args, const TensorInfo& input);
+// `batch_option` names the batch-size option (deploy's --batch lists verification batches).
+CalibrationSetup calibration_setup(const Args& args, const TensorInfo& input, const std::string& batch_option = "--batch");
 // The calibration source of a setup.
 std::unique_ptr<CalibrationSource> open_calibration(const CalibrationSetup& setup);
 // CalibrationOptions from --method, --percentile and --threads, with a progress line on stderr.

@@ -102,6 +102,99 @@ void stage_simplify(DeployContext& ctx, StageRecord& rec) {
     rec.details.push_back("not folded: `" + s.node + "` (" + s.op_type + "): " + s.reason);
 }
 
+// Float inputs of a calibration batch as float32 (items may be float64 .npy files).
+Tensor as_float32(const Tensor& t) {
+  if (t.dtype() == DType::kFloat32 || !is_floating(t.dtype())) return t;
+  Tensor f = Tensor::zeros(DType::kFloat32, t.shape());
+  for (int64_t i = 0; i < t.numel(); ++i) f.data_as<float>()[i] = static_cast<float>(element_as_double(t, i));
+  return f;
+}
+
+// Up to 32 calibration items in two batches: what int8 accuracy is measured on.
+std::unique_ptr<CalibrationSource> evaluation_items(const DeployOptions& o) {
+  BatchOptions b = o.calibration_batch;
+  b.batch_size = std::min<int64_t>(16, b.batch_size);
+  return calibration_from_folder(o.calibration_dir, b, o.calibration_images);
+}
+
+void stage_precision(DeployContext& ctx, StageRecord& rec) {
+  const DeployOptions& o = ctx.options;
+  if (o.int8 && o.fp16) throw Error(ErrorCode::kBadInput, "choose one of int8 and fp16");
+  if (!o.int8 && !o.fp16) {
+    rec.skipped = true;
+    rec.summary = "skipped (float32; --int8 or --fp16 add this stage)";
+    return;
+  }
+  if (o.fp16) {
+    const Fp16Report r = convert_fp16(ctx.model, o.fp16_options);
+    rec.summary = printf_string("float16: %d nodes converted, %d kept float32, %d casts, %d initializers", r.converted_nodes,
+                                r.blocked_nodes, r.casts, r.converted_initializers);
+    return;
+  }
+  if (o.calibration_dir.empty()) throw Error(ErrorCode::kBadInput, "int8 needs calibration data (--data DIR)");
+  auto source = calibration_from_folder(o.calibration_dir, o.calibration_batch, o.calibration_images);
+  ctx.log("int8: calibrating on " + source->describe());
+  CalibrationOptions co = o.calibration;
+  if (!co.progress)
+    co.progress = [&ctx](int64_t done, int64_t) { ctx.log(printf_string("calibrate: %lld items", static_cast<long long>(done))); };
+  const CalibrationTable table = calibrate(ctx.model, *source, co);
+  auto eval = evaluation_items(o);
+  AccuracyTarget target;
+  target.min_sqnr_db = o.fallback ? o.min_sqnr_db : 0;
+  FallbackReport fb;
+  if (o.fallback) {
+    fb = quantize_with_fallback(ctx.model, table, o.quantize, target, *eval, [&ctx](const std::string& l) { ctx.log(l); });
+  } else {
+    fb.quantize = quantize_qdq(ctx.model, table, o.quantize);
+  }
+  const QuantizeReport& q = fb.quantize;
+  rec.summary = printf_string("int8 (%s calibration on %lld items): %d of %zu quantizable nodes, %d weights, %d activations",
+                              calibration_method_name(table.method).c_str(), static_cast<long long>(table.items),
+                              q.quantized_nodes, q.quantizable_nodes.size(), q.quantized_weights, q.quantized_activations);
+  rec.details.push_back(printf_string("format: %s", o.quantize.symmetric_activations
+                                                        ? "symmetric int8 activations (TensorRT)"
+                                                        : "uint8 activations with zero points (ONNX Runtime)"));
+  if (q.opset_before != q.opset_after)
+    rec.details.push_back(printf_string("converted from opset %lld to %lld", static_cast<long long>(q.opset_before),
+                                        static_cast<long long>(q.opset_after)));
+  if (o.fallback) {
+    rec.details.push_back(printf_string("output SQNR with every node in int8: %.1f dB (target %.1f dB)", fb.sqnr_all_db,
+                                        o.min_sqnr_db));
+    for (const auto& n : fb.excluded) rec.details.push_back("kept in float: `" + n + "`");
+  }
+}
+
+// int8: output SQNR of the result against the input on calibration items, one model at a time.
+void verify_int8(DeployContext& ctx, StageRecord& rec, const SessionOptions& input_so, const SessionOptions& so) {
+  auto eval = evaluation_items(ctx.options);
+  std::vector<Tensor> inputs;
+  for (Tensor t = eval->next_batch(); t.defined() && inputs.size() < 2; t = eval->next_batch())
+    inputs.push_back(as_float32(t));
+  std::vector<Tensor> reference, candidate;
+  {
+    auto session = Session::open(ctx.input_path, input_so);
+    for (const auto& x : inputs)
+      for (auto& o : session->run({x})) reference.push_back(o.clone());
+  }
+  {
+    auto session = Session::open(ctx.staged_model(), so);
+    for (const auto& x : inputs)
+      for (auto& o : session->run({x})) candidate.push_back(o);
+  }
+  const double sqnr = sqnr_db(reference, candidate);
+  int64_t items = 0;
+  for (const auto& x : inputs) items += x.dim(0);
+  ctx.report.int8_sqnr_db = sqnr;
+  ctx.report.int8_eval_items = items;
+  rec.summary = printf_string("int8 output SQNR vs the input model: %.1f dB on %lld calibration items (at least %.1f dB)",
+                              sqnr, static_cast<long long>(items), ctx.options.min_sqnr_db);
+  if (!(sqnr >= ctx.options.min_sqnr_db))
+    throw Error(ErrorCode::kVerificationFailed,
+                printf_string("verification failed, nothing written: int8 output SQNR %.1f dB is below %.1f dB "
+                              "(--max-error sets the target and keeps sensitive layers in float)",
+                              sqnr, ctx.options.min_sqnr_db));
+}
+
 void stage_verify(DeployContext& ctx, StageRecord& rec) {
   if (!ctx.options.verify) {
     rec.skipped = true;
@@ -116,9 +209,11 @@ void stage_verify(DeployContext& ctx, StageRecord& rec) {
   so.graph_optimization = GraphOptimization::kDisabled;
   SessionOptions input_so = so;  // a TorchScript input runs on LibTorch
   input_so.backend = is_torchscript_path(ctx.input_path) ? "torch" : "ort";
+  if (ctx.options.int8) return verify_int8(ctx, rec, input_so, so);
   const std::string& staged = ctx.staged_model();
   std::string backend;
   VerifyOptions vo = ctx.options.verify_options;
+  if (ctx.options.fp16) vo.rel_tol = std::max(vo.rel_tol, 1e-2);
   if (vo.input_dtypes.empty()) vo.input_dtypes = ctx.input_dtypes;
   for (auto& spec : vo.shapes)  // dynamic dims other than the batch are verified at 64, as piu export does
     for (size_t d = 1; d < spec.shape.size(); ++d)
@@ -214,7 +309,7 @@ const std::string& DeployContext::staged_model() {
 std::vector<DeployStage> default_deploy_stages() {
   return {
       {"export", stage_export},     {"inspect", stage_inspect},   {"round-weights", stage_round_weights}, {"optimize", stage_optimize},
-      {"simplify", stage_simplify}, {"verify", stage_verify},               {"bench", stage_bench},
+      {"simplify", stage_simplify}, {"precision", stage_precision}, {"verify", stage_verify},               {"bench", stage_bench},
   };
 }
 

@@ -103,7 +103,11 @@ std::string format_deploy_report(const DeployReport& r) {
   md << "\nTotal: " << r.before.nodes << " -> " << r.after.nodes << " nodes.\n";
 
   md << "\n## Verification\n\n";
-  if (!r.verification) {
+  if (r.int8_sqnr_db) {
+    md << "int8 accuracy: the output model against the input (float) model on " << r.int8_eval_items
+       << " calibration items, output SQNR **" << fmt("%.1f", *r.int8_sqnr_db)
+       << " dB** (10 log10 of signal over quantization noise energy; 20 dB is about 10% RMS error, 40 dB 1%).\n";
+  } else if (!r.verification) {
     md << "Not run (`--no-verify`).\n";
   } else {
     md << "The output model against the input on ONNX Runtime (graph optimizations off), same random inputs; "

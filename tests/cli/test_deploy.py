@@ -27,7 +27,7 @@ def test_deploy_writes_model_report_and_chart(tmp_path):
     before, after = onnx.load(src), onnx.load(str(out / "model.onnx"))
     assert len(after.graph.node) < len(before.graph.node)
     assert after.graph.input[0].type.tensor_type.shape.dim[0].dim_param, "the dynamic batch stays dynamic"
-    assert "[2/7] inspect" in r.out and "bench: batch 8" in r.out, "progress is shown"
+    assert "[2/8] inspect" in r.out and "bench: batch 8" in r.out, "progress is shown"
 
 
 def test_deploy_json_and_switches(tmp_path):
@@ -35,10 +35,10 @@ def test_deploy_json_and_switches(tmp_path):
     r = piu("deploy", model("shapes.onnx"), "-o", out, "--no-bench", "--no-round-weights", "--batch", "2", "--json")
     assert r.code == 0, r.err
     j = json.loads(r.out)
-    assert [s["name"] for s in j["stages"]] == ["export", "inspect", "round-weights", "optimize", "simplify", "verify",
-                                                "bench"]
+    assert [s["name"] for s in j["stages"]] == ["export", "inspect", "round-weights", "optimize", "simplify",
+                                                "precision", "verify", "bench"]
     skipped = {s["name"] for s in j["stages"] if s["skipped"]}
-    assert skipped == {"export", "round-weights", "bench"}
+    assert skipped == {"export", "round-weights", "precision", "bench"}
     assert {c["batch"] for c in j["verification"]} == {2}
     assert j["latency"] == [] and j["chart"] == ""
     assert sorted(os.listdir(out)) == ["model.onnx", "report.md"]
@@ -99,3 +99,35 @@ def test_deploy_torchscript_token_ids(tmp_path):
     assert r.code == 0, r.err
     m = onnx.load(str(out / "model.onnx"))
     assert m.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.INT64
+
+
+def test_deploy_int8_reports_accuracy_and_latency(tmp_path):
+    import numpy as np
+    data = tmp_path / "data"
+    data.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        np.save(data / f"b{i}.npy", rng.standard_normal((4, 3, 224, 224)).astype(np.float32))
+    out = tmp_path / "int8"
+    r = piu("deploy", model("resnet18.onnx"), "-o", out, "--int8", "--data", data, "--calibration-batch", "4",
+            "--bench-batch", "1", *QUICK, "--json")
+    assert r.code == 0, r.err
+    j = json.loads(r.out)
+    assert j["int8_sqnr_db"] > 25
+    stage = next(s for s in j["stages"] if s["name"] == "precision")
+    assert not stage["skipped"] and "int8" in stage["summary"]
+    ops = {n.op_type for n in onnx.load(str(out / "model.onnx")).graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear"} <= ops
+    report = (out / "report.md").read_text()
+    assert "output SQNR" in report and "## Latency" in report
+    # A target the model cannot reach without fallback, and --int8 options without --int8, are refused.
+    one_line_error(piu("deploy", model("resnet18.onnx"), "-o", tmp_path / "x", "--data", data), "--data only applies")
+
+
+def test_deploy_fp16(tmp_path):
+    out = tmp_path / "fp16"
+    r = piu("deploy", model("resnet18.onnx"), "-o", out, "--fp16", "--no-bench", "--json")
+    assert r.code == 0, r.err
+    m = onnx.load(str(out / "model.onnx"))
+    assert m.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT  # float32 I/O kept
+    assert any(t.data_type == onnx.TensorProto.FLOAT16 for t in m.graph.initializer)

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/calibration_args.hpp"
 #include "cli/session_args.hpp"
 #include "commands.hpp"
 #include "piu/deploy.hpp"
@@ -50,6 +51,38 @@ int deploy_main(const Args& args) {
     throw Error(ErrorCode::kBadInput, "--rounds must be >= 1 and --duration > 0");
   o.session = session_options_from(args);
 
+  o.int8 = args.has("--int8");
+  o.fp16 = args.has("--fp16");
+  if (o.int8 && o.fp16) throw Error(ErrorCode::kBadInput, "--int8 and --fp16 exclude each other");
+  if (!o.int8)
+    for (const char* opt : {"--data", "--method", "--target", "--max-error", "--calibration-batch", "--max-item-shape"})
+      if (args.has(opt)) throw Error(ErrorCode::kBadInput, std::string(opt) + " only applies with --int8");
+  if (o.int8) {
+    // The input's shape: from an ONNX input itself, from --shape for TorchScript.
+    TensorInfo input;
+    const std::string& in = args.positional[0];
+    if (!is_torchscript_path(in)) {
+      input = single_input(OnnxModel::load(in, {.load_external_data = false}), in);
+    } else if (!o.export_options.input_shapes.empty()) {
+      input.shape = o.export_options.input_shapes[0].shape;
+    }
+    const CalibrationSetup setup = calibration_setup(args, input, "--calibration-batch");
+    o.calibration_dir = setup.dir;
+    o.calibration_batch = setup.batch;
+    o.calibration_images = setup.images;
+    CalibrationOptions co = calibration_options(args);
+    co.progress = nullptr;  // deploy prints its own progress lines
+    o.calibration = co;
+    const std::string target = args.get("--target", "ort");
+    if (target != "ort" && target != "tensorrt")
+      throw Error(ErrorCode::kBadInput, "--target must be ort or tensorrt, not '" + target + "'");
+    o.quantize.symmetric_activations = target == "tensorrt";
+    if (args.has("--max-error")) {
+      o.min_sqnr_db = parse_max_error_db(args.get("--max-error"));
+      o.fallback = true;
+    }
+  }
+
   const bool json = args.has("--json");
   o.progress = [json](std::string_view line) {
     (json ? std::cerr : std::cout) << line << "\n" << std::flush;
@@ -78,6 +111,7 @@ int deploy_main(const Args& args) {
       for (const auto& c : r.verification->checks)
         j["verification"].push_back(
             {{"output", c.output}, {"batch", c.batch}, {"max_abs", c.max_abs}, {"scale", c.scale}, {"ok", c.ok}});
+    if (r.int8_sqnr_db) j["int8_sqnr_db"] = *r.int8_sqnr_db;
     j["latency"] = nlohmann::ordered_json::array();
     for (const auto& p : r.latency)
       j["latency"].push_back({{"batch", p.batch}, {"before_p50_ms", p.before_p50_ms}, {"after_p50_ms", p.after_p50_ms}});
@@ -114,10 +148,16 @@ const Subcommand& deploy_command() {
     options.push_back({"--no-bench", "", "", "skip the latency comparison"});
     options.push_back({"--bench-batch", "", "N[,N...]", "batch sizes to benchmark at (default 1,8)"});
     options.push_back({"--rounds", "", "N", "alternating before/after benchmark runs per batch (default 3)"});
+    options.push_back({"--int8", "", "", "quantize to int8 (Q/DQ) calibrated on --data; verified by output SQNR (default >= 20 dB)"});
+    options.push_back({"--fp16", "", "", "convert to float16 (float32 inputs and outputs kept); verified at --rtol 1e-2"});
+    options.push_back({"--calibration-batch", "", "N", "calibration items per batch (default 100)"});
+    for (const auto& opt : shared_options({"--data", "--method", "--target", "--max-error", "--max-item-shape", "--image-size",
+                                           "--mean", "--std", "--pixel-scale", "--bgr", "--nhwc"}))
+      options.push_back(opt);
     return Subcommand{
-        {"deploy", "MODEL.onnx|MODEL.pt -o DIR [--shape DIMS] [--no-round-weights] [--no-optimize] [--no-simplify] [--no-verify] [--no-bench]",
-         "Deploy a model in one command (export a TorchScript input, inspect, round weights, optimize, simplify, verify, benchmark before vs "
-         "after); writes DIR/model.onnx, DIR/report.md and DIR/latency.png.",
+        {"deploy", "MODEL.onnx|MODEL.pt -o DIR [--shape DIMS] [--no-round-weights] [--no-optimize] [--no-simplify] [--int8 --data DIR | --fp16] [--no-verify] [--no-bench]",
+         "Deploy a model in one command (export a TorchScript input, inspect, round weights, optimize, simplify, int8 or fp16, "
+         "verify, benchmark before vs after); writes DIR/model.onnx, DIR/report.md and DIR/latency.png.",
          options, 1, 1},
         deploy_main};
   }();
