@@ -9,7 +9,7 @@
 #                                              shows outside the system's base set)
 #   .device-bundle/include/onnx/*.h            the generated ONNX headers piu/onnx.hpp includes
 #   .device-bundle/include/google/protobuf/    the matching protobuf headers (3.21)
-#   .device-bundle/tree/{src,include,CMakeLists.txt,tests/zoo/export_zoo.py}  the sources as of
+#   .device-bundle/tree/{src,include,CMakeLists.txt,tests/zoo/*.py}  the sources as of
 #                                              this build
 #   .device-bundle/MANIFEST                    what was packed, from which commit, sizes
 #   .device-bundle-host/{bin/piu,libpiu.so,libpiu_torch.so}      the same build with its LibTorch
@@ -76,7 +76,7 @@ cp -r "$PROTOBUF_INC" "$OUTDIR/include/google/protobuf"
 # export_zoo.py.
 mkdir -p "$OUTDIR/tree/tests/zoo"
 cp -r "$ROOT/src" "$ROOT/include" "$ROOT/CMakeLists.txt" "$OUTDIR/tree/"
-cp "$ROOT/tests/zoo/export_zoo.py" "$OUTDIR/tree/tests/zoo/"
+cp "$ROOT"/tests/zoo/*.py "$OUTDIR/tree/tests/zoo/"
 newer="$(find "$ROOT/src" "$ROOT/include" -newer "$BUILD/libpiu.so" -type f | sed "s|^$ROOT/||")"
 if [[ -n "$newer" ]]; then
   echo "device_libtorch.sh: WARNING: edited after build/libpiu.so was linked (rebuild first for a" \

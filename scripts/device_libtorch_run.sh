@@ -24,7 +24,9 @@
 #   piu_stderr.log  piu's whole stderr per export (scripts/piu_logged.sh format)
 #   opkinds.json    each model's TorchScript op kinds under this torch (scripts/zoo_opkinds.py)
 # Compare with a LibTorch 1.13 run here: scripts/zoo_compare.py (see its header).
-# Environment: PYTHON (default python3), ZOO_MODEL_TIMEOUT (seconds per export, default 300).
+# Environment: PYTHON (default python3), ZOO_MODEL_TIMEOUT (seconds per export, default 300),
+# ZOO_SCRIPT (default export_zoo.py; quant_zoo.py runs the int8 zoo instead: its arguments then,
+# e.g. --workers 4 --threads 4, and no op-kind listing).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -106,16 +108,18 @@ torch.jit.trace(m, torch.randn(1, 3, 8, 8)).save('$SMOKE/tiny.pt')"
 logrun "$B/bin/piu" export "$SMOKE/tiny.pt" -o "$SMOKE/tiny.onnx" --shape -1x3x8x8 --opset 17 \
   || say "smoke export FAILED (the zoo runs anyway)"
 
-say "== export zoo: $*"
+ZOO="${ZOO_SCRIPT:-export_zoo.py}"
+say "== $ZOO: $*"
 chmod +x "$ROOT/scripts/piu_logged.sh"
 export PIU_REAL="$B/bin/piu" PIU_STDERR_LOG="$OUT/piu_stderr.log" PYTHONUNBUFFERED=1
 : >"$PIU_STDERR_LOG"
 rm -f "$OUT/zoo.jsonl"
 t0=$SECONDS
-logrun "$PY" -W ignore "$T/tests/zoo/export_zoo.py" --piu "$ROOT/scripts/piu_logged.sh" --checker-python "$PY" \
+logrun "$PY" -W ignore "$T/tests/zoo/$ZOO" --piu "$ROOT/scripts/piu_logged.sh" --checker-python "$PY" \
   --timeout "${ZOO_MODEL_TIMEOUT:-300}" --json "$OUT/zoo.jsonl" "$@"
 rc=$?
 say "zoo finished with exit code $rc in $((SECONDS - t0)) s; $(wc -l <"$OUT/zoo.jsonl" 2>/dev/null || echo 0) rows"
+if [[ "$ZOO" != export_zoo.py ]]; then exit "$rc"; fi
 say "== TorchScript op kinds per model (scripts/zoo_opkinds.py)"
 logrun "$PY" -W ignore "$ROOT/scripts/zoo_opkinds.py" --zoo "$T/tests/zoo/export_zoo.py" --json "$OUT/opkinds.json" "$@" \
   || say "zoo_opkinds.py failed"

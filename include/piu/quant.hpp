@@ -208,8 +208,9 @@ struct FallbackReport {
 };
 
 // Quantizes `model` like quantize_qdq; when the result misses `target`, measures each quantizable
-// node's sensitivity (SQNR with that node alone kept in float) and keeps the most sensitive nodes
-// in float, one at a time, until the target is met (or all are). `model` is the float model on
+// node's sensitivity (output SQNR on the first evaluation batch with that node alone kept in float)
+// and keeps the k most sensitive nodes in float, for the smallest k found by doubling then
+// bisecting that meets the target (all of them if nothing less does). `model` is the float model on
 // entry and the final quantized model on return. Progress lines go to `log` when set.
 FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& table, const QuantizeOptions& options,
                                       const AccuracyTarget& target, CalibrationSource& eval_data,

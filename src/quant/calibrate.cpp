@@ -97,41 +97,40 @@ double entropy_threshold(const std::vector<double>& histogram, double bin_width)
   if (n <= kLevels) return static_cast<double>(n) * bin_width;
   std::vector<double> bins = histogram;
   bins[0] = bins[1];  // TensorRT ignores the spike of exact zeros (ReLU outputs)
-  std::vector<double> tail(n + 1, 0.0);  // tail[i] = sum of bins[i:]
-  for (size_t i = n; i-- > 0;) tail[i] = tail[i + 1] + bins[i];
-
+  // Prefix sums over bins: counts, non-empty bins, and b log b of the normalized counts.
+  std::vector<double> sum(n + 1, 0.0), nonzero(n + 1, 0.0), plogp(n + 1, 0.0);
+  for (size_t j = 0; j < n; ++j) {
+    sum[j + 1] = sum[j] + bins[j];
+    nonzero[j + 1] = nonzero[j] + (bins[j] != 0 ? 1.0 : 0.0);
+  }
+  const double total = sum[n];
+  if (total == 0) return 0;
+  for (size_t j = 0; j < n; ++j) {
+    const double p = bins[j] / total;
+    plogp[j + 1] = plogp[j] + (p > 0 ? p * std::log(p) : 0.0);
+  }
+  // For a threshold of i bins, with p the reference (bins [0, i), everything above folded into bin
+  // i-1) and q the candidate (bins [0, i) merged into 128 levels, each level's count spread evenly
+  // over its non-empty bins), both normalized:
+  //   KL(p || q) = sum_j p_j log p_j - sum_levels P_g log(avg_g / Q),
+  // where P_g is p's mass in level g, avg_g the level's count per non-empty bin and Q the sum of
+  // bins [0, i). Levels are bins [ceil(g i / 128), ceil((g + 1) i / 128)), so every term comes
+  // from the prefix sums: O(128) per threshold instead of O(i).
   double best = std::numeric_limits<double>::infinity();
   size_t best_i = n;
-  std::vector<double> q_sum(kLevels), q_cnt(kLevels);
-  std::vector<size_t> group;
   for (size_t i = kLevels; i <= n; ++i) {
-    // Candidate: bins [0, i) merged into 128 levels, each level spread over its non-empty bins.
-    std::fill(q_sum.begin(), q_sum.end(), 0.0);
-    std::fill(q_cnt.begin(), q_cnt.end(), 0.0);
-    group.resize(i);
-    for (size_t j = 0; j < i; ++j) {
-      group[j] = j * kLevels / i;
-      if (bins[j] != 0) {
-        q_sum[group[j]] += bins[j];
-        q_cnt[group[j]] += 1;
-      }
-    }
-    double q_total = 0;
-    for (size_t j = 0; j < i; ++j)
-      if (bins[j] != 0) q_total += q_sum[group[j]] / q_cnt[group[j]];
-    // Reference: bins [0, i) with everything above folded into the last bin.
-    const double p_total = tail[0];
-    double kl = 0;
-    for (size_t j = 0; j < i; ++j) {
-      const double p = j + 1 == i ? bins[j] + tail[i] : bins[j];
-      if (p == 0) continue;
-      const double q = bins[j] != 0 ? q_sum[group[j]] / q_cnt[group[j]] : 0.0;
-      if (q == 0 || q_total == 0) {
-        kl = std::numeric_limits<double>::infinity();
-        break;
-      }
-      const double pn = p / p_total, qn = q / q_total;
-      kl += pn * std::log(pn / qn);
+    const double outliers = total - sum[i];
+    if (bins[i - 1] == 0 && outliers > 0) continue;  // p > 0 where q = 0: infinite divergence
+    const double last = (bins[i - 1] + outliers) / total;
+    double kl = plogp[i - 1] + (last > 0 ? last * std::log(last) : 0.0);
+    const double q_total = sum[i];
+    for (size_t g = 0; g < kLevels; ++g) {
+      const size_t a = (g * i + kLevels - 1) / kLevels, b = ((g + 1) * i + kLevels - 1) / kLevels;
+      const double count = nonzero[b] - nonzero[a];
+      if (count == 0) continue;
+      double mass = (sum[b] - sum[a]) / total;
+      if (b == i) mass += outliers / total;
+      kl -= mass * std::log((sum[b] - sum[a]) / count / q_total);
     }
     if (kl <= best) {  // ties: the larger threshold
       best = kl;

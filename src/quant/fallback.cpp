@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "piu/quant.hpp"
 #include "piu/session.hpp"
@@ -11,11 +12,13 @@ namespace piu {
 
 namespace {
 
-std::string db(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f dB", v);
+std::string printf_string(const char* format, auto... args) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, format, args...);
   return buf;
 }
+
+std::string db(double v) { return printf_string("%.1f dB", v); }
 
 }  // namespace
 
@@ -35,6 +38,8 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
   }
   if (inputs.empty()) throw Error(ErrorCode::kBadInput, eval_data.describe() + ": no items to evaluate accuracy on");
   std::vector<Tensor> reference;
+  // Sensitivities use the first evaluation batch only; the target is checked on all of them.
+  size_t first_batch_outputs = 0;
   {
     auto session = Session::open(model);
     if (session->inputs().size() != 1)
@@ -47,6 +52,7 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
         in = f;
       }
       for (auto& o : session->run({in})) reference.push_back(o.clone());
+      if (first_batch_outputs == 0) first_batch_outputs = reference.size();
     }
   }
 
@@ -65,9 +71,10 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
     out.report = quantize_qdq(out.model, table, o);
     auto session = Session::open(out.model);
     std::vector<Tensor> got;
-    for (const auto& in : inputs)
+    for (const auto& in : with_metric ? inputs : std::vector<Tensor>{inputs[0]})
       for (auto& t : session->run({in})) got.push_back(t);
-    out.sqnr = sqnr_db(reference, got);
+    out.sqnr = with_metric ? sqnr_db(reference, got)
+                           : sqnr_db({reference.begin(), reference.begin() + first_batch_outputs}, got);
     bool ok = true;
     if (target.min_sqnr_db > 0) ok = out.sqnr >= target.min_sqnr_db;
     if (target.metric && with_metric) {
@@ -105,15 +112,40 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
     }
     std::stable_sort(report.sensitivities.begin(), report.sensitivities.end(),
                      [](const auto& a, const auto& b) { return a.sqnr_db > b.sqnr_db; });
-    std::set<std::string> exclude;
-    for (const auto& s : report.sensitivities) {
-      exclude.insert(s.node);
-      report.excluded.push_back(s.node);
-      best = evaluate(exclude, true);
-      say("kept " + s.node + " (" + s.op_type + ") in float: output SQNR " + db(best.sqnr) +
-          (target.metric ? ", metric " + std::to_string(best.metric) : ""));
-      if (best.met) break;
+    // Keep the k most sensitive nodes in float for the smallest k that meets the target: k = 1, 2, 4,
+    // ... until it is met, then bisect (SQNR grows with k but not strictly, so the result is the
+    // smallest k found this way, not necessarily the smallest of all).
+    auto first = [&](size_t k) {
+      std::set<std::string> ex;
+      for (size_t i = 0; i < k && i < report.sensitivities.size(); ++i) ex.insert(report.sensitivities[i].node);
+      return ex;
+    };
+    const size_t n = report.sensitivities.size();
+    size_t lo = 0, hi = 0;  // target missed at lo, met at hi (once found)
+    std::optional<Outcome> at_hi;
+    for (size_t k = 1;; k = std::min(n, k * 2)) {
+      Outcome o = evaluate(first(k), true);
+      say(printf_string("%zu most sensitive node%s in float: output SQNR %s", k, k == 1 ? "" : "s", db(o.sqnr).c_str()));
+      if (o.met || k == n) {
+        hi = k;
+        at_hi = std::move(o);
+        break;
+      }
+      lo = k;
     }
+    while (at_hi->met && hi - lo > 1) {
+      const size_t mid = lo + (hi - lo) / 2;
+      Outcome o = evaluate(first(mid), true);
+      say(printf_string("%zu most sensitive node%s in float: output SQNR %s", mid, mid == 1 ? "" : "s", db(o.sqnr).c_str()));
+      if (o.met) {
+        hi = mid;
+        at_hi = std::move(o);
+      } else {
+        lo = mid;
+      }
+    }
+    best = std::move(*at_hi);
+    for (size_t i = 0; i < hi; ++i) report.excluded.push_back(report.sensitivities[i].node);
   }
   report.target_met = best.met;
   report.sqnr_final_db = best.sqnr;

@@ -360,8 +360,11 @@ class Quantizer {
     std::vector<int32_t> q(m);
     for (int64_t c = 0; c < m; ++c) {
       scales[c] = x_scale * w_scales[w_scales.size() == 1 ? 0 : c];
-      const double v = std::round(b.data_as<float>()[c] / scales[c]);
-      q[c] = static_cast<int32_t>(std::clamp(v, -2147483647.0, 2147483647.0));
+      const double v = std::round(static_cast<double>(b.data_as<float>()[c]) / scales[c]);
+      // A bias far larger than the product of tiny input and weight scales (vanishing activations)
+      // does not fit int32: it stays float rather than saturating into a wrong value.
+      if (!(std::fabs(v) <= 2147483647.0)) return "";
+      q[c] = static_cast<int32_t>(v);
     }
     const std::string qname = fresh(name + "_quantized"), sname = fresh(name + "_scale"),
                       zname = fresh(name + "_zero_point"), out = fresh(name + "_dq");

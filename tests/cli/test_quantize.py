@@ -232,3 +232,20 @@ def test_bad_cache_files(tmp_path, resnet_data):
         r = piu("quantize", path, "-o", out, "--from-cache", p, "--data", resnet_data)
         one_line_error(r, name, needle)
         assert not out.exists()
+
+
+def test_bias_that_overflows_int32_stays_float(tmp_path):
+    # Vanishing activations (random-init GoogLeNet's classifier input is ~1e-11) times small weights
+    # give a bias scale so small that the bias does not fit int32: it must stay float, not saturate.
+    rng = np.random.default_rng(0)
+    w = numpy_helper.from_array((rng.standard_normal((16, 10)) * 0.01).astype(np.float32), "w")
+    b = numpy_helper.from_array((rng.standard_normal(10) * 0.03).astype(np.float32), "b")
+    g = helper.make_graph([helper.make_node("Gemm", ["x", "w", "b"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 16])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 10])], [w, b])
+    path = str(tmp_path / "gemm.onnx")
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
+    data = write_batches(str(tmp_path / "data"), [(np.abs(rng.standard_normal((8, 16))) * 1e-11).astype(np.float32)])
+    r = piu("quantize", path, "-o", tmp_path / "q.onnx", "--data", data, "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["sqnr_db"] > 40
