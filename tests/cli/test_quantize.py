@@ -254,3 +254,23 @@ def test_bias_that_overflows_int32_stays_float(tmp_path):
     m = onnx.load(str(tmp_path / "q.onnx"))
     gemm = next(n for n in m.graph.node if n.op_type == "Gemm")
     assert gemm.input[2] == "b"
+
+
+def test_image_folder_calibration(tmp_path):
+    # PNG images resized to the input's 64x64 and normalized (ImageNet mean/std by default).
+    src = os.path.dirname(model("shapes.onnx"))
+    images = tmp_path / "images"
+    images.mkdir()
+    for name in ("circle.png", "square.png", "triangle.png"):
+        (images / name).write_bytes(open(os.path.join(src, name), "rb").read())
+    r = piu("calibrate", model("shapes.onnx"), "--data", images, "--cache", tmp_path / "c.cache", "--json")
+    assert r.code == 0, r.err
+    j = json.loads(r.out)
+    assert j["items"] == 3 and j["ranges"]
+    out = tmp_path / "int8.onnx"
+    r = piu("quantize", model("shapes.onnx"), "-o", out, "--data", images, "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["sqnr_db"] > 20
+    # Mixed folders are refused.
+    np.save(images / "x.npy", np.zeros((3, 64, 64), np.float32))
+    one_line_error(piu("calibrate", model("shapes.onnx"), "--data", images, "--cache", tmp_path / "d.cache"), "mixes")
