@@ -185,6 +185,8 @@ float half_to_float(uint16_t h);
 uint16_t float_to_half(float f);
 // Element i of a host tensor converted to double (any dtype).
 double element_as_double(const Tensor& tensor, int64_t i);
+// A float32 copy of a host tensor of any dtype; the tensor itself when it is float32 already.
+Tensor to_float32(const Tensor& tensor);
 
 // ---------------------------------------------------------------------------------------------
 // Files

@@ -141,4 +141,12 @@ double element_as_double(const Tensor& t, int64_t i) {
   return 0.0;
 }
 
+Tensor to_float32(const Tensor& t) {
+  if (t.dtype() == DType::kFloat32) return t;
+  Tensor f = Tensor::zeros(DType::kFloat32, t.shape());
+  float* out = f.data_as<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) out[i] = static_cast<float>(element_as_double(t, i));
+  return f;
+}
+
 }  // namespace piu

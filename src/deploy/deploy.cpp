@@ -102,14 +102,6 @@ void stage_simplify(DeployContext& ctx, StageRecord& rec) {
     rec.details.push_back("not folded: `" + s.node + "` (" + s.op_type + "): " + s.reason);
 }
 
-// Float inputs of a calibration batch as float32 (items may be float64 .npy files).
-Tensor as_float32(const Tensor& t) {
-  if (t.dtype() == DType::kFloat32 || !is_floating(t.dtype())) return t;
-  Tensor f = Tensor::zeros(DType::kFloat32, t.shape());
-  for (int64_t i = 0; i < t.numel(); ++i) f.data_as<float>()[i] = static_cast<float>(element_as_double(t, i));
-  return f;
-}
-
 // Up to 32 calibration items in two batches: what int8 accuracy is measured on.
 std::unique_ptr<CalibrationSource> evaluation_items(const DeployOptions& o) {
   BatchOptions b = o.calibration_batch;
@@ -169,7 +161,7 @@ void verify_int8(DeployContext& ctx, StageRecord& rec, const SessionOptions& inp
   auto eval = evaluation_items(ctx.options);
   std::vector<Tensor> inputs;
   for (Tensor t = eval->next_batch(); t.defined() && inputs.size() < 2; t = eval->next_batch())
-    inputs.push_back(as_float32(t));
+    inputs.push_back(is_floating(t.dtype()) ? to_float32(t) : t);
   std::vector<Tensor> reference, candidate;
   {
     auto session = Session::open(ctx.input_path, input_so);

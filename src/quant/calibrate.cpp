@@ -219,9 +219,7 @@ CalibrationTable calibrate(const OnnxModel& model, CalibrationSource& source, co
         throw Error(ErrorCode::kBadInput, source.describe() + ": items are " + std::string(dtype_name(batch.dtype())) +
                                               " but input '" + input.name + "' takes " +
                                               std::string(dtype_name(input.dtype)));
-      Tensor f = Tensor::zeros(DType::kFloat32, batch.shape());
-      for (int64_t i = 0; i < batch.numel(); ++i) f.data_as<float>()[i] = static_cast<float>(element_as_double(batch, i));
-      batch = f;
+      batch = to_float32(batch);
     }
     if (input.rank_known && batch.rank() != input.shape.size())
       throw Error(ErrorCode::kBadInput, source.describe() + ": a batch of items has shape " +

@@ -46,11 +46,7 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
       throw Error(ErrorCode::kUnsupported, "accuracy evaluation feeds one input; the model has " +
                                                std::to_string(session->inputs().size()));
     for (auto& in : inputs) {
-      if (in.dtype() != session->inputs()[0].dtype && is_floating(in.dtype())) {
-        Tensor f = Tensor::zeros(DType::kFloat32, in.shape());
-        for (int64_t i = 0; i < in.numel(); ++i) f.data_as<float>()[i] = static_cast<float>(element_as_double(in, i));
-        in = f;
-      }
+      if (is_floating(in.dtype()) && session->inputs()[0].dtype == DType::kFloat32) in = to_float32(in);
       for (auto& o : session->run({in})) reference.push_back(o.clone());
       if (first_batch_outputs == 0) first_batch_outputs = reference.size();
     }

@@ -94,11 +94,7 @@ int quantize_main(const Args& args) {
     for (int k = 0; k < accuracy.eval_batches; ++k) {
       Tensor x = eval->next_batch();
       if (!x.defined()) break;
-      if (x.dtype() != DType::kFloat32 && is_floating(x.dtype())) {
-        Tensor f = Tensor::zeros(DType::kFloat32, x.shape());
-        for (int64_t i = 0; i < x.numel(); ++i) f.data_as<float>()[i] = static_cast<float>(element_as_double(x, i));
-        x = f;
-      }
+      if (is_floating(x.dtype())) x = to_float32(x);
       for (auto& t : ref->run({x})) a.push_back(t);
       for (auto& t : cand->run({x})) b.push_back(t);
     }
