@@ -208,7 +208,8 @@ struct FallbackReport {
 };
 
 // Quantizes `model` like quantize_qdq; when the result misses `target`, measures each quantizable
-// node's sensitivity (output SQNR on the first evaluation batch with that node alone kept in float)
+// node's sensitivity (output SQNR on up to 4 items of the first evaluation batch with that node
+// alone kept in float)
 // and keeps the k most sensitive nodes in float, for the smallest k found by doubling then
 // bisecting that meets the target (all of them if nothing less does). `model` is the float model on
 // entry and the final quantized model on return. Progress lines go to `log` when set.

@@ -38,8 +38,10 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
   }
   if (inputs.empty()) throw Error(ErrorCode::kBadInput, eval_data.describe() + ": no items to evaluate accuracy on");
   std::vector<Tensor> reference;
-  // Sensitivities use the first evaluation batch only; the target is checked on all of them.
-  size_t first_batch_outputs = 0;
+  // Sensitivities use up to 4 items of the first batch (one session per node: the ranking needs
+  // few items); the target is checked on every evaluation batch.
+  Tensor sensitivity_input;
+  std::vector<Tensor> sensitivity_reference;
   {
     auto session = Session::open(model);
     if (session->inputs().size() != 1)
@@ -48,8 +50,9 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
     for (auto& in : inputs) {
       if (is_floating(in.dtype()) && session->inputs()[0].dtype == DType::kFloat32) in = to_float32(in);
       for (auto& o : session->run({in})) reference.push_back(o.clone());
-      if (first_batch_outputs == 0) first_batch_outputs = reference.size();
     }
+    sensitivity_input = inputs[0].rank() > 0 ? inputs[0].slice_rows(0, std::min<int64_t>(4, inputs[0].dim(0))) : inputs[0];
+    for (auto& o : session->run({sensitivity_input})) sensitivity_reference.push_back(o.clone());
   }
 
   struct Outcome {
@@ -67,10 +70,9 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
     out.report = quantize_qdq(out.model, table, o);
     auto session = Session::open(out.model);
     std::vector<Tensor> got;
-    for (const auto& in : with_metric ? inputs : std::vector<Tensor>{inputs[0]})
+    for (const auto& in : with_metric ? inputs : std::vector<Tensor>{sensitivity_input})
       for (auto& t : session->run({in})) got.push_back(t);
-    out.sqnr = with_metric ? sqnr_db(reference, got)
-                           : sqnr_db({reference.begin(), reference.begin() + first_batch_outputs}, got);
+    out.sqnr = sqnr_db(with_metric ? reference : sensitivity_reference, got);
     bool ok = true;
     if (target.min_sqnr_db > 0) ok = out.sqnr >= target.min_sqnr_db;
     if (target.metric && with_metric) {
