@@ -46,6 +46,14 @@ int calibrate_main(const Args& args) {
   return kExitOk;
 }
 
+// The shared options with the help texts calibration gives them.
+std::vector<Option> calibration_command_options(std::vector<Option> options) {
+  for (auto& o : options) {
+    if (o.name == "--batch") o = {"--batch", "-b", "N", "calibration items per batch (the seed's stream_batch_size; default 100)"};
+  }
+  return options;
+}
+
 }  // namespace
 
 const Subcommand& calibrate_command() {
@@ -53,8 +61,8 @@ const Subcommand& calibrate_command() {
       {"calibrate", "MODEL.onnx --data DIR [--method entropy|minmax|percentile] [--batch N] [--cache FILE]",
        "Compute activation ranges on calibration data (ONNX Runtime, every float tensor) and write a TensorRT "
        "calibration cache; entropy is TensorRT's EntropyCalibration2 rule.",
-       shared_options({"--data", "--method", "--batch", "--cache", "--percentile", "--max-item-shape", "--image-size",
-                       "--mean", "--std", "--pixel-scale", "--bgr", "--nhwc", "--threads", "--json"}),
+       calibration_command_options(shared_options({"--data", "--method", "--batch", "--cache", "--percentile", "--max-item-shape", "--image-size",
+                       "--mean", "--std", "--pixel-scale", "--bgr", "--nhwc", "--threads", "--json"})),
        1, 1},
       calibrate_main};
   return sub;

@@ -159,6 +159,16 @@ int quantize_main(const Args& args) {
   return kExitOk;
 }
 
+// The shared options with the help texts calibration gives them.
+std::vector<Option> calibration_command_options(std::vector<Option> options) {
+  for (auto& o : options) {
+    if (o.name == "--batch") o = {"--batch", "-b", "N", "calibration items per batch (the seed's stream_batch_size; default 100)"};
+    if (o.name == "--cache") o.help = "also write the ranges as a TensorRT calibration cache here";
+    if (o.name == "--no-verify") o.help = "skip measuring the output SQNR against the float model";
+  }
+  return options;
+}
+
 }  // namespace
 
 const Subcommand& quantize_command() {
@@ -167,9 +177,9 @@ const Subcommand& quantize_command() {
        "Quantize to int8 with QuantizeLinear/DequantizeLinear nodes (weights per channel, activations calibrated on "
        "--data); reports the output SQNR against the float model; --max-error keeps the most sensitive layers in "
        "float until the target is met.",
-       shared_options({"--output", "--data", "--from-cache", "--method", "--batch", "--cache", "--percentile", "--target",
+       calibration_command_options(shared_options({"--output", "--data", "--from-cache", "--method", "--batch", "--cache", "--percentile", "--target",
                        "--per-tensor", "--exclude", "--max-error", "--max-item-shape", "--image-size", "--mean",
-                       "--std", "--pixel-scale", "--bgr", "--nhwc", "--threads", "--shape", "--no-verify", "--json"}),
+                       "--std", "--pixel-scale", "--bgr", "--nhwc", "--threads", "--shape", "--no-verify", "--json"})),
        1, 1},
       quantize_main};
   return sub;
