@@ -76,7 +76,9 @@ def run_one(args, name, group, root, traced):
         row.update(quantize_s=round(time.perf_counter() - t1, 1), quantizable=r["quantizable_nodes"],
                    quantized=r["quantized_nodes"], sqnr_db=r["sqnr_db"])
         sqnr = r["sqnr_db"]
-        if sqnr is not None and sqnr < TARGET_DB:
+        if sqnr is not None and sqnr < TARGET_DB and args.no_fallback:
+            row.update(fallback_skipped=True)
+        elif sqnr is not None and sqnr < TARGET_DB:
             f = json.loads(piu(args, "quantize", opt, "-o", q, "--data", data, "--batch", 8, "--threads",
                                args.threads, "--max-error", f"{TARGET_DB}db", "--json"))
             row.update(fallback_excluded=f["excluded"], fallback_sqnr_db=f["sqnr_db"],
@@ -100,7 +102,7 @@ def markdown(rows):
         if r["status"] != "ok":
             out.append(f"| {r['model']} | — | failed: {r.get('error', '')[:80]} | |")
             continue
-        fb = ""
+        fb = "not run" if r.get("fallback_skipped") else ""
         if "fallback_excluded" in r:
             ex = r["fallback_excluded"]
             fb = f"{len(ex)} node{'s' if len(ex) != 1 else ''} ({', '.join(ex[:3])}{', …' if len(ex) > 3 else ''}) → {fmt_db(r['fallback_sqnr_db'])}"
@@ -124,6 +126,8 @@ def main():
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads per piu run (0: its choice)")
     ap.add_argument("--work", default=None, help="folder for temporary files (default: the system's)")
+    ap.add_argument("--no-fallback", action="store_true",
+                    help="report models under the target without running the fallback (one session per node)")
     ap.add_argument("--from-json")
     ap.add_argument("--skip-json", help="skip models that have a row in this file")
     ap.add_argument("models", nargs="*")
