@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """int8 over the torchvision zoo: every model exported by piu, quantized by `piu quantize` (Q/DQ,
-entropy calibration on random inputs, random weights) and run on ONNX Runtime CPU; reports each
+entropy calibration on random inputs, random weights; zero-initialized Linear heads get random
+weights so that their outputs are not just the bias) and run on ONNX Runtime CPU; reports each
 model's output SQNR against fp32 and, for models under the target (20 dB), runs the accuracy
 fallback (--max-error) and reports which layers it kept in float.
 
@@ -51,6 +52,19 @@ def trace(name, group, root):
     """Builds and saves the model (in the main thread: tracing is not run concurrently)."""
     tmp = tempfile.mkdtemp(dir=root)
     module, spec = export_zoo.build(name, group)
+    if group == "classification":
+        # torchvision zero-initializes some classifier heads (ViT): their outputs are the bias,
+        # which any quantization reproduces exactly. Give such Linear layers random weights.
+        import torch
+        torch.manual_seed(0)
+        eager = export_zoo.eager(name, group)
+        zero = [m for m in eager.modules() if isinstance(m, torch.nn.Linear) and not m.weight.detach().any()]
+        if zero:
+            with torch.no_grad():
+                for m in zero:
+                    torch.nn.init.normal_(m.weight, std=0.02)
+            size = export_zoo.SIZES.get(name, 224)
+            module = torch.jit.trace(eager, torch.randn(1, 3, size, size), check_trace=False)
     pt = os.path.join(tmp, "m.pt")
     module.save(pt)
     return tmp, pt, spec
