@@ -6,9 +6,10 @@
 // - a quantizable node (an op of QuantizeOptions::op_types, not excluded, every activation input
 //   with a calibrated range) reads its float activations through Q -> DQ and, for Conv,
 //   ConvTranspose, Gemm and MatMul, its constant weight as int8 behind a DQ (per output channel);
-// - the output of a quantizable Conv/ConvTranspose/Add/Concat/AveragePool/GlobalAveragePool is
-//   quantized too, because the runtimes' int8 kernels take and give int8 (QLinearConv, QLinearAdd,
-//   ...). When that output's only reader is a Relu or Clip, the activation's output is quantized
+// - the output of a quantizable Conv/ConvTranspose is quantized too, because the runtimes' int8
+//   kernels take and give int8 (QLinearConv); so is that of Add/Concat/AveragePool/GlobalAveragePool
+//   when a quantized node reads it (QLinearAdd, ... keep int8 flowing), but not when only float ops
+//   do (attention logits on their way to a Softmax keep their resolution). When that output's only reader is a Relu or Clip, the activation's output is quantized
 //   instead: its range starts at 0 (or the clip bounds), so runtimes drop the activation and
 //   saturation does its work (ONNX Runtime's Relu/Clip-Quantize fusion, TensorRT's own fusion);
 // - an activation quantized once is read through its DQ by every reader but excluded nodes, so a
@@ -257,13 +258,35 @@ class Quantizer {
     return out;
   }
 
+  // True when a quantized node reads `name` as an activation, directly or through ops that keep
+  // its scale (MaxPool, Reshape, ...).
+  bool read_in_int8(const std::string& name, int depth = 0) const {
+    auto it = readers_.find(name);
+    if (it == readers_.end() || depth > 8) return false;
+    for (int r : it->second) {
+      if (auto p = plans_.find(r); p != plans_.end()) {
+        for (int slot : p->second.activations)
+          if (g_->node(r).input(slot) == name) return true;
+      }
+      const auto& reader = g_->node(r);
+      if (keeps_scale(reader.op_type()) && reader.input_size() > 0 && reader.input(0) == name &&
+          reader.output_size() > 0 && read_in_int8(reader.output(0), depth + 1))
+        return true;
+    }
+    return false;
+  }
+
   void choose_activations() {
     for (const auto& [i, p] : plans_) {
       const auto& n = g_->node(i);
       for (int s : p.activations) quantized_.insert(n.input(s));
       if (quantizes_output(n.op_type())) {
         const std::string site = output_site(i);
-        if (has_range(site) && is_float(site)) quantized_.insert(site);
+        // A Conv's int8 kernel needs its output quantized; other ops' outputs are quantized only
+        // when int8 goes on (a reader takes it in int8): the attention logits an Add produces
+        // for a Softmax keep their resolution.
+        const bool conv = n.op_type() == "Conv" || n.op_type() == "ConvTranspose";
+        if (has_range(site) && is_float(site) && (conv || read_in_int8(site))) quantized_.insert(site);
       }
     }
     // Scale-keeping ops between two quantized tensors share their input's parameters.
