@@ -30,10 +30,11 @@ TEST(Deploy, WritesTheFolderAndRecordsEveryStage) {
   DeployOptions o = quick_options(tmp / "out");
   o.progress = [&](std::string_view line) { progress.emplace_back(line); };
   const DeployReport r = deploy(src, o);
-  ASSERT_EQ(r.stages.size(), 7u);
+  ASSERT_EQ(r.stages.size(), 8u);
   EXPECT_EQ(r.stages.front().name, "export");
   EXPECT_TRUE(r.stages.front().skipped);  // the input is ONNX
   EXPECT_EQ(r.stages.back().name, "bench");
+  EXPECT_TRUE(r.stages[5].skipped);  // precision: float32 unless int8 or fp16 is asked for
   EXPECT_LT(r.after.nodes, r.before.nodes);
   EXPECT_EQ(r.stages[3].nodes_before, r.before.nodes);  // optimize starts from the input's graph
   ASSERT_TRUE(r.verification.has_value());
@@ -64,7 +65,7 @@ TEST(Deploy, AStageIsOneFunctionInTheList) {
   o.bench = false;
   const DeployReport r = deploy(src, o, stages);
   EXPECT_TRUE(ran);
-  ASSERT_EQ(r.stages.size(), 8u);
+  ASSERT_EQ(r.stages.size(), 9u);
   EXPECT_EQ(r.stages[2].summary, "saw 1 node in add.onnx");
   EXPECT_TRUE(r.stages.back().skipped);
   EXPECT_TRUE(r.chart_path.empty());
