@@ -30,8 +30,9 @@ VerifyOptions verify_options_from(const Args& args) {
   return v;
 }
 
-ModelWriteResult check_verify_and_save(const std::string& input_path, OnnxModel&& result, const std::string& output,
-                                       const Args& args) {
+ModelWriteResult check_verify_and_save(
+    const std::string& input_path, OnnxModel&& result, const std::string& output, const Args& args,
+    const std::function<std::unique_ptr<Session>(std::unique_ptr<Session>)>& view_candidate) {
   ModelWriteResult out;
   try {
     check_model(result, "result");
@@ -58,7 +59,11 @@ ModelWriteResult check_verify_and_save(const std::string& input_path, OnnxModel&
     // Compare on unoptimized runtimes so ORT's own rewrites cannot hide a difference.
     so.graph_optimization = GraphOptimization::kDisabled;
     out.verify = verify_one_at_a_time([&] { return Session::open(input_path, so); },
-                                      [&] { return Session::open(staged.temp_path(), so); }, verify_options_from(args));
+                                      [&] {
+                                        auto candidate = Session::open(staged.temp_path(), so);
+                                        return view_candidate ? view_candidate(std::move(candidate)) : std::move(candidate);
+                                      },
+                                      verify_options_from(args));
     out.verified = true;
     if (!out.verify.ok)
       throw Error(ErrorCode::kVerificationFailed, "verification failed, nothing written: " + out.verify.failure);

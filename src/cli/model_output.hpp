@@ -4,6 +4,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "cli/options.hpp"
@@ -28,8 +30,11 @@ VerifyOptions verify_options_from(const Args& args);
 // weights is held at any time. Throws kVerificationFailed naming the first differing output (and
 // writes nothing) when verification fails; kInternal when the result fails the ONNX checker while
 // the input passes it.
-ModelWriteResult check_verify_and_save(const std::string& input_path, OnnxModel&& result, const std::string& output,
-                                       const Args& args);
+// `view_candidate`, when set, wraps the result's session before it is compared (fp16: a view that
+// feeds and returns float32).
+ModelWriteResult check_verify_and_save(
+    const std::string& input_path, OnnxModel&& result, const std::string& output, const Args& args,
+    const std::function<std::unique_ptr<Session>(std::unique_ptr<Session>)>& view_candidate = {});
 // One line per verified output: "output 'y' batch 3: max abs 1.2e-07 (scale 4.5)".
 std::string format_verify_report(const VerifyReport& report);
 // The closing lines every model-writing command prints: checker warning, verification, "wrote OUT".

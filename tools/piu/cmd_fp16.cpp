@@ -56,43 +56,6 @@ class Float32View : public Session {
   std::unique_ptr<Session> inner_;
 };
 
-// check_verify_and_save (cli/model_output.hpp) with the candidate seen through Float32View.
-ModelWriteResult check_verify_and_save_fp16(const std::string& input_path, OnnxModel&& result,
-                                            const std::string& output, const Args& args) {
-  ModelWriteResult out;
-  try {
-    check_model(result, "result");
-  } catch (const Error& result_error) {
-    try {
-      check_model(OnnxModel::load(input_path, {.load_external_data = false}), "input");
-    } catch (const Error& input_error) {
-      out.checker_warning = input_error.what();  // the input was already invalid; not our doing
-    }
-    if (out.checker_warning.empty())
-      throw Error(ErrorCode::kInternal,
-                  std::string(result_error.what()) + " (the input passes the checker; nothing written)");
-  }
-  SaveOptions save;
-  if (!result.external_files().empty()) save.external_data = SaveOptions::ExternalData::kAlways;
-  StagedSave staged(std::move(result), output, save);
-  if (!args.has("--no-verify")) {
-    SessionOptions so;
-    so.backend = "ort";
-    so.intra_op_num_threads = static_cast<int>(args.get_int("--threads", 0));
-    so.graph_optimization = GraphOptimization::kDisabled;
-    out.verify = verify_one_at_a_time([&] { return Session::open(input_path, so); },
-                                      [&]() -> std::unique_ptr<Session> {
-                                        return std::make_unique<Float32View>(Session::open(staged.temp_path(), so));
-                                      },
-                                      verify_options_from(args));
-    out.verified = true;
-    if (!out.verify.ok)
-      throw Error(ErrorCode::kVerificationFailed, "verification failed, nothing written: " + out.verify.failure);
-  }
-  staged.commit();
-  return out;
-}
-
 int fp16_main(const Args& args) {
   const std::string& in = args.positional[0];
   const std::string out = args.get("--output");
@@ -112,7 +75,10 @@ int fp16_main(const Args& args) {
   // float16 keeps ~3 significant digits: 1e-4 of the output scale is out of reach.
   Args verify_args = args;
   if (!args.has("--rtol")) verify_args.values_["--rtol"] = {"1e-2"};
-  const ModelWriteResult written = check_verify_and_save_fp16(in, std::move(model), out, verify_args);
+  const ModelWriteResult written = check_verify_and_save(in, std::move(model), out, verify_args,
+                            [](std::unique_ptr<Session> s) -> std::unique_ptr<Session> {
+                              return std::make_unique<Float32View>(std::move(s));
+                            });
 
   if (args.has("--json")) {
     nlohmann::ordered_json j;
