@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -189,12 +190,22 @@ struct AccuracyTarget {
   std::function<double(const Session&)> metric;
   double min_metric = 0;
   int eval_batches = 2;  // batches of the source used for SQNR (and sensitivities)
+  // How many single nodes' sensitivities are measured (one session of the model each); with more
+  // candidates, half as many groups of consecutive nodes are measured first and the nodes of the
+  // most sensitive groups are then measured one by one. 0: measure every node.
+  int measured_candidates = 32;
+  int threads = 0;  // ONNX Runtime intra-op threads of the evaluation sessions (0: its choice)
 };
 
 struct LayerSensitivity {
   std::string node;
   std::string op_type;
-  double sqnr_db = 0;  // output SQNR with every quantizable node but this one quantized
+  double sqnr_db = std::numeric_limits<double>::quiet_NaN();  // output SQNR with every quantizable
+                                                              // node but this one quantized (measured)
+  bool measured = false;
+  // Output SQNR with its whole group of consecutive nodes kept in float (NaN when nodes were not
+  // grouped).
+  double group_sqnr_db = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct FallbackReport {
@@ -207,10 +218,12 @@ struct FallbackReport {
   QuantizeReport quantize;                      // of the final model
 };
 
-// Quantizes `model` like quantize_qdq; when the result misses `target`, measures each quantizable
-// node's sensitivity (output SQNR on up to 4 items of the first evaluation batch with that node
-// alone kept in float)
-// and keeps the k most sensitive nodes in float, for the smallest k found by doubling then
+// Quantizes `model` like quantize_qdq; when the result misses `target`, ranks the quantizable
+// nodes by sensitivity (output SQNR on up to 4 items of the first evaluation batch with that node
+// alone kept in float: measured for all of them or, past target.measured_candidates, for the
+// nodes of the groups of consecutive nodes whose exclusion raised the SQNR most, the rest
+// following in their group's order) and
+// keeps the k highest-ranked nodes in float, for the smallest k found by doubling then
 // bisecting that meets the target (all of them if nothing less does). `model` is the float model on
 // entry and the final quantized model on return. Progress lines go to `log` when set.
 FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& table, const QuantizeOptions& options,

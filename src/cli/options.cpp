@@ -37,6 +37,7 @@ const std::vector<Option>& table() {
       {"--max-fold-bytes", "", "N", "largest folded constant, in bytes (default 16 MiB); larger values stay computed"},
       {"--max-item-shape", "", "DIMS", "largest calibration item, e.g. 3x224x224; smaller items are zero-padded"},
       {"--mean", "", "A,B,C", "per-channel mean after scaling pixels to [0, 1] (default 0.485,0.456,0.406)"},
+      {"--measure-nodes", "", "N", "with --max-error: nodes whose sensitivity is measured one by one (default 32; more are measured in groups first; 0 = every node)"},
       {"--method", "", "NAME", "calibration method: entropy (default), minmax, percentile"},
       {"--nhwc", "", "", "items are HxWxC (default CxHxW)"},
       {"--no-verify", "", "", "skip running the input and the result on ONNX Runtime and comparing outputs"},

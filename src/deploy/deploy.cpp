@@ -133,6 +133,7 @@ void stage_precision(DeployContext& ctx, StageRecord& rec) {
   auto eval = evaluation_items(o);
   AccuracyTarget target;
   target.min_sqnr_db = o.fallback ? o.min_sqnr_db : 0;
+  target.threads = o.session.intra_op_num_threads;
   FallbackReport fb;
   if (o.fallback) {
     fb = quantize_with_fallback(ctx.model, table, o.quantize, target, *eval, [&ctx](const std::string& l) { ctx.log(l); });

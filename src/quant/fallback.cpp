@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
+#include <map>
 #include <optional>
+#include <set>
 
 #include "piu/quant.hpp"
 #include "piu/session.hpp"
@@ -19,6 +22,10 @@ std::string printf_string(const char* format, auto... args) {
 }
 
 std::string db(double v) { return printf_string("%.1f dB", v); }
+
+std::string node_key(const onnx::NodeProto& n, int index) {
+  return n.name().empty() ? n.op_type() + "#" + std::to_string(index) : n.name();
+}
 
 }  // namespace
 
@@ -43,7 +50,9 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
   Tensor sensitivity_input;
   std::vector<Tensor> sensitivity_reference;
   {
-    auto session = Session::open(model);
+    SessionOptions so;
+    so.intra_op_num_threads = target.threads;
+    auto session = Session::open(model, so);
     if (session->inputs().size() != 1)
       throw Error(ErrorCode::kUnsupported, "accuracy evaluation feeds one input; the model has " +
                                                std::to_string(session->inputs().size()));
@@ -68,7 +77,9 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
     QuantizeOptions o = options;
     o.exclude_nodes.insert(exclude.begin(), exclude.end());
     out.report = quantize_qdq(out.model, table, o);
-    auto session = Session::open(out.model);
+    SessionOptions so;
+    so.intra_op_num_threads = target.threads;
+    auto session = Session::open(out.model, so);
     std::vector<Tensor> got;
     for (const auto& in : with_metric ? inputs : std::vector<Tensor>{sensitivity_input})
       for (auto& t : session->run({in})) got.push_back(t);
@@ -94,22 +105,55 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
     std::vector<std::string> candidates;
     for (const auto& n : best.report.quantizable_nodes)
       if (!options.exclude_nodes.count(n)) candidates.push_back(n);
-    say("measuring the sensitivity of " + std::to_string(candidates.size()) + " nodes");
     std::map<std::string, std::string> op_of;
-    int k = 0;
-    for (const auto& node : model.proto().graph().node()) {
-      op_of[node.name().empty() ? node.op_type() + "#" + std::to_string(k) : node.name()] = node.op_type();
-      ++k;
+    for (int k = 0; k < model.proto().graph().node_size(); ++k)
+      op_of[node_key(model.proto().graph().node(k), k)] = model.proto().graph().node(k).op_type();
+    // Measuring one node means a session of the whole model. With many candidates, groups of
+    // consecutive nodes (graph order) are measured first, then the nodes of the groups whose
+    // exclusion raised the SQNR most, one by one, up to the measurement budget; the others follow
+    // in their group's order.
+    const size_t budget = target.measured_candidates > 0 ? static_cast<size_t>(target.measured_candidates) : 0;
+    std::vector<std::vector<std::string>> groups;
+    std::vector<double> group_sqnr;
+    if (budget > 0 && candidates.size() > budget) {
+      const size_t count = std::max<size_t>(2, budget / 2);
+      for (size_t g = 0; g < count; ++g) {
+        const size_t a = g * candidates.size() / count, b = (g + 1) * candidates.size() / count;
+        if (a < b) groups.emplace_back(candidates.begin() + static_cast<std::ptrdiff_t>(a),
+                                       candidates.begin() + static_cast<std::ptrdiff_t>(b));
+      }
+      say("measuring the sensitivity of " + std::to_string(groups.size()) + " groups of " +
+          std::to_string(candidates.size()) + " nodes");
+      for (const auto& g : groups) group_sqnr.push_back(evaluate(std::set<std::string>(g.begin(), g.end()), false).sqnr);
+    } else {
+      groups.push_back(candidates);
+      group_sqnr.push_back(std::numeric_limits<double>::quiet_NaN());
     }
-    for (const auto& c : candidates) {
-      LayerSensitivity s;
-      s.node = c;
-      s.op_type = op_of[c];
-      s.sqnr_db = evaluate({c}, false).sqnr;
-      report.sensitivities.push_back(s);
+    std::vector<size_t> order(groups.size());
+    for (size_t g = 0; g < order.size(); ++g) order[g] = g;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return group_sqnr[a] > group_sqnr[b]; });
+    std::vector<LayerSensitivity> rest;
+    size_t measured = 0;
+    for (size_t g : order) {
+      for (const auto& c : groups[g]) {
+        LayerSensitivity s;
+        s.node = c;
+        s.op_type = op_of[c];
+        s.group_sqnr_db = group_sqnr[g];
+        if (budget == 0 || measured < budget) {
+          if (measured == 0) say("measuring the sensitivity of single nodes");
+          s.measured = true;
+          s.sqnr_db = evaluate({c}, false).sqnr;
+          ++measured;
+          report.sensitivities.push_back(s);
+        } else {
+          rest.push_back(s);
+        }
+      }
     }
     std::stable_sort(report.sensitivities.begin(), report.sensitivities.end(),
                      [](const auto& a, const auto& b) { return a.sqnr_db > b.sqnr_db; });
+    report.sensitivities.insert(report.sensitivities.end(), rest.begin(), rest.end());
     // Keep the k most sensitive nodes in float for the smallest k that meets the target: k = 1, 2, 4,
     // ... until it is met, then bisect (SQNR grows with k but not strictly, so the result is the
     // smallest k found this way, not necessarily the smallest of all).

@@ -41,9 +41,6 @@ const std::vector<std::string>& default_op_types() {
   return ops;
 }
 
-bool is_weighted(const std::string& op) {
-  return op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "MatMul";
-}
 bool quantizes_output(const std::string& op) {
   return op == "Conv" || op == "ConvTranspose" || op == "Add" || op == "Concat" || op == "AveragePool" ||
          op == "GlobalAveragePool";

@@ -101,3 +101,21 @@ def test_fallback_keeps_sensitive_layers_in_float(digits):
     assert set(f["node"] for f in report["fallback"][:len(report["excluded"])]) == set(report["excluded"])
     base = accuracy(digits["model"], digits["x"], digits["y"])
     assert base - accuracy(out, digits["x"], digits["y"]) <= 0.5
+
+
+def test_fallback_measures_groups_first(digits):
+    # With a budget of 2 single-node measurements, nodes are measured in groups first; the target is
+    # still met and the report says which sensitivities were measured.
+    out = str(digits["dir"] / "fallback_groups.onnx")
+    r = piu("quantize", digits["model"], "-o", out, "--data", digits["cal"], "--max-error", "48db",
+            "--measure-nodes", "2", "--json")
+    assert r.code == 0, r.err
+    report = json.loads(r.out)
+    assert report["sqnr_db"] >= 48
+    assert report["quantizable_nodes"] > 2
+    assert all(f["group_sqnr_db_without"] is not None for f in report["fallback"])
+    assert sum(f["sqnr_db_without"] is not None for f in report["fallback"]) == 2
+    assert "measuring the sensitivity of 2 groups" not in r.err  # --json: no progress lines
+    bad = piu("quantize", digits["model"], "-o", out + ".bad", "--data", digits["cal"], "--max-error", "48db",
+              "--measure-nodes", "-1")
+    assert bad.code != 0 and "--measure-nodes" in bad.err
