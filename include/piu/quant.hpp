@@ -190,10 +190,10 @@ struct AccuracyTarget {
   std::function<double(const Session&)> metric;
   double min_metric = 0;
   int eval_batches = 2;  // batches of the source used for SQNR (and sensitivities)
-  // How many single nodes' sensitivities are measured (one session of the model each); with more
-  // candidates, half as many groups of consecutive nodes are measured first and the nodes of the
-  // most sensitive groups are then measured one by one. 0: measure every node.
-  int measured_candidates = 32;
+  // Sessions of the model spent on sensitivities: with at most this many candidates each node is
+  // measured alone; with more, spans of consecutive nodes are measured and the most sensitive
+  // split until this many runs are spent. 0: measure every node alone.
+  int sensitivity_runs = 64;
   int threads = 0;  // ONNX Runtime intra-op threads of the evaluation sessions (0: its choice)
 };
 
@@ -203,9 +203,8 @@ struct LayerSensitivity {
   double sqnr_db = std::numeric_limits<double>::quiet_NaN();  // output SQNR with every quantizable
                                                               // node but this one quantized (measured)
   bool measured = false;
-  // Output SQNR with its whole group of consecutive nodes kept in float (NaN when nodes were not
-  // grouped).
-  double group_sqnr_db = std::numeric_limits<double>::quiet_NaN();
+  // Not measured alone: the output SQNR with its whole span of consecutive nodes kept in float.
+  double span_sqnr_db = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct FallbackReport {
@@ -220,9 +219,8 @@ struct FallbackReport {
 
 // Quantizes `model` like quantize_qdq; when the result misses `target`, ranks the quantizable
 // nodes by sensitivity (output SQNR on up to 4 items of the first evaluation batch with that node
-// alone kept in float: measured for all of them or, past target.measured_candidates, for the
-// nodes of the groups of consecutive nodes whose exclusion raised the SQNR most, the rest
-// following in their group's order) and
+// alone kept in float; past target.sensitivity_runs candidates, spans of consecutive nodes are
+// measured and the most sensitive split, single nodes found first, then the spans left) and
 // keeps the k highest-ranked nodes in float, for the smallest k found by doubling then
 // bisecting that meets the target (all of them if nothing less does). `model` is the float model on
 // entry and the final quantized model on return. Progress lines go to `log` when set.

@@ -108,52 +108,62 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
     std::map<std::string, std::string> op_of;
     for (int k = 0; k < model.proto().graph().node_size(); ++k)
       op_of[node_key(model.proto().graph().node(k), k)] = model.proto().graph().node(k).op_type();
-    // Measuring one node means a session of the whole model. With many candidates, groups of
-    // consecutive nodes (graph order) are measured first, then the nodes of the groups whose
-    // exclusion raised the SQNR most, one by one, up to the measurement budget; the others follow
-    // in their group's order.
-    const size_t budget = target.measured_candidates > 0 ? static_cast<size_t>(target.measured_candidates) : 0;
-    std::vector<std::vector<std::string>> groups;
-    std::vector<double> group_sqnr;
-    if (budget > 0 && candidates.size() > budget) {
-      const size_t count = std::max<size_t>(2, budget / 2);
-      for (size_t g = 0; g < count; ++g) {
-        const size_t a = g * candidates.size() / count, b = (g + 1) * candidates.size() / count;
-        if (a < b) groups.emplace_back(candidates.begin() + static_cast<std::ptrdiff_t>(a),
-                                       candidates.begin() + static_cast<std::ptrdiff_t>(b));
+    // Measuring one node means a session of the whole model. Within the budget every node is
+    // measured alone. With more candidates the search narrows down instead: spans of consecutive
+    // nodes (graph order) are measured as a whole, the span whose exclusion raised the SQNR most
+    // is split in halves and both measured, and so on until the budget is spent. Single nodes
+    // found that way come first (by SQNR), then the spans left, best first, each in graph order.
+    const size_t budget = target.sensitivity_runs > 0 ? static_cast<size_t>(target.sensitivity_runs) : 0;
+    auto single = [&](size_t i, double sqnr) {
+      LayerSensitivity s;
+      s.node = candidates[i];
+      s.op_type = op_of[s.node];
+      s.measured = true;
+      s.sqnr_db = sqnr;
+      report.sensitivities.push_back(s);
+    };
+    struct Span {
+      size_t begin, end;
+      double sqnr;
+    };
+    std::vector<Span> spans;
+    auto measure = [&](size_t begin, size_t end) {
+      if (end - begin == 1) {
+        single(begin, evaluate({candidates[begin]}, false).sqnr);
+        return;
       }
-      say("measuring the sensitivity of " + std::to_string(groups.size()) + " groups of " +
-          std::to_string(candidates.size()) + " nodes");
-      for (const auto& g : groups) group_sqnr.push_back(evaluate(std::set<std::string>(g.begin(), g.end()), false).sqnr);
+      std::set<std::string> ex(candidates.begin() + static_cast<std::ptrdiff_t>(begin),
+                               candidates.begin() + static_cast<std::ptrdiff_t>(end));
+      spans.push_back({begin, end, evaluate(ex, false).sqnr});
+    };
+    if (budget == 0 || candidates.size() <= budget) {
+      say("measuring the sensitivity of " + std::to_string(candidates.size()) + " nodes");
+      for (size_t i = 0; i < candidates.size(); ++i) measure(i, i + 1);
     } else {
-      groups.push_back(candidates);
-      group_sqnr.push_back(std::numeric_limits<double>::quiet_NaN());
-    }
-    std::vector<size_t> order(groups.size());
-    for (size_t g = 0; g < order.size(); ++g) order[g] = g;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return group_sqnr[a] > group_sqnr[b]; });
-    std::vector<LayerSensitivity> rest;
-    size_t measured = 0;
-    for (size_t g : order) {
-      for (const auto& c : groups[g]) {
-        LayerSensitivity s;
-        s.node = c;
-        s.op_type = op_of[c];
-        s.group_sqnr_db = group_sqnr[g];
-        if (budget == 0 || measured < budget) {
-          if (measured == 0) say("measuring the sensitivity of single nodes");
-          s.measured = true;
-          s.sqnr_db = evaluate({c}, false).sqnr;
-          ++measured;
-          report.sensitivities.push_back(s);
-        } else {
-          rest.push_back(s);
-        }
+      const size_t count = std::max<size_t>(2, budget / 4);
+      say(printf_string("measuring the sensitivity of %zu nodes: %zu spans, then splitting the most sensitive "
+                        "(%zu runs)", candidates.size(), count, budget));
+      for (size_t g = 0; g < count; ++g) measure(g * candidates.size() / count, (g + 1) * candidates.size() / count);
+      for (size_t used = count; used + 2 <= budget && !spans.empty(); used += 2) {
+        auto it = std::max_element(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.sqnr < b.sqnr; });
+        const Span s = *it;
+        spans.erase(it);
+        const size_t mid = s.begin + (s.end - s.begin) / 2;
+        measure(s.begin, mid);
+        measure(mid, s.end);
       }
     }
     std::stable_sort(report.sensitivities.begin(), report.sensitivities.end(),
                      [](const auto& a, const auto& b) { return a.sqnr_db > b.sqnr_db; });
-    report.sensitivities.insert(report.sensitivities.end(), rest.begin(), rest.end());
+    std::stable_sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.sqnr > b.sqnr; });
+    for (const auto& sp : spans)
+      for (size_t i = sp.begin; i < sp.end; ++i) {
+        LayerSensitivity s;
+        s.node = candidates[i];
+        s.op_type = op_of[s.node];
+        s.span_sqnr_db = sp.sqnr;
+        report.sensitivities.push_back(s);
+      }
     // Keep the k most sensitive nodes in float for the smallest k that meets the target: k = 1, 2, 4,
     // ... until it is met, then bisect (SQNR grows with k but not strictly, so the result is the
     // smallest k found this way, not necessarily the smallest of all).

@@ -103,19 +103,20 @@ def test_fallback_keeps_sensitive_layers_in_float(digits):
     assert base - accuracy(out, digits["x"], digits["y"]) <= 0.5
 
 
-def test_fallback_measures_groups_first(digits):
-    # With a budget of 2 single-node measurements, nodes are measured in groups first; the target is
-    # still met and the report says which sensitivities were measured.
-    out = str(digits["dir"] / "fallback_groups.onnx")
+def test_fallback_narrows_down_spans(digits):
+    # With a budget of 6 runs, spans of consecutive nodes are measured and split rather than every
+    # node alone; the target is still met and the report says which nodes were measured alone.
+    out = str(digits["dir"] / "fallback_spans.onnx")
     r = piu("quantize", digits["model"], "-o", out, "--data", digits["cal"], "--max-error", "48db",
-            "--measure-nodes", "2", "--json")
+            "--sensitivity-runs", "6", "--json")
     assert r.code == 0, r.err
     report = json.loads(r.out)
     assert report["sqnr_db"] >= 48
-    assert report["quantizable_nodes"] > 2
-    assert all(f["group_sqnr_db_without"] is not None for f in report["fallback"])
-    assert sum(f["sqnr_db_without"] is not None for f in report["fallback"]) == 2
-    assert "measuring the sensitivity of 2 groups" not in r.err  # --json: no progress lines
+    assert report["quantizable_nodes"] > 6
+    alone = [f for f in report["fallback"] if f["sqnr_db_without"] is not None]
+    spans = [f for f in report["fallback"] if f["span_sqnr_db_without"] is not None]
+    assert 1 <= len(alone) <= 4 and len(alone) + len(spans) == report["quantizable_nodes"]
+    assert report["fallback"][:len(alone)] == alone  # nodes measured alone rank first
     bad = piu("quantize", digits["model"], "-o", out + ".bad", "--data", digits["cal"], "--max-error", "48db",
-              "--measure-nodes", "-1")
-    assert bad.code != 0 and "--measure-nodes" in bad.err
+              "--sensitivity-runs", "-1")
+    assert bad.code != 0 and "--sensitivity-runs" in bad.err

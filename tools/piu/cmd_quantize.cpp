@@ -75,8 +75,8 @@ int quantize_main(const Args& args) {
   const double min_sqnr = args.has("--max-error") ? parse_max_error_db(args.get("--max-error")) : 0;
   accuracy.min_sqnr_db = min_sqnr;
   accuracy.threads = static_cast<int>(args.get_int("--threads", 0));
-  accuracy.measured_candidates = static_cast<int>(args.get_int("--measure-nodes", accuracy.measured_candidates));
-  if (accuracy.measured_candidates < 0) throw Error(ErrorCode::kBadInput, "--measure-nodes must be 0 or more");
+  accuracy.sensitivity_runs = static_cast<int>(args.get_int("--sensitivity-runs", accuracy.sensitivity_runs));
+  if (accuracy.sensitivity_runs < 0) throw Error(ErrorCode::kBadInput, "--sensitivity-runs must be 0 or more");
 
   FallbackReport fb;
   OnnxModel float_model(model.proto(), model.path());
@@ -135,7 +135,7 @@ int quantize_main(const Args& args) {
         j["fallback"].push_back({{"node", s.node},
                                  {"op_type", s.op_type},
                                  {"sqnr_db_without", s.measured ? finite_or_null(s.sqnr_db) : nullptr},
-                                 {"group_sqnr_db_without", finite_or_null(s.group_sqnr_db)}});
+                                 {"span_sqnr_db_without", finite_or_null(s.span_sqnr_db)}});
     }
     if (args.has("--cache")) j["cache"] = args.get("--cache");
     std::cout << j.dump(2) << "\n";
@@ -184,7 +184,7 @@ const Subcommand& quantize_command() {
        "--data); reports the output SQNR against the float model; --max-error keeps the most sensitive layers in "
        "float until the target is met.",
        calibration_command_options(shared_options({"--output", "--data", "--from-cache", "--method", "--batch", "--cache", "--percentile", "--target",
-                       "--per-tensor", "--exclude", "--max-error", "--measure-nodes", "--max-item-shape", "--image-size", "--mean",
+                       "--per-tensor", "--exclude", "--max-error", "--sensitivity-runs", "--max-item-shape", "--image-size", "--mean",
                        "--std", "--pixel-scale", "--bgr", "--nhwc", "--threads", "--shape", "--no-verify", "--json"})),
        1, 1},
       quantize_main};
