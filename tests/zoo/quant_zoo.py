@@ -48,26 +48,54 @@ def calibration_dir(root, size, items=16):
     return d
 
 
+def input_independent(module, size):
+    """True when the float output barely changes with the input (random weights can make a
+    network's features die, leaving the output its last biases): SQNR against such an output
+    measures noise around a constant."""
+    import torch
+    with torch.no_grad():
+        outs = [module(torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(s))) for s in (1, 2)]
+    flat = [torch.cat([v.flatten() for v in (o.values() if isinstance(o, dict) else [o])]) for o in outs]
+    return float((flat[0] - flat[1]).std()) < 1e-3 * float(flat[0].std() + 1e-12)
+
+
 def trace(name, group, root):
-    """Builds and saves the model (in the main thread: tracing is not run concurrently)."""
+    """Builds and saves the model (in the main thread: tracing is not run concurrently). Returns
+    the folder, the TorchScript file, the input spec and notes on what was changed."""
+    import torch
     tmp = tempfile.mkdtemp(dir=root)
     module, spec = export_zoo.build(name, group)
+    size = export_zoo.SIZES.get(name, 224)
+    notes = []
+    torch.manual_seed(0)
+    eager = export_zoo.eager(name, group)
     if group == "classification":
         # torchvision zero-initializes some classifier heads (ViT): their outputs are the bias,
         # which any quantization reproduces exactly. Give such Linear layers random weights.
-        import torch
-        torch.manual_seed(0)
-        eager = export_zoo.eager(name, group)
         zero = [m for m in eager.modules() if isinstance(m, torch.nn.Linear) and not m.weight.detach().any()]
         if zero:
             with torch.no_grad():
                 for m in zero:
                     torch.nn.init.normal_(m.weight, std=0.02)
-            size = export_zoo.SIZES.get(name, 224)
-            module = torch.jit.trace(eager, torch.randn(1, 3, size, size), check_trace=False)
+            notes.append("zero Linear heads given random weights")
+    if input_independent(eager, size):
+        # BatchNorm's initial statistics (mean 0, variance 1) let activations die through depth:
+        # set them from random inputs, as training would, so that the output depends on the input.
+        bns = [m for m in eager.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+        for m in bns:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the batches below
+        eager.train()
+        with torch.no_grad():
+            for s in range(4):
+                eager(torch.randn(4, 3, size, size, generator=torch.Generator().manual_seed(100 + s)))
+        eager.eval()
+        notes.append("BatchNorm statistics set from random inputs (the output did not depend on the input)")
+    if notes:
+        module = torch.jit.trace(eager, torch.randn(1, 3, size, size), check_trace=False, strict=False)
     pt = os.path.join(tmp, "m.pt")
     module.save(pt)
-    return tmp, pt, spec
+    return tmp, pt, spec, notes
 
 
 def run_one(args, name, group, root, traced):
@@ -77,7 +105,9 @@ def run_one(args, name, group, root, traced):
     try:
         if isinstance(traced, Exception):
             raise traced
-        tmp, pt, spec = traced
+        tmp, pt, spec, notes = traced
+        if notes:
+            row["notes"] = notes
         size = int(spec.split("x")[-1])
         onnx_path, opt, q = (os.path.join(tmp, f) for f in ("m.onnx", "m.opt.onnx", "m.int8.onnx"))
         piu(args, "export", pt, "-o", onnx_path, "--shape", spec, "--opset", 17, "--no-verify")
@@ -120,20 +150,25 @@ def markdown(rows):
            "|---|---:|---:|---|" + ("---|" if where else "")]
     for r in sorted(rows, key=lambda r: r["model"]):
         tail = f" {r.get('where', '')} |" if where else ""
+        name = r["model"] + (" †" if any("BatchNorm" in n for n in r.get("notes", [])) else "")
         if r["status"] != "ok":
-            out.append(f"| {r['model']} | — | failed: {r.get('error', '')[:80]} | |{tail}")
+            out.append(f"| {name} | — | failed: {r.get('error', '')[:90]} | |{tail}")
             continue
         fb = "not run" if r.get("fallback_skipped") else ""
         if "fallback_excluded" in r:
             ex = r["fallback_excluded"]
             fb = f"{len(ex)} node{'s' if len(ex) != 1 else ''} ({', '.join(ex[:3])}{', …' if len(ex) > 3 else ''}) → {fmt_db(r['fallback_sqnr_db'])}"
-        out.append(f"| {r['model']} | {r['quantized']}/{r['quantizable']} | {fmt_db(r['sqnr_db'])} | {fb} |{tail}")
+        out.append(f"| {name} | {r['quantized']}/{r['quantizable']} | {fmt_db(r['sqnr_db'])} | {fb} |{tail}")
     ok = [r for r in rows if r["status"] == "ok"]
     met = [r for r in ok if r["sqnr_db"] is None or r["sqnr_db"] >= TARGET_DB]
     fell_back = [r for r in ok if "fallback_excluded" in r]
     fixed = [r for r in fell_back if r["fallback_sqnr_db"] is None or r["fallback_sqnr_db"] >= TARGET_DB]
     skipped = [r for r in ok if r.get("fallback_skipped")]
     out.append("")
+    if any("notes" in r for r in rows):
+        out.append("† BatchNorm statistics set from random inputs: with the initial ones the float output did not "
+                   "depend on the input.")
+        out.append("")
     out.append(f"{len(ok)} of {len(rows)} models quantized and ran on ONNX Runtime; {len(met)} at ≥ {TARGET_DB:.0f} dB "
                f"with every quantizable node in int8, {len(fixed)} of {len(fell_back)} more after the fallback"
                + (f"; {len(skipped)} under the target without the fallback run." if skipped else "."))
