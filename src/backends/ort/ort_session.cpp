@@ -145,6 +145,63 @@ Ort::SessionOptions make_options(const SessionOptions& options) {
   return so;
 }
 
+// Models this large or larger go to ONNX Runtime with their large initializers outside the
+// serialized bytes (protobuf refuses to serialize 2 GiB; the margin covers the graph itself).
+constexpr size_t kInlineLimit = size_t{1900} << 20;
+
+// A copy of `m` whose main-graph initializers of 1 MiB or more (raw data) are marked external,
+// with an OrtValue over each one's bytes in `values` (they point into `m`, which must outlive the
+// session's creation: ONNX Runtime copies them while loading).
+onnx::ModelProto without_large_initializers(const onnx::ModelProto& m, std::vector<std::string>& names,
+                                            std::vector<Ort::Value>& values) {
+  constexpr size_t kLarge = size_t{1} << 20;
+  static const Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  onnx::ModelProto out;
+  out.set_ir_version(m.ir_version());
+  *out.mutable_opset_import() = m.opset_import();
+  out.set_producer_name(m.producer_name());
+  out.set_producer_version(m.producer_version());
+  out.set_domain(m.domain());
+  out.set_model_version(m.model_version());
+  out.set_doc_string(m.doc_string());
+  *out.mutable_metadata_props() = m.metadata_props();
+  *out.mutable_functions() = m.functions();
+  const onnx::GraphProto& g = m.graph();
+  onnx::GraphProto& o = *out.mutable_graph();
+  o.set_name(g.name());
+  o.set_doc_string(g.doc_string());
+  *o.mutable_node() = g.node();
+  *o.mutable_input() = g.input();
+  *o.mutable_output() = g.output();
+  *o.mutable_value_info() = g.value_info();
+  *o.mutable_sparse_initializer() = g.sparse_initializer();
+  *o.mutable_quantization_annotation() = g.quantization_annotation();
+  for (const auto& t : g.initializer()) {
+    if (t.raw_data().size() < kLarge || t.data_location() == onnx::TensorProto::EXTERNAL) {
+      *o.add_initializer() = t;
+      continue;
+    }
+    onnx::TensorProto& e = *o.add_initializer();
+    e.set_name(t.name());
+    e.set_data_type(t.data_type());
+    *e.mutable_dims() = t.dims();
+    e.set_data_location(onnx::TensorProto::EXTERNAL);
+    for (const auto& [k, v] : {std::pair<std::string, std::string>{"location", "piu-in-memory"},
+                               {"offset", "0"},
+                               {"length", std::to_string(t.raw_data().size())}}) {
+      auto* entry = e.add_external_data();
+      entry->set_key(k);
+      entry->set_value(v);
+    }
+    std::vector<int64_t> dims(t.dims().begin(), t.dims().end());
+    names.push_back(t.name());
+    values.push_back(Ort::Value::CreateTensor(cpu, const_cast<char*>(t.raw_data().data()), t.raw_data().size(),
+                                              dims.data(), dims.size(),
+                                              static_cast<ONNXTensorElementDataType>(t.data_type())));
+  }
+  return out;
+}
+
 class OrtSession final : public Session {
  public:
   OrtSession(const std::string& path, const SessionOptions& options) {
@@ -167,12 +224,24 @@ class OrtSession final : public Session {
     describe_io();
   }
 
-  // An in-memory model (all tensors inline).
+  // An in-memory model (all tensors inline). Past protobuf's 2 GiB, its large initializers reach
+  // ONNX Runtime as external initializers (copied by it while loading) and the rest as the
+  // serialized model, so nothing is written to disk.
   OrtSession(const OnnxModel& model, const SessionOptions& options) {
     path_ = model.path().empty() ? "<in-memory model>" : model.path() + " (in memory)";
-    const std::string bytes = model.serialize();
     try {
-      session_ = std::make_unique<Ort::Session>(ort_env(), bytes.data(), bytes.size(), make_options(options));
+      Ort::SessionOptions so = make_options(options);
+      std::string bytes;
+      std::vector<std::string> names;
+      std::vector<Ort::Value> values;
+      if (model.proto().ByteSizeLong() < kInlineLimit) {
+        bytes = model.serialize();
+      } else {
+        const onnx::ModelProto skeleton = without_large_initializers(model.proto(), names, values);
+        if (!skeleton.SerializeToString(&bytes)) throw Error(ErrorCode::kInternal, "model serialization failed");
+        so.AddExternalInitializers(names, values);
+      }
+      session_ = std::make_unique<Ort::Session>(ort_env(), bytes.data(), bytes.size(), so);
     } catch (const Ort::Exception& e) {
       throw ort_error(e, "cannot open " + path_);
     }
