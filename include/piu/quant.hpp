@@ -148,6 +148,10 @@ CalibrationTable read_tensorrt_cache(const std::string& path);
 // Q/DQ quantization
 // ---------------------------------------------------------------------------------------------
 
+// How quantization and fp16 options name a node (exclude_nodes, node_block_list, reports): its
+// name, or "op_type#index" (index in the graph's node list) when it has none.
+std::string quant_node_key(const onnx::NodeProto& node, size_t index);
+
 struct QuantizeOptions {
   // false (ONNX Runtime CPU): activations uint8 with a zero point, which its u8s8 kernels are
   // fastest with. true (TensorRT): int8 with zero point 0, scale amax / 127, as TensorRT requires.

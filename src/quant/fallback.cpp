@@ -23,10 +23,6 @@ std::string printf_string(const char* format, auto... args) {
 
 std::string db(double v) { return printf_string("%.1f dB", v); }
 
-std::string node_key(const onnx::NodeProto& n, int index) {
-  return n.name().empty() ? n.op_type() + "#" + std::to_string(index) : n.name();
-}
-
 }  // namespace
 
 FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& table, const QuantizeOptions& options,
@@ -107,20 +103,18 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
       if (!options.exclude_nodes.count(n)) candidates.push_back(n);
     std::map<std::string, std::string> op_of;
     for (int k = 0; k < model.proto().graph().node_size(); ++k)
-      op_of[node_key(model.proto().graph().node(k), k)] = model.proto().graph().node(k).op_type();
+      op_of[quant_node_key(model.proto().graph().node(k), static_cast<size_t>(k))] = model.proto().graph().node(k).op_type();
     // Measuring one node means a session of the whole model. Within the budget every node is
     // measured alone. With more candidates the search narrows down instead: spans of consecutive
     // nodes (graph order) are measured as a whole, the span whose exclusion raised the SQNR most
     // is split in halves and both measured, and so on until the budget is spent. Single nodes
     // found that way come first (by SQNR), then the spans left, best first, each in graph order.
     const size_t budget = target.sensitivity_runs > 0 ? static_cast<size_t>(target.sensitivity_runs) : 0;
-    auto single = [&](size_t i, double sqnr) {
+    auto entry = [&](size_t i) {
       LayerSensitivity s;
       s.node = candidates[i];
       s.op_type = op_of[s.node];
-      s.measured = true;
-      s.sqnr_db = sqnr;
-      report.sensitivities.push_back(s);
+      return s;
     };
     struct Span {
       size_t begin, end;
@@ -129,7 +123,10 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
     std::vector<Span> spans;
     auto measure = [&](size_t begin, size_t end) {
       if (end - begin == 1) {
-        single(begin, evaluate({candidates[begin]}, false).sqnr);
+        LayerSensitivity s = entry(begin);
+        s.measured = true;
+        s.sqnr_db = evaluate({candidates[begin]}, false).sqnr;
+        report.sensitivities.push_back(s);
         return;
       }
       std::set<std::string> ex(candidates.begin() + static_cast<std::ptrdiff_t>(begin),
@@ -158,9 +155,7 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
     std::stable_sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.sqnr > b.sqnr; });
     for (const auto& sp : spans)
       for (size_t i = sp.begin; i < sp.end; ++i) {
-        LayerSensitivity s;
-        s.node = candidates[i];
-        s.op_type = op_of[s.node];
+        LayerSensitivity s = entry(i);
         s.span_sqnr_db = sp.sqnr;
         report.sensitivities.push_back(s);
       }

@@ -240,10 +240,7 @@ class Converter {
     return name;
   }
 
-  std::string node_key(int i) const {
-    const auto& n = g_.node(i);
-    return n.name().empty() ? n.op_type() + "#" + std::to_string(i) : n.name();
-  }
+  std::string node_key(int i) const { return quant_node_key(g_.node(i), static_cast<size_t>(i)); }
 
   void check_node_block_list() const {
     std::set<std::string> keys;

@@ -70,9 +70,6 @@ QParams activation_params(const TensorRange& r, bool symmetric) {
   return q;
 }
 
-std::string node_key(const NodeProto& n, size_t index) {
-  return n.name().empty() ? n.op_type() + "#" + std::to_string(index) : n.name();
-}
 
 int64_t default_opset(const onnx::ModelProto& m) {
   for (const auto& o : m.opset_import())
@@ -222,7 +219,7 @@ class Quantizer {
       if (!ops.count(n.op_type())) continue;
       auto p = plan(n);
       if (!p) continue;
-      const std::string key = node_key(n, static_cast<size_t>(i));
+      const std::string key = quant_node_key(n, static_cast<size_t>(i));
       bool ranges = true;
       for (int s : p->activations)
         if (!has_range(n.input(s))) {
@@ -495,6 +492,10 @@ class Quantizer {
 };
 
 }  // namespace
+
+std::string quant_node_key(const onnx::NodeProto& node, size_t index) {
+  return node.name().empty() ? node.op_type() + "#" + std::to_string(index) : node.name();
+}
 
 QuantizeReport quantize_qdq(OnnxModel& model, const CalibrationTable& table, const QuantizeOptions& options) {
   return Quantizer(model, table, options).run();

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "piu/quant.hpp"
 
@@ -17,6 +20,16 @@ Tensor load(const std::string& name) {
   Tensor t = Tensor::zeros(piu::DType::kFloat32, {1, s[0], s[1]});
   for (int64_t i = 0; i < t.numel(); ++i) t.data_as<float>()[i] = 1.0f;
   return t;
+}
+
+// Expects `f` to throw a piu::Error whose message contains every needle.
+void expect_error_mentioning(const std::function<void()>& f, const std::vector<std::string>& needles) {
+  try {
+    f();
+    FAIL() << "expected an error";
+  } catch (const piu::Error& e) {
+    for (const auto& needle : needles) EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
 }
 
 TEST(Calibration, ItemsArePaddedToMaxItemShapeAndBatched) {
@@ -38,13 +51,7 @@ TEST(Calibration, ItemsArePaddedToMaxItemShapeAndBatched) {
 
 TEST(Calibration, LargerItemsAndNaNAreErrorsNamingTheItem) {
   auto big = piu::calibration_from_items({"2x2", "5x2"}, load, {.batch_size = 8, .max_item_shape = {1, 4, 4}, .item_rank = -1});
-  try {
-    big->next_batch();
-    FAIL() << "expected an error";
-  } catch (const piu::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("5x2"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("larger than max_item_shape"), std::string::npos) << e.what();
-  }
+  expect_error_mentioning([&] { big->next_batch(); }, {"5x2", "larger than max_item_shape"});
   auto nan = piu::calibration_from_items(
       {"ok", "bad"},
       [](const std::string& n) {
@@ -53,13 +60,7 @@ TEST(Calibration, LargerItemsAndNaNAreErrorsNamingTheItem) {
         return t;
       },
       {});
-  try {
-    nan->next_batch();
-    FAIL() << "expected an error";
-  } catch (const piu::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("bad"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("NaN"), std::string::npos) << e.what();
-  }
+  expect_error_mentioning([&] { nan->next_batch(); }, {"bad", "NaN"});
 }
 
 TEST(Calibration, BatchFilesAreSplitIntoItems) {
