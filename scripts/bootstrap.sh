@@ -15,7 +15,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEPS="${PIU_DEPS:-$ROOT/.deps}"
-ORT_VERSION=1.30.0
+ORT_VERSION=1.31.1
 ORT_HEADERS_VERSION_HINT=1.21
 ONNX_VERSION=1.22.0
 CMAKE_PIP_SPEC="cmake>=3.26,<4"
@@ -31,7 +31,8 @@ APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config unzip ca-certificates
   libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev
-  nlohmann-json3-dev libstb-dev time
+  nlohmann-json3-dev libstb-dev libfmt-dev time
+  libtorch-dev
   python3 python3-venv python3-pip python3-numpy python3-torch python3-torchvision
 )
 missing=()
