@@ -3,13 +3,14 @@
 #   scripts/models.sh [demo] [torchvision] [cases] [torch]    (default: all)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEPS="${PIU_DEPS:-$ROOT/.deps}"
 OUT="${PIU_MODELS_DIR:-${PIU_BUILD_DIR:-$ROOT/build}/models}"
 mkdir -p "$OUT"
 want=("$@"); [ ${#want[@]} -gt 0 ] || want=(demo torchvision cases torch)
 for part in "${want[@]}"; do
   case "$part" in
     demo|torchvision) gen="$ROOT/tests/gen_models.py"; py=/usr/bin/python3 ;;
-    cases) gen="$ROOT/tests/gen_onnx_cases.py"; py="$ROOT/.deps/venv/bin/python" ;;
+    cases) gen="$ROOT/tests/gen_onnx_cases.py"; py="$DEPS/venv/bin/python" ;;
     torch) gen="$ROOT/tests/gen_torch_cases.py"; py=/usr/bin/python3 ;;
     *) echo "unknown model set '$part'" >&2; exit 2 ;;
   esac
