@@ -35,3 +35,6 @@ set_target_properties(piu::onnx_headers PROPERTIES
 set(PIU_ONNX_ARCHIVES "${PIU_ONNX_LIBRARY}")
 
 find_package(nlohmann_json 3 REQUIRED)
+
+# fmt (Debian's libfmt-dev): formatting without fixed-size buffers; private to libpiu and the CLI.
+find_package(fmt REQUIRED)
