@@ -20,14 +20,16 @@ GPU_REASON = re.compile(r"^\s*(skipped:?\s*)?needs a gpu", re.IGNORECASE)
 def cases(path):
     """(name, outcome, reason) per testcase of a JUnit file; outcome is ran, skipped or failed."""
     for case in ET.parse(path).getroot().iter("testcase"):
-        name = ".".join(x for x in (case.get("classname"), case.get("name")) if x)
+        name, classname = case.get("name", ""), case.get("classname", "")
+        if classname and classname != name:  # pytest: module path + test name; CTest: both the test's name
+            name = f"{classname}.{name}"
         status = case.get("status", "")
         skipped = case.find("skipped")
         if case.find("failure") is not None or case.find("error") is not None or status == "fail":
             yield name, "failed", ""
         elif skipped is not None or status in ("notrun", "disabled"):
             reason = skipped.get("message", "") if skipped is not None else ""
-            if not reason or reason.lower() in ("skipped", "disabled"):
+            if not reason or reason.lower() in ("skipped", "disabled", "skip_regular_expression_matched"):
                 out = case.findtext("system-out") or ""
                 # GoogleTest prints the reason on the line after "Skipped" ("[  SKIPPED ]" follows).
                 m = re.search(r"Skipped\s*\n(.+)", out)
