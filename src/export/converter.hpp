@@ -8,13 +8,21 @@
 #include <string>
 #include <vector>
 
-#include "export/ir.hpp"
+#include "ir/ir.hpp"
 #include "piu/onnx.hpp"
 
 namespace piu::exporter {
 
+using ir::IrBlock;
+using ir::IrGraph;
+using ir::IrNode;
+using ir::IrType;
+using ir::IrValue;
+
 // A converter that cannot handle this particular use of its op (e.g. a non-constant kernel size)
-// throws this; the driver reports it with the node's source location.
+// throws this, as do ConvertContext's readers of constant arguments. The conversion loop catches it
+// around each converter (only there) and records the failure as a value: the node is reported with
+// its source location and the nodes reading its outputs are skipped.
 struct Unconvertible : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -114,9 +122,13 @@ class ConvertContext {
   // the base's constant is updated (later reads see the new values). Throws Unconvertible for
   // other targets. Returns the base value's index so the caller can bind its output.
   void fill_view(size_t i, double value);
-  // Control flow: converts sub-block b's nodes here (a taken branch, one unrolled iteration), and
-  // makes IR value dst what value src is (results of a block become the node's outputs).
-  void convert_block(size_t b);
+  // Control flow: converts sub-block b's nodes here (a taken branch, one unrolled iteration).
+  // Returns false when a node in it failed: that node is reported, this node fails with it, and
+  // the converter should return at once.
+  [[nodiscard]] bool convert_block(size_t b);
+  // True once a convert_block call failed (the driver then marks this node failed).
+  bool block_failed() const { return block_failed_; }
+  // Makes IR value dst what value src is (results of a block become the node's outputs).
   void assign(int dst, int src);
   // Ints bound to an IR value directly (a loop's iteration count) and read back from one.
   void bind_value_ints(int value, const std::vector<int64_t>& ints);
@@ -129,6 +141,7 @@ class ConvertContext {
  private:
   ExportState& state_;
   const IrNode& node_;
+  bool block_failed_ = false;
 };
 
 using ConvertFn = void (*)(ConvertContext& ctx);
@@ -137,6 +150,7 @@ using ConvertFn = void (*)(ConvertContext& ctx);
 bool register_converter(const std::string& kind, ConvertFn fn);
 // The converter for `kind`, or nullptr.
 ConvertFn find_converter(const std::string& kind);
+// Every kind that has a converter, sorted.
 std::vector<std::string> converter_kinds();
 
 // Unsqueeze/Squeeze in the form of the model's opset (axes as attribute below 13, input from 13).
