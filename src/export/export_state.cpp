@@ -26,6 +26,28 @@ std::optional<std::string> run_converter(ConvertFn fn, ConvertContext& ctx) {
   return std::nullopt;
 }
 
+// The graph built so far as a model for shape inference; large initializers keep their dims but
+// not their bytes.
+onnx::ModelProto light_copy(const onnx::GraphProto& graph, int opset) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  auto* o = m.add_opset_import();
+  o->set_domain("");
+  o->set_version(opset);
+  auto* g = m.mutable_graph();
+  *g->mutable_input() = graph.input();
+  *g->mutable_node() = graph.node();
+  *g->mutable_value_info() = graph.value_info();
+  for (const auto& t : graph.initializer()) {
+    auto* c = g->add_initializer();
+    c->set_name(t.name());
+    c->set_data_type(t.data_type());
+    *c->mutable_dims() = t.dims();
+    if (t.raw_data().size() <= 4096) c->set_raw_data(t.raw_data());  // large ones: dims are enough
+  }
+  return m;
+}
+
 }  // namespace
 
 ExportState::ExportState(IrGraph& ir, int opset, onnx::GraphProto& graph, std::string path)
@@ -122,46 +144,37 @@ std::string ExportState::unique(std::string hint) {
 std::optional<Shape> ExportState::shape_of(const std::string& value) {
   auto it = shapes.find(value);
   if (it == shapes.end() && inferred_nodes != graph.node_size()) {
-    onnx::ModelProto m;
-    m.set_ir_version(8);
-    auto* o = m.add_opset_import();
-    o->set_domain("");
-    o->set_version(opset);
-    auto* g = m.mutable_graph();
-    *g->mutable_input() = graph.input();
-    *g->mutable_node() = graph.node();
-    *g->mutable_value_info() = graph.value_info();
-    for (const auto& t : graph.initializer()) {
-      auto* c = g->add_initializer();
-      c->set_name(t.name());
-      c->set_data_type(t.data_type());
-      *c->mutable_dims() = t.dims();
-      if (t.raw_data().size() <= 4096) c->set_raw_data(t.raw_data());  // large ones: dims are enough
-    }
-    try {
-      onnx::ShapeInferenceOptions opts{false, 0, true};
-      onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), opts);
-    } catch (const std::exception&) {
-    }
-    auto record = [&](const onnx::ValueInfoProto& v) {
-      if (!v.type().tensor_type().has_shape()) return;
-      Shape sh;
-      std::vector<std::string> names;
-      for (const auto& d : v.type().tensor_type().shape().dim()) {
-        sh.push_back(d.has_dim_value() ? d.dim_value() : -1);
-        names.push_back(d.has_dim_param() ? d.dim_param() : "");
-      }
-      shapes[v.name()] = sh;
-      dim_names[v.name()] = names;
-    };
-    for (const auto& v : m.graph().value_info()) record(v);
-    for (const auto& v : graph.input()) record(v);
-    for (const auto& t : graph.initializer()) shapes[t.name()] = Shape(t.dims().begin(), t.dims().end());
-    inferred_nodes = graph.node_size();
+    infer_shapes_so_far();
     it = shapes.find(value);
   }
   if (it == shapes.end()) return std::nullopt;
   return it->second;
+}
+
+void ExportState::infer_shapes_so_far() {
+  onnx::ModelProto m = light_copy(graph, opset);
+  try {
+    // No type checks; what cannot be inferred stays unknown; data propagation (Reshape targets
+    // computed from Shape).
+    const onnx::ShapeInferenceOptions opts(false, 0, true);
+    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), opts);
+  } catch (const std::exception&) {
+  }
+  const auto record = [&](const onnx::ValueInfoProto& v) {
+    if (!v.type().tensor_type().has_shape()) return;
+    Shape shape;
+    std::vector<std::string> symbols;
+    for (const auto& d : v.type().tensor_type().shape().dim()) {
+      shape.push_back(d.has_dim_value() ? d.dim_value() : -1);
+      symbols.push_back(d.has_dim_param() ? d.dim_param() : "");
+    }
+    shapes[v.name()] = shape;
+    dim_names[v.name()] = symbols;
+  };
+  for (const auto& v : m.graph().value_info()) record(v);
+  for (const auto& v : graph.input()) record(v);
+  for (const auto& t : graph.initializer()) shapes[t.name()] = Shape(t.dims().begin(), t.dims().end());
+  inferred_nodes = graph.node_size();
 }
 
 }  // namespace piu::exporter
