@@ -134,7 +134,7 @@ void ExportState::done_with(const IrNode& n) {
 std::string ExportState::unique(std::string hint) {
   for (char& c : hint)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.') c = '_';
-  if (hint.empty()) hint = "v";
+  if (hint.empty()) hint.push_back('v');
   std::string name = hint;
   for (int k = 1; names.count(name); ++k) name = hint + "_" + std::to_string(k);
   names.insert(name);
