@@ -1,7 +1,5 @@
 // Helpers shared by converters (declared in converter.hpp): opset-dependent forms of common ONNX
 // ops, constants of a given element type, PyTorch dtype numbers, attribute setters.
-#include <climits>
-
 #include "export/converter.hpp"
 
 namespace piu::exporter {
