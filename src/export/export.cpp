@@ -273,8 +273,10 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
   report.read_s = watch.lap();
   report.torch_nodes = static_cast<int64_t>(ir.nodes.size());
 
+  // 1. Inputs: names and shapes checked against forward()'s arguments (declared in the graph below).
   const Inputs in = match_inputs(ir, options, path);
   report.torch_inputs = in.arg_names;
+  // 2. Coverage: every missing converter listed at once, before anything is converted.
   report.unsupported = missing_converters(ir);
   if (!report.unsupported.empty()) fail_unsupported(path, report, report_out);
 
@@ -284,16 +286,18 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
   state.names.insert(in.names.begin(), in.names.end());
   state.names.insert(out_names.begin(), out_names.end());
   bind_inputs(state, in);
+  // 3. Conversion: every failure is collected (with its location) before the export fails.
   if (state.convert_nodes(ir.nodes) == ConvertStatus::kFailed) {
     report.unsupported = state.unsupported;
     dump_if_asked(proto);
     fail_unsupported(path, report, report_out);
   }
-  // set_rank's rank-only declarations stay: shape inference fills them in where it can.
+  // 4. Outputs. (set_rank's rank-only declarations stay: shape inference fills them in.)
   bind_outputs(state, out_names);
 
   OnnxModel model(std::move(proto));
   report.convert_s = watch.lap();
+  // 5. Finish: cleanup, folding, shape inference.
   finish(model, options);
   report.onnx_nodes = model.proto().graph().node_size();
   report.finish_s = watch.lap();
