@@ -266,7 +266,9 @@ std::string format_help(const Command& command) {
   for (size_t i = 0; i < command.options.size(); ++i)
     out << "  " << lefts[i] << std::string(width - lefts[i].size() + 2, ' ') << command.options[i].help
         << (command.options[i].repeatable ? " (repeatable)" : "") << "\n";
-  out << "  -h, --help" << std::string(width > 8 ? width - 8 + 2 : 2, ' ') << "show this help\n";
+  const std::string help_left = "-h, --help";
+  out << "  " << help_left << std::string(std::max(width, help_left.size()) - help_left.size() + 2, ' ')
+      << "show this help\n";
   return out.str();
 }
 

@@ -10,6 +10,7 @@
 #include "cli/command_specs.hpp"
 #include "cli/job_args.hpp"
 #include "cli/options.hpp"
+#include "piu/passes.hpp"
 
 using piu::cli::Args;
 using piu::cli::Command;
@@ -68,6 +69,11 @@ TEST(Options, ADefaultIsDeclaredWithItsValue) {
   EXPECT_THROW(piu::cli::option("--json", 1), piu::Error);   // its help has no place for one
   EXPECT_THROW(piu::cli::option("--no-such-option"), piu::Error);
   EXPECT_NE(piu::cli::option("--rtol", 1e-4).help.find("(default 0.0001)"), std::string::npos);
+}
+
+TEST(Options, PassesHelpCountsTheDefaultList) {
+  const std::string help = piu::cli::format_help(piu::cli::optimize_spec());
+  EXPECT_NE(help.find("the seed's " + std::to_string(piu::default_passes().size()) + " passes"), std::string::npos);
 }
 
 TEST(Options, BackendHelpListsTheRegisteredBackends) {
@@ -158,7 +164,6 @@ std::map<std::string, std::map<std::string, Getter>> used_defaults() {
   using namespace piu::cli;
   std::map<std::string, std::map<std::string, Getter>> d;
   d["optimize"] = write_job_defaults(optimize_options_from);
-  d["optimize"]["--passes"] = [](const Args& a) { return num(optimize_options_from(a).optimize.passes.size()); };
   d["simplify"] = write_job_defaults(simplify_options_from);
   d["simplify"]["--max-fold-bytes"] = [](const Args& a) { return num(simplify_options_from(a).simplify.max_fold_bytes); };
   d["round-weights"] = write_job_defaults(round_weights_options_from);
@@ -189,7 +194,7 @@ std::map<std::string, std::map<std::string, Getter>> used_defaults() {
   d["quantize"]["--sensitivity-runs"] = [](const Args& a) { return num(quantize_options_from(a).sensitivity_runs); };
   d["deploy"] = calibration_defaults<DeployOptions>(deploy_options_from, [](const DeployOptions& o) { return o.calibration_data; });
   auto& deploy = d["deploy"];
-  deploy["--passes"] = [](const Args& a) { return num(deploy_options_from(a).optimize_options.passes.size()); };
+  deploy.erase("--percentile");  // deploy calibrates with the method's own percentile
   deploy["--digits"] = [](const Args& a) { return num(deploy_options_from(a).round_digits); };
   deploy["--max-fold-bytes"] = [](const Args& a) { return num(deploy_options_from(a).simplify_options.max_fold_bytes); };
   deploy["--batch"] = [](const Args& a) { return nums(deploy_options_from(a).verify_options.batches); };
@@ -203,7 +208,6 @@ std::map<std::string, std::map<std::string, Getter>> used_defaults() {
   deploy["--int8"] = [](const Args& a) { return num(deploy_options_from(a).min_sqnr_db); };
   deploy["--calibration-batch"] = [](const Args& a) { return num(deploy_options_from(a).calibration_data.batch_size); };
   deploy["--target"] = [](const Args& a) { return std::string(deploy_options_from(a).quantize.symmetric_activations ? "tensorrt" : "ort"); };
-  deploy["--optimization"] = [](const Args& a) { return level(deploy_options_from(a).session.graph_optimization); };
   return d;
 }
 
