@@ -77,6 +77,14 @@ std::vector<ShapeSpec> with_dynamic_dims_fixed(std::vector<ShapeSpec> shapes);
 VerifyReport verify_model_files(const std::string& reference_path, const std::string& candidate_path,
                                 const VerifyOptions& options, const SessionOptions& session = {},
                                 const CandidateView& view = {});
+// Throws kVerificationFailed "verification failed, nothing written: <the first difference>" unless
+// `report` passed.
+void require_verified(const VerifyReport& report);
+// Writes `result` under temp names beside `output` (its weights leave memory as they are written),
+// calls `verify` with that file, then renames it into place. When `verify` throws, the temp files
+// are removed and nothing is written.
+void stage_verify_commit(OnnxModel&& result, const std::string& output, const SaveOptions& save,
+                         const std::function<void(const std::string& staged_path)>& verify);
 // Checks `result` with the ONNX checker, stages it under temp names beside options.output (its
 // weights leave memory as they are written), verifies that file against `input_path` (unless
 // options.verify is off), then renames it into place. Throws kVerificationFailed naming the first

@@ -185,10 +185,8 @@ void stage_verify(DeployContext& ctx, StageRecord& rec) {
   for (int64_t b : ctx.options.verify_options.batches) batches += (batches.empty() ? "" : ", ") + std::to_string(b);
   rec.summary = fmt::format("{} checks at batch {} on ort: worst max abs error {:.2g} x output scale", v.checks.size(),
                             batches, worst);
-  const bool ok = v.ok;
-  const std::string failure = v.failure;
   ctx.report.verification = std::move(v);
-  if (!ok) throw Error(ErrorCode::kVerificationFailed, "verification failed, nothing written: " + failure);
+  require_verified(*ctx.report.verification);
 }
 
 // Median of the p50s of several runs.

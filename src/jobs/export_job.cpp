@@ -44,10 +44,10 @@ ExportJobReport export_job(const ExportJobOptions& options) {
   ExportedModel exported = export_with_input_types(options.input, options.export_options);
   out.export_report = exported.report;
   check_model(exported.model, options.output);
-  // Written under temp names first (a model over 2 GB gets external data; its weights leave
-  // memory as they are written), verified from that file, then renamed into place.
-  StagedSave staged(std::move(exported.model), options.output);
-  if (options.verify) {
+  // Written under temp names first (a model over 2 GB gets external data), verified from that
+  // file, then renamed into place.
+  stage_verify_commit(std::move(exported.model), options.output, {}, [&](const std::string& staged) {
+    if (!options.verify) return;
     // LibTorch runs the TorchScript file as written, ONNX Runtime the export, on the same random
     // inputs at several batch sizes, one runtime at a time.
     VerifyOptions v = options.verify_options;
@@ -56,12 +56,10 @@ ExportJobReport export_job(const ExportJobOptions& options) {
     SessionOptions so;
     so.backend = "torch";  // whatever the input file is called
     so.intra_op_num_threads = options.threads;
-    out.verify = verify_model_files(options.input, staged.temp_path(), v, so);
+    out.verify = verify_model_files(options.input, staged, v, so);
     out.verified = true;
-    if (!out.verify.ok)
-      throw Error(ErrorCode::kVerificationFailed, "verification failed, nothing written: " + out.verify.failure);
-  }
-  staged.commit();
+    require_verified(out.verify);
+  });
   return out;
 }
 

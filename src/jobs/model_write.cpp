@@ -100,6 +100,17 @@ VerifyReport verify_model_files(const std::string& reference_path, const std::st
                               options);
 }
 
+void require_verified(const VerifyReport& report) {
+  if (!report.ok) throw Error(ErrorCode::kVerificationFailed, "verification failed, nothing written: " + report.failure);
+}
+
+void stage_verify_commit(OnnxModel&& result, const std::string& output, const SaveOptions& save,
+                         const std::function<void(const std::string& staged_path)>& verify) {
+  StagedSave staged(std::move(result), output, save);
+  verify(staged.temp_path());
+  staged.commit();
+}
+
 WriteReport check_verify_and_save(const std::string& input_path, OnnxModel&& result, const WriteOptions& options,
                                   const CandidateView& view) {
   WriteReport out;
@@ -120,16 +131,14 @@ WriteReport check_verify_and_save(const std::string& input_path, OnnxModel&& res
   SaveOptions save;
   if (!result.external_files().empty())  // an input with external data gives an output with it
     save.external_data = SaveOptions::ExternalData::kAlways;
-  StagedSave staged(std::move(result), options.output, save);
-  if (options.verify) {
+  stage_verify_commit(std::move(result), options.output, save, [&](const std::string& staged) {
+    if (!options.verify) return;
     SessionOptions so;
     so.intra_op_num_threads = options.threads;
-    out.verify = verify_model_files(input_path, staged.temp_path(), options.verify_options, so, view);
+    out.verify = verify_model_files(input_path, staged, options.verify_options, so, view);
     out.verified = true;
-    if (!out.verify.ok)
-      throw Error(ErrorCode::kVerificationFailed, "verification failed, nothing written: " + out.verify.failure);
-  }
-  staged.commit();
+    require_verified(out.verify);
+  });
   return out;
 }
 

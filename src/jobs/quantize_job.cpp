@@ -62,16 +62,15 @@ QuantizeJobReport quantize_job(const QuantizeJobOptions& options) {
   out.fallback = quantize_to_target(model, out.table, options.quantize, target, *eval, options.log);
   check_model(model, "quantized model");
   // The staged file is what gets measured: its SQNR against the float model on the same items.
-  StagedSave staged(std::move(model), options.output);
-  if (options.verify) {
-    out.sqnr_db = measure_output_sqnr(options.input, {}, staged.temp_path(), {}, *eval, target.eval_batches).sqnr_db;
+  stage_verify_commit(std::move(model), options.output, {}, [&](const std::string& staged) {
+    if (!options.verify) return;
+    out.sqnr_db = measure_output_sqnr(options.input, {}, staged, {}, *eval, target.eval_batches).sqnr_db;
     out.verified = true;
     if (options.min_sqnr_db > 0 && !(out.sqnr_db >= options.min_sqnr_db))
       throw Error(ErrorCode::kVerificationFailed,
                   "the quantized model's output SQNR is " + std::to_string(out.sqnr_db) + " dB, below the target " +
                       std::to_string(options.min_sqnr_db) + " dB even with every quantizable node in float; nothing written");
-  }
-  staged.commit();
+  });
   return out;
 }
 
