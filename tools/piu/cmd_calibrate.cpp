@@ -1,17 +1,9 @@
-// piu calibrate: parses its options into calibrate_job's and prints the report.
+// piu calibrate: calibrate_job over the parsed options; prints its report.
 #include "cli/job_args.hpp"
 #include "commands.hpp"
 #include "piu/jobs_quant.hpp"
 
-namespace piu::cli {
-
-namespace {
-int calibrate_main(const Args& args) { return print_report(args, calibrate_job(calibrate_options_from(args))); }
-}  // namespace
-
-const Subcommand& calibrate_command() {
-  static const Subcommand sub{calibrate_spec(), calibrate_main};
+const piu::cli::Subcommand& piu::cli::calibrate_command() {
+  static const Subcommand sub{calibrate_spec(), job_main<calibrate_options_from, calibrate_job>};
   return sub;
 }
-
-}  // namespace piu::cli

@@ -1,17 +1,9 @@
-// piu export: parses its options into export_job's and prints the report.
+// piu export: export_job over the parsed options; prints its report.
 #include "cli/job_args.hpp"
 #include "commands.hpp"
 #include "piu/jobs.hpp"
 
-namespace piu::cli {
-
-namespace {
-int export_main(const Args& args) { return print_report(args, export_job(export_options_from(args))); }
-}  // namespace
-
-const Subcommand& export_command() {
-  static const Subcommand sub{export_spec(), export_main};
+const piu::cli::Subcommand& piu::cli::export_command() {
+  static const Subcommand sub{export_spec(), job_main<export_options_from, export_job>};
   return sub;
 }
-
-}  // namespace piu::cli

@@ -1,17 +1,9 @@
-// piu round-weights: parses its options into round_weights_job's and prints the report.
+// piu round-weights: round_weights_job over the parsed options; prints its report.
 #include "cli/job_args.hpp"
 #include "commands.hpp"
 #include "piu/jobs.hpp"
 
-namespace piu::cli {
-
-namespace {
-int round_weights_main(const Args& args) { return print_report(args, round_weights_job(round_weights_options_from(args))); }
-}  // namespace
-
-const Subcommand& round_weights_command() {
-  static const Subcommand sub{round_weights_spec(), round_weights_main};
+const piu::cli::Subcommand& piu::cli::round_weights_command() {
+  static const Subcommand sub{round_weights_spec(), job_main<round_weights_options_from, round_weights_job>};
   return sub;
 }
-
-}  // namespace piu::cli

@@ -1,17 +1,9 @@
-// piu run: parses its options into run_job's and prints the report.
+// piu run: run_job over the parsed options; prints its report.
 #include "cli/job_args.hpp"
 #include "commands.hpp"
 #include "piu/jobs_session.hpp"
 
-namespace piu::cli {
-
-namespace {
-int run_main(const Args& args) { return print_report(args, run_job(run_options_from(args))); }
-}  // namespace
-
-const Subcommand& run_command() {
-  static const Subcommand sub{run_spec(), run_main};
+const piu::cli::Subcommand& piu::cli::run_command() {
+  static const Subcommand sub{run_spec(), job_main<run_options_from, run_job>};
   return sub;
 }
-
-}  // namespace piu::cli

@@ -1,17 +1,9 @@
-// piu simplify: parses its options into simplify_job's and prints the report.
+// piu simplify: simplify_job over the parsed options; prints its report.
 #include "cli/job_args.hpp"
 #include "commands.hpp"
 #include "piu/jobs.hpp"
 
-namespace piu::cli {
-
-namespace {
-int simplify_main(const Args& args) { return print_report(args, simplify_job(simplify_options_from(args))); }
-}  // namespace
-
-const Subcommand& simplify_command() {
-  static const Subcommand sub{simplify_spec(), simplify_main};
+const piu::cli::Subcommand& piu::cli::simplify_command() {
+  static const Subcommand sub{simplify_spec(), job_main<simplify_options_from, simplify_job>};
   return sub;
 }
-
-}  // namespace piu::cli

@@ -23,6 +23,12 @@ int print_report(const Args& args, const Report& report) {
   return kExitOk;
 }
 
+// The main of a command that is one job: parse the arguments into the job's options, run it, print.
+template <auto options_from, auto job>
+int job_main(const Args& args) {
+  return print_report(args, job(options_from(args)));
+}
+
 struct Subcommand {
   Command command;
   int (*main)(const Args& args);
