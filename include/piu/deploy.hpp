@@ -127,8 +127,8 @@ struct DeployContext {
   const std::string& staged_model();
   // The staged write, committed by deploy() once every stage succeeded.
   std::unique_ptr<StagedSave> staged;
-  // int8: the calibration data completed from the float model's input (precision stage), which
-  // verification measures the output SQNR on.
+  // int8: the calibration data completed from the input model's input (export stage), which the
+  // precision stage calibrates on and verification measures the output SQNR on.
   std::optional<CalibrationSetup> calibration;
 };
 

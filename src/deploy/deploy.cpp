@@ -24,6 +24,11 @@ std::string value_line(const ValueSummary& v) {
   return "`" + v.name + "` " + v.dtype + " [" + dims + "]";
 }
 
+// The calibration data completed from the model's input.
+CalibrationSetup deploy_calibration_setup(const DeployContext& ctx) {
+  return calibration_setup(ctx.options.calibration_data, single_input(ctx.model, ctx.input_path));
+}
+
 // The first stage: a TorchScript input is exported to ONNX, an ONNX input loaded.
 void stage_export(DeployContext& ctx, StageRecord& rec) {
   if (!is_torchscript_path(ctx.input_path)) {
@@ -39,6 +44,8 @@ void stage_export(DeployContext& ctx, StageRecord& rec) {
   }
   ctx.report.before = inspect(ctx.model);
   ctx.report.before.path = ctx.input_path;
+  // int8 calibration items take their shape from the input as given (before simplify fixes dims).
+  if (ctx.options.int8) ctx.calibration = deploy_calibration_setup(ctx);
 }
 
 void stage_inspect(DeployContext& ctx, StageRecord& rec) {
@@ -92,11 +99,6 @@ void stage_simplify(DeployContext& ctx, StageRecord& rec) {
     rec.details.push_back("not folded: `" + s.node + "` (" + s.op_type + "): " + s.reason);
 }
 
-// The calibration data completed from the model's input.
-CalibrationSetup deploy_calibration_setup(const DeployContext& ctx) {
-  return calibration_setup(ctx.options.calibration_data, single_input(ctx.model, ctx.input_path));
-}
-
 void stage_precision(DeployContext& ctx, StageRecord& rec) {
   const DeployOptions& o = ctx.options;
   if (o.int8 && o.fp16) throw Error(ErrorCode::kBadInput, "choose one of int8 and fp16");
@@ -111,7 +113,7 @@ void stage_precision(DeployContext& ctx, StageRecord& rec) {
                               r.converted_nodes, r.blocked_nodes, r.casts, r.converted_initializers);
     return;
   }
-  ctx.calibration = deploy_calibration_setup(ctx);
+  if (!ctx.calibration) ctx.calibration = deploy_calibration_setup(ctx);  // a stage list without export
   const CalibrationSetup& setup = *ctx.calibration;
   auto source = calibration_from_folder(setup.dir, setup.batch, setup.images);
   ctx.log("int8: calibrating on " + source->describe());
