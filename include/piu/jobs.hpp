@@ -112,7 +112,7 @@ struct OptimizeJobOptions {
 struct OptimizeJobReport {
   OptimizeReport optimize;
   WriteReport written;
-  std::string to_json() const;
+  std::string to_json() const;  // what the command prints with --json
   std::string to_text() const;  // the passes that changed something, node counts, write summary
 };
 // Optimizes the input with the listed passes, then checks, verifies and writes it.
@@ -128,7 +128,7 @@ struct SimplifyJobOptions {
 struct SimplifyJobReport {
   SimplifyReport simplify;
   WriteReport written;
-  std::string to_json() const;
+  std::string to_json() const;  // what the command prints with --json
   std::string to_text() const;  // op counts that changed, folds skipped, write summary
 };
 // Simplifies the input, then checks, verifies (at simplify.input_shapes when no verification
@@ -143,8 +143,8 @@ struct RoundWeightsJobOptions {
 struct RoundWeightsJobReport {
   RoundReport round;
   WriteReport written;
-  std::string to_json() const;
-  std::string to_text() const;
+  std::string to_json() const;  // what the command prints with --json
+  std::string to_text() const;  // what the command prints without --json
 };
 // Rounds the input's float weights to `digits` decimal places, then checks, verifies and writes it.
 RoundWeightsJobReport round_weights_job(const RoundWeightsJobOptions& options);
@@ -160,8 +160,8 @@ struct Fp16JobReport {
   int64_t bytes_before = 0;
   int64_t bytes_after = 0;
   WriteReport written;
-  std::string to_json() const;
-  std::string to_text() const;
+  std::string to_json() const;  // what the command prints with --json
+  std::string to_text() const;  // what the command prints without --json
 };
 // Converts the input to float16, then checks, verifies (through float32_view) and writes it.
 Fp16JobReport fp16_job(const Fp16JobOptions& options);
@@ -187,8 +187,8 @@ struct ExportJobReport {
   ExportReport export_report;
   bool verified = false;
   VerifyReport verify;
-  std::string to_json() const;
-  std::string to_text() const;
+  std::string to_json() const;  // what the command prints with --json
+  std::string to_text() const;  // what the command prints without --json
 };
 // A TorchScript export with the ONNX input types the verifier needs (TorchScript declares none).
 struct ExportedModel {

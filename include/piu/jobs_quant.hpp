@@ -16,9 +16,9 @@ namespace piu {
 
 // Calibration data as a user describes it; what is left unset comes from the model's input.
 struct CalibrationData {
-  std::string dir;              // a folder of .npy files (one item or one batch each) or of images
-  int64_t batch_size = 100;     // items per batch (the seed's stream_batch_size)
-  std::optional<Shape> max_item_shape;  // default: the input's shape without its batch dim, when static
+  std::string dir;                        // a folder of .npy files (one item or one batch each) or of images
+  int64_t batch_size = 100;               // items per batch (the seed's stream_batch_size)
+  std::optional<Shape> max_item_shape;    // default: the input's shape without its batch dim, when static
   int image_height = 0, image_width = 0;  // 0: the input's static H and W
   ImageNormalization norm;
   float pixel_scale = 1.0f / 255.0f;
@@ -71,7 +71,7 @@ struct CalibrateJobReport {
   std::string cache;
   std::string source;  // "128 .npy files in data/"
   CalibrationTable table;
-  std::string to_json() const;
+  std::string to_json() const;  // what the command prints with --json
   std::string to_text() const;  // the first 25 ranges and a summary
 };
 // The model's stem + ".trt.int8calibration" beside it.
@@ -96,8 +96,8 @@ struct QuantizeJobOptions {
   double min_sqnr_db = 0;  // > 0: keep the most sensitive layers float until met
   int sensitivity_runs = AccuracyTarget{}.sensitivity_runs;
   int threads = 0;
-  bool verify = true;               // measure the output SQNR against the float model
-  std::vector<ShapeSpec> shapes;    // of random evaluation inputs (without data)
+  bool verify = true;                           // measure the output SQNR against the float model
+  std::vector<ShapeSpec> shapes;                // of random evaluation inputs (without data)
   std::function<void(const std::string&)> log;  // progress lines of the fallback search
 };
 struct QuantizeJobReport {
@@ -110,9 +110,9 @@ struct QuantizeJobReport {
   FallbackReport fallback;  // its `quantize` is the final model's report
   double min_sqnr_db = 0;
   bool verified = false;
-  double sqnr_db = 0;  // of the written model against the input
-  std::string to_json() const;
-  std::string to_text() const;
+  double sqnr_db = 0;           // of the written model against the input
+  std::string to_json() const;  // what the command prints with --json
+  std::string to_text() const;  // what the command prints without --json
 };
 // Calibrates (or reads the ranges), quantizes with fallback to the target, checks, stages, measures
 // the output SQNR of the staged file against the input and writes it. Throws kVerificationFailed

@@ -30,8 +30,8 @@ std::string file_name_for(const std::string& tensor_name);
 
 struct InspectJobReport {
   ModelInfo info;
-  std::string to_json() const;
-  std::string to_text() const;
+  std::string to_json() const;  // what the command prints with --json
+  std::string to_text() const;  // what the command prints without --json
 };
 // Summarizes the model without loading its external weights.
 InspectJobReport inspect_job(const std::string& path);
@@ -49,7 +49,7 @@ struct RunJobReport {
   std::vector<TensorInfo> input_infos, output_infos;
   std::vector<Tensor> inputs, outputs;
   std::string output_dir;
-  std::string to_json() const;
+  std::string to_json() const;  // what the command prints with --json
   std::string to_text() const;  // inputs, outputs with min/max/mean and the first values
 };
 // Runs the model once; checks output_dir before opening the model.
@@ -69,8 +69,8 @@ struct BenchJobReport {
   std::string backend;
   int intra_op_num_threads = 0;
   std::vector<BenchResult> results;
-  std::string to_json() const;
-  std::string to_text() const;
+  std::string to_json() const;  // what the command prints with --json
+  std::string to_text() const;  // what the command prints without --json
 };
 // Benchmarks the model at each batch size on random (or given) inputs.
 BenchJobReport bench_job(const BenchJobOptions& options);
@@ -95,8 +95,8 @@ struct CompareJobReport {
   double abs_tol = 0, rel_tol = 0;
   std::vector<CompareRow> rows;
   bool pass = true;
-  std::string to_json() const;
-  std::string to_text() const;
+  std::string to_json() const;  // what the command prints with --json
+  std::string to_text() const;  // what the command prints without --json
 };
 // Runs both models on the same inputs (matched by name, else by position) and compares each output.
 CompareJobReport compare_job(const CompareJobOptions& options);

@@ -77,26 +77,48 @@ const Command& deploy_spec() {
     const DeployOptions d;
     const VerifyOptions& v = d.verify_options;
     const CalibrationData data;
-    std::vector<Option> options = {
-        option("--output:dir"), option("--passes", d.optimize_options.passes.size()), option("--fixed-point"),
-         option("--digits", d.round_digits), option("--input-shape"),
-         option("--max-fold-bytes", d.simplify_options.max_fold_bytes), option("--no-verify"),
-         option("--shape:deploy"), option("--batch:verify", v.batches), option("--seed", v.seed),
-         option("--rtol", v.rel_tol), option("--atol", v.abs_tol), option("--duration", d.bench_options.duration_s),
-         option("--threads"), option("--backend"), option("--json"), option("--opset", d.export_options.opset),
-         option("--input-names"), option("--output-names"), option("--no-round-weights"), option("--no-optimize"),
-         option("--no-simplify"), option("--no-bench"), option("--bench-batch", d.bench_batches),
-         option("--rounds", d.bench_rounds), option("--int8", d.min_sqnr_db), option("--fp16", kFp16RelTol),
-         option("--calibration-batch", data.batch_size), option("--data"),
-         option("--method", calibration_method_name(d.calibration.method)), option("--target", std::string("ort")),
-         option("--max-error")};
+    std::vector<Option> options = {option("--output:dir"),
+                                   option("--passes", d.optimize_options.passes.size()),
+                                   option("--fixed-point"),
+                                   option("--digits", d.round_digits),
+                                   option("--input-shape"),
+                                   option("--max-fold-bytes", d.simplify_options.max_fold_bytes),
+                                   option("--no-verify"),
+                                   option("--shape:deploy"),
+                                   option("--batch:verify", v.batches),
+                                   option("--seed", v.seed),
+                                   option("--rtol", v.rel_tol),
+                                   option("--atol", v.abs_tol),
+                                   option("--duration", d.bench_options.duration_s),
+                                   option("--threads"),
+                                   option("--backend"),
+                                   option("--json"),
+                                   option("--opset", d.export_options.opset),
+                                   option("--input-names"),
+                                   option("--output-names"),
+                                   option("--no-round-weights"),
+                                   option("--no-optimize"),
+                                   option("--no-simplify"),
+                                   option("--no-bench"),
+                                   option("--bench-batch", d.bench_batches),
+                                   option("--rounds", d.bench_rounds),
+                                   option("--int8", d.min_sqnr_db),
+                                   option("--fp16", kFp16RelTol),
+                                   option("--calibration-batch", data.batch_size),
+                                   option("--data"),
+                                   option("--method", calibration_method_name(d.calibration.method)),
+                                   option("--target", std::string("ort")),
+                                   option("--max-error")};
     for (auto& o : calibration_image_options()) options.push_back(std::move(o));
-    return Command{"deploy",
+    return Command{
+        "deploy",
         "MODEL.onnx|MODEL.pt -o DIR [--shape DIMS] [--no-round-weights] [--no-optimize] [--no-simplify] "
         "[--int8 --data DIR | --fp16] [--no-verify] [--no-bench]",
         "Deploy a model in one command (export a TorchScript input, inspect, round weights, optimize, simplify, int8 "
         "or fp16, verify, benchmark before vs after); writes DIR/model.onnx, DIR/report.md and DIR/latency.png.",
-        options, 1, 1};
+        options,
+        1,
+        1};
   }();
   return c;
 }

@@ -18,6 +18,9 @@ uint64_t max_fold_bytes_from(const Args& args, uint64_t fallback);
 // `o` with --shape, --opset, --input-names and --output-names: the export of a TorchScript input.
 ExportOptions export_from(const Args& args, ExportOptions o);
 
+// Each command's job options from its arguments (the positional arguments are its inputs); a
+// malformed or contradictory option throws kBadInput naming it. Printing choices (progress lines,
+// --json) are set here too, since they are the command line's.
 OptimizeJobOptions optimize_options_from(const Args& args);
 SimplifyJobOptions simplify_options_from(const Args& args);
 RoundWeightsJobOptions round_weights_options_from(const Args& args);

@@ -35,7 +35,8 @@ std::string DeployReport::to_json() const {
 }
 
 std::string DeployReport::to_text() const {
-  std::string s = fmt::format("wrote {} ({} -> {} nodes)\nwrote {}\n", model_path, before.nodes, after.nodes, report_path);
+  std::string s =
+      fmt::format("wrote {} ({} -> {} nodes)\nwrote {}\n", model_path, before.nodes, after.nodes, report_path);
   if (!chart_path.empty()) s += "wrote " + chart_path + "\n";
   return s;
 }

@@ -90,8 +90,10 @@ VerifyReport verify_model_files(const std::string& reference_path, const std::st
   // models).
   candidate_so.graph_optimization = GraphOptimization::kDisabled;
   SessionOptions reference_so = candidate_so;
-  if (session.backend == "auto") reference_so.backend = is_torchscript_path(reference_path) ? "torch" : "ort";
-  else reference_so.backend = session.backend;
+  if (session.backend == "auto")
+    reference_so.backend = is_torchscript_path(reference_path) ? "torch" : "ort";
+  else
+    reference_so.backend = session.backend;
   return verify_one_at_a_time([&] { return Session::open(reference_path, reference_so); },
                               [&] {
                                 auto candidate = Session::open(candidate_path, candidate_so);
@@ -101,7 +103,8 @@ VerifyReport verify_model_files(const std::string& reference_path, const std::st
 }
 
 void require_verified(const VerifyReport& report) {
-  if (!report.ok) throw Error(ErrorCode::kVerificationFailed, "verification failed, nothing written: " + report.failure);
+  if (!report.ok)
+    throw Error(ErrorCode::kVerificationFailed, "verification failed, nothing written: " + report.failure);
 }
 
 void stage_verify_commit(OnnxModel&& result, const std::string& output, const SaveOptions& save,

@@ -85,8 +85,7 @@ SqnrMeasurement measure_output_sqnr(const std::string& reference_path, const Ses
   eval.reset();
   std::vector<Tensor> inputs;
   SqnrMeasurement out;
-  for (Tensor t = eval.next_batch(); t.defined() && static_cast<int>(inputs.size()) < batches;
-       t = eval.next_batch()) {
+  for (Tensor t = eval.next_batch(); t.defined() && static_cast<int>(inputs.size()) < batches; t = eval.next_batch()) {
     out.items += t.rank() > 0 ? t.dim(0) : 1;
     inputs.push_back(is_floating(t.dtype()) ? to_float32(t) : t);
   }
@@ -146,8 +145,8 @@ std::string CalibrateJobReport::to_text() const {
                      name.size() > 40 ? name.substr(0, 37) + "..." : name, r.min, r.max, r.amax, r.amax / 127.0);
   }
   if (table.ranges.size() > kShown) s += fmt::format("... {} more (--json lists all)\n", table.ranges.size() - kShown);
-  return s + fmt::format("{} calibration of {} tensors on {} items ({})\nwrote {}\n", calibration_method_name(table.method),
-                         table.ranges.size(), table.items, source, cache);
+  return s + fmt::format("{} calibration of {} tensors on {} items ({})\nwrote {}\n",
+                         calibration_method_name(table.method), table.ranges.size(), table.items, source, cache);
 }
 
 }  // namespace piu

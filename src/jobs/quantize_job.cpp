@@ -67,9 +67,10 @@ QuantizeJobReport quantize_job(const QuantizeJobOptions& options) {
     out.sqnr_db = measure_output_sqnr(options.input, {}, staged, {}, *eval, target.eval_batches).sqnr_db;
     out.verified = true;
     if (options.min_sqnr_db > 0 && !(out.sqnr_db >= options.min_sqnr_db))
-      throw Error(ErrorCode::kVerificationFailed,
-                  "the quantized model's output SQNR is " + std::to_string(out.sqnr_db) + " dB, below the target " +
-                      std::to_string(options.min_sqnr_db) + " dB even with every quantizable node in float; nothing written");
+      throw Error(ErrorCode::kVerificationFailed, "the quantized model's output SQNR is " +
+                                                      std::to_string(out.sqnr_db) + " dB, below the target " +
+                                                      std::to_string(options.min_sqnr_db) +
+                                                      " dB even with every quantizable node in float; nothing written");
   });
   return out;
 }
@@ -108,9 +109,9 @@ std::string QuantizeJobReport::to_json() const {
 
 std::string QuantizeJobReport::to_text() const {
   const QuantizeReport& r = fallback.quantize;
-  std::string s = from_cache.empty() ? fmt::format("{} calibration on {} items; ", calibration_method_name(table.method),
-                                                   table.items)
-                                     : fmt::format("ranges of {} tensors from {}; ", table.ranges.size(), from_cache);
+  std::string s = from_cache.empty()
+                      ? fmt::format("{} calibration on {} items; ", calibration_method_name(table.method), table.items)
+                      : fmt::format("ranges of {} tensors from {}; ", table.ranges.size(), from_cache);
   s += fmt::format("{} of {} quantizable nodes in int8 ({}), {} weights, {} activations\n", r.quantized_nodes,
                    r.quantizable_nodes.size(), symmetric_activations ? "symmetric int8" : "uint8 activations",
                    r.quantized_weights, r.quantized_activations);

@@ -44,9 +44,8 @@ std::string write_job_json(const WriteReport& written, Fields fields) {
 // ---- optimize ----
 
 OptimizeJobReport optimize_job(const OptimizeJobOptions& options) {
-  return transform_and_write<OptimizeJobReport>(options.input, options.write, [&](OnnxModel& m, auto& r) {
-    r.optimize = optimize(m, options.optimize);
-  });
+  return transform_and_write<OptimizeJobReport>(
+      options.input, options.write, [&](OnnxModel& m, auto& r) { r.optimize = optimize(m, options.optimize); });
 }
 
 std::string OptimizeJobReport::to_json() const {
@@ -85,9 +84,8 @@ SimplifyJobReport simplify_job(const SimplifyJobOptions& options) {
   WriteOptions write = options.write;
   // A static shape given to the simplifier is also the shape to verify at.
   if (write.verify_options.shapes.empty()) write.verify_options.shapes = options.simplify.input_shapes;
-  return transform_and_write<SimplifyJobReport>(options.input, write, [&](OnnxModel& m, auto& r) {
-    r.simplify = simplify(m, options.simplify);
-  });
+  return transform_and_write<SimplifyJobReport>(
+      options.input, write, [&](OnnxModel& m, auto& r) { r.simplify = simplify(m, options.simplify); });
 }
 
 std::string SimplifyJobReport::to_json() const {
@@ -128,9 +126,8 @@ std::string SimplifyJobReport::to_text() const {
 // ---- round-weights ----
 
 RoundWeightsJobReport round_weights_job(const RoundWeightsJobOptions& options) {
-  return transform_and_write<RoundWeightsJobReport>(options.input, options.write, [&](OnnxModel& m, auto& r) {
-    r.round = round_weights(m, options.digits);
-  });
+  return transform_and_write<RoundWeightsJobReport>(
+      options.input, options.write, [&](OnnxModel& m, auto& r) { r.round = round_weights(m, options.digits); });
 }
 
 std::string RoundWeightsJobReport::to_json() const {
