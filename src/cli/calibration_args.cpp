@@ -55,8 +55,10 @@ CalibrationData calibration_data_from(const Args& args, const std::string& batch
   return d;
 }
 
+std::string target_name(bool symmetric_activations) { return symmetric_activations ? "tensorrt" : "ort"; }
+
 bool symmetric_activations_from(const Args& args) {
-  const std::string target = args.get("--target", "ort");
+  const std::string target = args.get("--target", target_name(QuantizeOptions{}.symmetric_activations));
   if (target != "ort" && target != "tensorrt")
     throw Error(ErrorCode::kBadInput, "--target must be ort or tensorrt, not '" + target + "'");
   return target == "tensorrt";
@@ -92,13 +94,15 @@ double parse_max_error_db(const std::string& text) {
     v = std::stod(t, &used);
     if (used != t.size()) throw std::invalid_argument(t);
   } catch (const std::exception&) {
-    throw Error(ErrorCode::kBadInput, "--max-error: '" + text + "' is neither an SQNR in dB ('30db') nor a relative error ('0.03')");
+    throw Error(ErrorCode::kBadInput,
+                "--max-error: '" + text + "' is neither an SQNR in dB ('30db') nor a relative error ('0.03')");
   }
   if (in_db) {
     if (v <= 0) throw Error(ErrorCode::kBadInput, "--max-error: SQNR target must be positive dB");
     return v;
   }
-  if (v <= 0 || v >= 1) throw Error(ErrorCode::kBadInput, "--max-error: a relative error must be in (0, 1), not " + text);
+  if (v <= 0 || v >= 1)
+    throw Error(ErrorCode::kBadInput, "--max-error: a relative error must be in (0, 1), not " + text);
   return -20.0 * std::log10(v);
 }
 

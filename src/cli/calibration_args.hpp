@@ -18,7 +18,9 @@ CalibrationData calibration_data_from(const Args& args, const std::string& batch
 CalibrationOptions calibration_options(const Args& args);
 // --max-error: "30db" (output SQNR >= 30 dB) or a relative RMS error ("0.03" -> SQNR >= 30.5 dB).
 double parse_max_error_db(const std::string& text);
-// --target: ort or tensorrt; true for tensorrt (symmetric activations).
+// --target: ort or tensorrt (default: QuantizeOptions{}'s); true for tensorrt (symmetric activations).
 bool symmetric_activations_from(const Args& args);
+// The --target name of an int8 format: "tensorrt" for symmetric activations, else "ort".
+std::string target_name(bool symmetric_activations);
 
 }  // namespace piu::cli

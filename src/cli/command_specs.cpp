@@ -1,5 +1,6 @@
 #include "cli/command_specs.hpp"
 
+#include "cli/calibration_args.hpp"
 #include "piu/deploy.hpp"
 #include "piu/jobs.hpp"
 #include "piu/jobs_quant.hpp"
@@ -182,8 +183,9 @@ const Command& quantize_spec() {
       "float until the target is met.",
       join(join({option("--output"), option("--data"), option("--from-cache"), method_option(),
                  option("--batch:calibration", CalibrationData{}.batch_size), option("--cache:also"),
-                 option("--percentile", CalibrationOptions{}.percentile), option("--target", std::string("ort")),
-                 option("--per-tensor"), option("--exclude"), option("--max-error"),
+                 option("--percentile", CalibrationOptions{}.percentile),
+                 option("--target", target_name(QuantizeOptions{}.symmetric_activations)), option("--per-tensor"),
+                 option("--exclude"), option("--max-error"),
                  option("--sensitivity-runs", QuantizeJobOptions{}.sensitivity_runs)},
                 calibration_image_options()),
            {option("--threads"), option("--shape"), option("--no-verify:sqnr"), option("--json")}),

@@ -107,7 +107,7 @@ const Command& deploy_spec() {
                                    option("--calibration-batch", data.batch_size),
                                    option("--data"),
                                    option("--method", calibration_method_name(d.calibration.method)),
-                                   option("--target", std::string("ort")),
+                                   option("--target", target_name(QuantizeOptions{}.symmetric_activations)),
                                    option("--max-error")};
     for (auto& o : calibration_image_options()) options.push_back(std::move(o));
     return Command{
