@@ -1,6 +1,5 @@
 // round_weights: the seed's load_weights_rounded_model on ONNX initializers.
 #include <cmath>
-#include <cstring>
 #include <functional>
 
 #include "passes/graph.hpp"
@@ -22,20 +21,6 @@ bool is_subnormal(double v, DType dtype) {
     default:
       return std::fabs(v) < 2.2250738585072014e-308;
   }
-}
-
-float bf16_to_float(uint16_t b) {
-  uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
-uint16_t float_to_bf16(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, sizeof bits);
-  bits += 0x7fffu + ((bits >> 16) & 1u);  // round to nearest even
-  return static_cast<uint16_t>(bits >> 16);
 }
 
 void round_tensor(onnx::TensorProto& proto, int digits, RoundReport& report) {
