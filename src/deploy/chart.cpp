@@ -1,9 +1,10 @@
 // The latency chart of a deploy report: grouped bars (before / after) per batch size, drawn into
 // an RGB buffer with stb_easy_font's glyph quads for text and encoded by stb_image_write.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -97,9 +98,8 @@ double nice_ceiling(double v) {
 
 // Bar values: three significant digits or so.
 std::string format_ms(double ms) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, ms >= 100 ? "%.0f" : ms >= 10 ? "%.1f" : ms >= 1 ? "%.2f" : "%.3f", ms);
-  return buf;
+  const int decimals = ms >= 100 ? 0 : ms >= 10 ? 1 : ms >= 1 ? 2 : 3;
+  return fmt::format("{:.{}f}", ms, decimals);
 }
 
 }  // namespace
@@ -123,8 +123,7 @@ std::string render_latency_chart_png(const std::vector<LatencyPoint>& latency, c
   for (int i = 0; i <= 5; ++i) {
     const double ms = step * i, y = y_of(ms);
     c.fill(left, y, right, y + 1, kGrid);
-    char label[32];
-    std::snprintf(label, sizeof label, "%.*f", decimals, ms);
+    const std::string label = fmt::format("{:.{}f}", ms, decimals);
     c.text(left - 12 - Canvas::text_width(label, 2), y - 6, label, 2, kInk);
   }
   c.text(8, 40, "p50 ms", 2, kInk);
@@ -152,8 +151,7 @@ std::string render_latency_chart_png(const std::vector<LatencyPoint>& latency, c
     const std::string label = "batch " + std::to_string(p.batch);
     c.text(cx - Canvas::text_width(label, 2) / 2, bottom + 8, label, 2, kInk);
     if (p.before_p50_ms > 0) {
-      char ratio[32];
-      std::snprintf(ratio, sizeof ratio, "%.2fx", p.after_p50_ms / p.before_p50_ms);
+      const std::string ratio = fmt::format("{:.2f}x", p.after_p50_ms / p.before_p50_ms);
       c.text(cx - Canvas::text_width(ratio, 2) / 2, bottom + 28, ratio, 2, kAfter);
     }
   }

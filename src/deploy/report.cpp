@@ -1,6 +1,7 @@
 // The Markdown report of a deploy run.
+#include <fmt/format.h>
+
 #include <algorithm>
-#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -13,12 +14,6 @@
 namespace piu {
 
 namespace {
-
-std::string fmt(const char* format, auto... args) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf, format, args...);
-  return buf;
-}
 
 // "AMD EPYC 7B13, 2 hardware threads" from /proc/cpuinfo, or just the thread count.
 std::string machine_line() {
@@ -59,15 +54,17 @@ std::string format_deploy_report(const DeployReport& r) {
   const std::string name = fs::path(r.input).filename().string();
   md << "# piu deploy: " << name << "\n\n";
   md << "- input: `" << r.input << "` (" << r.before.nodes << " nodes, " << r.before.parameters << " parameters, "
-     << fmt("%.1f MiB", r.before.parameter_bytes / 1048576.0) << ")\n";
+     << fmt::format("{:.1f} MiB", r.before.parameter_bytes / 1048576.0) << ")\n";
   md << "- output: `" << fs::path(r.model_path).filename().string() << "` (" << r.after.nodes << " nodes, "
-     << r.after.parameters << " parameters, " << fmt("%.1f MiB", r.after.parameter_bytes / 1048576.0) << ")\n";
-  md << "- machine: " << machine_line() << "; " << utc_now() << "; whole run " << fmt("%.1f s", r.seconds) << "\n\n";
+     << r.after.parameters << " parameters, " << fmt::format("{:.1f} MiB", r.after.parameter_bytes / 1048576.0)
+     << ")\n";
+  md << "- machine: " << machine_line() << "; " << utc_now() << "; whole run " << fmt::format("{:.1f} s", r.seconds)
+     << "\n\n";
 
   md << "## Stages\n\n| stage | nodes before | nodes after | time (s) | result |\n|---|---:|---:|---:|---|\n";
   for (const auto& s : r.stages)
-    md << "| " << s.name << " | " << s.nodes_before << " | " << s.nodes_after << " | " << fmt("%.2f", s.seconds)
-       << " | " << escape_cell(s.summary) << " |\n";
+    md << "| " << s.name << " | " << s.nodes_before << " | " << s.nodes_after << " | "
+       << fmt::format("{:.2f}", s.seconds) << " | " << escape_cell(s.summary) << " |\n";
   for (const auto& s : r.stages) {
     if (s.details.empty()) continue;
     md << "\n### " << s.name << "\n\n";
@@ -105,7 +102,7 @@ std::string format_deploy_report(const DeployReport& r) {
   md << "\n## Verification\n\n";
   if (r.int8_sqnr_db) {
     md << "int8 accuracy: the output model against the input (float) model on " << r.int8_eval_items
-       << " calibration items, output SQNR **" << fmt("%.1f", *r.int8_sqnr_db)
+       << " calibration items, output SQNR **" << fmt::format("{:.1f}", *r.int8_sqnr_db)
        << " dB** (10 log10 of signal over quantization noise energy; 20 dB is about 10% RMS error, 40 dB 1%).\n";
   } else if (!r.verification) {
     md << "Not run (`--no-verify`).\n";
@@ -114,8 +111,9 @@ std::string format_deploy_report(const DeployReport& r) {
           "an output passes when max |after - before| <= rtol x max |before| + atol.\n\n";
     md << "| output | batch | shape | max abs error | output scale | error / scale | |\n|---|---:|---|---:|---:|---:|---|\n";
     for (const auto& c : r.verification->checks)
-      md << "| `" << c.output << "` | " << c.batch << " | " << shape_to_string(c.shape) << " | " << fmt("%.3g", c.max_abs)
-         << " | " << fmt("%.3g", c.scale) << " | " << fmt("%.2g", c.scale > 0 ? c.max_abs / c.scale : c.max_abs) << " | "
+      md << "| `" << c.output << "` | " << c.batch << " | " << shape_to_string(c.shape) << " | "
+         << fmt::format("{:.3g}", c.max_abs) << " | " << fmt::format("{:.3g}", c.scale) << " | "
+         << fmt::format("{:.2g}", c.scale > 0 ? c.max_abs / c.scale : c.max_abs) << " | "
          << (c.ok ? "ok" : "**differs**") << " |\n";
   }
 
@@ -131,13 +129,14 @@ std::string format_deploy_report(const DeployReport& r) {
           "|---:|---:|---:|---:|---|---|\n";
     auto list = [](const std::vector<BenchResult>& runs) {
       std::string s;
-      for (const auto& b : runs) s += (s.empty() ? "" : ", ") + fmt("%.3f", b.p50_ms);
+      for (const auto& b : runs) s += (s.empty() ? "" : ", ") + fmt::format("{:.3f}", b.p50_ms);
       return s;
     };
     for (const auto& p : r.latency)
-      md << "| " << p.batch << " | " << fmt("%.3f", p.before_p50_ms) << " | " << fmt("%.3f", p.after_p50_ms) << " | "
-         << fmt("%.3f", p.before_p50_ms > 0 ? p.after_p50_ms / p.before_p50_ms : 0.0) << " | " << list(p.before_runs)
-         << " | " << list(p.after_runs) << " |\n";
+      md << "| " << p.batch << " | " << fmt::format("{:.3f}", p.before_p50_ms) << " | "
+         << fmt::format("{:.3f}", p.after_p50_ms) << " | "
+         << fmt::format("{:.3f}", p.before_p50_ms > 0 ? p.after_p50_ms / p.before_p50_ms : 0.0) << " | "
+         << list(p.before_runs) << " | " << list(p.after_runs) << " |\n";
     if (!r.chart_path.empty()) md << "\n![p50 latency before and after](" << fs::path(r.chart_path).filename().string() << ")\n";
   }
   return md.str();
