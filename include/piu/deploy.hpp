@@ -56,7 +56,11 @@ struct DeployOptions {
   }();
 
   bool verify = true;  // compare the result with the input on ONNX Runtime before anything is written
-  VerifyOptions verify_options{.shapes = {}, .batches = {1, 3, 8}};
+  VerifyOptions verify_options = [] {
+    VerifyOptions o;
+    o.batches = {1, 3, 8};
+    return o;
+  }();
 
   bool bench = true;  // latency of the input and of the result, side by side
   std::vector<int64_t> bench_batches = {1, 8};
