@@ -155,6 +155,7 @@ using graph_utils::has_subgraph;
 using graph_utils::is_onnx_domain;
 using graph_utils::outer_references;
 using graph_utils::rename_outer_reference;
+
 // Integer values of a constant 1-D (or scalar) int32/int64 tensor.
 std::optional<std::vector<int64_t>> constant_ints(const Graph& graph, const std::string& value);
 
