@@ -2,7 +2,7 @@
 """The TorchScript op kinds of each export-zoo model as piu's reader roughly sees them, with the
 local torch: builds each model exactly as tests/zoo/export_zoo.py does (its build(): same seed, same
 trace), then freeze, inline, remove tensor mutation, lower tuples, constant propagation, dead code
-(src/export/torchscript_reader.cpp's passes, less RemoveListMutation, which has no Python binding in
+(src/backends/torch/torchscript_reader.cpp's passes, less RemoveListMutation, which has no Python binding in
 1.13) and counts top-level node kinds (prim::Constant left out). Run it with two torch versions and
 scripts/zoo_compare.py --a-ops/--b-ops reports the ops a model has under one version only, also
 where piu converts both (the error lists then say nothing).

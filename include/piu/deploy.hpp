@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "piu/export.hpp"
+#include "piu/jobs_quant.hpp"
 #include "piu/onnx.hpp"
 #include "piu/passes.hpp"
 #include "piu/quant.hpp"
@@ -41,9 +42,7 @@ struct DeployOptions {
   // least `min_sqnr_db`, and with `fallback` the most sensitive layers stay float until it is met).
   // fp16: float16 weights and compute (verification at rel_tol 1e-2 unless verify_options says more).
   bool int8 = false;
-  std::string calibration_dir;
-  BatchOptions calibration_batch;
-  ImageInputOptions calibration_images;
+  CalibrationData calibration_data;  // completed from the model's input by the precision stage
   CalibrationOptions calibration;
   QuantizeOptions quantize;
   double min_sqnr_db = 20;
@@ -56,11 +55,7 @@ struct DeployOptions {
   }();
 
   bool verify = true;  // compare the result with the input on ONNX Runtime before anything is written
-  VerifyOptions verify_options = [] {
-    VerifyOptions o;
-    o.batches = {1, 3, 8};
-    return o;
-  }();
+  VerifyOptions verify_options = verify_options_at({1, 3, 8});
 
   bool bench = true;  // latency of the input and of the result, side by side
   std::vector<int64_t> bench_batches = {1, 8};
@@ -108,6 +103,10 @@ struct DeployReport {
   std::string backend;  // of the benchmark sessions
   int threads = 0;
   double seconds = 0;
+  // What piu deploy --json prints (paths, node counts, stages, verification, latency).
+  std::string to_json() const;
+  // What piu deploy prints at the end: the files written.
+  std::string to_text() const;
 };
 
 // What a stage works on. The input file never changes (stages that need the original open it);
@@ -128,6 +127,9 @@ struct DeployContext {
   const std::string& staged_model();
   // The staged write, committed by deploy() once every stage succeeded.
   std::unique_ptr<StagedSave> staged;
+  // int8: the calibration data completed from the input model's input (export stage), which the
+  // precision stage calibrates on and verification measures the output SQNR on.
+  std::optional<CalibrationSetup> calibration;
 };
 
 struct DeployStage {

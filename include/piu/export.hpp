@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "piu/onnx.hpp"
+#include "piu/session.hpp"  // is_torchscript_path: which files export_torchscript reads
 
 namespace piu {
 
@@ -44,9 +45,6 @@ struct ExportReport {
 // shape specs that do not fit the module's inputs, kUnsupported when piu was built without LibTorch.
 OnnxModel export_torchscript(const std::string& path, const ExportOptions& options = {},
                              ExportReport* report = nullptr);
-
-// True for the file names TorchScript is saved under (.pt, .pth, .ts, .torchscript, .jit).
-bool is_torchscript_path(const std::string& path);
 
 // The aten/prim kinds that have a converter, sorted.
 std::vector<std::string> supported_torch_ops();

@@ -1,5 +1,5 @@
-// piu Session: one interface over inference backends (ONNX Runtime today; TensorRT and LibTorch
-// register themselves the same way).
+// piu Session: one interface over inference backends (ONNX Runtime, LibTorch; each registers
+// itself with the file kinds it opens).
 #pragma once
 
 #include <functional>
@@ -30,7 +30,8 @@ struct TensorInfo {
 enum class GraphOptimization { kDisabled, kBasic, kExtended, kAll };
 
 struct SessionOptions {
-  // "auto" picks the backend from the file (".onnx" -> ort); or "ort", later "tensorrt", "torch".
+  // "auto" picks the backend from the file's kind (".onnx" -> ort, ".pt" -> torch); or a name
+  // from backend_names().
   std::string backend = "auto";
   Device device;  // where the backend runs; CPU by default
   // 0 lets the runtime choose, as in the seed's ONNXWrapper.
@@ -83,26 +84,44 @@ class Session {
 
 struct BackendFactory {
   std::string name;  // "ort"
-  // How well this backend fits a file with these options: 0 = cannot open, higher = preferred.
-  std::function<int(const std::string& path, const SessionOptions& options)> score;
+  // The file kinds it opens, as file name endings with the dot ({".onnx"}). Session::open with
+  // backend "auto" picks the backend that declares a path's kind.
+  std::vector<std::string> file_kinds;
   std::function<std::unique_ptr<Session>(const std::string& path, const SessionOptions& options)> create;
   // Optional: opens an in-memory ONNX model.
   std::function<std::unique_ptr<Session>(const OnnxModel& model, const SessionOptions& options)> create_from_model;
+  // Optional: recognizes a file of an undeclared kind by its content (torch: a zip archive).
+  std::function<bool(const std::string& path)> recognizes;
+  // Optional: false when it cannot run with these options (ort: CPU only for now).
+  std::function<bool(const SessionOptions& options)> supports;
+  // True when it also tries files of a kind no backend declares or recognizes (ort: its loader
+  // then says what the file is).
+  bool opens_unclaimed_files = false;
 };
 
 // Adds a backend; returns true so it can initialize a static registrar. Duplicate names throw.
 bool register_backend(BackendFactory factory);
 // Names of registered backends, sorted.
 std::vector<std::string> registered_backends();
+// Every backend this build can open models with: the registered ones and the plugins not loaded
+// yet, sorted, without duplicates (for help texts: "--backend auto, ort, torch").
+std::vector<std::string> backend_names();
 
 // Backends that bring in a heavy runtime (LibTorch; later TensorRT) are plugins: shared libraries
 // libpiu_<name>.so beside libpiu.so that register themselves when loaded, so commands that never
 // touch them never pay for loading them. Session::open loads one when its name is asked for or when
-// no registered backend opens a file. Returns false when the plugin is not installed (piu was built
-// without it); throws kBackend naming the library when it exists but fails to load.
+// no registered backend declares or recognizes a file's kind. Returns false when the plugin is not
+// installed (piu was built without it); throws kBackend naming the library when it exists but fails
+// to load.
 bool load_plugin(const std::string& name);
 // The plugins this build ships, e.g. {"torch"}.
 std::vector<std::string> available_plugins();
+
+// The file name endings TorchScript is saved under: .pt, .pth, .ts, .torchscript, .jit (the torch
+// backend declares them; the exporter reads such files).
+const std::vector<std::string>& torchscript_file_kinds();
+// True when `path` ends with one of torchscript_file_kinds().
+bool is_torchscript_path(const std::string& path);
 
 // Inputs for a session: random values of each input's dtype and shape. Dynamic dims come from
 // `shapes` (by input name, or the first input when the name is empty); a dynamic first dim

@@ -1,11 +1,10 @@
 #include "cli/calibration_args.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <filesystem>
-#include <set>
-#include <sstream>
+#include <memory>
 
 namespace piu::cli {
 
@@ -32,71 +31,42 @@ std::array<float, 3> three_floats(const Args& args, const std::string& name, std
 
 }  // namespace
 
-TensorInfo single_input(const OnnxModel& model, const std::string& path) {
-  const auto& g = model.proto().graph();
-  std::set<std::string> inits;
-  for (const auto& t : g.initializer()) inits.insert(t.name());
-  std::vector<TensorInfo> inputs;
-  for (const auto& in : g.input()) {
-    if (inits.count(in.name())) continue;
-    TensorInfo info;
-    info.name = in.name();
-    const auto& tt = in.type().tensor_type();
-    if (auto d = dtype_from_onnx(tt.elem_type())) info.dtype = *d;
-    for (const auto& dim : tt.shape().dim()) info.shape.push_back(dim.has_dim_value() && dim.dim_value() > 0 ? dim.dim_value() : -1);
-    inputs.push_back(info);
-  }
-  if (inputs.size() != 1)
-    throw Error(ErrorCode::kUnsupported, path + ": calibration feeds one input; the model has " + std::to_string(inputs.size()));
-  return inputs[0];
-}
-
-CalibrationSetup calibration_setup(const Args& args, const TensorInfo& input, const std::string& batch_option) {
-  CalibrationSetup s;
-  s.dir = args.get("--data");
-  if (s.dir.empty()) throw Error(ErrorCode::kBadInput, "--data DIR is required (a folder of .npy files or images)");
-  s.batch.batch_size = args.get_int(batch_option, 100);
-  if (s.batch.batch_size <= 0) throw Error(ErrorCode::kBadInput, batch_option + " must be positive");
-  Shape item(input.shape.begin() + (input.shape.empty() ? 0 : 1), input.shape.end());
-  if (args.has("--max-item-shape")) {
-    s.batch.max_item_shape = parse_shape(args.get("--max-item-shape"));
-  } else if (!item.empty() && is_static(item)) {
-    s.batch.max_item_shape = item;
-  }
-  if (!input.shape.empty()) s.batch.item_rank = static_cast<int64_t>(input.shape.size()) - 1;
-  s.images.nhwc = args.has("--nhwc");
-  if (item.size() == 3) {
-    const int64_t c = s.images.nhwc ? item[2] : item[0];
-    if (c == 1 || c == 3) s.images.channels = static_cast<int>(c);
-    const int64_t h = s.images.nhwc ? item[0] : item[1], w = s.images.nhwc ? item[1] : item[2];
-    if (h > 0 && w > 0) {
-      s.images.height = static_cast<int>(h);
-      s.images.width = static_cast<int>(w);
-    }
-  }
+CalibrationData calibration_data_from(const Args& args, const std::string& batch_option) {
+  CalibrationData d;
+  d.dir = args.get("--data");
+  if (d.dir.empty()) throw Error(ErrorCode::kBadInput, "--data DIR is required (a folder of .npy files or images)");
+  d.batch_size = args.get_int(batch_option, d.batch_size);
+  if (d.batch_size <= 0) throw Error(ErrorCode::kBadInput, batch_option + " must be positive");
+  if (args.has("--max-item-shape")) d.max_item_shape = parse_shape(args.get("--max-item-shape"));
+  d.nhwc = args.has("--nhwc");
   if (args.has("--image-size")) {
     const Shape hw = parse_shape(args.get("--image-size"));
     if (hw.size() != 2 || hw[0] <= 0 || hw[1] <= 0)
       throw Error(ErrorCode::kBadInput, "--image-size takes HxW, e.g. 224x224, not '" + args.get("--image-size") + "'");
-    s.images.height = static_cast<int>(hw[0]);
-    s.images.width = static_cast<int>(hw[1]);
+    d.image_height = static_cast<int>(hw[0]);
+    d.image_width = static_cast<int>(hw[1]);
   }
-  s.images.norm.mean = three_floats(args, "--mean", s.images.norm.mean);
-  s.images.norm.std = three_floats(args, "--std", s.images.norm.std);
-  for (float v : s.images.norm.std)
+  d.norm.mean = three_floats(args, "--mean", d.norm.mean);
+  d.norm.std = three_floats(args, "--std", d.norm.std);
+  for (float v : d.norm.std)
     if (v == 0) throw Error(ErrorCode::kBadInput, "--std must not be 0");
-  s.images.norm.bgr = args.has("--bgr");
-  s.images.scale = static_cast<float>(args.get_double("--pixel-scale", s.images.scale));
-  return s;
+  d.norm.bgr = args.has("--bgr");
+  d.pixel_scale = static_cast<float>(args.get_double("--pixel-scale", d.pixel_scale));
+  return d;
 }
 
-std::unique_ptr<CalibrationSource> open_calibration(const CalibrationSetup& setup) {
-  return calibration_from_folder(setup.dir, setup.batch, setup.images);
+std::string target_name(bool symmetric_activations) { return symmetric_activations ? "tensorrt" : "ort"; }
+
+bool symmetric_activations_from(const Args& args) {
+  const std::string target = args.get("--target", target_name(QuantizeOptions{}.symmetric_activations));
+  if (target != "ort" && target != "tensorrt")
+    throw Error(ErrorCode::kBadInput, "--target must be ort or tensorrt, not '" + target + "'");
+  return target == "tensorrt";
 }
 
 CalibrationOptions calibration_options(const Args& args) {
   CalibrationOptions o;
-  o.method = parse_calibration_method(args.get("--method", "entropy"));
+  o.method = parse_calibration_method(args.get("--method", calibration_method_name(o.method)));
   o.percentile = args.get_double("--percentile", o.percentile);
   if (o.percentile <= 0 || o.percentile > 100) throw Error(ErrorCode::kBadInput, "--percentile must be in (0, 100]");
   o.threads = static_cast<int>(args.get_int("--threads", 0));
@@ -106,17 +76,11 @@ CalibrationOptions calibration_options(const Args& args) {
     if (quiet) return;
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - *start).count();
     if (total > 0)
-      std::fprintf(stderr, "[calibrate] %lld/%lld items (%.1f s)\n", static_cast<long long>(done),
-                   static_cast<long long>(total), s);
+      fmt::print(stderr, "[calibrate] {}/{} items ({:.1f} s)\n", done, total, s);
     else
-      std::fprintf(stderr, "[calibrate] %lld items (%.1f s)\n", static_cast<long long>(done), s);
+      fmt::print(stderr, "[calibrate] {} items ({:.1f} s)\n", done, s);
   };
   return o;
-}
-
-std::string default_cache_path(const std::string& model_path) {
-  std::filesystem::path p(model_path);
-  return (p.parent_path() / (p.stem().string() + ".trt.int8calibration")).string();
 }
 
 double parse_max_error_db(const std::string& text) {
@@ -130,13 +94,15 @@ double parse_max_error_db(const std::string& text) {
     v = std::stod(t, &used);
     if (used != t.size()) throw std::invalid_argument(t);
   } catch (const std::exception&) {
-    throw Error(ErrorCode::kBadInput, "--max-error: '" + text + "' is neither an SQNR in dB ('30db') nor a relative error ('0.03')");
+    throw Error(ErrorCode::kBadInput,
+                "--max-error: '" + text + "' is neither an SQNR in dB ('30db') nor a relative error ('0.03')");
   }
   if (in_db) {
     if (v <= 0) throw Error(ErrorCode::kBadInput, "--max-error: SQNR target must be positive dB");
     return v;
   }
-  if (v <= 0 || v >= 1) throw Error(ErrorCode::kBadInput, "--max-error: a relative error must be in (0, 1), not " + text);
+  if (v <= 0 || v >= 1)
+    throw Error(ErrorCode::kBadInput, "--max-error: a relative error must be in (0, 1), not " + text);
   return -20.0 * std::log10(v);
 }
 

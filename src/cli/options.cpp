@@ -1,63 +1,103 @@
 #include "cli/options.hpp"
 
+#include <fmt/ranges.h>
+
 #include <charconv>
+#include <set>
 #include <sstream>
+
+#include "piu/session.hpp"
 
 namespace piu::cli {
 
 namespace {
 
-// One table for all subcommands. Keep entries sorted by name.
-const std::vector<Option>& table() {
-  static const std::vector<Option> options = {
-      {"--atol", "", "X", "absolute tolerance (default 1e-4)"},
-      {"--backend", "", "NAME", "backend: auto (default), ort"},
-      {"--backend-b", "", "NAME", "backend of the second model (default: --backend)"},
-      {"--batch", "-b", "N[,N...]", "batch size(s) for a dynamic first dim (default 1)"},
-      {"--bgr", "", "", "image channel order BGR instead of RGB"},
-      {"--block-nodes", "", "A,B,...", "node names that stay float32"},
-      {"--block-ops", "", "A,B,...", "op types that stay float32 (default: the built-in list; 'none' for an empty list)"},
-      {"--cache", "", "FILE", "TensorRT calibration cache to write (default: the model's stem + .trt.int8calibration beside it)"},
-      {"--data", "", "DIR", "calibration data: a folder of .npy files (one item or one batch each) or of images"},
-      {"--digits", "", "N", "decimal places weights are rounded to (default 16: values below 5e-17 become 0)"},
-      {"--duration", "", "SECONDS", "timed run length per batch size (default 3)"},
-      {"--exclude", "", "NODE[,NODE...]", "nodes kept in float", true},
-      {"--fixed-point", "", "", "repeat the pass list until nothing changes"},
-      {"--from-cache", "", "FILE", "take activation ranges from a TensorRT calibration cache instead of calibrating"},
-      {"--image-size", "", "HxW", "resize images to this (default: the model input's static size)"},
-      {"--input", "-i", "[NAME=]FILE.npy",
-       "input tensor from a .npy file; unnamed means the first input; others are random", true},
-      {"--input-shape", "", "NAME:DIMS", "fix an input's shape (-1 keeps a dim dynamic), e.g. input:1x3x224x224", true},
-      {"--inter-threads", "", "N", "ONNX Runtime inter_op_num_threads (0 = let the runtime choose)"},
-      {"--iterations", "-n", "N", "exact number of timed runs per batch size (instead of --duration)"},
-      {"--json", "", "", "print JSON instead of a table"},
-      {"--keep-io-types", "", "", "keep float32 graph inputs and outputs (Cast nodes at the boundary)"},
-      {"--list-passes", "", "", "print every pass with a one-line description and exit"},
-      {"--max-error", "", "DB|X", "accuracy target: output SQNR in dB ('30db') or relative RMS error (0.03); the most sensitive layers stay float until it is met"},
-      {"--max-fold-bytes", "", "N", "largest folded constant, in bytes (default 16 MiB); larger values stay computed"},
-      {"--max-item-shape", "", "DIMS", "largest calibration item, e.g. 3x224x224; smaller items are zero-padded"},
-      {"--mean", "", "A,B,C", "per-channel mean after scaling pixels to [0, 1] (default 0.485,0.456,0.406)"},
-      {"--method", "", "NAME", "calibration method: entropy (default), minmax, percentile"},
-      {"--nhwc", "", "", "items are HxWxC (default CxHxW)"},
-      {"--no-verify", "", "", "skip running the input and the result on ONNX Runtime and comparing outputs"},
-      {"--optimization", "", "LEVEL", "runtime graph optimization: disabled, basic, extended, all (default)"},
-      {"--output", "-o", "PATH", "where to write the result"},
-      {"--passes", "-p", "A,B,...", "passes to run, in order (default: the seed's 24 passes; see --list-passes)"},
-      {"--per-tensor", "", "", "one scale per weight tensor instead of per output channel"},
-      {"--percentile", "", "P", "percentile method: share of |x| kept (default 99.999)"},
-      {"--pixel-scale", "", "X", "pixel values are multiplied by this before mean/std (default 1/255)"},
-      {"--rtol", "", "X", "relative tolerance (default 1e-3)"},
-      {"--seed", "", "N", "seed of random inputs (default 0)"},
-      {"--sensitivity-runs", "", "N", "with --max-error: model runs spent measuring layer sensitivity (default 64; with more layers, spans are measured and split; 0 = every layer alone)"},
-      {"--shape", "-s", "[NAME:]DIMS", "shape of an input with dynamic dims, e.g. input:1x3x224x224", true},
-      {"--skip-optimize", "", "", "do not run the optimizer's passes between folding rounds"},
-      {"--std", "", "A,B,C", "per-channel std (default 0.229,0.224,0.225)"},
-      {"--target", "", "NAME", "int8 format for: ort (uint8 activations with zero points, default) or tensorrt (symmetric int8)"},
-      {"--threads", "-t", "N", "ONNX Runtime intra_op_num_threads (0 = let the runtime choose)"},
-      {"--warmup", "", "N", "untimed runs before timing (default 10)"},
+struct Entry {
+  std::string key;
+  Option option;
+};
+
+// One table for all subcommands. Keep entries sorted by key. "{}" marks where the declaring
+// command's default goes (see option(key, value)).
+const std::vector<Entry>& table() {
+  static const std::vector<Entry> entries = {
+      {"--atol", {"--atol", "", "X", "absolute tolerance (default {})"}},
+      {"--backend", {"--backend", "", "NAME", "backend: " + backend_names()}},
+      {"--backend-b", {"--backend-b", "", "NAME", "backend of the second model (default: --backend)"}},
+      {"--batch", {"--batch", "-b", "N[,N...]", "batch size(s) for a dynamic first dim (default {})"}},
+      {"--batch:calibration", {"--batch", "-b", "N", "calibration items per batch (the seed's stream_batch_size; default {})"}},
+      {"--batch:verify", {"--batch", "-b", "N[,N...]", "batch sizes the result is verified at (default {})"}},
+      {"--bench-batch", {"--bench-batch", "", "N[,N...]", "batch sizes to benchmark at (default {})"}},
+      {"--bgr", {"--bgr", "", "", "image channel order BGR instead of RGB"}},
+      {"--block-nodes", {"--block-nodes", "", "A,B,...", "node names that stay float32"}},
+      {"--block-ops", {"--block-ops", "", "A,B,...", "op types that stay float32 (default: the built-in list; 'none' for an empty list)"}},
+      {"--cache", {"--cache", "", "FILE", "TensorRT calibration cache to write (default: the model's stem + .trt.int8calibration beside it)"}},
+      {"--cache:also", {"--cache", "", "FILE", "also write the ranges as a TensorRT calibration cache here"}},
+      {"--calibration-batch", {"--calibration-batch", "", "N", "calibration items per batch (default {})"}},
+      {"--data", {"--data", "", "DIR", "calibration data: a folder of .npy files (one item or one batch each) or of images"}},
+      {"--digits", {"--digits", "", "N", "decimal places weights are rounded to (default {})"}},
+      {"--duration", {"--duration", "", "SECONDS", "timed run length of each benchmark (default {})"}},
+      {"--exclude", {"--exclude", "", "NODE[,NODE...]", "nodes kept in float", true}},
+      {"--fixed-point", {"--fixed-point", "", "", "repeat the pass list until nothing changes"}},
+      {"--fp16", {"--fp16", "", "", "convert to float16 (float32 inputs and outputs kept); verified at --rtol {} or more"}},
+      {"--from-cache", {"--from-cache", "", "FILE", "take activation ranges from a TensorRT calibration cache instead of calibrating"}},
+      {"--image-size", {"--image-size", "", "HxW", "resize images to this (default: the model input's static size)"}},
+      {"--input", {"--input", "-i", "[NAME=]FILE.npy", "input tensor from a .npy file; unnamed means the first input; others are random", true}},
+      {"--input-names", {"--input-names", "", "A,B", "ONNX input names of the export (default: input, or input_0, input_1, ...)"}},
+      {"--input-shape", {"--input-shape", "", "NAME:DIMS", "fix an input's shape (-1 keeps a dim dynamic), e.g. input:1x3x224x224", true}},
+      {"--int8", {"--int8", "", "", "quantize to int8 (Q/DQ) calibrated on --data; verified by output SQNR (default {} dB)"}},
+      {"--inter-threads", {"--inter-threads", "", "N", "ONNX Runtime inter_op_num_threads (0 = let the runtime choose)"}},
+      {"--iterations", {"--iterations", "-n", "N", "exact number of timed runs per batch size (instead of --duration)"}},
+      {"--json", {"--json", "", "", "print JSON instead of a table"}},
+      {"--keep-initializers-as-inputs", {"--keep-initializers-as-inputs", "", "", "list the weights as graph inputs too"}},
+      {"--keep-io-types", {"--keep-io-types", "", "", "keep float32 graph inputs and outputs (Cast nodes at the boundary)"}},
+      {"--list-passes", {"--list-passes", "", "", "print every pass with a one-line description and exit"}},
+      {"--max-error", {"--max-error", "", "DB|X", "accuracy target: output SQNR in dB ('30db') or relative RMS error (0.03); the most sensitive layers stay float until it is met"}},
+      {"--max-fold-bytes", {"--max-fold-bytes", "", "N", "largest folded constant, in bytes (default {}); larger values stay computed"}},
+      {"--max-item-shape", {"--max-item-shape", "", "DIMS", "largest calibration item, e.g. 3x224x224; smaller items are zero-padded"}},
+      {"--mean", {"--mean", "", "A,B,C", "per-channel mean after scaling pixels to [0, 1] (default {})"}},
+      {"--method", {"--method", "", "NAME", "calibration method: entropy, minmax, percentile (default {})"}},
+      {"--nhwc", {"--nhwc", "", "", "items are HxWxC instead of CxHxW"}},
+      {"--no-bench", {"--no-bench", "", "", "skip the latency comparison"}},
+      {"--no-constant-folding", {"--no-constant-folding", "", "", "keep constant computations (the seed's do_constant_folding=False)"}},
+      {"--no-optimize", {"--no-optimize", "", "", "skip the optimizer's passes"}},
+      {"--no-round-weights", {"--no-round-weights", "", "", "skip rounding the weights"}},
+      {"--no-simplify", {"--no-simplify", "", "", "skip the simplifier"}},
+      {"--no-verify", {"--no-verify", "", "", "skip running the input and the result and comparing outputs"}},
+      {"--no-verify:sqnr", {"--no-verify", "", "", "skip measuring the output SQNR against the float model"}},
+      {"--opset", {"--opset", "", "N", "ONNX opset of the export, 11 to 21 (default {})"}},
+      {"--optimization", {"--optimization", "", "LEVEL", "runtime graph optimization: disabled, basic, extended, all (default all)"}},
+      {"--output", {"--output", "-o", "PATH", "where to write the result"}},
+      {"--output-names", {"--output-names", "", "A,B", "ONNX output names of the export (default: output, or output_0, ...)"}},
+      {"--output:dir", {"--output", "-o", "DIR", "folder for model.onnx, report.md and latency.png (created)"}},
+      {"--passes", {"--passes", "-p", "A,B,...", "passes to run, in order (default: the seed's {} passes; see --list-passes)"}},
+      {"--per-tensor", {"--per-tensor", "", "", "one scale per weight tensor instead of per output channel"}},
+      {"--percentile", {"--percentile", "", "P", "percentile method: share of |x| kept (default {})"}},
+      {"--pixel-scale", {"--pixel-scale", "", "X", "pixel values are multiplied by this before mean/std (default {})"}},
+      {"--rounds", {"--rounds", "", "N", "alternating before/after benchmark runs per batch (default {})"}},
+      {"--rtol", {"--rtol", "", "X", "relative tolerance (default {})"}},
+      {"--seed", {"--seed", "", "N", "seed of random inputs (default {})"}},
+      {"--sensitivity-runs", {"--sensitivity-runs", "", "N", "with --max-error: model runs spent measuring layer sensitivity (default {}; with more layers, spans are measured and split; 0 = every layer alone)"}},
+      {"--shape", {"--shape", "-s", "[NAME:]DIMS", "shape of an input with dynamic dims, e.g. input:1x3x224x224", true}},
+      {"--shape:deploy", {"--shape", "-s", "[NAME:]DIMS", "input shape: -1 dims dynamic (required for a TorchScript input), e.g. -1x3x224x224", true}},
+      {"--shape:export", {"--shape", "-s", "[NAME:]DIMS", "an input's shape, -1 for dynamic dims, e.g. input:-1x3x224x224 (one per input)", true}},
+      {"--skip-optimize", {"--skip-optimize", "", "", "do not run the optimizer's passes between folding rounds"}},
+      {"--std", {"--std", "", "A,B,C", "per-channel std (default {})"}},
+      {"--target", {"--target", "", "NAME", "int8 format for: ort (uint8 activations with zero points) or tensorrt (symmetric int8) (default {})"}},
+      {"--threads", {"--threads", "-t", "N", "ONNX Runtime intra_op_num_threads (0 = let the runtime choose)"}},
+      {"--verify-shape", {"--verify-shape", "", "[NAME:]DIMS", "shape to verify at when dims other than the batch are dynamic"}},
+      {"--warmup", {"--warmup", "", "N", "untimed runs before timing (default {})"}},
   };
-  return options;
+  return entries;
 }
+
+const Option& entry(const std::string& key) {
+  for (const auto& e : table())
+    if (e.key == key) return e.option;
+  throw Error(ErrorCode::kInternal, "no shared option " + key);
+}
+
+bool takes_default(const Option& o) { return o.help.find("{}") != std::string::npos; }
 
 [[noreturn]] void usage_error(const Command& c, const std::string& what) {
   throw Error(ErrorCode::kBadInput, what + " (see 'piu " + c.name + " --help')");
@@ -65,16 +105,37 @@ const std::vector<Option>& table() {
 
 }  // namespace
 
-const Option& shared_option(const std::string& name) {
-  for (const auto& o : table())
-    if (o.name == name) return o;
-  throw Error(ErrorCode::kInternal, "no shared option " + name);
+Option option(const std::string& key) {
+  const Option& o = entry(key);
+  if (takes_default(o)) throw Error(ErrorCode::kInternal, "option " + key + " is declared without its default");
+  return o;
 }
 
-std::vector<Option> shared_options(const std::vector<std::string>& names) {
+Option option_with_default(const std::string& key, const std::string& default_value) {
+  Option o = entry(key);
+  const size_t at = o.help.find("{}");
+  if (at == std::string::npos) throw Error(ErrorCode::kInternal, "option " + key + " has no default to show");
+  o.help.replace(at, 2, default_value);
+  return o;
+}
+
+std::string default_text(const std::string& value) { return value; }
+
+std::string default_text(const std::vector<int64_t>& values) { return fmt::format("{}", fmt::join(values, ",")); }
+
+std::string default_text(const std::array<float, 3>& values) { return fmt::format("{}", fmt::join(values, ",")); }
+
+std::vector<Option> options(const std::vector<std::string>& keys) {
   std::vector<Option> out;
-  for (const auto& n : names) out.push_back(shared_option(n));
+  for (const auto& k : keys) out.push_back(option(k));
   return out;
+}
+
+std::string backend_names() {
+  std::set<std::string> names;
+  for (const auto& b : registered_backends()) names.insert(b);
+  for (const auto& p : available_plugins()) names.insert(p);
+  return fmt::format("auto (default), {}", fmt::join(names, ", "));
 }
 
 std::string Args::get(const std::string& name, const std::string& fallback) const {
@@ -205,7 +266,9 @@ std::string format_help(const Command& command) {
   for (size_t i = 0; i < command.options.size(); ++i)
     out << "  " << lefts[i] << std::string(width - lefts[i].size() + 2, ' ') << command.options[i].help
         << (command.options[i].repeatable ? " (repeatable)" : "") << "\n";
-  out << "  -h, --help" << std::string(width > 8 ? width - 8 + 2 : 2, ' ') << "show this help\n";
+  const std::string help_left = "-h, --help";
+  out << "  " << help_left << std::string(std::max(width, help_left.size()) - help_left.size() + 2, ' ')
+      << "show this help\n";
   return out.str();
 }
 

@@ -2,9 +2,13 @@
 // option that means the same thing is spelled and documented the same everywhere.
 #pragma once
 
+#include <array>
+#include <concepts>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "piu/core.hpp"
 
@@ -18,10 +22,34 @@ struct Option {
   bool repeatable = false;
 };
 
-// The shared table: returns the option with this long name ("--shape"). Throws kInternal if absent.
-const Option& shared_option(const std::string& name);
-// Several shared options at once.
-std::vector<Option> shared_options(const std::vector<std::string>& names);
+// The shared table holds every option of every command, each under a key: its long name
+// ("--shape"), or the name and the meaning it has in some commands ("--batch:calibration" is the
+// --batch of calibrate and quantize). A help text with "{}" takes the declaring command's default.
+
+// The option under `key`. Throws kInternal when the key is unknown or its help needs a default.
+Option option(const std::string& key);
+// The option under `key`, its help's "{}" replaced by `default_value` (a command's own default).
+// Throws kInternal when the key is unknown or its help has no place for a default.
+Option option_with_default(const std::string& key, const std::string& default_value);
+// The help text of a default value: numbers as fmt's {:g} / integers, lists joined with ','.
+template <std::floating_point T>
+std::string default_text(T value) {
+  return fmt::format("{:g}", value);
+}
+template <std::integral T>
+std::string default_text(T value) {
+  return std::to_string(value);
+}
+std::string default_text(const std::string& value);
+std::string default_text(const std::vector<int64_t>& values);
+std::string default_text(const std::array<float, 3>& values);
+// option_with_default(key, default_text(value)): the help shows the value the code uses.
+template <class T>
+Option option(const std::string& key, const T& value) {
+  return option_with_default(key, default_text(value));
+}
+// Several options without defaults at once.
+std::vector<Option> options(const std::vector<std::string>& keys);
 
 struct Command {
   std::string name;      // "run"
@@ -60,5 +88,7 @@ class Args {
 Args parse_args(const Command& command, const std::vector<std::string>& args);
 // The command's --help text.
 std::string format_help(const Command& command);
+// The backends --backend accepts: auto, every registered backend and every plugin of this build.
+std::string backend_names();
 
 }  // namespace piu::cli

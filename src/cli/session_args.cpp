@@ -23,52 +23,13 @@ SessionOptions session_options_from(const Args& args) {
   return o;
 }
 
-std::vector<Tensor> inputs_from(const Session& session, const Args& args, int64_t batch) {
-  const auto& infos = session.inputs();
-  std::vector<Tensor> given(infos.size());
-  for (const std::string& spec : args.all("--input")) {
-    std::string name, path = spec;
-    if (size_t eq = spec.find('='); eq != std::string::npos) {
-      name = spec.substr(0, eq);
-      path = spec.substr(eq + 1);
-    }
-    if (infos.empty()) throw Error(ErrorCode::kBadInput, "the model takes no inputs");
-    const size_t index = name.empty() ? 0 : session.input_index(name);
-    if (given[index].defined()) throw Error(ErrorCode::kBadInput, "input '" + infos[index].name + "' given twice");
-    try {
-      given[index] = read_npy(path);
-    } catch (const Error& e) {
-      throw e.with_context("input '" + infos[index].name + "'");
-    }
-  }
-  // Random tensors for the rest; their dynamic dims follow --shape, or the given tensors' batch.
-  std::vector<TensorInfo> missing;
-  for (size_t i = 0; i < infos.size(); ++i)
-    if (!given[i].defined()) missing.push_back(infos[i]);
-  if (!missing.empty()) {
-    for (const auto& g : given)
-      if (g.defined() && g.rank() > 0 && !args.has("--batch")) batch = g.dim(0);
-    std::vector<ShapeSpec> shapes;
-    for (const auto& s : args.shapes()) {
-      if (!s.name.empty()) session.input_index(s.name);  // an unknown name is an error
-      bool used = s.name.empty();
-      for (const auto& m : missing) used = used || m.name == s.name;
-      if (used) shapes.push_back(s);
-    }
-    auto random = make_random_inputs(missing, shapes, batch, static_cast<uint64_t>(args.get_int("--seed", 0)));
-    size_t r = 0;
-    for (auto& g : given)
-      if (!g.defined()) g = std::move(random[r++]);
-  }
-  return given;
-}
-
-std::string file_name_for(const std::string& tensor_name) {
-  std::string out;
-  for (char c : tensor_name)
-    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
-  if (out.empty() || out[0] == '.') out = "_" + out;
-  return out;
+InputOptions input_options_from(const Args& args) {
+  InputOptions o;
+  o.files = args.all("--input");
+  o.shapes = args.shapes();
+  o.seed = static_cast<uint64_t>(args.get_int("--seed", static_cast<int64_t>(o.seed)));
+  o.fixed_batch = args.has("--batch");
+  return o;
 }
 
 }  // namespace piu::cli

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -98,8 +99,7 @@ double nice_ceiling(double v) {
 
 // Bar values: three significant digits or so.
 std::string format_ms(double ms) {
-  const int decimals = ms >= 100 ? 0 : ms >= 10 ? 1 : ms >= 1 ? 2 : 3;
-  return fmt::format("{:.{}f}", ms, decimals);
+  return fmt::format("{:.{}f}", ms, ms >= 100 ? 0 : ms >= 10 ? 1 : ms >= 1 ? 2 : 3);
 }
 
 }  // namespace

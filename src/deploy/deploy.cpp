@@ -1,11 +1,14 @@
 // The deploy pipeline: stages run in order over one model, then the folder is written.
 #include "piu/deploy.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <set>
+
+#include "piu/jobs_quant.hpp"
 
 namespace piu {
 
@@ -13,18 +16,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string printf_string(const char* format, auto... args) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf, format, args...);
-  return buf;
-}
-
-std::string mib(int64_t bytes) { return printf_string("%.1f MiB", bytes / 1048576.0); }
+std::string mib(int64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / 1048576.0); }
 
 std::string value_line(const ValueSummary& v) {
   std::string dims;
   for (const auto& d : v.dims) dims += (dims.empty() ? "" : ", ") + d;
   return "`" + v.name + "` " + v.dtype + " [" + dims + "]";
+}
+
+// The calibration data completed from the model's input.
+CalibrationSetup deploy_calibration_setup(const DeployContext& ctx) {
+  return calibration_setup(ctx.options.calibration_data, single_input(ctx.model, ctx.input_path));
 }
 
 // The first stage: a TorchScript input is exported to ONNX, an ONNX input loaded.
@@ -34,22 +36,21 @@ void stage_export(DeployContext& ctx, StageRecord& rec) {
     rec.skipped = true;
     rec.summary = "the input is ONNX already";
   } else {
-    ExportReport er;
-    ctx.model = export_torchscript(ctx.input_path, ctx.options.export_options, &er);
-    for (const auto& v : ctx.model.proto().graph().input())
-      if (auto d = dtype_from_onnx(v.type().tensor_type().elem_type())) ctx.input_dtypes.push_back(*d);
-    rec.summary = printf_string("%lld TorchScript nodes -> %lld ONNX nodes (opset %d)",
-                                static_cast<long long>(er.torch_nodes), static_cast<long long>(er.onnx_nodes),
-                                ctx.options.export_options.opset);
+    ExportedModel exported = export_with_input_types(ctx.input_path, ctx.options.export_options);
+    ctx.model = std::move(exported.model);
+    ctx.input_dtypes = exported.input_dtypes;
+    rec.summary = fmt::format("{} TorchScript nodes -> {} ONNX nodes (opset {})", exported.report.torch_nodes,
+                              exported.report.onnx_nodes, ctx.options.export_options.opset);
   }
   ctx.report.before = inspect(ctx.model);
   ctx.report.before.path = ctx.input_path;
+  // int8 calibration items take their shape from the input as given (before simplify fixes dims).
+  if (ctx.options.int8) ctx.calibration = deploy_calibration_setup(ctx);
 }
 
 void stage_inspect(DeployContext& ctx, StageRecord& rec) {
   const ModelInfo& m = ctx.report.before;
-  rec.summary = printf_string("%lld nodes, %lld parameters (%s)", static_cast<long long>(m.nodes),
-                              static_cast<long long>(m.parameters), mib(m.parameter_bytes).c_str());
+  rec.summary = fmt::format("{} nodes, {} parameters ({})", m.nodes, m.parameters, mib(m.parameter_bytes));
   for (const auto& v : m.inputs) rec.details.push_back("input " + value_line(v));
   for (const auto& v : m.outputs) rec.details.push_back("output " + value_line(v));
   std::string opsets;
@@ -64,10 +65,8 @@ void stage_round_weights(DeployContext& ctx, StageRecord& rec) {
     return;
   }
   const RoundReport r = round_weights(ctx.model, ctx.options.round_digits);
-  rec.summary = printf_string("%lld of %lld weights changed, %lld denormals flushed (%d decimal digits)",
-                              static_cast<long long>(r.values_changed), static_cast<long long>(r.values),
-                              static_cast<long long>(r.denormals_before - r.denormals_after),
-                              ctx.options.round_digits);
+  rec.summary = fmt::format("{} of {} weights changed, {} denormals flushed ({} decimal digits)", r.values_changed,
+                            r.values, r.denormals_before - r.denormals_after, ctx.options.round_digits);
 }
 
 void stage_optimize(DeployContext& ctx, StageRecord& rec) {
@@ -81,11 +80,10 @@ void stage_optimize(DeployContext& ctx, StageRecord& rec) {
   for (const auto& p : r.passes) {
     if (p.applications == 0) continue;
     ++changed;
-    rec.details.push_back(printf_string("`%s`: %lld rewrites, %lld nodes removed", p.name.c_str(),
-                                        static_cast<long long>(p.applications), static_cast<long long>(p.nodes_removed)));
+    rec.details.push_back(fmt::format("`{}`: {} rewrites, {} nodes removed", p.name, p.applications, p.nodes_removed));
   }
-  rec.summary = printf_string("%d of %zu passes changed the graph, %d round%s", changed, r.passes.size(),
-                              r.iterations, r.iterations == 1 ? "" : "s");
+  rec.summary = fmt::format("{} of {} passes changed the graph, {} round{}", changed, r.passes.size(), r.iterations,
+                            r.iterations == 1 ? "" : "s");
 }
 
 void stage_simplify(DeployContext& ctx, StageRecord& rec) {
@@ -95,18 +93,10 @@ void stage_simplify(DeployContext& ctx, StageRecord& rec) {
     return;
   }
   const SimplifyReport r = simplify(ctx.model, ctx.options.simplify_options);
-  rec.summary = printf_string("%lld nodes folded into constants, weights %s -> %s, %d round%s",
-                              static_cast<long long>(r.folded_nodes), mib(r.bytes_before).c_str(),
-                              mib(r.bytes_after).c_str(), r.iterations, r.iterations == 1 ? "" : "s");
+  rec.summary = fmt::format("{} nodes folded into constants, weights {} -> {}, {} round{}", r.folded_nodes,
+                            mib(r.bytes_before), mib(r.bytes_after), r.iterations, r.iterations == 1 ? "" : "s");
   for (const auto& s : r.skipped)
     rec.details.push_back("not folded: `" + s.node + "` (" + s.op_type + "): " + s.reason);
-}
-
-// Up to 32 calibration items in two batches: what int8 accuracy is measured on.
-std::unique_ptr<CalibrationSource> evaluation_items(const DeployOptions& o) {
-  BatchOptions b = o.calibration_batch;
-  b.batch_size = std::min<int64_t>(16, b.batch_size);
-  return calibration_from_folder(o.calibration_dir, b, o.calibration_images);
 }
 
 void stage_precision(DeployContext& ctx, StageRecord& rec) {
@@ -119,73 +109,53 @@ void stage_precision(DeployContext& ctx, StageRecord& rec) {
   }
   if (o.fp16) {
     const Fp16Report r = convert_fp16(ctx.model, o.fp16_options);
-    rec.summary = printf_string("float16: %d nodes converted, %d kept float32, %d casts, %d initializers", r.converted_nodes,
-                                r.blocked_nodes, r.casts, r.converted_initializers);
+    rec.summary = fmt::format("float16: {} nodes converted, {} kept float32, {} casts, {} initializers",
+                              r.converted_nodes, r.blocked_nodes, r.casts, r.converted_initializers);
     return;
   }
-  if (o.calibration_dir.empty()) throw Error(ErrorCode::kBadInput, "int8 needs calibration data (--data DIR)");
-  auto source = calibration_from_folder(o.calibration_dir, o.calibration_batch, o.calibration_images);
+  if (!ctx.calibration) ctx.calibration = deploy_calibration_setup(ctx);  // a stage list without export
+  const CalibrationSetup& setup = *ctx.calibration;
+  auto source = calibration_from_folder(setup.dir, setup.batch, setup.images);
   ctx.log("int8: calibrating on " + source->describe());
   CalibrationOptions co = o.calibration;
-  if (!co.progress)
-    co.progress = [&ctx](int64_t done, int64_t) { ctx.log(printf_string("calibrate: %lld items", static_cast<long long>(done))); };
+  if (!co.progress) co.progress = [&ctx](int64_t done, int64_t) { ctx.log(fmt::format("calibrate: {} items", done)); };
   const CalibrationTable table = calibrate(ctx.model, *source, co);
-  auto eval = evaluation_items(o);
+  auto eval = evaluation_source(setup);
   AccuracyTarget target;
   target.min_sqnr_db = o.fallback ? o.min_sqnr_db : 0;
   target.threads = o.session.intra_op_num_threads;
-  FallbackReport fb;
-  if (o.fallback) {
-    fb = quantize_with_fallback(ctx.model, table, o.quantize, target, *eval, [&ctx](const std::string& l) { ctx.log(l); });
-  } else {
-    fb.quantize = quantize_qdq(ctx.model, table, o.quantize);
-  }
+  const FallbackReport fb =
+      quantize_to_target(ctx.model, table, o.quantize, target, *eval, [&ctx](const std::string& l) { ctx.log(l); });
   const QuantizeReport& q = fb.quantize;
-  rec.summary = printf_string("int8 (%s calibration on %lld items): %d of %zu quantizable nodes, %d weights, %d activations",
-                              calibration_method_name(table.method).c_str(), static_cast<long long>(table.items),
-                              q.quantized_nodes, q.quantizable_nodes.size(), q.quantized_weights, q.quantized_activations);
-  rec.details.push_back(printf_string("format: %s", o.quantize.symmetric_activations
-                                                        ? "symmetric int8 activations (TensorRT)"
-                                                        : "uint8 activations with zero points (ONNX Runtime)"));
+  rec.summary = fmt::format("int8 ({} calibration on {} items): {} of {} quantizable nodes, {} weights, {} activations",
+                            calibration_method_name(table.method), table.items, q.quantized_nodes,
+                            q.quantizable_nodes.size(), q.quantized_weights, q.quantized_activations);
+  rec.details.push_back(fmt::format("format: {}", o.quantize.symmetric_activations
+                                                      ? "symmetric int8 activations (TensorRT)"
+                                                      : "uint8 activations with zero points (ONNX Runtime)"));
   if (q.opset_before != q.opset_after)
-    rec.details.push_back(printf_string("converted from opset %lld to %lld", static_cast<long long>(q.opset_before),
-                                        static_cast<long long>(q.opset_after)));
+    rec.details.push_back(fmt::format("converted from opset {} to {}", q.opset_before, q.opset_after));
   if (o.fallback) {
-    rec.details.push_back(printf_string("output SQNR with every node in int8: %.1f dB (target %.1f dB)", fb.sqnr_all_db,
-                                        o.min_sqnr_db));
+    rec.details.push_back(fmt::format("output SQNR with every node in int8: {:.1f} dB (target {:.1f} dB)",
+                                      fb.sqnr_all_db, o.min_sqnr_db));
     for (const auto& n : fb.excluded) rec.details.push_back("kept in float: `" + n + "`");
   }
 }
 
 // int8: output SQNR of the result against the input on calibration items, one model at a time.
 void verify_int8(DeployContext& ctx, StageRecord& rec, const SessionOptions& input_so, const SessionOptions& so) {
-  auto eval = evaluation_items(ctx.options);
-  std::vector<Tensor> inputs;
-  for (Tensor t = eval->next_batch(); t.defined() && inputs.size() < 2; t = eval->next_batch())
-    inputs.push_back(is_floating(t.dtype()) ? to_float32(t) : t);
-  std::vector<Tensor> reference, candidate;
-  {
-    auto session = Session::open(ctx.input_path, input_so);
-    for (const auto& x : inputs)
-      for (auto& o : session->run({x})) reference.push_back(o.clone());
-  }
-  {
-    auto session = Session::open(ctx.staged_model(), so);
-    for (const auto& x : inputs)
-      for (auto& o : session->run({x})) candidate.push_back(o);
-  }
-  const double sqnr = sqnr_db(reference, candidate);
-  int64_t items = 0;
-  for (const auto& x : inputs) items += x.dim(0);
-  ctx.report.int8_sqnr_db = sqnr;
-  ctx.report.int8_eval_items = items;
-  rec.summary = printf_string("int8 output SQNR vs the input model: %.1f dB on %lld calibration items (at least %.1f dB)",
-                              sqnr, static_cast<long long>(items), ctx.options.min_sqnr_db);
-  if (!(sqnr >= ctx.options.min_sqnr_db))
+  if (!ctx.calibration) ctx.calibration = deploy_calibration_setup(ctx);  // a stage list without precision
+  auto eval = evaluation_source(*ctx.calibration);
+  const SqnrMeasurement m = measure_output_sqnr(ctx.input_path, input_so, ctx.staged_model(), so, *eval, 2);
+  ctx.report.int8_sqnr_db = m.sqnr_db;
+  ctx.report.int8_eval_items = m.items;
+  rec.summary = fmt::format("int8 output SQNR vs the input model: {:.1f} dB on {} calibration items (at least {:.1f} dB)",
+                            m.sqnr_db, m.items, ctx.options.min_sqnr_db);
+  if (!(m.sqnr_db >= ctx.options.min_sqnr_db))
     throw Error(ErrorCode::kVerificationFailed,
-                printf_string("verification failed, nothing written: int8 output SQNR %.1f dB is below %.1f dB "
-                              "(--max-error sets the target and keeps sensitive layers in float)",
-                              sqnr, ctx.options.min_sqnr_db));
+                fmt::format("verification failed, nothing written: int8 output SQNR {:.1f} dB is below {:.1f} dB "
+                            "(--max-error sets the target and keeps sensitive layers in float)",
+                            m.sqnr_db, ctx.options.min_sqnr_db));
 }
 
 void stage_verify(DeployContext& ctx, StageRecord& rec) {
@@ -194,40 +164,31 @@ void stage_verify(DeployContext& ctx, StageRecord& rec) {
     rec.summary = "skipped (--no-verify)";
     return;
   }
-  SessionOptions so = ctx.options.session;
-  so.backend = "ort";
-  // Compare on unoptimized runtimes so the runtime's own rewrites cannot hide a difference (nor
-  // add one: LibTorch 1.13's optimize_for_inference is wrong past the first batch item on some
-  // models); one model's weights at a time, both from files.
-  so.graph_optimization = GraphOptimization::kDisabled;
-  SessionOptions input_so = so;  // a TorchScript input runs on LibTorch
-  input_so.backend = is_torchscript_path(ctx.input_path) ? "torch" : "ort";
-  if (ctx.options.int8) return verify_int8(ctx, rec, input_so, so);
-  const std::string& staged = ctx.staged_model();
-  std::string backend;
+  if (ctx.options.int8) {
+    SessionOptions so = ctx.options.session;
+    so.backend = "ort";
+    // Unoptimized runtimes, as verify_model_files uses; a TorchScript input runs on LibTorch.
+    so.graph_optimization = GraphOptimization::kDisabled;
+    SessionOptions input_so = so;
+    input_so.backend = is_torchscript_path(ctx.input_path) ? "torch" : "ort";
+    return verify_int8(ctx, rec, input_so, so);
+  }
   VerifyOptions vo = ctx.options.verify_options;
-  if (ctx.options.fp16) vo.rel_tol = std::max(vo.rel_tol, 1e-2);
+  if (ctx.options.fp16) vo.rel_tol = std::max(vo.rel_tol, kFp16RelTol);
   if (vo.input_dtypes.empty()) vo.input_dtypes = ctx.input_dtypes;
-  for (auto& spec : vo.shapes)  // dynamic dims other than the batch are verified at 64, as piu export does
-    for (size_t d = 1; d < spec.shape.size(); ++d)
-      if (spec.shape[d] < 0) spec.shape[d] = 64;
-  VerifyReport v = verify_one_at_a_time([&] { return Session::open(ctx.input_path, input_so); },
-                                       [&] {
-                                         auto session = Session::open(staged, so);
-                                         backend = session->backend();
-                                         return session;
-                                       },
-                                       vo);
+  vo.shapes = with_dynamic_dims_fixed(vo.shapes);  // as piu export verifies
+  SessionOptions so = ctx.options.session;
+  so.backend = "auto";  // LibTorch for a TorchScript input, ONNX Runtime otherwise
+  VerifyReport v = verify_model_files(ctx.input_path, ctx.staged_model(), vo, so,
+                                      ctx.options.fp16 ? CandidateView(float32_view) : CandidateView());
   double worst = 0;
   for (const auto& c : v.checks) worst = std::max(worst, c.scale > 0 ? c.max_abs / c.scale : c.max_abs);
   std::string batches;
   for (int64_t b : ctx.options.verify_options.batches) batches += (batches.empty() ? "" : ", ") + std::to_string(b);
-  rec.summary = printf_string("%zu checks at batch %s on %s: worst max abs error %.2g x output scale",
-                              v.checks.size(), batches.c_str(), backend.c_str(), worst);
-  const bool ok = v.ok;
-  const std::string failure = v.failure;
+  rec.summary = fmt::format("{} checks at batch {} on ort: worst max abs error {:.2g} x output scale", v.checks.size(),
+                            batches, worst);
   ctx.report.verification = std::move(v);
-  if (!ok) throw Error(ErrorCode::kVerificationFailed, "verification failed, nothing written: " + failure);
+  require_verified(*ctx.report.verification);
 }
 
 // Median of the p50s of several runs.
@@ -261,22 +222,21 @@ void stage_bench(DeployContext& ctx, StageRecord& rec) {
     LatencyPoint point;
     point.batch = batch;
     for (int round = 0; round < std::max(1, ctx.options.bench_rounds); ++round) {
-      ctx.log(printf_string("bench: batch %lld, round %d of %d", static_cast<long long>(batch), round + 1,
-                            std::max(1, ctx.options.bench_rounds)));
+      ctx.log(fmt::format("bench: batch {}, round {} of {}", batch, round + 1, std::max(1, ctx.options.bench_rounds)));
       point.before_runs.push_back(benchmark(*before, inputs, ctx.options.bench_options));
       point.after_runs.push_back(benchmark(*after, inputs, ctx.options.bench_options));
     }
     point.before_p50_ms = median_p50(point.before_runs);
     point.after_p50_ms = median_p50(point.after_runs);
-    rec.details.push_back(printf_string("batch %lld: p50 %.3f ms -> %.3f ms (%.2fx)", static_cast<long long>(batch),
-                                        point.before_p50_ms, point.after_p50_ms,
-                                        point.before_p50_ms > 0 ? point.after_p50_ms / point.before_p50_ms : 0.0));
+    rec.details.push_back(fmt::format("batch {}: p50 {:.3f} ms -> {:.3f} ms ({:.2f}x)", batch, point.before_p50_ms,
+                                      point.after_p50_ms,
+                                      point.before_p50_ms > 0 ? point.after_p50_ms / point.before_p50_ms : 0.0));
     ctx.report.latency.push_back(std::move(point));
   }
   std::string s;
   for (const auto& p : ctx.report.latency)
-    s += printf_string("%sbatch %lld %.2fx", s.empty() ? "" : ", ", static_cast<long long>(p.batch),
-                       p.before_p50_ms > 0 ? p.after_p50_ms / p.before_p50_ms : 0.0);
+    s += fmt::format("{}batch {} {:.2f}x", s.empty() ? "" : ", ", p.batch,
+                     p.before_p50_ms > 0 ? p.after_p50_ms / p.before_p50_ms : 0.0);
   rec.summary = "p50 latency after/before: " + s;
 }
 
@@ -310,6 +270,8 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& options,
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   if (options.output_dir.empty()) throw Error(ErrorCode::kBadInput, "deploy needs an output folder (-o DIR)");
+  if (options.int8 && options.calibration_data.dir.empty())
+    throw Error(ErrorCode::kBadInput, "int8 needs calibration data (--data DIR)");
   const fs::path dir(options.output_dir);
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
@@ -323,11 +285,13 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& options,
   report.output_dir = options.output_dir;
   std::error_code exists_ec;
   if (!fs::exists(model_path, exists_ec)) throw Error(ErrorCode::kIo, "cannot read " + model_path + ": no such file");
+  if (options.int8 && !is_torchscript_path(model_path))  // int8 calibration feeds one input
+    single_input(OnnxModel::load(model_path, {.load_external_data = false}), model_path);
   const bool created = !fs::exists(dir, ec);
   fs::create_directories(dir, ec);  // the staged files go there
   if (ec) throw Error(ErrorCode::kIo, "cannot create folder " + options.output_dir + ": " + ec.message());
   try {
-    DeployContext ctx{options, model_path, OnnxModel(), report, {}};
+    DeployContext ctx{options, model_path, OnnxModel(), report, {}, nullptr, std::nullopt};
     int64_t nodes = 0;
     if (std::none_of(stages.begin(), stages.end(), [](const DeployStage& s) { return s.name == "export"; })) {
       ctx.model = OnnxModel::load(model_path);  // a list without the export stage takes ONNX as it is
@@ -339,7 +303,7 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& options,
       StageRecord rec;
       rec.name = stage.name;
       rec.nodes_before = nodes;
-      ctx.log(printf_string("[%zu/%zu] %s", k + 1, stages.size(), stage.name.c_str()));
+      ctx.log(fmt::format("[{}/{}] {}", k + 1, stages.size(), stage.name));
       const auto s0 = Clock::now();
       try {
         stage.run(ctx, rec);
@@ -350,7 +314,7 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& options,
       if (!ctx.staged) nodes = inspect(ctx.model).nodes;  // once staged, the model no longer changes
       rec.nodes_after = nodes;
       if (rec.skipped) rec.nodes_before = rec.nodes_after;  // a skipped stage changed nothing
-      ctx.log(printf_string("      %s (%.2f s)", rec.summary.c_str(), rec.seconds));
+      ctx.log(fmt::format("      {} ({:.2f} s)", rec.summary, rec.seconds));
       report.stages.push_back(std::move(rec));
     }
     ctx.staged_model();  // when no stage ran the model, it is staged now

@@ -56,15 +56,13 @@ std::string format_deploy_report(const DeployReport& r) {
   md << "- input: `" << r.input << "` (" << r.before.nodes << " nodes, " << r.before.parameters << " parameters, "
      << fmt::format("{:.1f} MiB", r.before.parameter_bytes / 1048576.0) << ")\n";
   md << "- output: `" << fs::path(r.model_path).filename().string() << "` (" << r.after.nodes << " nodes, "
-     << r.after.parameters << " parameters, " << fmt::format("{:.1f} MiB", r.after.parameter_bytes / 1048576.0)
-     << ")\n";
-  md << "- machine: " << machine_line() << "; " << utc_now() << "; whole run " << fmt::format("{:.1f} s", r.seconds)
-     << "\n\n";
+     << r.after.parameters << " parameters, " << fmt::format("{:.1f} MiB", r.after.parameter_bytes / 1048576.0) << ")\n";
+  md << "- machine: " << machine_line() << "; " << utc_now() << "; whole run " << fmt::format("{:.1f} s", r.seconds) << "\n\n";
 
   md << "## Stages\n\n| stage | nodes before | nodes after | time (s) | result |\n|---|---:|---:|---:|---|\n";
   for (const auto& s : r.stages)
-    md << "| " << s.name << " | " << s.nodes_before << " | " << s.nodes_after << " | "
-       << fmt::format("{:.2f}", s.seconds) << " | " << escape_cell(s.summary) << " |\n";
+    md << "| " << s.name << " | " << s.nodes_before << " | " << s.nodes_after << " | " << fmt::format("{:.2f}", s.seconds)
+       << " | " << escape_cell(s.summary) << " |\n";
   for (const auto& s : r.stages) {
     if (s.details.empty()) continue;
     md << "\n### " << s.name << "\n\n";
@@ -111,9 +109,8 @@ std::string format_deploy_report(const DeployReport& r) {
           "an output passes when max |after - before| <= rtol x max |before| + atol.\n\n";
     md << "| output | batch | shape | max abs error | output scale | error / scale | |\n|---|---:|---|---:|---:|---:|---|\n";
     for (const auto& c : r.verification->checks)
-      md << "| `" << c.output << "` | " << c.batch << " | " << shape_to_string(c.shape) << " | "
-         << fmt::format("{:.3g}", c.max_abs) << " | " << fmt::format("{:.3g}", c.scale) << " | "
-         << fmt::format("{:.2g}", c.scale > 0 ? c.max_abs / c.scale : c.max_abs) << " | "
+      md << "| `" << c.output << "` | " << c.batch << " | " << shape_to_string(c.shape) << " | " << fmt::format("{:.3g}", c.max_abs)
+         << " | " << fmt::format("{:.3g}", c.scale) << " | " << fmt::format("{:.2g}", c.scale > 0 ? c.max_abs / c.scale : c.max_abs) << " | "
          << (c.ok ? "ok" : "**differs**") << " |\n";
   }
 
@@ -133,10 +130,9 @@ std::string format_deploy_report(const DeployReport& r) {
       return s;
     };
     for (const auto& p : r.latency)
-      md << "| " << p.batch << " | " << fmt::format("{:.3f}", p.before_p50_ms) << " | "
-         << fmt::format("{:.3f}", p.after_p50_ms) << " | "
-         << fmt::format("{:.3f}", p.before_p50_ms > 0 ? p.after_p50_ms / p.before_p50_ms : 0.0) << " | "
-         << list(p.before_runs) << " | " << list(p.after_runs) << " |\n";
+      md << "| " << p.batch << " | " << fmt::format("{:.3f}", p.before_p50_ms) << " | " << fmt::format("{:.3f}", p.after_p50_ms) << " | "
+         << fmt::format("{:.3f}", p.before_p50_ms > 0 ? p.after_p50_ms / p.before_p50_ms : 0.0) << " | " << list(p.before_runs)
+         << " | " << list(p.after_runs) << " |\n";
     if (!r.chart_path.empty()) md << "\n![p50 latency before and after](" << fs::path(r.chart_path).filename().string() << ")\n";
   }
   return md.str();

@@ -8,13 +8,21 @@
 #include <string>
 #include <vector>
 
-#include "export/ir.hpp"
+#include "ir/ir.hpp"
 #include "piu/onnx.hpp"
 
 namespace piu::exporter {
 
+using ir::IrBlock;
+using ir::IrGraph;
+using ir::IrNode;
+using ir::IrType;
+using ir::IrValue;
+
 // A converter that cannot handle this particular use of its op (e.g. a non-constant kernel size)
-// throws this; the driver reports it with the node's source location.
+// throws this, as do ConvertContext's readers of constant arguments. The conversion loop catches it
+// around each converter (only there) and records the failure as a value: the node is reported with
+// its source location and the nodes reading its outputs are skipped.
 struct Unconvertible : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -25,10 +33,14 @@ class ConvertContext {
  public:
   ConvertContext(ExportState& state, const IrNode& node) : state_(state), node_(node) {}
 
+  // The ONNX opset being exported to.
   int opset() const;
+  // The node being converted.
   const IrNode& node() const { return node_; }
+  // Argument i as the IR holds it; throws Unconvertible when the node has fewer arguments.
   const IrValue& in(size_t i) const;
   size_t num_inputs() const { return node_.inputs.size(); }
+  // True when argument i is absent or the constant None.
   bool is_none(size_t i) const { return i >= num_inputs() || in(i).none; }
 
   // Constant arguments (throw Unconvertible when the argument is computed at run time).
@@ -36,6 +48,7 @@ class ConvertContext {
   double float_const(size_t i) const;  // an int or float constant
   bool bool_const(size_t i) const { return int_const(i) != 0; }
   std::vector<int64_t> ints_const(size_t i) const;  // int[] (a single int is broadcast by the caller)
+  // The same without throwing: nullopt when the argument is computed at run time.
   std::optional<std::vector<int64_t>> maybe_ints(size_t i) const;
   std::optional<double> maybe_scalar(size_t i) const;  // a constant int/float/bool
 
@@ -75,9 +88,11 @@ class ConvertContext {
   };
   std::vector<IntElem> int_list_elems(size_t i) const;
   IntElem int_elem(size_t i) const;  // what is known of an int argument
+  // Records what is known of output k's elements, for the converters reading it.
   void set_list_elems(size_t k, const std::vector<IntElem>& elems);
   // Length of an int list argument (constant, or computed by prim::ListConstruct), -1 if unknown.
   int64_t list_length(size_t i) const;
+  // Records output k's length when it is known though its elements are computed.
   void set_list_length(size_t k, int64_t length);
 
   // Adds an ONNX node; returns it for attributes. Output names are made unique from the hint.
@@ -93,10 +108,12 @@ class ConvertContext {
   };
   Operands operands();
 
-  // Constants as initializers.
+  // Constants as initializers; each returns the initializer's (unique) name. An int64 list, or a
+  // 0-d int64 when `scalar` (values then holds one int).
   std::string const_i64(const std::vector<int64_t>& values, bool scalar = false);
   // A 0-d constant of ONNX element type `type` (float, double, int32/64, bool) holding `value`.
   std::string const_scalar(double value, int32_t type, const std::string& hint);
+  // A copy of `t`, named from `hint`.
   std::string const_tensor(const Tensor& t, const std::string& hint);
   // An initializer built in place (its name is set here), for converters that write large data
   // straight into raw_data rather than through a Tensor copy.
@@ -104,6 +121,7 @@ class ConvertContext {
 
   // Binds output k of the TorchScript node to an ONNX value (or a known int list, or a list of
   // tensors); an output never bound is an error if anything reads it.
+  // elem_type 0: int64 for int outputs, else input 0's type (FLOAT when it has none).
   void bind(size_t k, const std::string& onnx_value, int32_t elem_type = 0);
   void bind_ints(size_t k, const std::vector<int64_t>& values);
   void bind_tensor_list(size_t k, const std::vector<std::string>& values, const std::vector<int32_t>& types = {});
@@ -112,23 +130,29 @@ class ConvertContext {
   void bind_constant(size_t k, Tensor t);
   // In-place fill of input i, a chain of slice/select views of a tensor bound by bind_constant:
   // the base's constant is updated (later reads see the new values). Throws Unconvertible for
-  // other targets. Returns the base value's index so the caller can bind its output.
+  // other targets. The caller binds its own output.
   void fill_view(size_t i, double value);
-  // Control flow: converts sub-block b's nodes here (a taken branch, one unrolled iteration), and
-  // makes IR value dst what value src is (results of a block become the node's outputs).
-  void convert_block(size_t b);
+  // Control flow: converts sub-block b's nodes here (a taken branch, one unrolled iteration).
+  // Returns false when a node in it failed: that node is reported, this node fails with it, and
+  // the converter should return at once.
+  [[nodiscard]] bool convert_block(size_t b);
+  // True once a convert_block call failed (the driver then marks this node failed).
+  bool block_failed() const { return block_failed_; }
+  // Makes IR value dst what value src is (results of a block become the node's outputs).
   void assign(int dst, int src);
-  // Ints bound to an IR value directly (a loop's iteration count) and read back from one.
+  // Ints bound to an IR value directly (a loop's iteration count) and read back from one
+  // (nullopt when the value's ints are not known).
   void bind_value_ints(int value, const std::vector<int64_t>& ints);
+  std::optional<std::vector<int64_t>> value_ints(int value) const;
   // A string output known now (str(device), a string picked by a branch).
   void bind_str(size_t k, const std::string& s);
-  std::optional<std::vector<int64_t>> value_ints(int value) const;
   // Makes output k the same value as input i (for no-ops: dropout in eval, contiguous, detach).
   void forward(size_t k, size_t i);
 
  private:
   ExportState& state_;
   const IrNode& node_;
+  bool block_failed_ = false;
 };
 
 using ConvertFn = void (*)(ConvertContext& ctx);
@@ -137,6 +161,7 @@ using ConvertFn = void (*)(ConvertContext& ctx);
 bool register_converter(const std::string& kind, ConvertFn fn);
 // The converter for `kind`, or nullptr.
 ConvertFn find_converter(const std::string& kind);
+// Every kind that has a converter, sorted.
 std::vector<std::string> converter_kinds();
 
 // Unsqueeze/Squeeze in the form of the model's opset (axes as attribute below 13, input from 13).

@@ -1,37 +1,10 @@
-// Session: input validation shared by every backend, and the backend registry.
+// Session: input validation shared by every backend. (The backend registry and Session::open
+// are in backend_registry.cpp.)
 #include "piu/session.hpp"
-
-#include <dlfcn.h>
-
-#include <algorithm>
-#include <filesystem>
-#include <mutex>
-#include <set>
 
 namespace piu {
 
 namespace {
-
-std::vector<BackendFactory>& registry() {
-  static std::vector<BackendFactory> factories;
-  return factories;
-}
-std::mutex& registry_mutex() {
-  static std::mutex m;
-  return m;
-}
-
-// A copy of the registry, so factories run without holding the lock.
-std::vector<BackendFactory> registry_snapshot() {
-  std::lock_guard<std::mutex> lock(registry_mutex());
-  return registry();
-}
-
-std::string known_backends() {
-  std::string known;
-  for (const auto& n : registered_backends()) known += (known.empty() ? "" : ", ") + n;
-  return known;
-}
 
 std::string input_names(const std::vector<TensorInfo>& infos) {
   std::string s;
@@ -40,106 +13,6 @@ std::string input_names(const std::vector<TensorInfo>& infos) {
 }
 
 }  // namespace
-
-bool register_backend(BackendFactory factory) {
-  std::lock_guard<std::mutex> lock(registry_mutex());
-  for (const auto& f : registry())
-    if (f.name == factory.name) throw Error(ErrorCode::kInternal, "backend '" + factory.name + "' registered twice");
-  registry().push_back(std::move(factory));
-  return true;
-}
-
-std::vector<std::string> registered_backends() {
-  std::lock_guard<std::mutex> lock(registry_mutex());
-  std::vector<std::string> names;
-  for (const auto& f : registry()) names.push_back(f.name);
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-std::vector<std::string> available_plugins() {
-  std::vector<std::string> out;
-#ifdef PIU_PLUGINS
-  std::string list = PIU_PLUGINS;  // "torch,tensorrt", set by the build
-  for (size_t start = 0; start <= list.size();) {
-    const size_t end = std::min(list.find(',', start), list.size());
-    if (end > start) out.push_back(list.substr(start, end - start));
-    start = end + 1;
-  }
-#endif
-  return out;
-}
-
-bool load_plugin(const std::string& name) {
-  static std::mutex m;
-  static std::set<std::string> loaded;
-  std::lock_guard<std::mutex> lock(m);
-  if (loaded.count(name)) return true;
-  const auto plugins = available_plugins();
-  if (std::find(plugins.begin(), plugins.end(), name) == plugins.end()) return false;
-  // Beside libpiu.so first (the build and install layouts), then the loader's search path.
-  Dl_info info{};
-  std::vector<std::string> candidates;
-  const std::string file = "libpiu_" + name + ".so";
-  if (dladdr(reinterpret_cast<void*>(&load_plugin), &info) && info.dli_fname)
-    candidates.push_back((std::filesystem::path(info.dli_fname).parent_path() / file).string());
-  candidates.push_back(file);
-  std::string errors;
-  for (const auto& c : candidates) {
-    if (c.find('/') != std::string::npos && !std::filesystem::exists(c)) continue;
-    if (dlopen(c.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
-      loaded.insert(name);
-      return true;
-    }
-    errors += std::string(errors.empty() ? "" : "; ") + dlerror();
-  }
-  throw Error(ErrorCode::kBackend, "cannot load the " + name + " plugin (" + file + "): " + errors);
-}
-
-std::unique_ptr<Session> Session::open(const std::string& path, const SessionOptions& options) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw Error(ErrorCode::kIo, "cannot open " + path + ": no such file");
-  std::vector<BackendFactory> factories = registry_snapshot();
-  const auto registered = [&](const std::string& name) {
-    return std::any_of(factories.begin(), factories.end(), [&](const auto& f) { return f.name == name; });
-  };
-  if (options.backend != "auto" && !registered(options.backend) && load_plugin(options.backend))
-    factories = registry_snapshot();
-  if (options.backend == "auto" &&
-      std::none_of(factories.begin(), factories.end(), [&](const auto& f) { return f.score(path, options) > 0; })) {
-    for (const auto& p : available_plugins())  // a file no loaded backend opens may be a plugin's
-      if (!registered(p)) load_plugin(p);
-    factories = registry_snapshot();
-  }
-  if (options.backend != "auto") {
-    for (const auto& f : factories)
-      if (f.name == options.backend) {
-        if (f.score(path, options) <= 0)
-          throw Error(ErrorCode::kBadInput, "backend '" + f.name + "' cannot open " + path);
-        return f.create(path, options);
-      }
-    throw Error(ErrorCode::kBadInput,
-                "unknown backend '" + options.backend + "' (built with: " + known_backends() + ")");
-  }
-  const BackendFactory* best = nullptr;
-  int best_score = 0;
-  for (const auto& f : factories) {
-    const int s = f.score(path, options);
-    if (s > best_score) {
-      best_score = s;
-      best = &f;
-    }
-  }
-  if (!best) throw Error(ErrorCode::kBadInput, "no backend opens " + path + " (built with: " + known_backends() + ")");
-  return best->create(path, options);
-}
-
-std::unique_ptr<Session> Session::open(const OnnxModel& model, const SessionOptions& options) {
-  for (const auto& f : registry_snapshot())
-    if (f.create_from_model && (options.backend == "auto" || options.backend == f.name))
-      return f.create_from_model(model, options);
-  throw Error(ErrorCode::kBadInput, "no backend '" + options.backend + "' opens in-memory ONNX models");
-}
 
 size_t Session::input_index(const std::string& name) const {
   for (size_t i = 0; i < inputs_.size(); ++i)

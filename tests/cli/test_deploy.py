@@ -75,9 +75,8 @@ def test_failed_verification_writes_nothing_and_exits_1(tmp_path, command):
     assert r.code == 0, r.err
 
 
+@pytest.mark.torch
 def test_deploy_torchscript_exports_first(tmp_path):
-    if not os.path.exists(os.path.join(BIN, "..", "libpiu_torch.so")):
-        pytest.skip("built without the torch plugin (LibTorch not found at configure time)")
     out = tmp_path / "d"
     r = piu("deploy", model("shapes.pt"), "-o", out, "--shape", "-1x3x64x64", *QUICK, "--json")
     assert r.code == 0, r.err
@@ -90,10 +89,9 @@ def test_deploy_torchscript_exports_first(tmp_path):
     assert m.graph.input[0].name == "input" and m.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
 
 
+@pytest.mark.torch
 def test_deploy_torchscript_token_ids(tmp_path):
     """int64 inputs (an embedding's token ids) and a dynamic sequence length, verified at 64."""
-    if not os.path.exists(os.path.join(BIN, "..", "libpiu_torch.so")):
-        pytest.skip("built without the torch plugin (LibTorch not found at configure time)")
     out = tmp_path / "d"
     r = piu("deploy", model("torch/embedding.pt"), "-o", out, "--shape", "-1x-1", "--no-bench", "--json")
     assert r.code == 0, r.err

@@ -15,17 +15,8 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
-def torch_available():
-    if not os.path.exists(os.path.join(BIN, "..", "libpiu_torch.so")):
-        return "built without the torch plugin (LibTorch not found at configure time)"
-    try:
-        subprocess.run([SYSTEM_PYTHON, "-c", "import torch"], check=True, capture_output=True)
-    except (OSError, subprocess.CalledProcessError):
-        return f"{SYSTEM_PYTHON} has no torch (install python3-torch: scripts/bootstrap.sh)"
-    return None
-
-
-pytestmark = pytest.mark.skipif(torch_available() is not None, reason=str(torch_available()))
+# Trained with Debian's python3-torch (scripts/bootstrap.sh installs it), exported by piu's exporter.
+pytestmark = pytest.mark.torch
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,7 @@ import pytest
 from conftest import BIN, model, piu
 from test_cli import one_line_error
 
-pytestmark = pytest.mark.skipif(not os.path.exists(os.path.join(BIN, "..", "libpiu_torch.so")),
-                                reason="built without the torch plugin (LibTorch not found at configure time)")
+pytestmark = pytest.mark.torch
 
 
 def test_run_and_compare_torchscript_with_its_onnx_export():

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "piu/deploy.hpp"
+#include "piu/jobs.hpp"
 #include "piu/onnx.hpp"
 #include "test_util.hpp"
 
@@ -95,6 +96,23 @@ TEST(Deploy, AStageThatBreaksTheModelFailsVerificationAndWritesNothing) {
     EXPECT_NE(std::string(e.what()).find("stage verify"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(std::filesystem::exists(tmp / "out")) << "the folder deploy created is gone again";
+}
+
+TEST(Jobs, AModelWritingJobChecksVerifiesAndWrites) {
+  const std::string src = test::model_path("cases/add.onnx");
+  PIU_REQUIRE_MODEL(src);
+  test::TempDir tmp;
+  OptimizeJobOptions o;
+  o.input = src;
+  o.write.output = tmp / "out.onnx";
+  const OptimizeJobReport r = optimize_job(o);
+  EXPECT_TRUE(r.written.verified);
+  EXPECT_EQ(r.written.verify.checks.size(), 2u);  // batch 1 and 3
+  EXPECT_TRUE(std::filesystem::exists(o.write.output));
+  EXPECT_NE(r.to_json().find("\"verification\""), std::string::npos);
+  EXPECT_NE(r.to_text().find("wrote " + o.write.output), std::string::npos);
+  o.write.output = src;  // never the input
+  EXPECT_THROW(optimize_job(o), Error);
 }
 
 TEST(Deploy, ChartIsAPng) {

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <memory>
 #include <thread>
 
 #include "piu/session.hpp"
@@ -116,6 +119,47 @@ TEST(Session, RegistryAndBackendSelection) {
   options.intra_op_num_threads = 1;
   options.graph_optimization = piu::GraphOptimization::kDisabled;
   EXPECT_EQ(piu::Session::open(path, options)->backend(), "ort");
+}
+
+// A backend that declares its own file kind, as a new backend would.
+class KindTestSession final : public piu::Session {
+ public:
+  explicit KindTestSession(const std::string& path) { path_ = path; }
+  std::string backend() const override { return "kind_test"; }
+
+ protected:
+  std::vector<piu::Tensor> run_validated(const std::vector<piu::Tensor>& inputs) const override { return inputs; }
+};
+
+TEST(Session, BackendsArePickedByTheFileKindsTheyDeclare) {
+  piu::BackendFactory f;
+  f.name = "kind_test";
+  f.file_kinds = {".kindtest"};
+  f.create = [](const std::string& path, const piu::SessionOptions&) -> std::unique_ptr<piu::Session> {
+    return std::make_unique<KindTestSession>(path);
+  };
+  f.supports = [](const piu::SessionOptions& o) { return o.intra_op_num_threads != 7; };
+  piu::register_backend(f);
+  const std::string path = testing::TempDir() + "/model.kindtest";
+  std::ofstream(path) << "not a model";
+  EXPECT_EQ(piu::Session::open(path)->backend(), "kind_test");
+  piu::SessionOptions options;
+  options.backend = "ort";  // ort tries unclaimed files only; this kind is claimed
+  expect_bad_input([&] { piu::Session::open(path, options); }, {"backend 'ort' cannot open"});
+  options.backend = "auto";
+  options.intra_op_num_threads = 7;  // declined by `supports`: nobody opens it
+  expect_bad_input([&] { piu::Session::open(path, options); }, {"no backend opens", "model.kindtest"});
+
+  const auto names = piu::backend_names();
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  for (const auto& n : piu::available_plugins()) EXPECT_NE(std::find(names.begin(), names.end(), n), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "kind_test"), names.end());
+}
+
+TEST(Session, TorchScriptPaths) {
+  for (const char* p : {"m.pt", "dir/m.pth", "m.ts", "m.torchscript", "m.jit"})
+    EXPECT_TRUE(piu::is_torchscript_path(p)) << p;
+  for (const char* p : {"m.onnx", "m.pt.onnx", "pt", "m.ptx"}) EXPECT_FALSE(piu::is_torchscript_path(p)) << p;
 }
 
 TEST(Session, RandomInputsResolveDynamicDims) {

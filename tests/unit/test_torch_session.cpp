@@ -10,15 +10,7 @@
 namespace piu {
 namespace {
 
-#define PIU_REQUIRE_TORCH()                                                                   \
-  do {                                                                                        \
-    const auto plugins = available_plugins();                                                 \
-    if (std::find(plugins.begin(), plugins.end(), "torch") == plugins.end())                  \
-      GTEST_SKIP() << "built without the torch plugin (LibTorch not found at configure time)"; \
-  } while (0)
-
 TEST(TorchSession, RunsTorchScriptAndMatchesThePyTorchReference) {
-  PIU_REQUIRE_TORCH();
   const std::string pt = test::model_path("resnet18.pt");
   PIU_REQUIRE_MODEL(pt);
   SessionOptions two_threads;
@@ -38,7 +30,6 @@ TEST(TorchSession, RunsTorchScriptAndMatchesThePyTorchReference) {
 }
 
 TEST(TorchSession, AgreesWithOnnxRuntimeOnTheExport) {
-  PIU_REQUIRE_TORCH();
   const std::string pt = test::model_path("resnet18.pt"), onnx = test::model_path("resnet18.onnx");
   PIU_REQUIRE_MODEL(pt);
   auto torch = Session::open(pt);
@@ -52,7 +43,6 @@ TEST(TorchSession, AgreesWithOnnxRuntimeOnTheExport) {
 }
 
 TEST(TorchSession, BadFilesAreClearErrors) {
-  PIU_REQUIRE_TORCH();
   const std::string state_dict = test::model_path("resnet18.state_dict.pt");
   PIU_REQUIRE_MODEL(state_dict);
   try {

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "piu/version.hpp"
 
 namespace {
 
@@ -55,8 +56,16 @@ int main(int argc, char** argv) {
     return args.empty() ? piu::cli::kExitBadInput : piu::cli::kExitOk;
   }
   if (args[0] == "--version") {
-    std::cout << "piu 0.1.0\n";
-    return 0;
+    try {
+      std::cout << "piu " << piu::version() << "\n";
+      for (const auto& c : piu::component_versions())
+        std::cout << "  " << c.name << std::string(c.name.size() < 14 ? 14 - c.name.size() : 1, ' ') << c.version
+                  << (c.detail.empty() ? "" : " (" + c.detail + ")") << "\n";
+    } catch (const piu::Error& e) {
+      std::cerr << "piu --version: error: " << e.what() << "\n";
+      return piu::cli::kExitInternal;
+    }
+    return piu::cli::kExitOk;
   }
   const Subcommand* sub = nullptr;
   for (const auto* s : subcommands())

@@ -1,7 +1,6 @@
 // The ONNX Runtime backend (CPU execution provider).
 #include <onnxruntime_cxx_api.h>
 
-#include <filesystem>
 
 #include "piu/onnx.hpp"
 #include "piu/session.hpp"
@@ -304,22 +303,24 @@ class OrtSession final : public Session {
   std::vector<const char*> output_names_;
 };
 
-int score(const std::string& path, const SessionOptions& options) {
-  if (options.device.kind != DeviceKind::kCpu) return 0;
-  const std::string ext = std::filesystem::path(path).extension().string();
-  if (ext == ".onnx") return 10;
-  if (ext == ".pt" || ext == ".pth" || ext == ".engine" || ext == ".plan" || ext == ".trt") return 0;
-  return 1;  // let our loader say what the file is
+// ONNX files; and, as a last resort, files of a kind no backend claims: ONNX Runtime's loader then
+// says what the file is. CPU only for now.
+BackendFactory ort_backend() {
+  BackendFactory f;
+  f.name = "ort";
+  f.file_kinds = {".onnx"};
+  f.create = [](const std::string& path, const SessionOptions& options) -> std::unique_ptr<Session> {
+    return std::make_unique<OrtSession>(path, options);
+  };
+  f.create_from_model = [](const OnnxModel& model, const SessionOptions& options) -> std::unique_ptr<Session> {
+    return std::make_unique<OrtSession>(model, options);
+  };
+  f.supports = [](const SessionOptions& options) { return options.device.kind == DeviceKind::kCpu; };
+  f.opens_unclaimed_files = true;
+  return f;
 }
 
-const bool registered =
-    register_backend({"ort", score,
-                      [](const std::string& path, const SessionOptions& options) -> std::unique_ptr<Session> {
-                        return std::make_unique<OrtSession>(path, options);
-                      },
-                      [](const OnnxModel& model, const SessionOptions& options) -> std::unique_ptr<Session> {
-                        return std::make_unique<OrtSession>(model, options);
-                      }});
+const bool registered = register_backend(ort_backend());
 
 }  // namespace
 

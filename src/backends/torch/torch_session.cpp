@@ -9,7 +9,6 @@
 #include <mutex>
 
 #include "backends/torch/torch_util.hpp"
-#include "piu/export.hpp"
 #include "piu/session.hpp"
 
 namespace piu {
@@ -127,17 +126,19 @@ class TorchSession final : public Session {
   torch::jit::Module module_;
 };
 
-int score(const std::string& path, const SessionOptions&) {
-  if (is_torchscript_path(path)) return 10;
-  return looks_like_zip(path) ? 5 : 0;
+// TorchScript files by name, and any zip archive (torch.jit.save writes one) by content.
+BackendFactory torch_backend() {
+  BackendFactory f;
+  f.name = "torch";
+  f.file_kinds = torchscript_file_kinds();
+  f.create = [](const std::string& path, const SessionOptions& options) -> std::unique_ptr<Session> {
+    return std::make_unique<TorchSession>(path, options);
+  };
+  f.recognizes = looks_like_zip;
+  return f;
 }
 
-const bool registered = register_backend(
-    {"torch", score,
-     [](const std::string& path, const SessionOptions& options) -> std::unique_ptr<Session> {
-       return std::make_unique<TorchSession>(path, options);
-     },
-     nullptr});
+const bool registered = register_backend(torch_backend());
 
 }  // namespace
 

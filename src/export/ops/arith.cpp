@@ -136,7 +136,9 @@ void rsub(ConvertContext& ctx) {
 }
 
 void neg(ConvertContext& ctx) {
-  if (fold_ints(ctx, 'n')) return; ctx.bind(0, ctx.emit("Neg", {ctx.tensor(0)})); }
+  if (fold_ints(ctx, 'n')) return;
+  ctx.bind(0, ctx.emit("Neg", {ctx.tensor(0)}));
+}
 
 }  // namespace
 

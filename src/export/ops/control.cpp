@@ -20,7 +20,7 @@ void if_(ConvertContext& ctx) {
   const auto cond = ctx.maybe_ints(0);
   if (!cond || cond->size() != 1) throw Unconvertible(control_flow("an `if` on a value known only at run time"));
   const size_t taken = cond->at(0) ? 0 : 1;
-  ctx.convert_block(taken);
+  if (!ctx.convert_block(taken)) return;
   const IrBlock& b = ctx.node().blocks.at(taken);
   for (size_t k = 0; k < ctx.node().outputs.size(); ++k) ctx.assign(ctx.node().outputs[k], b.outputs.at(k));
 }
@@ -43,7 +43,7 @@ void loop(ConvertContext& ctx) {
   for (int64_t i = 0; go && i < trips->at(0); ++i) {
     ctx.bind_value_ints(body.inputs.at(0), {i});
     for (size_t k = 0; k < carried.size(); ++k) ctx.assign(body.inputs.at(k + 1), carried[k]);
-    ctx.convert_block(0);
+    if (!ctx.convert_block(0)) return;
     const auto next = ctx.value_ints(body.outputs.at(0));
     if (!next || next->size() != 1)
       throw Unconvertible(control_flow("a loop whose condition is known only at run time"));

@@ -1,7 +1,8 @@
-// Reads a TorchScript module into the exporter's IrGraph (built into the torch plugin; the only
-// exporter file that includes LibTorch). LibTorch's own passes do the lowering: freeze (parameters
-// become constants, Conv+BN folds), inline, remove mutation, lower tuples, constant propagation,
-// dead code; then every value and node is copied into torch-free types.
+// Reads a TorchScript module into an IrGraph (src/ir/ir.hpp), which the exporter converts to ONNX.
+// Built into the torch plugin beside the TorchScript backend: the exporter never includes LibTorch,
+// and the two meet only in the IR. LibTorch's own passes do the lowering: freeze (parameters become
+// constants, Conv+BN folds), inline, remove mutation, lower tuples, constant propagation, dead
+// code; then every value and node is copied into torch-free types.
 #include <torch/csrc/jit/passes/constant_propagation.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/inliner.h>
@@ -12,9 +13,9 @@
 #include <unordered_map>
 
 #include "backends/torch/torch_util.hpp"
-#include "export/ir.hpp"
+#include "ir/ir.hpp"
 
-namespace piu::exporter {
+namespace piu::ir {
 
 namespace {
 
@@ -207,4 +208,4 @@ const bool registered = register_torchscript_reader(read);
 
 }  // namespace
 
-}  // namespace piu::exporter
+}  // namespace piu::ir

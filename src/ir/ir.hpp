@@ -1,7 +1,8 @@
-// The exporter's view of a TorchScript graph, free of torch types: the torch plugin's reader
-// (src/export/torchscript_reader.cpp, the only exporter file that includes LibTorch) lowers a
-// module to this, and the converters (src/export/ops/*.cpp) turn it into ONNX inside libpiu, so
-// adding a converter never recompiles against LibTorch headers.
+// A TorchScript graph free of torch types, between the torch backend and the exporter: the torch
+// plugin's reader (src/backends/torch/torchscript_reader.cpp) lowers a module to this, and the
+// exporter's converters (src/export/ops/*.cpp) turn it into ONNX inside libpiu, so adding a
+// converter never recompiles against LibTorch headers. Neither side includes the other's headers;
+// both include this one.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 
 #include "piu/core.hpp"
 
-namespace piu::exporter {
+namespace piu::ir {
 
 // The TorchScript type of a value, as far as the converters care.
 enum class IrType { kTensor, kInt, kFloat, kBool, kIntList, kFloatList, kBoolList, kTensorList, kNone, kString, kDevice,
@@ -64,10 +65,11 @@ struct IrGraph {
 // constants, drop dead code. Throws kBadInput for files that are not TorchScript.
 using TorchScriptReader = std::function<IrGraph(const std::string& path)>;
 
-// The torch plugin registers its reader when it loads; returns true for a static registrar.
+// The torch plugin registers its reader when it loads; returns true for a static registrar
+// (src/ir/reader_registry.cpp).
 bool register_torchscript_reader(TorchScriptReader reader);
 // Loads the torch plugin if needed and returns its reader; throws kUnsupported when piu was built
 // without LibTorch.
 const TorchScriptReader& torchscript_reader();
 
-}  // namespace piu::exporter
+}  // namespace piu::ir

@@ -1,0 +1,122 @@
+// piu jobs over calibration data: calibrate and quantize, and the building blocks deploy's int8
+// stages share with them (calibration setup, quantization with fallback, output SQNR).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "piu/jobs.hpp"
+#include "piu/quant.hpp"
+
+namespace piu {
+
+// Calibration data as a user describes it; what is left unset comes from the model's input.
+struct CalibrationData {
+  std::string dir;                        // a folder of .npy files (one item or one batch each) or of images
+  int64_t batch_size = 100;               // items per batch (the seed's stream_batch_size)
+  std::optional<Shape> max_item_shape;    // default: the input's shape without its batch dim, when static
+  int image_height = 0, image_width = 0;  // 0: the input's static H and W
+  ImageNormalization norm;
+  float pixel_scale = 1.0f / 255.0f;
+  bool nhwc = false;  // items are HxWxC
+};
+
+// Batching and image decoding of calibration data for a model input.
+struct CalibrationSetup {
+  std::string dir;
+  BatchOptions batch;
+  ImageInputOptions images;
+};
+
+// The model's single non-initializer input as its graph declares it (dims <= 0 are -1).
+// Throws kUnsupported naming `path` when the model has more than one input.
+TensorInfo single_input(const OnnxModel& model, const std::string& path);
+// `data` completed from `input`: item shape and rank, image size and channels. Throws kBadInput
+// when the folder is not given or the batch size is not positive.
+CalibrationSetup calibration_setup(const CalibrationData& data, const TensorInfo& input);
+// Up to 32 items of the setup in two batches of at most 16: what int8 accuracy is measured on.
+std::unique_ptr<CalibrationSource> evaluation_source(const CalibrationSetup& setup);
+// Quantizes `model` (quantize_qdq); when target.min_sqnr_db > 0 the most sensitive layers stay
+// float until the target is met (quantize_with_fallback).
+FallbackReport quantize_to_target(OnnxModel& model, const CalibrationTable& table, const QuantizeOptions& options,
+                                  const AccuracyTarget& target, CalibrationSource& eval,
+                                  const std::function<void(const std::string&)>& log = {});
+
+struct SqnrMeasurement {
+  double sqnr_db = 0;
+  int64_t items = 0;
+};
+// Output SQNR of `candidate_path` against `reference_path` on the first `batches` batches of
+// `eval` (from its start), one model in memory at a time.
+SqnrMeasurement measure_output_sqnr(const std::string& reference_path, const SessionOptions& reference_session,
+                                    const std::string& candidate_path, const SessionOptions& candidate_session,
+                                    CalibrationSource& eval, int batches = 2);
+
+// ---------------------------------------------------------------------------------------------
+// calibrate
+// ---------------------------------------------------------------------------------------------
+
+struct CalibrateJobOptions {
+  std::string input;
+  CalibrationData data;
+  CalibrationOptions calibration;
+  std::string cache;  // empty: default_cache_path(input)
+};
+struct CalibrateJobReport {
+  std::string input;
+  std::string cache;
+  std::string source;  // "128 .npy files in data/"
+  CalibrationTable table;
+  std::string to_json() const;  // what the command prints with --json
+  std::string to_text() const;  // the first 25 ranges and a summary
+};
+// The model's stem + ".trt.int8calibration" beside it.
+std::string default_cache_path(const std::string& model_path);
+// Calibrates the input on the data and writes the TensorRT calibration cache.
+CalibrateJobReport calibrate_job(const CalibrateJobOptions& options);
+
+// ---------------------------------------------------------------------------------------------
+// quantize
+// ---------------------------------------------------------------------------------------------
+
+struct QuantizeJobOptions {
+  std::string input;
+  std::string output;
+  // Ranges: calibrated on `data`, or read from `from_cache` (then `data`, when given, only feeds the
+  // accuracy check, and two random batches of two do without it).
+  std::optional<CalibrationData> data;
+  std::string from_cache;
+  CalibrationOptions calibration;
+  std::string cache;  // also write the ranges as a TensorRT cache here (empty: no)
+  QuantizeOptions quantize;
+  double min_sqnr_db = 0;  // > 0: keep the most sensitive layers float until met
+  int sensitivity_runs = AccuracyTarget{}.sensitivity_runs;
+  int threads = 0;
+  bool verify = true;                           // measure the output SQNR against the float model
+  std::vector<ShapeSpec> shapes;                // of random evaluation inputs (without data)
+  std::function<void(const std::string&)> log;  // progress lines of the fallback search
+};
+struct QuantizeJobReport {
+  std::string input;
+  std::string output;
+  std::string from_cache;
+  std::string cache;
+  bool symmetric_activations = false;
+  CalibrationTable table;
+  FallbackReport fallback;  // its `quantize` is the final model's report
+  double min_sqnr_db = 0;
+  bool verified = false;
+  double sqnr_db = 0;           // of the written model against the input
+  std::string to_json() const;  // what the command prints with --json
+  std::string to_text() const;  // what the command prints without --json
+};
+// Calibrates (or reads the ranges), quantizes with fallback to the target, checks, stages, measures
+// the output SQNR of the staged file against the input and writes it. Throws kVerificationFailed
+// (nothing written) when the target is missed.
+QuantizeJobReport quantize_job(const QuantizeJobOptions& options);
+
+}  // namespace piu

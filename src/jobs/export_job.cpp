@@ -1,0 +1,89 @@
+// piu export as a job: TorchScript -> ONNX, checked, verified against LibTorch, then written.
+#include <fmt/format.h>
+
+#include "jobs/job_json.hpp"
+#include "piu/jobs.hpp"
+
+namespace piu {
+
+using jobs_internal::Json;
+
+ExportedModel export_with_input_types(const std::string& path, const ExportOptions& options) {
+  ExportedModel out;
+  out.model = export_torchscript(path, options, &out.report);
+  for (const auto& v : out.model.proto().graph().input())
+    if (auto d = dtype_from_onnx(v.type().tensor_type().elem_type())) out.input_dtypes.push_back(*d);
+  return out;
+}
+
+namespace {
+
+// One spec per TorchScript argument: the export's shape with its dynamic dims other than the batch
+// at 64, unless a verification shape names that input (or names none), named as LibTorch calls it.
+std::vector<ShapeSpec> export_verify_shapes(const ExportJobOptions& options, const ExportReport& report) {
+  const std::vector<ShapeSpec> fixed = with_dynamic_dims_fixed(options.export_options.input_shapes);
+  std::vector<ShapeSpec> out;
+  for (size_t i = 0; i < fixed.size() && i < report.torch_inputs.size(); ++i) {
+    ShapeSpec s = fixed[i];
+    for (const auto& g : options.verify_shapes)
+      if (g.name.empty() || g.name == s.name || g.name == report.torch_inputs[i]) s.shape = g.shape;
+    s.name = report.torch_inputs[i];
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace
+
+ExportJobReport export_job(const ExportJobOptions& options) {
+  check_output_path(options.input, options.output);
+  ExportJobReport out;
+  out.input = options.input;
+  out.output = options.output;
+  out.opset = options.export_options.opset;
+  ExportedModel exported = export_with_input_types(options.input, options.export_options);
+  out.export_report = exported.report;
+  check_model(exported.model, options.output);
+  // Written under temp names first (a model over 2 GB gets external data), verified from that
+  // file, then renamed into place.
+  stage_verify_commit(std::move(exported.model), options.output, {}, [&](const std::string& staged) {
+    if (!options.verify) return;
+    // LibTorch runs the TorchScript file as written, ONNX Runtime the export, on the same random
+    // inputs at several batch sizes, one runtime at a time.
+    VerifyOptions v = options.verify_options;
+    v.input_dtypes = exported.input_dtypes;
+    v.shapes = export_verify_shapes(options, exported.report);
+    SessionOptions so;
+    so.backend = "torch";  // whatever the input file is called
+    so.intra_op_num_threads = options.threads;
+    out.verify = verify_model_files(options.input, staged, v, so);
+    out.verified = true;
+    require_verified(out.verify);
+  });
+  return out;
+}
+
+std::string ExportJobReport::to_json() const {
+  Json j;
+  j["input"] = input;
+  j["output"] = output;
+  j["opset"] = opset;
+  j["torch_nodes"] = export_report.torch_nodes;
+  j["onnx_nodes"] = export_report.onnx_nodes;
+  j["seconds"] = {{"load_libtorch", export_report.load_s},
+                  {"read", export_report.read_s},
+                  {"convert", export_report.convert_s},
+                  {"finish", export_report.finish_s}};
+  j["verified"] = verified;
+  j["verification"] = jobs_internal::verification_json(verify);
+  return j.dump(2);
+}
+
+std::string ExportJobReport::to_text() const {
+  std::string s = fmt::format("exported {} TorchScript nodes to {} ONNX nodes (opset {})\n", export_report.torch_nodes,
+                              export_report.onnx_nodes, opset);
+  if (verified) s += "verified against LibTorch:\n" + format_verify_report(verify);
+  return s + "wrote " + output + "\n";
+}
+
+}  // namespace piu

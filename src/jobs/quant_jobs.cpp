@@ -1,0 +1,152 @@
+// calibrate and quantize as jobs, and the int8 building blocks deploy shares with them.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <set>
+
+#include "jobs/job_json.hpp"
+#include "piu/jobs_quant.hpp"
+
+namespace piu {
+
+using jobs_internal::finite_or_null;
+using jobs_internal::Json;
+
+TensorInfo single_input(const OnnxModel& model, const std::string& path) {
+  const auto& g = model.proto().graph();
+  std::set<std::string> inits;
+  for (const auto& t : g.initializer()) inits.insert(t.name());
+  std::vector<TensorInfo> inputs;
+  for (const auto& in : g.input()) {
+    if (inits.count(in.name())) continue;
+    TensorInfo info;
+    info.name = in.name();
+    const auto& tt = in.type().tensor_type();
+    if (auto d = dtype_from_onnx(tt.elem_type())) info.dtype = *d;
+    for (const auto& dim : tt.shape().dim())
+      info.shape.push_back(dim.has_dim_value() && dim.dim_value() > 0 ? dim.dim_value() : -1);
+    inputs.push_back(info);
+  }
+  if (inputs.size() != 1)
+    throw Error(ErrorCode::kUnsupported,
+                path + ": calibration feeds one input; the model has " + std::to_string(inputs.size()));
+  return inputs[0];
+}
+
+CalibrationSetup calibration_setup(const CalibrationData& data, const TensorInfo& input) {
+  CalibrationSetup s;
+  s.dir = data.dir;
+  if (s.dir.empty()) throw Error(ErrorCode::kBadInput, "--data DIR is required (a folder of .npy files or images)");
+  s.batch.batch_size = data.batch_size;
+  if (s.batch.batch_size <= 0) throw Error(ErrorCode::kBadInput, "the calibration batch size must be positive");
+  const Shape item(input.shape.begin() + (input.shape.empty() ? 0 : 1), input.shape.end());
+  if (data.max_item_shape)
+    s.batch.max_item_shape = *data.max_item_shape;
+  else if (!item.empty() && is_static(item))
+    s.batch.max_item_shape = item;
+  if (!input.shape.empty()) s.batch.item_rank = static_cast<int64_t>(input.shape.size()) - 1;
+  s.images.nhwc = data.nhwc;
+  if (item.size() == 3) {
+    const int64_t c = data.nhwc ? item[2] : item[0];
+    if (c == 1 || c == 3) s.images.channels = static_cast<int>(c);
+    const int64_t h = data.nhwc ? item[0] : item[1], w = data.nhwc ? item[1] : item[2];
+    if (h > 0 && w > 0) {
+      s.images.height = static_cast<int>(h);
+      s.images.width = static_cast<int>(w);
+    }
+  }
+  if (data.image_height > 0 && data.image_width > 0) {
+    s.images.height = data.image_height;
+    s.images.width = data.image_width;
+  }
+  s.images.norm = data.norm;
+  s.images.scale = data.pixel_scale;
+  return s;
+}
+
+std::unique_ptr<CalibrationSource> evaluation_source(const CalibrationSetup& setup) {
+  BatchOptions b = setup.batch;
+  b.batch_size = std::min<int64_t>(16, b.batch_size);
+  return calibration_from_folder(setup.dir, b, setup.images);
+}
+
+FallbackReport quantize_to_target(OnnxModel& model, const CalibrationTable& table, const QuantizeOptions& options,
+                                  const AccuracyTarget& target, CalibrationSource& eval,
+                                  const std::function<void(const std::string&)>& log) {
+  if (target.min_sqnr_db > 0) return quantize_with_fallback(model, table, options, target, eval, log);
+  FallbackReport fb;
+  fb.quantize = quantize_qdq(model, table, options);
+  return fb;
+}
+
+SqnrMeasurement measure_output_sqnr(const std::string& reference_path, const SessionOptions& reference_session,
+                                    const std::string& candidate_path, const SessionOptions& candidate_session,
+                                    CalibrationSource& eval, int batches) {
+  eval.reset();
+  std::vector<Tensor> inputs;
+  SqnrMeasurement out;
+  for (Tensor t = eval.next_batch(); t.defined() && static_cast<int>(inputs.size()) < batches; t = eval.next_batch()) {
+    out.items += t.rank() > 0 ? t.dim(0) : 1;
+    inputs.push_back(is_floating(t.dtype()) ? to_float32(t) : t);
+  }
+  std::vector<Tensor> reference, candidate;
+  {
+    auto session = Session::open(reference_path, reference_session);
+    for (const auto& x : inputs)
+      for (auto& o : session->run({x})) reference.push_back(o.clone());
+  }
+  auto session = Session::open(candidate_path, candidate_session);
+  for (const auto& x : inputs)
+    for (auto& o : session->run({x})) candidate.push_back(o);
+  out.sqnr_db = sqnr_db(reference, candidate);
+  return out;
+}
+
+// ---- calibrate ----
+
+std::string default_cache_path(const std::string& model_path) {
+  std::filesystem::path p(model_path);
+  return (p.parent_path() / (p.stem().string() + ".trt.int8calibration")).string();
+}
+
+CalibrateJobReport calibrate_job(const CalibrateJobOptions& options) {
+  CalibrateJobReport out;
+  out.input = options.input;
+  OnnxModel model = OnnxModel::load(options.input);
+  const CalibrationSetup setup = calibration_setup(options.data, single_input(model, options.input));
+  auto source = calibration_from_folder(setup.dir, setup.batch, setup.images);
+  out.cache = options.cache.empty() ? default_cache_path(options.input) : options.cache;
+  out.table = calibrate(model, *source, options.calibration);
+  out.source = source->describe();
+  write_tensorrt_cache(out.table, out.cache);
+  return out;
+}
+
+std::string CalibrateJobReport::to_json() const {
+  Json j;
+  j["model"] = input;
+  j["method"] = calibration_method_name(table.method);
+  j["items"] = table.items;
+  j["batches"] = table.batches;
+  j["cache"] = cache;
+  auto& ranges = j["ranges"] = Json::object();
+  for (const auto& [name, r] : table.ranges)
+    ranges[name] = {{"min", r.min}, {"max", r.max}, {"amax", r.amax}, {"scale", r.amax / 127.0f}};
+  return j.dump(2);
+}
+
+std::string CalibrateJobReport::to_text() const {
+  constexpr size_t kShown = 25;
+  std::string s = fmt::format("{:<40} {:>12} {:>12} {:>12} {:>12}\n", "tensor", "min", "max", "threshold", "scale");
+  size_t shown = 0;
+  for (const auto& [name, r] : table.ranges) {
+    if (++shown > kShown) break;
+    s += fmt::format("{:<40} {:>12.5g} {:>12.5g} {:>12.5g} {:>12.5g}\n",
+                     name.size() > 40 ? name.substr(0, 37) + "..." : name, r.min, r.max, r.amax, r.amax / 127.0);
+  }
+  if (table.ranges.size() > kShown) s += fmt::format("... {} more (--json lists all)\n", table.ranges.size() - kShown);
+  return s + fmt::format("{} calibration of {} tensors on {} items ({})\nwrote {}\n",
+                         calibration_method_name(table.method), table.ranges.size(), table.items, source, cache);
+}
+
+}  // namespace piu

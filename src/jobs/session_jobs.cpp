@@ -1,0 +1,157 @@
+// The jobs that run models without writing one: inspect, run, bench, compare.
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "jobs/job_json.hpp"
+#include "piu/jobs_session.hpp"
+
+namespace piu {
+
+using jobs_internal::Json;
+
+std::vector<Tensor> make_inputs(const Session& session, const InputOptions& options, int64_t batch) {
+  const auto& infos = session.inputs();
+  std::vector<Tensor> given(infos.size());
+  for (const std::string& spec : options.files) {
+    std::string name, path = spec;
+    if (size_t eq = spec.find('='); eq != std::string::npos) {
+      name = spec.substr(0, eq);
+      path = spec.substr(eq + 1);
+    }
+    if (infos.empty()) throw Error(ErrorCode::kBadInput, "the model takes no inputs");
+    const size_t index = name.empty() ? 0 : session.input_index(name);
+    if (given[index].defined()) throw Error(ErrorCode::kBadInput, "input '" + infos[index].name + "' given twice");
+    try {
+      given[index] = read_npy(path);
+    } catch (const Error& e) {
+      throw e.with_context("input '" + infos[index].name + "'");
+    }
+  }
+  // Random tensors for the rest; their dynamic dims follow the shapes, or the given tensors' batch.
+  std::vector<TensorInfo> missing;
+  for (size_t i = 0; i < infos.size(); ++i)
+    if (!given[i].defined()) missing.push_back(infos[i]);
+  if (missing.empty()) return given;
+  for (const auto& g : given)
+    if (g.defined() && g.rank() > 0 && !options.fixed_batch) batch = g.dim(0);
+  std::vector<ShapeSpec> shapes;
+  for (const auto& s : options.shapes) {
+    if (!s.name.empty()) session.input_index(s.name);  // an unknown name is an error
+    bool used = s.name.empty();
+    for (const auto& m : missing) used = used || m.name == s.name;
+    if (used) shapes.push_back(s);
+  }
+  auto random = make_random_inputs(missing, shapes, batch, options.seed);
+  size_t r = 0;
+  for (auto& g : given)
+    if (!g.defined()) g = std::move(random[r++]);
+  return given;
+}
+
+std::string file_name_for(const std::string& tensor_name) {
+  std::string out;
+  for (char c : tensor_name)
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
+  if (out.empty() || out[0] == '.') out = "_" + out;
+  return out;
+}
+
+// ---- inspect ----
+
+InspectJobReport inspect_job(const std::string& path) {
+  return {inspect(OnnxModel::load(path, LoadOptions{.load_external_data = false}))};
+}
+std::string InspectJobReport::to_json() const { return model_info_json(info); }
+std::string InspectJobReport::to_text() const { return format_model_info(info); }
+
+// ---- run ----
+
+namespace {
+
+struct Stats {
+  double min = 0, max = 0, mean = 0;
+};
+
+Stats stats_of(const Tensor& t) {
+  Stats s;
+  if (t.numel() == 0) return s;
+  s.min = s.max = element_as_double(t, 0);
+  double sum = 0;
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    const double v = element_as_double(t, i);
+    s.min = std::min(s.min, v);
+    s.max = std::max(s.max, v);
+    sum += v;
+  }
+  s.mean = sum / static_cast<double>(t.numel());
+  return s;
+}
+
+std::string head_values(const Tensor& t, int count) {
+  std::string out = "[";
+  for (int64_t i = 0; i < std::min<int64_t>(count, t.numel()); ++i)
+    out += fmt::format("{}{:.5g}", i ? ", " : "", element_as_double(t, i));
+  return out + (t.numel() > count ? ", ...]" : "]");
+}
+
+}  // namespace
+
+RunJobReport run_job(const RunJobOptions& options) {
+  namespace fs = std::filesystem;
+  // Check the output folder before spending time on the model.
+  const std::string& dir = options.output_dir;
+  if (!dir.empty() && fs::exists(dir) && !fs::is_directory(dir))
+    throw Error(ErrorCode::kBadInput, "--output " + dir + " exists and is not a folder");
+  RunJobReport r;
+  r.model = options.model;
+  r.output_dir = dir;
+  auto session = Session::open(options.model, options.session);
+  r.backend = session->backend();
+  r.input_infos = session->inputs();
+  r.output_infos = session->outputs();
+  r.inputs = make_inputs(*session, options.inputs, options.batch);
+  r.outputs = session->run(r.inputs);
+  if (!dir.empty()) {
+    fs::create_directories(dir);
+    for (size_t i = 0; i < r.outputs.size(); ++i)
+      write_npy((fs::path(dir) / (file_name_for(r.output_infos[i].name) + ".npy")).string(), r.outputs[i]);
+  }
+  return r;
+}
+
+std::string RunJobReport::to_json() const {
+  Json j;
+  j["model"] = model;
+  j["backend"] = backend;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    j["inputs"].push_back(
+        {{"name", input_infos[i].name}, {"dtype", dtype_name(inputs[i].dtype())}, {"shape", inputs[i].shape()}});
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Stats s = stats_of(outputs[i]);
+    j["outputs"].push_back({{"name", output_infos[i].name},
+                            {"dtype", dtype_name(outputs[i].dtype())},
+                            {"shape", outputs[i].shape()},
+                            {"min", s.min},
+                            {"max", s.max},
+                            {"mean", s.mean}});
+  }
+  return j.dump(2);
+}
+
+std::string RunJobReport::to_text() const {
+  std::string s = "model   " + model + " (" + backend + ")\n";
+  for (size_t i = 0; i < inputs.size(); ++i)
+    s += fmt::format("input   {}  {}  {}\n", input_infos[i].name, dtype_name(inputs[i].dtype()),
+                     shape_to_string(inputs[i].shape()));
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Stats st = stats_of(outputs[i]);
+    s += fmt::format("output  {}  {}  {}  min {:.5g}  max {:.5g}  mean {:.5g}  {}\n", output_infos[i].name,
+                     dtype_name(outputs[i].dtype()), shape_to_string(outputs[i].shape()), st.min, st.max, st.mean,
+                     head_values(outputs[i], 5));
+  }
+  if (!output_dir.empty()) s += fmt::format("wrote {} output(s) to {}\n", outputs.size(), output_dir);
+  return s;
+}
+
+}  // namespace piu

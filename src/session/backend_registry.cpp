@@ -1,0 +1,182 @@
+// The backend registry: backends register a factory with the file kinds they open; Session::open
+// picks one for a path from those, loading plugin backends (libpiu_<name>.so) on first need.
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+#include <set>
+
+#include "piu/session.hpp"
+
+namespace piu {
+
+namespace {
+
+std::vector<BackendFactory>& registry() {
+  static std::vector<BackendFactory> factories;
+  return factories;
+}
+std::mutex& registry_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// A copy of the registry, so factories run without holding the lock.
+std::vector<BackendFactory> registry_snapshot() {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  return registry();
+}
+
+std::string known_backends() {
+  std::string known;
+  for (const auto& n : registered_backends()) known += (known.empty() ? "" : ", ") + n;
+  return known;
+}
+
+bool ends_with_any(const std::string& path, const std::vector<std::string>& endings) {
+  return std::any_of(endings.begin(), endings.end(), [&](const std::string& e) { return path.ends_with(e); });
+}
+
+bool declares_or_recognizes(const BackendFactory& f, const std::string& path) {
+  return ends_with_any(path, f.file_kinds) || (f.recognizes && f.recognizes(path));
+}
+
+// True when some backend in `factories` declares the file's kind or recognizes its content.
+bool claimed(const std::vector<BackendFactory>& factories, const std::string& path) {
+  return std::any_of(factories.begin(), factories.end(),
+                     [&](const BackendFactory& f) { return declares_or_recognizes(f, path); });
+}
+
+// How well backend f fits a file: 3 = a kind it declares, 2 = content it recognizes, 1 = a file no
+// backend claims that it tries anyway, 0 = it cannot open it (or not with these options).
+int fit(const BackendFactory& f, const std::vector<BackendFactory>& factories, const std::string& path,
+        const SessionOptions& options) {
+  if (f.supports && !f.supports(options)) return 0;
+  if (ends_with_any(path, f.file_kinds)) return 3;
+  if (f.recognizes && f.recognizes(path)) return 2;
+  return f.opens_unclaimed_files && !claimed(factories, path) ? 1 : 0;
+}
+
+// The registry after loading the plugins a path may need: the one `backend` names, and every plugin
+// when no registered backend claims the file (it may be a plugin's kind).
+std::vector<BackendFactory> factories_for(const std::string& path, const std::string& backend) {
+  std::vector<BackendFactory> factories = registry_snapshot();
+  const auto registered = [&](const std::string& name) {
+    return std::any_of(factories.begin(), factories.end(), [&](const auto& f) { return f.name == name; });
+  };
+  if (backend != "auto" && !registered(backend) && load_plugin(backend)) factories = registry_snapshot();
+  if (!claimed(factories, path)) {
+    for (const auto& p : available_plugins())
+      if (!registered(p)) load_plugin(p);
+    factories = registry_snapshot();
+  }
+  return factories;
+}
+
+}  // namespace
+
+bool register_backend(BackendFactory factory) {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  for (const auto& f : registry())
+    if (f.name == factory.name) throw Error(ErrorCode::kInternal, "backend '" + factory.name + "' registered twice");
+  registry().push_back(std::move(factory));
+  return true;
+}
+
+std::vector<std::string> registered_backends() {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  std::vector<std::string> names;
+  for (const auto& f : registry()) names.push_back(f.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<std::string> backend_names() {
+  std::set<std::string> names;
+  for (const auto& n : registered_backends()) names.insert(n);
+  for (const auto& n : available_plugins()) names.insert(n);
+  return {names.begin(), names.end()};
+}
+
+std::vector<std::string> available_plugins() {
+  std::vector<std::string> out;
+#ifdef PIU_PLUGINS
+  std::string list = PIU_PLUGINS;  // "torch,tensorrt", set by the build
+  for (size_t start = 0; start <= list.size();) {
+    const size_t end = std::min(list.find(',', start), list.size());
+    if (end > start) out.push_back(list.substr(start, end - start));
+    start = end + 1;
+  }
+#endif
+  return out;
+}
+
+bool load_plugin(const std::string& name) {
+  static std::mutex m;
+  static std::set<std::string> loaded;
+  std::lock_guard<std::mutex> lock(m);
+  if (loaded.count(name)) return true;
+  const auto plugins = available_plugins();
+  if (std::find(plugins.begin(), plugins.end(), name) == plugins.end()) return false;
+  // Beside libpiu.so first (the build and install layouts), then the loader's search path.
+  Dl_info info{};
+  std::vector<std::string> candidates;
+  const std::string file = "libpiu_" + name + ".so";
+  if (dladdr(reinterpret_cast<void*>(&load_plugin), &info) && info.dli_fname)
+    candidates.push_back((std::filesystem::path(info.dli_fname).parent_path() / file).string());
+  candidates.push_back(file);
+  std::string errors;
+  for (const auto& c : candidates) {
+    if (c.find('/') != std::string::npos && !std::filesystem::exists(c)) continue;
+    if (dlopen(c.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
+      loaded.insert(name);
+      return true;
+    }
+    errors += std::string(errors.empty() ? "" : "; ") + dlerror();
+  }
+  throw Error(ErrorCode::kBackend, "cannot load the " + name + " plugin (" + file + "): " + errors);
+}
+
+const std::vector<std::string>& torchscript_file_kinds() {
+  static const std::vector<std::string> kinds = {".pt", ".pth", ".ts", ".torchscript", ".jit"};
+  return kinds;
+}
+
+bool is_torchscript_path(const std::string& path) { return ends_with_any(path, torchscript_file_kinds()); }
+
+std::unique_ptr<Session> Session::open(const std::string& path, const SessionOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw Error(ErrorCode::kIo, "cannot open " + path + ": no such file");
+  const std::vector<BackendFactory> factories = factories_for(path, options.backend);
+  if (options.backend != "auto") {
+    for (const auto& f : factories)
+      if (f.name == options.backend) {
+        if (fit(f, factories, path, options) == 0)
+          throw Error(ErrorCode::kBadInput, "backend '" + f.name + "' cannot open " + path);
+        return f.create(path, options);
+      }
+    throw Error(ErrorCode::kBadInput,
+                "unknown backend '" + options.backend + "' (built with: " + known_backends() + ")");
+  }
+  const BackendFactory* best = nullptr;
+  int best_fit = 0;
+  for (const auto& f : factories) {
+    const int s = fit(f, factories, path, options);
+    if (s > best_fit) {
+      best_fit = s;
+      best = &f;
+    }
+  }
+  if (!best) throw Error(ErrorCode::kBadInput, "no backend opens " + path + " (built with: " + known_backends() + ")");
+  return best->create(path, options);
+}
+
+std::unique_ptr<Session> Session::open(const OnnxModel& model, const SessionOptions& options) {
+  for (const auto& f : registry_snapshot())
+    if (f.create_from_model && (options.backend == "auto" || options.backend == f.name))
+      return f.create_from_model(model, options);
+  throw Error(ErrorCode::kBadInput, "no backend '" + options.backend + "' opens in-memory ONNX models");
+}
+
+}  // namespace piu

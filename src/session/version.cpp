@@ -1,0 +1,39 @@
+// Versions of piu and of the components this build runs with (piu --version).
+#include "piu/version.hpp"
+
+#include <dlfcn.h>
+#include <google/protobuf/stubs/common.h>
+#include <onnx/common/version.h>
+#include <onnxruntime_c_api.h>
+
+#include <algorithm>
+
+#include "piu/session.hpp"
+
+#define PIU_STRINGIFY_(x) #x
+#define PIU_STRINGIFY(x) PIU_STRINGIFY_(x)
+
+namespace piu {
+
+std::string version() { return PIU_VERSION; }
+
+std::vector<ComponentVersion> component_versions() {
+  std::vector<ComponentVersion> out;
+  out.push_back({"ONNX Runtime", OrtGetApiBase()->GetVersionString(),
+                 "runtime library; C API " + std::to_string(ORT_API_VERSION) + " headers"});
+  out.push_back({"ONNX", ONNX_VERSION_STRING, "C++ library, namespace " PIU_STRINGIFY(ONNX_NAMESPACE)});
+  out.push_back({"protobuf", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION), ""});
+  const auto plugins = available_plugins();
+  if (std::find(plugins.begin(), plugins.end(), "torch") == plugins.end()) {
+    out.push_back({"LibTorch", "not built", "configured with -DPIU_WITH_TORCH=OFF"});
+  } else {
+    load_plugin("torch");
+    // The plugin states the LibTorch it was compiled against (src/backends/torch/torch_version.cpp).
+    using VersionFn = const char* (*)();
+    auto fn = reinterpret_cast<VersionFn>(dlsym(RTLD_DEFAULT, "piu_torch_version"));
+    out.push_back({"LibTorch", fn ? fn() : "unknown", "torch plugin"});
+  }
+  return out;
+}
+
+}  // namespace piu
