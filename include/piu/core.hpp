@@ -183,6 +183,9 @@ TensorDiff compare_tensors(const Tensor& actual, const Tensor& expected, double 
 // IEEE half <-> float conversion (round to nearest even).
 float half_to_float(uint16_t h);
 uint16_t float_to_half(float f);
+// bfloat16 <-> float conversion: widening is exact; narrowing rounds to nearest even.
+float bf16_to_float(uint16_t b);
+uint16_t float_to_bf16(float f);
 // Element i of a host tensor converted to double (any dtype).
 double element_as_double(const Tensor& tensor, int64_t i);
 // A float32 copy of a host tensor of any dtype; the tensor itself when it is float32 already.

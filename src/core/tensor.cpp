@@ -113,12 +113,8 @@ double element_as_double(const Tensor& t, int64_t i) {
       return static_cast<const double*>(d)[i];
     case DType::kFloat16:
       return half_to_float(static_cast<const uint16_t*>(d)[i]);
-    case DType::kBFloat16: {
-      uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t*>(d)[i]) << 16;
-      float f;
-      std::memcpy(&f, &bits, sizeof f);
-      return f;
-    }
+    case DType::kBFloat16:
+      return bf16_to_float(static_cast<const uint16_t*>(d)[i]);
     case DType::kInt8:
       return static_cast<const int8_t*>(d)[i];
     case DType::kUInt8:

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "onnx/graph_utils.hpp"
 #include "piu/onnx.hpp"
 
 namespace piu {
@@ -31,22 +32,15 @@ ValueSummary summarize(const onnx::ValueInfoProto& v) {
 
 void walk(const onnx::GraphProto& g, ModelInfo& info) {
   for (const auto& t : g.initializer()) {
-    int64_t n = 1;
-    for (int64_t d : t.dims()) n *= d;
     info.initializers += 1;
-    info.parameters += n;
-    auto dtype = dtype_from_onnx(t.data_type());
-    info.parameter_bytes += dtype ? n * static_cast<int64_t>(dtype_size(*dtype)) : 0;
+    info.parameters += graph_utils::tensor_element_count(t);
+    info.parameter_bytes += graph_utils::tensor_byte_size(t);
   }
   for (const auto& node : g.node()) {
-    const std::string key =
-        node.domain().empty() || node.domain() == "ai.onnx" ? node.op_type() : node.domain() + "." + node.op_type();
+    const std::string key = graph_utils::is_onnx_domain(node) ? node.op_type() : node.domain() + "." + node.op_type();
     info.op_histogram[key] += 1;
     info.nodes += 1;
-    for (const auto& a : node.attribute()) {
-      if (a.has_g()) walk(a.g(), info);
-      for (const auto& sg : a.graphs()) walk(sg, info);
-    }
+    graph_utils::for_each_subgraph(node, [&](const onnx::GraphProto& sub) { walk(sub, info); });
   }
 }
 

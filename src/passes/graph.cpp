@@ -6,70 +6,6 @@
 
 namespace piu::passes {
 
-namespace {
-
-void collect_defined(const GraphProto& g, std::unordered_set<std::string>& defined) {
-  for (const auto& v : g.input()) defined.insert(v.name());
-  for (const auto& t : g.initializer()) defined.insert(t.name());
-  for (const auto& s : g.sparse_initializer()) defined.insert(s.values().name());
-  for (const auto& n : g.node())
-    for (const auto& o : n.output()) defined.insert(o);
-}
-
-// Reads of `g` that are not defined in `g` (or in subgraphs' own scopes), appended to `out`.
-void collect_outer(const GraphProto& g, const std::unordered_set<std::string>& outer_defined,
-                   std::vector<std::string>& out, std::unordered_set<std::string>& seen) {
-  std::unordered_set<std::string> defined = outer_defined;
-  collect_defined(g, defined);
-  auto note = [&](const std::string& name) {
-    if (name.empty() || defined.count(name) || seen.count(name)) return;
-    seen.insert(name);
-    out.push_back(name);
-  };
-  for (const auto& n : g.node()) {
-    for (const auto& i : n.input()) note(i);
-    for (const auto& a : n.attribute()) {
-      std::vector<std::string> inner;
-      std::unordered_set<std::string> inner_seen;
-      if (a.has_g()) collect_outer(a.g(), defined, inner, inner_seen);
-      for (const auto& sg : a.graphs()) collect_outer(sg, defined, inner, inner_seen);
-      for (const auto& name : inner) note(name);
-    }
-  }
-  for (const auto& o : g.output()) note(o.name());
-}
-
-}  // namespace
-
-std::vector<std::string> outer_references(const GraphProto& graph) {
-  std::vector<std::string> out;
-  std::unordered_set<std::string> seen;
-  collect_outer(graph, {}, out, seen);
-  return out;
-}
-
-bool has_subgraphs(const NodeProto& node) {
-  for (const auto& a : node.attribute())
-    if (a.has_g() || a.graphs_size() > 0) return true;
-  return false;
-}
-
-void rename_outer_reference(GraphProto& graph, const std::string& from, const std::string& to) {
-  std::unordered_set<std::string> defined;
-  collect_defined(graph, defined);
-  if (defined.count(from)) return;  // shadowed: the subgraph's own value
-  for (auto& n : *graph.mutable_node()) {
-    for (auto& i : *n.mutable_input())
-      if (i == from) i = to;
-    for (auto& a : *n.mutable_attribute()) {
-      if (a.has_g()) rename_outer_reference(*a.mutable_g(), from, to);
-      for (auto& sg : *a.mutable_graphs()) rename_outer_reference(sg, from, to);
-    }
-  }
-  for (auto& o : *graph.mutable_output())
-    if (o.name() == from) o.set_name(to);
-}
-
 Graph::Graph(GraphProto& proto, int64_t opset, const Graph* parent) : proto_(proto), opset_(opset), parent_(parent) {
   for (const auto& v : proto_.input()) graph_inputs_.insert(v.name());
   for (const auto& v : proto_.output()) graph_outputs_.insert(v.name());
@@ -81,21 +17,7 @@ Graph::Graph(GraphProto& proto, int64_t opset, const Graph* parent) : proto_(pro
   // Names in value_info (possibly stale) and names defined inside subgraphs are taken too, so a
   // fresh name never inherits an old shape or shadows a subgraph's own value.
   for (const auto& v : proto_.value_info()) used_names_.insert(v.name());
-  std::function<void(const GraphProto&)> collect_subgraph_names = [&](const GraphProto& g) {
-    for (const auto& n : g.node())
-      for (const auto& a : n.attribute()) {
-        std::vector<const GraphProto*> subs;
-        if (a.has_g()) subs.push_back(&a.g());
-        for (const auto& sg : a.graphs()) subs.push_back(&sg);
-        for (const GraphProto* sub : subs) {
-          std::unordered_set<std::string> defined;
-          collect_defined(*sub, defined);
-          used_names_.insert(defined.begin(), defined.end());
-          collect_subgraph_names(*sub);
-        }
-      }
-  };
-  collect_subgraph_names(proto_);
+  for (const auto& n : proto_.node()) graph_utils::collect_subgraph_names(n, used_names_);
   for (const auto& [name, t] : initializers_) used_names_.insert(name);
   for (const auto& s : proto_.sparse_initializer()) used_names_.insert(s.values().name());
 
@@ -108,10 +30,6 @@ Graph::Graph(GraphProto& proto, int64_t opset, const Graph* parent) : proto_(pro
   // Producers first (duplicate definitions are errors), then a stable topological sort.
   std::unordered_map<std::string, size_t> producer_index;
   const std::string graph_name = proto_.name().empty() ? "graph" : "graph '" + proto_.name() + "'";
-  auto node_label = [&](const NodeProto& n) {
-    return "node '" + (n.name().empty() ? (n.output_size() ? n.output(0) : std::string("?")) : n.name()) + "' (" +
-           n.op_type() + ")";
-  };
   // If construction fails, put the nodes back so the proto is left as it was.
   auto restore = [&] {
     for (auto& n : taken) proto_.mutable_node()->AddAllocated(n.release());
@@ -120,7 +38,7 @@ Graph::Graph(GraphProto& proto, int64_t opset, const Graph* parent) : proto_(pro
     for (const auto& o : taken[i]->output()) {
       if (o.empty()) continue;
       if (producer_index.count(o) || graph_inputs_.count(o) || initializers_.count(o)) {
-        const std::string label = node_label(*taken[i]);
+        const std::string label = graph_utils::node_description(*taken[i]);
         restore();
         throw Error(ErrorCode::kBadInput, graph_name + ": " + label + " produces '" + o +
                                               "', which is already defined (duplicate output name)");
@@ -139,12 +57,12 @@ Graph::Graph(GraphProto& proto, int64_t opset, const Graph* parent) : proto_(pro
         if (it->second != i)
           deps.insert(it->second);
         else {
-          const std::string label = node_label(*taken[i]);
+          const std::string label = graph_utils::node_description(*taken[i]);
           restore();
           throw Error(ErrorCode::kBadInput, graph_name + ": " + label + " reads its own output '" + r + "' (a cycle)");
         }
       } else if (!defined_here_or_outside(r)) {
-        const std::string label = node_label(*taken[i]);
+        const std::string label = graph_utils::node_description(*taken[i]);
         restore();
         throw Error(ErrorCode::kBadInput, graph_name + ": " + label + " consumes undefined value '" + r + "'");
       }
@@ -173,7 +91,7 @@ Graph::Graph(GraphProto& proto, int64_t opset, const Graph* parent) : proto_(pro
     std::string label;
     for (size_t i = 0; i < taken.size(); ++i)
       if (pending[i] > 0) {
-        label = node_label(*taken[i]);
+        label = graph_utils::node_description(*taken[i]);
         break;
       }
     restore();
@@ -201,13 +119,9 @@ bool Graph::defined_here_or_outside(const std::string& value) const {
 
 std::vector<std::string> Graph::reads_of(const NodeProto& node) const {
   std::vector<std::string> reads(node.input().begin(), node.input().end());
-  if (has_subgraphs(node))
-    for (const auto& a : node.attribute()) {
-      if (a.has_g())
-        for (auto& r : outer_references(a.g())) reads.push_back(r);
-      for (const auto& sg : a.graphs())
-        for (auto& r : outer_references(sg)) reads.push_back(r);
-    }
+  for_each_subgraph(node, [&](const GraphProto& sub) {
+    for (auto& r : outer_references(sub)) reads.push_back(r);
+  });
   return reads;
 }
 
@@ -332,10 +246,7 @@ bool Graph::replace_uses(const std::string& from, const std::string& to) {
     unindex_node(n);
     for (auto& i : *n->mutable_input())
       if (i == from) i = to;
-    for (auto& a : *n->mutable_attribute()) {
-      if (a.has_g()) rename_outer_reference(*a.mutable_g(), from, to);
-      for (auto& sg : *a.mutable_graphs()) rename_outer_reference(sg, from, to);
-    }
+    for_each_subgraph(*n, [&](GraphProto& sub) { rename_outer_reference(sub, from, to); });
     index_node(n);
   }
   return true;
@@ -446,6 +357,26 @@ void Graph::remove_initializer(const std::string& name) {
   for (auto& t : *proto_.mutable_initializer()) initializers_[t.name()] = &t;
 }
 
+int64_t Graph::remove_dead_nodes() {
+  int64_t removed = 0;
+  const std::vector<NodeProto*> nodes = this->nodes();
+  for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
+    NodeProto* node = *it;
+    bool used = false;
+    for (const auto& output : node->output()) used = used || (!output.empty() && use_count(output) > 0);
+    if (used) continue;
+    remove_node(node);
+    ++removed;
+  }
+  return removed;
+}
+
+void Graph::remove_unused_initializers(const std::vector<std::string>& names) {
+  for (const std::string& name : names)
+    if (!name.empty() && is_initializer(name) && !is_graph_input(name) && use_count(name) == 0)
+      remove_initializer(name);
+}
+
 // ---- attributes ----
 
 const AttributeProto* find_attribute(const NodeProto& node, const std::string& name) {
@@ -506,8 +437,6 @@ void remove_attribute(NodeProto& node, const std::string& name) {
       return;
     }
 }
-
-bool is_onnx_domain(const NodeProto& node) { return node.domain().empty() || node.domain() == "ai.onnx"; }
 
 std::optional<std::vector<int64_t>> constant_ints(const Graph& graph, const std::string& value) {
   auto t = graph.constant_tensor(value);

@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "onnx/graph_utils.hpp"
 #include "piu/onnx.hpp"
 
 namespace piu::passes {
@@ -35,11 +36,14 @@ class Graph {
   int64_t opset() const { return opset_; }
   // The proto, for initializers, inputs and outputs (the nodes live here until destruction).
   GraphProto& proto() { return proto_; }
+  // The enclosing graph of a subgraph; nullptr for the main graph.
   const Graph* parent() const { return parent_; }
 
   // Live nodes in topological order (a snapshot: safe to edit the graph while walking it).
   std::vector<NodeProto*> nodes() const;
+  // Number of live nodes (not counting those inside subgraphs).
   size_t node_count() const { return nodes_.size(); }
+  // True while `node` is a live node of this graph (false once removed).
   bool contains(const NodeProto* node) const { return position_.count(node) > 0; }
 
   // The node producing `value` in this graph, or nullptr (graph input, initializer, outer value).
@@ -48,8 +52,12 @@ class Graph {
   std::vector<NodeProto*> consumers(const std::string& value) const;
   // Readers of `value` plus one if it is a graph output.
   size_t use_count(const std::string& value) const;
+  // True when `value` is an input (or an output) of this graph, not of an enclosing one.
   bool is_graph_input(const std::string& value) const;
   bool is_graph_output(const std::string& value) const;
+  // True when `value` is a graph input, initializer (sparse ones too) or node output of this graph,
+  // or a graph input, initializer or node output of an enclosing graph.
+  bool defined_here_or_outside(const std::string& value) const;
   // An initializer of this graph (not of enclosing graphs).
   bool is_initializer(const std::string& value) const;
 
@@ -77,12 +85,18 @@ class Graph {
   bool bypass(NodeProto* node, int in = 0, int out = 0);
   // Removes a node. Its outputs must be unused, or the caller has rewired their readers.
   void remove_node(NodeProto* node);
+  // Removes every node none of whose outputs is read or is a graph output, walking backwards so a
+  // chain of dead nodes goes in one call; returns how many were removed.
+  int64_t remove_dead_nodes();
   // Inserts `node` before `anchor` (at the end when anchor is null) and returns the stored node.
   NodeProto* insert_node(NodeProto node, const NodeProto* anchor);
+  // Makes input `index` of `node` read `value` (the slot must exist).
   void set_input(NodeProto* node, int index, const std::string& value);
+  // Appends an input reading `value`.
   void add_input(NodeProto* node, const std::string& value);
-  // Drops inputs from `index` on.
+  // Keeps the first `count` inputs and drops the rest.
   void truncate_inputs(NodeProto* node, int count);
+  // Makes output `index` of `node` produce `value` (a name nothing else produces).
   void set_output(NodeProto* node, int index, const std::string& value);
   // Re-reads a node's inputs and subgraph references after its subgraphs were edited.
   void reindex(NodeProto* node);
@@ -93,12 +107,14 @@ class Graph {
   std::string add_initializer(TensorProto tensor, const std::string& hint);
   // Removes an initializer of this graph (and its graph-input entry, as with IR < 4 models).
   void remove_initializer(const std::string& name);
+  // Removes those of `names` that are initializers of this graph nothing reads any more; graph
+  // inputs stay (they are part of the model's interface), empty names are ignored.
+  void remove_unused_initializers(const std::vector<std::string>& names);
 
  private:
   void index_node(NodeProto* node);
   void unindex_node(NodeProto* node);
   std::vector<std::string> reads_of(const NodeProto& node) const;
-  bool defined_here_or_outside(const std::string& value) const;
 
   GraphProto& proto_;
   int64_t opset_;
@@ -117,25 +133,29 @@ class Graph {
   int64_t name_counter_ = 0;
 };
 
-// Names a subgraph reads from enclosing scopes (inputs of its nodes not defined inside it).
-std::vector<std::string> outer_references(const GraphProto& graph);
-bool has_subgraphs(const NodeProto& node);
-// Renames reads of `from` to `to` inside a subgraph, unless the subgraph shadows `from`.
-void rename_outer_reference(GraphProto& graph, const std::string& from, const std::string& to);
-
 // ---- attributes ----
+// The attribute called `name`, or nullptr.
 const AttributeProto* find_attribute(const NodeProto& node, const std::string& name);
+// The attribute's value, or `fallback` when the node has no attribute of that name.
 int64_t attribute_int(const NodeProto& node, const std::string& name, int64_t fallback);
 float attribute_float(const NodeProto& node, const std::string& name, float fallback);
 std::string attribute_string(const NodeProto& node, const std::string& name, const std::string& fallback);
+// The attribute's ints, or nullopt when the node has no attribute of that name.
 std::optional<std::vector<int64_t>> attribute_ints(const NodeProto& node, const std::string& name);
+// Sets the attribute, replacing one of the same name (whatever its type) or adding it.
 void set_attribute(NodeProto& node, const std::string& name, int64_t value);
 void set_attribute(NodeProto& node, const std::string& name, float value);
 void set_attribute(NodeProto& node, const std::string& name, const std::vector<int64_t>& values);
+// Removes the attribute called `name` if there is one.
 void remove_attribute(NodeProto& node, const std::string& name);
 
-// True for the default ONNX domain ("" or "ai.onnx").
-bool is_onnx_domain(const NodeProto& node);
+// Proto-level helpers every pass uses (see onnx/graph_utils.hpp).
+using graph_utils::for_each_subgraph;
+using graph_utils::has_subgraph;
+using graph_utils::is_onnx_domain;
+using graph_utils::outer_references;
+using graph_utils::rename_outer_reference;
+
 // Integer values of a constant 1-D (or scalar) int32/int64 tensor.
 std::optional<std::vector<int64_t>> constant_ints(const Graph& graph, const std::string& value);
 

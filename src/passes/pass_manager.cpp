@@ -28,22 +28,6 @@ std::mutex& registry_mutex() {
   return m;
 }
 
-// Deletes nodes none of whose outputs is read or is a graph output, until none is left.
-int64_t delete_dead_nodes(Graph& graph) {
-  int64_t removed = 0;
-  const auto nodes = graph.nodes();
-  for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
-    NodeProto* n = *it;
-    bool used = false;
-    for (const auto& o : n->output()) used = used || (!o.empty() && graph.use_count(o) > 0);
-    if (!used) {
-      graph.remove_node(n);
-      ++removed;
-    }
-  }
-  return removed;
-}
-
 // Drops value_info entries of values no node produces any more (renamed or removed by a pass),
 // so that stale shapes never describe a value.
 void drop_stale_value_info(GraphProto& g) {
@@ -53,53 +37,30 @@ void drop_stale_value_info(GraphProto& g) {
   auto* infos = g.mutable_value_info();
   for (int i = infos->size() - 1; i >= 0; --i)
     if (!produced.count(infos->Get(i).name())) infos->DeleteSubrange(i, 1);
-  for (auto& n : *g.mutable_node())
-    for (auto& a : *n.mutable_attribute()) {
-      if (a.has_g()) drop_stale_value_info(*a.mutable_g());
-      for (auto& sg : *a.mutable_graphs()) drop_stale_value_info(sg);
-    }
+  for (auto& n : *g.mutable_node()) for_each_subgraph(n, [](GraphProto& sub) { drop_stale_value_info(sub); });
 }
 
 // Op types (default domain) of the graph and its subgraphs.
 void collect_op_types(const GraphProto& g, std::unordered_set<std::string>& ops) {
   for (const auto& n : g.node()) {
-    if (n.domain().empty() || n.domain() == "ai.onnx") ops.insert(n.op_type());
-    for (const auto& a : n.attribute()) {
-      if (a.has_g()) collect_op_types(a.g(), ops);
-      for (const auto& sg : a.graphs()) collect_op_types(sg, ops);
-    }
+    if (is_onnx_domain(n)) ops.insert(n.op_type());
+    for_each_subgraph(n, [&](const GraphProto& sub) { collect_op_types(sub, ops); });
   }
-}
-
-int64_t count_nodes(const GraphProto& g) {
-  int64_t n = g.node_size();
-  for (const auto& node : g.node())
-    for (const auto& a : node.attribute()) {
-      if (a.has_g()) n += count_nodes(a.g());
-      for (const auto& sg : a.graphs()) n += count_nodes(sg);
-    }
-  return n;
 }
 
 // Runs `pass` over `graph`'s subgraphs, then over `graph`; returns the number of changes.
 int64_t run_recursively(const Pass& pass, Graph& graph) {
   int64_t changes = 0;
   for (NodeProto* node : graph.nodes()) {
-    if (!has_subgraphs(*node)) continue;
-    for (auto& a : *node->mutable_attribute()) {
-      if (a.has_g()) {
-        Graph sub(*a.mutable_g(), graph.opset(), &graph);
-        changes += run_recursively(pass, sub);
-      }
-      for (auto& sg : *a.mutable_graphs()) {
-        Graph sub(sg, graph.opset(), &graph);
-        changes += run_recursively(pass, sub);
-      }
-    }
+    if (!has_subgraph(*node)) continue;
+    for_each_subgraph(*node, [&](GraphProto& proto) {
+      Graph sub(proto, graph.opset(), &graph);
+      changes += run_recursively(pass, sub);
+    });
     graph.reindex(node);
   }
   const int64_t here = pass.run(graph);
-  if (here > 0) delete_dead_nodes(graph);
+  if (here > 0) graph.remove_dead_nodes();
   return changes + here;
 }
 
@@ -170,16 +131,6 @@ std::vector<PassInfo> registered_passes() {
   return out;
 }
 
-namespace {
-
-int64_t default_opset(const onnx::ModelProto& model) {
-  for (const auto& o : model.opset_import())
-    if (o.domain().empty() || o.domain() == "ai.onnx") return o.version();
-  return 0;
-}
-
-}  // namespace
-
 OptimizeReport optimize(OnnxModel& model, const OptimizeOptions& options) {
   std::vector<const passes::Pass*> list;
   for (const std::string& name : options.passes) {
@@ -191,7 +142,7 @@ OptimizeReport optimize(OnnxModel& model, const OptimizeOptions& options) {
     }
     list.push_back(p);
   }
-  const int64_t opset = default_opset(model.proto());
+  const int64_t opset = graph_utils::default_opset(model.proto());
   const auto& ranges = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
   const int64_t known = ranges.count("") ? ranges.at("").second : 0;
   if (opset > known)
@@ -202,7 +153,7 @@ OptimizeReport optimize(OnnxModel& model, const OptimizeOptions& options) {
   OptimizeReport report;
   for (const std::string& name : options.passes) report.passes.push_back({name, 0, 0});
   auto& graph_proto = *model.proto().mutable_graph();
-  report.nodes_before = passes::count_nodes(graph_proto);
+  report.nodes_before = graph_utils::count_nodes(graph_proto);
   {
     passes::Graph graph(graph_proto, opset);  // validates: cycles, undefined values, duplicates
   }
@@ -225,14 +176,14 @@ OptimizeReport optimize(OnnxModel& model, const OptimizeOptions& options) {
       if (!targets.empty() &&
           std::none_of(targets.begin(), targets.end(), [&](const std::string& t) { return present.count(t) > 0; }))
         continue;
-      const int64_t before = passes::count_nodes(graph_proto);
+      const int64_t before = graph_utils::count_nodes(graph_proto);
       int64_t applied;
       {
         passes::Graph graph(graph_proto, opset);
         applied = passes::run_recursively(*list[i], graph);
       }
       report.passes[i].applications += applied;
-      report.passes[i].nodes_removed += before - passes::count_nodes(graph_proto);
+      report.passes[i].nodes_removed += before - graph_utils::count_nodes(graph_proto);
       changes += applied;
       if (applied) {  // a rewrite may bring in op types (MatMul + Add -> Gemm)
         present.clear();
@@ -243,7 +194,7 @@ OptimizeReport optimize(OnnxModel& model, const OptimizeOptions& options) {
     if (changes == 0) break;
   }
   passes::drop_stale_value_info(graph_proto);
-  report.nodes_after = passes::count_nodes(graph_proto);
+  report.nodes_after = graph_utils::count_nodes(graph_proto);
   return report;
 }
 

@@ -1,7 +1,7 @@
 // round_weights: the seed's load_weights_rounded_model on ONNX initializers.
 #include <cmath>
 #include <cstring>
-#include <functional>
+#include <limits>
 
 #include "passes/graph.hpp"
 #include "piu/passes.hpp"
@@ -10,40 +10,37 @@ namespace piu {
 
 namespace {
 
+// Nonzero and below the smallest normal number of `dtype`.
 bool is_subnormal(double v, DType dtype) {
   if (v == 0) return false;
   switch (dtype) {
     case DType::kFloat32:
-      return std::fabs(v) < 1.17549435e-38;
+    case DType::kBFloat16:  // float32's exponent range
+      return std::fabs(v) < std::numeric_limits<float>::min();
     case DType::kFloat16:
-      return std::fabs(v) < 6.103515625e-05;
-    case DType::kBFloat16:
-      return std::fabs(v) < 1.17549435e-38;
+      return std::fabs(v) < 0x1p-14;
     default:
-      return std::fabs(v) < 2.2250738585072014e-308;
+      return std::fabs(v) < std::numeric_limits<double>::min();
   }
 }
 
-float bf16_to_float(uint16_t b) {
-  uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
-uint16_t float_to_bf16(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, sizeof bits);
-  bits += 0x7fffu + ((bits >> 16) & 1u);  // round to nearest even
-  return static_cast<uint16_t>(bits >> 16);
+// Rounds one float32 or float64 element in place with `round_value`, counting denormals before and
+// after; returns whether it changed (NaN never does).
+template <typename Float, typename Round>
+bool round_element(Float& v, DType dtype, const Round& round_value, RoundReport& report) {
+  report.denormals_before += is_subnormal(v, dtype);
+  const Float r = static_cast<Float>(round_value(v));
+  const bool changed = std::memcmp(&r, &v, sizeof r) != 0 && !std::isnan(v);
+  if (changed) v = r;
+  report.denormals_after += is_subnormal(v, dtype);
+  return changed;
 }
 
 void round_tensor(onnx::TensorProto& proto, int digits, RoundReport& report) {
   auto dtype = dtype_from_onnx(proto.data_type());
   if (!dtype || !is_floating(*dtype) || proto.data_location() == onnx::TensorProto::EXTERNAL) return;
   // Raw data is rounded where it lies (no copy of a possibly huge tensor); typed fields via a Tensor.
-  int64_t numel = 1;
-  for (int64_t d : proto.dims()) numel *= d;
+  const int64_t numel = graph_utils::tensor_element_count(proto);
   const bool in_place = proto.has_raw_data() && proto.raw_data().size() == numel * dtype_size(*dtype);
   Tensor t = in_place ? Tensor::borrow(proto.mutable_raw_data()->data(), *dtype,
                                        Shape(proto.dims().begin(), proto.dims().end()))
@@ -55,22 +52,12 @@ void round_tensor(onnx::TensorProto& proto, int digits, RoundReport& report) {
   report.values += t.numel();
   for (int64_t i = 0; i < t.numel(); ++i) {
     switch (*dtype) {
-      case DType::kFloat32: {
-        float& v = t.data_as<float>()[i];
-        report.denormals_before += is_subnormal(v, *dtype);
-        const float r = static_cast<float>(round_value(v));
-        if (std::memcmp(&r, &v, sizeof r) != 0 && !std::isnan(v)) v = r, ++changed;
-        report.denormals_after += is_subnormal(v, *dtype);
+      case DType::kFloat32:
+        changed += round_element(t.data_as<float>()[i], *dtype, round_value, report);
         break;
-      }
-      case DType::kFloat64: {
-        double& v = t.data_as<double>()[i];
-        report.denormals_before += is_subnormal(v, *dtype);
-        const double r = static_cast<double>(round_value(v));
-        if (std::memcmp(&r, &v, sizeof r) != 0 && !std::isnan(v)) v = r, ++changed;
-        report.denormals_after += is_subnormal(v, *dtype);
+      case DType::kFloat64:
+        changed += round_element(t.data_as<double>()[i], *dtype, round_value, report);
         break;
-      }
       case DType::kFloat16:
       case DType::kBFloat16: {
         uint16_t& bits = t.data_as<uint16_t>()[i];

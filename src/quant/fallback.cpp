@@ -1,8 +1,9 @@
 // Accuracy-driven fallback: keep the most sensitive quantizable nodes in float until the
 // quantized model meets the caller's target (output SQNR or a task metric).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <map>
 #include <optional>
@@ -15,13 +16,12 @@ namespace piu {
 
 namespace {
 
-std::string printf_string(const char* format, auto... args) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, format, args...);
-  return buf;
-}
+std::string db(double v) { return fmt::format("{:.1f} dB", v); }
 
-std::string db(double v) { return printf_string("%.1f dB", v); }
+// The progress line for one tried k (the k most sensitive nodes kept in float).
+std::string tried_line(size_t k, double sqnr) {
+  return fmt::format("{} most sensitive node{} in float: output SQNR {}", k, k == 1 ? "" : "s", db(sqnr));
+}
 
 }  // namespace
 
@@ -138,8 +138,8 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
       for (size_t i = 0; i < candidates.size(); ++i) measure(i, i + 1);
     } else {
       const size_t count = std::max<size_t>(2, budget / 4);
-      say(printf_string("measuring the sensitivity of %zu nodes: %zu spans, then splitting the most sensitive "
-                        "(%zu runs)", candidates.size(), count, budget));
+      say(fmt::format("measuring the sensitivity of {} nodes: {} spans, then splitting the most sensitive ({} runs)",
+                      candidates.size(), count, budget));
       for (size_t g = 0; g < count; ++g) measure(g * candidates.size() / count, (g + 1) * candidates.size() / count);
       for (size_t used = count; used + 2 <= budget && !spans.empty(); used += 2) {
         auto it = std::max_element(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.sqnr < b.sqnr; });
@@ -172,7 +172,7 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
     std::optional<Outcome> at_hi;
     for (size_t k = 1;; k = std::min(n, k * 2)) {
       Outcome o = evaluate(first(k), true);
-      say(printf_string("%zu most sensitive node%s in float: output SQNR %s", k, k == 1 ? "" : "s", db(o.sqnr).c_str()));
+      say(tried_line(k, o.sqnr));
       if (o.met || k == n) {
         hi = k;
         at_hi = std::move(o);
@@ -183,7 +183,7 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
     while (at_hi->met && hi - lo > 1) {
       const size_t mid = lo + (hi - lo) / 2;
       Outcome o = evaluate(first(mid), true);
-      say(printf_string("%zu most sensitive node%s in float: output SQNR %s", mid, mid == 1 ? "" : "s", db(o.sqnr).c_str()));
+      say(tried_line(mid, o.sqnr));
       if (o.met) {
         hi = mid;
         at_hi = std::move(o);

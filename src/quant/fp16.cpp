@@ -31,6 +31,7 @@
 #include <map>
 #include <set>
 
+#include "onnx/graph_utils.hpp"
 #include "piu/quant.hpp"
 
 namespace piu {
@@ -73,13 +74,11 @@ void tensor_to_half(onnx::TensorProto& t) {
   t.set_data_type(kHalf);
 }
 
-bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
-
-bool has_subgraph(const onnx::NodeProto& node) {
-  for (const auto& a : node.attribute())
-    if (a.has_g() || a.graphs_size() > 0) return true;
-  return false;
-}
+using graph_utils::for_each_subgraph;
+using graph_utils::has_subgraph;
+using graph_utils::is_default_domain;
+using graph_utils::outer_references;
+using graph_utils::rename_outer_reference;
 
 // Every name a graph and its subgraphs use (values and nodes), for picking fresh ones.
 void collect_names(const onnx::GraphProto& g, std::set<std::string>& names) {
@@ -92,49 +91,8 @@ void collect_names(const onnx::GraphProto& g, std::set<std::string>& names) {
     names.insert(n.name());
     names.insert(n.input().begin(), n.input().end());
     names.insert(n.output().begin(), n.output().end());
-    for (const auto& a : n.attribute()) {
-      if (a.has_g()) collect_names(a.g(), names);
-      for (const auto& sg : a.graphs()) collect_names(sg, names);
-    }
+    for_each_subgraph(n, [&](const onnx::GraphProto& sub) { collect_names(sub, names); });
   }
-}
-
-// Names a subgraph reads from enclosing scopes (`bound` holds what is defined around it so far).
-void collect_outer_refs(const onnx::GraphProto& g, std::set<std::string> bound, std::set<std::string>& refs) {
-  for (const auto& v : g.input()) bound.insert(v.name());
-  for (const auto& t : g.initializer()) bound.insert(t.name());
-  for (const auto& t : g.sparse_initializer()) bound.insert(t.values().name());
-  for (const auto& n : g.node()) {
-    for (const auto& in : n.input())
-      if (!in.empty() && !bound.count(in)) refs.insert(in);
-    for (const auto& a : n.attribute()) {
-      if (a.has_g()) collect_outer_refs(a.g(), bound, refs);
-      for (const auto& sg : a.graphs()) collect_outer_refs(sg, bound, refs);
-    }
-    bound.insert(n.output().begin(), n.output().end());
-  }
-  for (const auto& v : g.output())
-    if (!bound.count(v.name())) refs.insert(v.name());
-}
-
-// Renames reads of the enclosing scope's `from` inside a subgraph (not where a local value shadows it).
-void rename_outer_ref(onnx::GraphProto& g, const std::string& from, const std::string& to) {
-  for (const auto& v : g.input())
-    if (v.name() == from) return;
-  for (const auto& t : g.initializer())
-    if (t.name() == from) return;
-  for (auto& n : *g.mutable_node()) {
-    for (auto& in : *n.mutable_input())
-      if (in == from) in = to;
-    for (auto& a : *n.mutable_attribute()) {
-      if (a.has_g()) rename_outer_ref(*a.mutable_g(), from, to);
-      for (auto& sg : *a.mutable_graphs()) rename_outer_ref(sg, from, to);
-    }
-    for (const auto& o : n.output())
-      if (o == from) return;
-  }
-  for (auto& v : *g.mutable_output())
-    if (v.name() == from) v.set_name(to);
 }
 
 // Element type of every value of the main graph ONNX's shape inference knows (kNotTensor for
@@ -215,8 +173,7 @@ class Converter {
 
   Fp16Report run() {
     types_ = infer_elem_types(model_);
-    for (const auto& op : model_.proto().opset_import())
-      if (is_default_domain(op.domain())) opset_ = op.version();
+    opset_ = graph_utils::default_opset(model_.proto());
     if (opset_ == 0) opset_ = 1;
     collect_names(g_, names_);
     check_node_block_list();
@@ -279,10 +236,9 @@ class Converter {
         if (is_float(n.output(k))) p.out_type[k] = kFloat, p.touches_float = true;
       if (has_subgraph(n)) {
         std::set<std::string> refs;
-        for (const auto& a : n.attribute()) {
-          if (a.has_g()) collect_outer_refs(a.g(), {}, refs);
-          for (const auto& sg : a.graphs()) collect_outer_refs(sg, {}, refs);
-        }
+        for_each_subgraph(n, [&](const onnx::GraphProto& sub) {
+          for (auto& r : outer_references(sub)) refs.insert(std::move(r));
+        });
         for (const auto& r : refs)
           if (is_float(r)) implicit_[i].push_back(r), p.touches_float = true;
       }
@@ -398,10 +354,7 @@ class Converter {
         if (u.kind == Use::kInput) {
           node.set_input(u.slot, target);
         } else {
-          for (auto& a : *node.mutable_attribute()) {
-            if (a.has_g()) rename_outer_ref(*a.mutable_g(), name, target);
-            for (auto& sg : *a.mutable_graphs()) rename_outer_ref(sg, name, target);
-          }
+          for_each_subgraph(node, [&](onnx::GraphProto& sub) { rename_outer_reference(sub, name, target); });
         }
       }
     }

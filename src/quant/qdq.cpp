@@ -21,10 +21,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <optional>
 #include <map>
+#include <optional>
 #include <set>
 
+#include "onnx/graph_utils.hpp"
 #include "piu/quant.hpp"
 #include "piu/simplify.hpp"
 
@@ -70,12 +71,7 @@ QParams activation_params(const TensorRange& r, bool symmetric) {
   return q;
 }
 
-
-int64_t default_opset(const onnx::ModelProto& m) {
-  for (const auto& o : m.opset_import())
-    if (o.domain().empty() || o.domain() == "ai.onnx") return o.version();
-  return 0;
-}
+using graph_utils::default_opset;
 
 class Quantizer {
  public:
@@ -152,7 +148,7 @@ class Quantizer {
   std::optional<Plan> plan(const NodeProto& n) const {
     Plan p;
     const std::string& op = n.op_type();
-    if (!n.domain().empty() && n.domain() != "ai.onnx") return std::nullopt;
+    if (!graph_utils::is_onnx_domain(n)) return std::nullopt;
     const int inputs = n.input_size();
     if (inputs == 0) return std::nullopt;
     auto activation = [&](int slot) {

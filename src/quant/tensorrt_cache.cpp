@@ -1,6 +1,7 @@
 // TensorRT's calibration cache: "TRT-<version>-<calibrator>" then "<tensor>: <hex of float scale>".
+#include <fmt/format.h>
+
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 
@@ -27,9 +28,7 @@ void write_tensorrt_cache(const CalibrationTable& table, const std::string& path
     const float scale = range.amax / 127.0f;
     uint32_t bits = 0;
     std::memcpy(&bits, &scale, sizeof bits);
-    char hex[9];
-    std::snprintf(hex, sizeof hex, "%08x", bits);
-    out << name << ": " << hex << "\n";
+    out << name << ": " << fmt::format("{:08x}", bits) << "\n";
   }
   file.commit();
 }

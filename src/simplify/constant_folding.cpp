@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "onnx/graph_utils.hpp"
 #include "piu/session.hpp"
 #include "simplify/simplify_internal.hpp"
 
@@ -23,15 +24,9 @@ using onnx::TensorProto;
 const std::set<std::string> kNondeterministic = {
     "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"};
 
-std::string node_label(const NodeProto& n) {
-  return n.name().empty() ? (n.output_size() ? n.output(0) : std::string("?")) : n.name();
-}
-
-bool has_subgraph(const NodeProto& n) {
-  for (const auto& a : n.attribute())
-    if (a.has_g() || a.graphs_size()) return true;
-  return false;
-}
+using graph_utils::has_subgraph;
+using graph_utils::is_onnx_domain;
+using graph_utils::node_label;
 
 std::string human(uint64_t bytes) {
   if (bytes >= (uint64_t{1} << 20)) return std::to_string(bytes >> 20) + " MiB";
@@ -150,7 +145,7 @@ int64_t constant_reshape_targets(onnx::GraphProto& graph, const ShapeData& data,
     for (const auto& o : n.output()) names.insert(o);
   int64_t rewritten = 0;
   for (auto& n : *graph.mutable_node()) {
-    if (n.op_type() != "Reshape" || !(n.domain().empty() || n.domain() == "ai.onnx") || n.input_size() < 2) continue;
+    if (n.op_type() != "Reshape" || !is_onnx_domain(n) || n.input_size() < 2) continue;
     bool allowzero = false;
     for (const auto& a : n.attribute())
       if (a.name() == "allowzero" && a.i() != 0) allowzero = true;
@@ -220,7 +215,7 @@ FoldOutcome fold_constants(OnnxModel& model, const ShapeData& shape_data, uint64
   std::unordered_set<std::string> folded_values;
   std::map<std::string, TensorProto> known;  // value -> tensor, from data propagation
   for (const auto& n : graph.node()) {
-    const bool onnx_domain = n.domain().empty() || n.domain() == "ai.onnx";
+    const bool onnx_domain = is_onnx_domain(n);
     bool all_known = n.output_size() > 0;
     for (const auto& o : n.output()) {
       if (o.empty()) continue;
@@ -264,9 +259,8 @@ FoldOutcome fold_constants(OnnxModel& model, const ShapeData& shape_data, uint64
     if (foldable_set.count(&n)) continue;
     for (const auto& i : n.input())
       if (folded_values.count(i)) frontier.insert(i);
-    for (const auto& a : n.attribute())  // subgraphs read outer values by name
-      if (a.has_g() || a.graphs_size())
-        for (const auto& v : folded_values) frontier.insert(v);
+    if (has_subgraph(n))  // subgraphs read outer values by name
+      for (const auto& v : folded_values) frontier.insert(v);
   }
   for (const auto& o : graph_outputs)
     if (folded_values.count(o)) frontier.insert(o);

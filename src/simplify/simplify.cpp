@@ -2,6 +2,7 @@
 // repeated until a round changes nothing.
 #include "piu/simplify.hpp"
 
+#include "onnx/graph_utils.hpp"
 #include "piu/passes.hpp"
 #include "simplify/simplify_internal.hpp"
 
@@ -13,21 +14,13 @@ void count_ops(const onnx::GraphProto& g, std::map<std::string, int64_t>& ops, i
   for (const auto& n : g.node()) {
     ops[n.op_type()] += 1;
     nodes += 1;
-    for (const auto& a : n.attribute()) {
-      if (a.has_g()) count_ops(a.g(), ops, nodes);
-      for (const auto& sg : a.graphs()) count_ops(sg, ops, nodes);
-    }
+    graph_utils::for_each_subgraph(n, [&](const onnx::GraphProto& sub) { count_ops(sub, ops, nodes); });
   }
 }
 
 int64_t initializer_bytes(const onnx::GraphProto& g) {
   int64_t bytes = 0;
-  for (const auto& t : g.initializer()) {
-    auto dtype = dtype_from_onnx(t.data_type());
-    int64_t n = 1;
-    for (int64_t d : t.dims()) n *= d;
-    bytes += dtype ? n * static_cast<int64_t>(dtype_size(*dtype)) : 0;
-  }
+  for (const auto& t : g.initializer()) bytes += graph_utils::tensor_byte_size(t);
   return bytes;
 }
 

@@ -27,7 +27,7 @@ TEST(OnnxIo, ModelOver2GBRoundTrips) {
   g->set_name("large");
   for (int i = 0; i < 3; ++i) {
     auto* t = g->add_initializer();
-    t->set_name("w" + std::to_string(i));
+    t->set_name(std::string("w").append(std::to_string(i)));
     t->set_data_type(piu::onnx::TensorProto::FLOAT);
     t->add_dims(i % 2 == 0 ? kRows : kCols);
     t->add_dims(i % 2 == 0 ? kCols : kRows);

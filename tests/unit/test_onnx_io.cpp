@@ -218,7 +218,9 @@ TEST(OnnxIo, StagedSaveIsARunnableModelUntilCommitted) {
     // The staged file is a complete model: it loads (data included) and runs.
     auto staged_model = piu::OnnxModel::load(staged.temp_path());
     EXPECT_EQ(staged_model.proto().graph().initializer(0).raw_data(), weights_bytes());
-    auto session = piu::Session::open(staged.temp_path(), {.backend = "ort"});
+    piu::SessionOptions ort;
+    ort.backend = "ort";
+    auto session = piu::Session::open(staged.temp_path(), ort);
     EXPECT_EQ(session->outputs().at(0).name, "y");
     staged.commit();
   }

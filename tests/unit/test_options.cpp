@@ -95,7 +95,8 @@ std::string canonical(const std::string& text) {
       size_t used = 0;
       const double v = std::stod(item, &used);
       if (used != item.size() && item[used] != ' ') return text;
-      out += (out.empty() ? "" : ",") + fmt::format("{:g}", v);
+      if (!out.empty()) out += ',';
+      out += fmt::format("{:g}", v);
     } catch (const std::exception&) {
       return text;
     }

@@ -36,6 +36,17 @@ TEST(Tensor, HalfConversionRoundTrips) {
   EXPECT_TRUE(std::isinf(piu::half_to_float(piu::float_to_half(1e6f))));
 }
 
+TEST(Tensor, BFloat16ConversionRoundsToNearestEven) {
+  for (float f : {0.0f, 1.0f, -2.5f, 0.15625f, 196608.0f})
+    EXPECT_EQ(piu::bf16_to_float(piu::float_to_bf16(f)), f) << f << " fits in bfloat16's 8 mantissa bits";
+  EXPECT_EQ(piu::bf16_to_float(piu::float_to_bf16(1.00390625f)), 1.0f) << "a tie rounds to the even neighbour";
+  EXPECT_EQ(piu::bf16_to_float(piu::float_to_bf16(1.01171875f)), 1.015625f) << "a tie rounds to the even neighbour";
+  EXPECT_EQ(piu::bf16_to_float(piu::float_to_bf16(1.005f)), 1.0078125f) << "above the tie rounds up";
+  auto t = piu::Tensor::zeros(piu::DType::kBFloat16, {1});
+  static_cast<uint16_t*>(t.data())[0] = piu::float_to_bf16(-0.5f);
+  EXPECT_EQ(piu::element_as_double(t, 0), -0.5);
+}
+
 TEST(Tensor, CompareTensors) {
   auto a = piu::Tensor::from_vector<float>({1.0f, 2.0f, 3.0f}, {3});
   auto b = piu::Tensor::from_vector<float>({1.0f, 2.0001f, 3.5f}, {3});

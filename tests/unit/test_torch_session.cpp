@@ -13,7 +13,9 @@ namespace {
 TEST(TorchSession, RunsTorchScriptAndMatchesThePyTorchReference) {
   const std::string pt = test::model_path("resnet18.pt");
   PIU_REQUIRE_MODEL(pt);
-  auto session = Session::open(pt, {.intra_op_num_threads = 2});
+  SessionOptions two_threads;
+  two_threads.intra_op_num_threads = 2;
+  auto session = Session::open(pt, two_threads);
   EXPECT_EQ(session->backend(), "torch");
   ASSERT_EQ(session->inputs().size(), 1u);
   EXPECT_EQ(session->inputs()[0].name, "x");

@@ -11,50 +11,6 @@ namespace {
 
 using Renames = std::unordered_map<std::string, std::string>;
 
-// Names `g` itself defines: inputs, initializers and node outputs (not those of its subgraphs).
-std::unordered_set<std::string> defined_names(const GraphProto& g) {
-  std::unordered_set<std::string> names;
-  for (const auto& v : g.input()) names.insert(v.name());
-  for (const auto& t : g.initializer()) names.insert(t.name());
-  for (const auto& s : g.sparse_initializer()) names.insert(s.values().name());
-  for (const auto& n : g.node())
-    for (const auto& o : n.output())
-      if (!o.empty()) names.insert(o);
-  return names;
-}
-
-// Every name defined in the subgraphs of `node`, at any depth.
-void collect_subgraph_names(const NodeProto& node, std::unordered_set<std::string>& names) {
-  auto visit = [&](const GraphProto& g) {
-    for (const auto& name : defined_names(g)) names.insert(name);
-    for (const auto& n : g.node()) collect_subgraph_names(n, names);
-  };
-  for (const auto& a : node.attribute()) {
-    if (a.has_g()) visit(a.g());
-    for (const auto& sg : a.graphs()) visit(sg);
-  }
-}
-
-// Applies `renames` at once to the outer references of a subgraph and its own subgraphs, except
-// where a scope defines the name itself (it shadows the outer value there).
-void rename_outer_references(GraphProto& g, const Renames& renames) {
-  const std::unordered_set<std::string> own = defined_names(g);
-  Renames local;
-  for (const auto& [from, to] : renames)
-    if (!own.count(from)) local.emplace(from, to);
-  if (local.empty()) return;
-  for (auto& n : *g.mutable_node()) {
-    for (auto& i : *n.mutable_input())
-      if (auto it = local.find(i); it != local.end()) i = it->second;
-    for (auto& a : *n.mutable_attribute()) {
-      if (a.has_g()) rename_outer_references(*a.mutable_g(), local);
-      for (auto& sg : *a.mutable_graphs()) rename_outer_references(sg, local);
-    }
-  }
-  for (auto& o : *g.mutable_output())
-    if (auto it = local.find(o.name()); it != local.end()) o.set_name(it->second);
-}
-
 class EliminateIfWithConstCond final : public Pass {
  public:
   std::string name() const override { return "eliminate_if_with_const_cond"; }
@@ -78,11 +34,11 @@ class EliminateIfWithConstCond final : public Pass {
     // the graph must not be shadowed there), the branch's nested ones included. The If's output
     // names are taken over by the branch's producers, so they must not occur there either.
     std::unordered_set<std::string> reserved;
-    for (const auto& n : branch.node()) collect_subgraph_names(n, reserved);
+    for (const auto& n : branch.node()) graph_utils::collect_subgraph_names(n, reserved);
     for (const auto& o : node.output())
       if (!o.empty() && reserved.count(o)) return false;  // pathological shadowing: leave it alone
     for (const NodeProto* n : graph.nodes())
-      if (n != &node) collect_subgraph_names(*n, reserved);
+      if (n != &node) graph_utils::collect_subgraph_names(*n, reserved);
 
     // Branch values produced by a node and returned as output i are written under the If's output
     // name i (the first time a value is returned); every other branch value gets a fresh name.
@@ -131,10 +87,7 @@ class EliminateIfWithConstCond final : public Pass {
         if (auto it = renames.find(i); it != renames.end()) i = it->second;
       for (auto& o : *copy.mutable_output())
         if (auto it = renames.find(o); it != renames.end()) o = it->second;
-      for (auto& a : *copy.mutable_attribute()) {
-        if (a.has_g()) rename_outer_references(*a.mutable_g(), renames);
-        for (auto& sg : *a.mutable_graphs()) rename_outer_references(sg, renames);
-      }
+      for_each_subgraph(copy, [&](GraphProto& sub) { graph_utils::rename_outer_references(sub, renames); });
       graph.insert_node(std::move(copy), &node);
     }
 

@@ -17,12 +17,6 @@
 namespace piu::passes {
 namespace {
 
-void drop_unused_initializers(Graph& graph, const std::vector<std::string>& names) {
-  for (const std::string& name : names)
-    if (!name.empty() && graph.is_initializer(name) && !graph.is_graph_input(name) && graph.use_count(name) == 0)
-      graph.remove_initializer(name);
-}
-
 class FuseAddBiasIntoConv final : public Pass {
  public:
   std::string name() const override { return "fuse_add_bias_into_conv"; }
@@ -96,7 +90,7 @@ class FuseAddBiasIntoConv final : public Pass {
     else
       graph.add_input(&conv, new_bias);
     graph.set_output(&conv, 0, out);
-    drop_unused_initializers(graph, {bias_name});
+    graph.remove_unused_initializers({bias_name});
     return true;
   }
 };

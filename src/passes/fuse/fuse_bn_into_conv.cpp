@@ -40,14 +40,6 @@ void store(Tensor& t, int64_t i, double v) {
   }
 }
 
-// Removes initializers of this graph that nothing reads any more (graph inputs stay: they are part
-// of the model's interface).
-void drop_unused_initializers(Graph& graph, const std::vector<std::string>& names) {
-  for (const std::string& name : names)
-    if (!name.empty() && graph.is_initializer(name) && !graph.is_graph_input(name) && graph.use_count(name) == 0)
-      graph.remove_initializer(name);
-}
-
 class FuseBnIntoConv final : public Pass {
  public:
   std::string name() const override { return "fuse_bn_into_conv"; }
@@ -129,7 +121,7 @@ class FuseBnIntoConv final : public Pass {
     const std::string out = bn.output(0);
     graph.remove_node(&bn);
     graph.set_output(conv, 0, out);
-    drop_unused_initializers(graph, old_values);
+    graph.remove_unused_initializers(old_values);
     return true;
   }
 };

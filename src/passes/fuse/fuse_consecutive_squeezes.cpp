@@ -37,11 +37,6 @@ std::optional<std::vector<int64_t>> normalized(std::vector<int64_t> axes, std::o
 }
 
 // Drops an initializer of this graph that nothing reads any more (not a graph input or output).
-void drop_if_unused(Graph& graph, const std::string& value) {
-  if (!value.empty() && graph.is_initializer(value) && !graph.is_graph_input(value) && graph.use_count(value) == 0)
-    graph.remove_initializer(value);
-}
-
 class FuseConsecutiveSqueezes final : public Pass {
  public:
   std::string name() const override { return "fuse_consecutive_squeezes"; }
@@ -69,8 +64,7 @@ class FuseConsecutiveSqueezes final : public Pass {
     }
     graph.remove_node(first);
     // Tidy up axes initializers nobody reads any more (Constant nodes go with dead-node deletion).
-    drop_if_unused(graph, old_axes_first);
-    if (old_axes_second != old_axes_first) drop_if_unused(graph, old_axes_second);
+    graph.remove_unused_initializers({old_axes_first, old_axes_second});
     return true;
   }
 

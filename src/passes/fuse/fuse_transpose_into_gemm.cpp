@@ -20,7 +20,7 @@ bool foldable_transpose(const Graph& graph, const std::string& value) {
     return false;
   if (const auto perm = attribute_ints(*t, "perm"); perm && *perm != std::vector<int64_t>{1, 0}) return false;
   for (const NodeProto* reader : graph.consumers(value)) {
-    if (reader->op_type() != "Gemm" || !is_onnx_domain(*reader) || has_subgraphs(*reader)) return false;
+    if (reader->op_type() != "Gemm" || !is_onnx_domain(*reader) || has_subgraph(*reader)) return false;
     for (int i = 2; i < reader->input_size(); ++i)
       if (reader->input(i) == value) return false;
   }

@@ -15,20 +15,6 @@
 namespace piu::passes {
 namespace {
 
-// `value` is an input, initializer or node output of `graph` or of a graph enclosing it.
-bool resolves(Graph& graph, const std::string& value) {
-  for (const auto& s : graph.proto().sparse_initializer())
-    if (s.values().name() == value) return true;
-  for (const Graph* g = &graph; g; g = g->parent())
-    if (g->is_graph_input(value) || g->is_initializer(value) || g->producer(value)) return true;
-  return false;
-}
-
-std::string label(const NodeProto& node) {
-  const std::string name = node.name().empty() ? (node.output_size() ? node.output(0) : "?") : node.name();
-  return "node '" + name + "' (" + node.op_type() + ")";
-}
-
 class LiftLexicalReferences final : public Pass {
  public:
   std::string name() const override { return "lift_lexical_references"; }
@@ -39,15 +25,15 @@ class LiftLexicalReferences final : public Pass {
 
   int run(Graph& graph) const override {
     for (NodeProto* node : graph.nodes()) {
-      if (!has_subgraphs(*node)) continue;
+      if (!has_subgraph(*node)) continue;
       for (const auto& a : node->attribute()) {
         std::vector<const GraphProto*> subgraphs;
         if (a.has_g()) subgraphs.push_back(&a.g());
         for (const auto& sg : a.graphs()) subgraphs.push_back(&sg);
         for (const GraphProto* sg : subgraphs)
           for (const std::string& ref : outer_references(*sg))
-            if (!resolves(graph, ref))
-              throw Error(ErrorCode::kBadInput, "lift_lexical_references: " + label(*node) + " attribute '" + a.name() +
+            if (!graph.defined_here_or_outside(ref))
+              throw Error(ErrorCode::kBadInput, "lift_lexical_references: " + graph_utils::node_description(*node) + " attribute '" + a.name() +
                                                     "' reads '" + ref + "', which no enclosing scope defines");
       }
     }

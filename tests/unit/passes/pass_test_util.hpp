@@ -62,7 +62,7 @@ class ModelBuilder {
     auto* s = tt->mutable_shape();
     for (size_t i = 0; i < shape->size(); ++i) {
       if ((*shape)[i] < 0)
-        s->add_dim()->set_dim_param("N" + std::to_string(i));
+        s->add_dim()->set_dim_param(std::string("N").append(std::to_string(i)));
       else
         s->add_dim()->set_dim_value((*shape)[i]);
     }

@@ -576,7 +576,9 @@ TEST(EliminatePasses, ArgMaxOfMonotoneOpReadsItsInput) {
   EXPECT_EQ(count_op(after, "Exp"), 1);
   EXPECT_EQ(count_op(after, "Softmax"), 0) << "dead once the ArgMax reads x";
   for (const auto& n : after.proto().graph().node())
-    if (n.op_type() == "ArgMax") EXPECT_EQ(n.input(0), "x");
+    if (n.op_type() == "ArgMax") {
+      EXPECT_EQ(n.input(0), "x");
+    }
   expect_same_outputs(model, after, {random_tensor({3, 5})});
 }
 
