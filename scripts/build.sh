@@ -7,7 +7,8 @@ bash "$ROOT/scripts/bootstrap.sh"
 if [ ! -f "$BUILD/build.ninja" ]; then
   # Warnings are errors here (and so in CI); PIU_WERROR=0 builds with them as warnings.
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DPIU_WARNINGS_AS_ERRORS="$([ "${PIU_WERROR:-1}" = 0 ] && echo OFF || echo ON)" ${PIU_CMAKE_ARGS:-} >/dev/null
+    -DPIU_WARNINGS_AS_ERRORS="$([ "${PIU_WERROR:-1}" = 0 ] && echo OFF || echo ON)" ${PIU_CMAKE_ARGS:-} | grep -vE '^-- (Caffe2|Found|Performing|Looking|Detecting|Check)' || true
+  [ -f "$BUILD/build.ninja" ] || { echo "[build] configure failed" >&2; exit 1; }
 fi
 echo "[build] building in $BUILD" >&2
 # Progress lines are dropped; warnings, errors and the build's own exit status are kept.
