@@ -21,7 +21,8 @@ echo "== find_package(piu)"
 "$CMAKE" -S "$HERE/consumer" -B "$WORK/consumer-build" -G Ninja -DCMAKE_PREFIX_PATH="$PREFIX" \
   -DCMAKE_BUILD_TYPE=Release >/dev/null
 "$CMAKE" --build "$WORK/consumer-build" >/dev/null
-"$WORK/consumer-build/consumer" "$MODEL"
+"$WORK/consumer-build/consumer" "$MODEL" "$WORK/optimized.onnx"
+test -s "$WORK/optimized.onnx"
 
 echo "== pkg-config piu"
 export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
