@@ -34,6 +34,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libstb-dev libfmt-dev time
   libtorch-dev
   python3 python3-venv python3-pip python3-numpy python3-torch python3-torchvision
+  pybind11-dev python3-pytest
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -1,0 +1,486 @@
+// The `piu._piu` extension module: Python bindings of piu's public C++ API (Session and the jobs).
+// It converts arguments and results and nothing else: every workflow lives in the library, so the
+// CLI and Python do the same thing. numpy arrays cross without copies in both directions, and the
+// GIL is released while C++ runs.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "piu/core.hpp"
+#include "piu/jobs.hpp"
+#include "piu/jobs_session.hpp"
+#include "piu/session.hpp"
+#include "piu/version.hpp"
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Errors: one Python class per ErrorCode under piu.Error (a RuntimeError), each carrying `.code`.
+// ---------------------------------------------------------------------------------------------
+
+struct ErrorClass {
+  piu::ErrorCode code;
+  const char* name;
+  const char* doc;
+};
+constexpr std::array kErrorClasses = {
+    ErrorClass{piu::ErrorCode::kBadInput, "BadInputError", "The user's file, tensor or option is wrong."},
+    ErrorClass{piu::ErrorCode::kUnsupported, "UnsupportedError", "Valid input that piu cannot handle."},
+    ErrorClass{piu::ErrorCode::kIo, "IoError", "A file cannot be read or written."},
+    ErrorClass{piu::ErrorCode::kBackend, "BackendError", "A runtime (ONNX Runtime, LibTorch) failed."},
+    ErrorClass{piu::ErrorCode::kVerificationFailed, "VerificationError",
+               "A transformed model computes different outputs than its input; nothing was written."},
+    ErrorClass{piu::ErrorCode::kInternal, "InternalError", "A bug in piu."},
+};
+// Borrowed: the module owns the classes and outlives every call that raises them.
+std::array<PyObject*, kErrorClasses.size()> error_types{};
+
+PyObject* new_exception_class(py::module_& m, const char* name, const char* doc, PyObject* base) {
+  const std::string qualified = std::string("piu.") + name;
+  PyObject* type = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, base, nullptr);
+  if (type == nullptr) throw py::error_already_set();
+  m.add_object(name, py::reinterpret_steal<py::object>(type));
+  return type;
+}
+
+void register_errors(py::module_& m) {
+  PyObject* base = new_exception_class(
+      m, "Error", "Base of piu's errors; `.code` is the error code's name (\"bad input\", \"i/o error\", ...).",
+      PyExc_RuntimeError);
+  for (size_t i = 0; i < kErrorClasses.size(); ++i)
+    error_types[i] = new_exception_class(m, kErrorClasses[i].name, kErrorClasses[i].doc, base);
+  py::register_exception_translator([](std::exception_ptr thrown) {
+    try {
+      if (thrown) std::rethrow_exception(thrown);
+    } catch (const piu::Error& e) {
+      PyObject* type = PyExc_RuntimeError;
+      for (size_t i = 0; i < kErrorClasses.size(); ++i)
+        if (kErrorClasses[i].code == e.code()) type = error_types[i];
+      py::object error = py::reinterpret_borrow<py::object>(type)(e.what());
+      error.attr("code") = std::string(piu::error_code_name(e.code()));
+      PyErr_SetObject(type, error.ptr());
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arrays and tensors
+// ---------------------------------------------------------------------------------------------
+
+// An ndarray as a borrowed host tensor. `array` must be C-contiguous and stay alive while the
+// tensor is used.
+piu::Tensor borrow_array(const py::array& array, const std::string& what) {
+  piu::DType dtype;
+  try {
+    dtype = piu::parse_dtype(py::str(array.dtype()).cast<std::string>());
+  } catch (const piu::Error& e) {
+    throw e.with_context(what);
+  }
+  piu::Shape shape(array.shape(), array.shape() + array.ndim());
+  return piu::Tensor::borrow(const_cast<void*>(array.data()), dtype, std::move(shape));
+}
+
+// A C-contiguous ndarray over `object`'s data: the array itself when it already is one, else one copy.
+py::array contiguous(const py::handle& object) {
+  return py::array::ensure(object, py::array::c_style);
+}
+
+// An ndarray over the tensor's buffer, without a copy: a capsule holding a (shallow) copy of the
+// Tensor is the array's base, so the buffer lives as long as the array.
+py::array tensor_to_array(const piu::Tensor& tensor, const std::string& name) {
+  if (tensor.device().kind != piu::DeviceKind::kCpu)
+    throw piu::Error(piu::ErrorCode::kUnsupported, "output " + name + " is not in host memory");
+  if (tensor.dtype() == piu::DType::kBFloat16)
+    throw piu::Error(piu::ErrorCode::kUnsupported, "output " + name + " is bfloat16, which numpy has no type for");
+  auto* keep = new piu::Tensor(tensor);
+  py::capsule base(keep, [](void* held) { delete static_cast<piu::Tensor*>(held); });
+  const std::vector<py::ssize_t> shape(tensor.shape().begin(), tensor.shape().end());
+  return py::array(py::dtype(std::string(piu::dtype_name(tensor.dtype()))), shape, keep->data(), base);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shapes as Python users write them
+// ---------------------------------------------------------------------------------------------
+
+piu::Shape to_shape(const py::handle& dims) {
+  if (py::isinstance<py::str>(dims)) return piu::parse_shape(dims.cast<std::string>());
+  piu::Shape shape;
+  for (const py::handle& dim : dims) shape.push_back(dim.is_none() ? piu::kDynamicDim : dim.cast<int64_t>());
+  return shape;
+}
+
+// None; "input:-1x3x224x224" (several separated by ';' or spaces); [1, 3, 224, 224] (the first
+// input); {"input": [-1, 3, 224, 224]}; or a list of strings and dim lists.
+std::vector<piu::ShapeSpec> to_shape_specs(const py::handle& specs) {
+  std::vector<piu::ShapeSpec> result;
+  if (specs.is_none()) return result;
+  if (py::isinstance<py::str>(specs)) return piu::parse_shape_specs(specs.cast<std::string>());
+  if (py::isinstance<py::dict>(specs)) {
+    for (const auto& [name, dims] : specs.cast<py::dict>()) result.push_back({name.cast<std::string>(), to_shape(dims)});
+    return result;
+  }
+  const auto items = specs.cast<py::list>();
+  if (!items.empty() && (py::isinstance<py::int_>(items[0]) || items[0].is_none())) return {{"", to_shape(items)}};
+  for (const py::handle& item : items) {
+    if (py::isinstance<py::str>(item))
+      result.push_back(piu::parse_shape_spec(item.cast<std::string>()));
+    else
+      result.push_back({"", to_shape(item)});
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session
+// ---------------------------------------------------------------------------------------------
+
+py::dict tensor_info_dict(const piu::TensorInfo& info) {
+  return py::dict("name"_a = info.name, "dtype"_a = std::string(piu::dtype_name(info.dtype)), "shape"_a = info.shape,
+                  "dim_names"_a = info.dim_names, "rank_known"_a = info.rank_known);
+}
+
+py::list tensor_info_list(const std::vector<piu::TensorInfo>& infos) {
+  py::list list;
+  for (const auto& info : infos) list.append(tensor_info_dict(info));
+  return list;
+}
+
+py::object run_session(const piu::Session& session, const py::object& inputs, bool as_dict) {
+  std::vector<py::array> arrays;  // keeps every borrowed buffer alive until the run ends
+  std::vector<piu::Tensor> outputs;
+  if (py::isinstance<py::dict>(inputs)) {
+    std::map<std::string, piu::Tensor> named;
+    for (const auto& [key, value] : inputs.cast<py::dict>()) {
+      const auto name = key.cast<std::string>();
+      arrays.push_back(contiguous(value));
+      named[name] = borrow_array(arrays.back(), "input " + name);
+    }
+    py::gil_scoped_release release;
+    outputs = session.run_named(named);
+  } else {
+    std::vector<piu::Tensor> ordered;
+    for (const py::handle& value : inputs.cast<py::list>()) {
+      arrays.push_back(contiguous(value));
+      const size_t i = ordered.size();
+      const std::string name = i < session.inputs().size() ? session.inputs()[i].name : std::to_string(i);
+      ordered.push_back(borrow_array(arrays.back(), "input " + name));
+    }
+    py::gil_scoped_release release;
+    outputs = session.run(ordered);
+  }
+  py::list list;
+  py::dict dict;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const std::string& name = session.outputs().at(i).name;
+    py::array array = tensor_to_array(outputs[i], name);
+    if (as_dict)
+      dict[py::str(name)] = array;
+    else
+      list.append(array);
+  }
+  return as_dict ? py::object(dict) : py::object(list);
+}
+
+std::unique_ptr<piu::Session> open_session(const std::string& path, int threads, const std::string& backend) {
+  piu::SessionOptions options;
+  options.backend = backend;
+  options.intra_op_num_threads = threads;
+  py::gil_scoped_release release;
+  return piu::Session::open(path, options);
+}
+
+void bind_session(py::module_& m) {
+  py::class_<piu::Session, std::unique_ptr<piu::Session>>(m, "Session", R"(A loaded model ready to run.
+
+Session(path, threads=0, backend="auto") opens an ONNX model (ONNX Runtime) or a TorchScript file
+(LibTorch); "auto" picks the backend from the file's kind. threads=0 lets the runtime choose.
+run() may be called from several Python threads at once; the GIL is released while it runs.)")
+      .def(py::init(&open_session), "path"_a, "threads"_a = 0, "backend"_a = "auto")
+      .def_property_readonly("inputs", [](const piu::Session& s) { return tensor_info_list(s.inputs()); },
+                             "The model's inputs: dicts of name, dtype (a numpy dtype name), shape (-1 for "
+                             "dynamic dims), dim_names and rank_known (False: TorchScript, any shape).")
+      .def_property_readonly("outputs", [](const piu::Session& s) { return tensor_info_list(s.outputs()); },
+                             "The model's outputs, described like `inputs`.")
+      .def_property_readonly("backend", &piu::Session::backend, "The backend's name (\"ort\", \"torch\").")
+      .def_property_readonly("path", &piu::Session::path, "The file the session was opened from.")
+      .def("run", &run_session, "inputs"_a, "as_dict"_a = false,
+           R"(Runs the model once.
+
+inputs: a list of arrays in the model's input order, or a dict {input name: array}. C-contiguous
+arrays are read in place (others are copied once). Every input is checked against `inputs`:
+count, dtype, rank and static dims; a mismatch raises BadInputError naming the input.
+Returns the outputs as a list in the model's order, or a dict {output name: array} with
+as_dict=True. The arrays are views of piu's buffers (no copy); each keeps its buffer alive.)")
+      .def("__repr__", [](const piu::Session& s) { return "piu.Session('" + s.path() + "', backend='" + s.backend() + "')"; });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs: keyword arguments -> the job's options struct; the report's JSON -> a dict
+// ---------------------------------------------------------------------------------------------
+
+template <typename Report>
+py::object report_dict(const Report& report) {
+  return py::module_::import("json").attr("loads")(report.to_json());
+}
+
+// Runs `job` without the GIL and returns its report as a dict.
+template <typename Job>
+py::object run_job(Job&& job) {
+  auto report = [&] {
+    py::gil_scoped_release release;
+    return job();
+  }();
+  return report_dict(report);
+}
+
+// The keyword arguments every model-writing job shares. None keeps the job's own default.
+struct WriteArgs {
+  bool verify = true;
+  int threads = 0;
+  std::optional<std::vector<int64_t>> batches;
+  std::optional<double> rel_tol;
+  py::object verify_shapes;
+
+  void apply_to(piu::WriteOptions& write, const std::string& output) const {
+    write.output = output;
+    write.verify = verify;
+    write.threads = threads;
+    if (batches) write.verify_options.batches = *batches;
+    if (rel_tol) write.verify_options.rel_tol = *rel_tol;
+    write.verify_options.shapes = to_shape_specs(verify_shapes);
+  }
+};
+
+// Defines a job that writes a model: f(input, output, <job's own arguments>, verify, threads,
+// batches, rel_tol, verify_shapes), all but input and output keyword-only.
+template <typename F, typename... JobArgs>
+void def_write_job(py::module_& m, const char* name, const std::string& doc, F&& f, JobArgs&&... job_args) {
+  m.def(name, std::forward<F>(f), doc.c_str(), "input"_a, "output"_a, py::kw_only(), std::forward<JobArgs>(job_args)...,
+        "verify"_a = true, "threads"_a = 0, "batches"_a = py::none(), "rel_tol"_a = py::none(),
+        "verify_shapes"_a = py::none());
+}
+
+piu::InputOptions input_options(const std::vector<std::string>& files, const py::object& shapes, uint64_t seed) {
+  piu::InputOptions inputs;
+  inputs.files = files;
+  inputs.shapes = to_shape_specs(shapes);
+  inputs.seed = seed;
+  return inputs;
+}
+
+piu::SessionOptions session_options(const std::string& backend, int threads) {
+  piu::SessionOptions options;
+  options.backend = backend;
+  options.intra_op_num_threads = threads;
+  return options;
+}
+
+constexpr const char* kWriteDoc =
+    " The result is checked with the ONNX checker and, unless verify=False, run on ONNX Runtime against "
+    "the input at `batches` of a dynamic batch (relative tolerance `rel_tol`) before it is written; "
+    "a difference raises VerificationError and nothing is written. Returns the report as a dict.";
+
+void bind_write_jobs(py::module_& m) {
+  // Named defaults: GCC 12 warns about temporaries' strings here (a false maybe-uninitialized).
+  const piu::OptimizeOptions optimize_defaults;
+  const piu::RoundWeightsJobOptions round_defaults;
+  const piu::Fp16Options fp16_defaults;
+  def_write_job(
+      m, "optimize", std::string("Optimizes an ONNX model with the listed passes (None: the default list).") + kWriteDoc,
+      [](const std::string& input, const std::string& output, std::optional<std::vector<std::string>> passes,
+         bool fixed_point, bool verify, int threads, std::optional<std::vector<int64_t>> batches,
+         std::optional<double> rel_tol, py::object verify_shapes) {
+        piu::OptimizeJobOptions options;
+        options.input = input;
+        WriteArgs{verify, threads, batches, rel_tol, verify_shapes}.apply_to(options.write, output);
+        if (passes) options.optimize.passes = *passes;
+        options.optimize.fixed_point = fixed_point;
+        return run_job([&] { return piu::optimize_job(options); });
+      },
+      "passes"_a = py::none(), "fixed_point"_a = optimize_defaults.fixed_point);
+
+  const piu::SimplifyOptions simplify_defaults;
+  def_write_job(
+      m, "simplify",
+      std::string("Simplifies an ONNX model: shape inference, constant folding and the default passes until nothing "
+                  "changes. input_shapes fixes input dims (\"input:1x3x224x224\"); dims left -1 stay dynamic.") +
+          kWriteDoc,
+      [](const std::string& input, const std::string& output, py::object input_shapes, uint64_t max_fold_bytes,
+         bool skip_optimize, bool verify, int threads, std::optional<std::vector<int64_t>> batches,
+         std::optional<double> rel_tol, py::object verify_shapes) {
+        piu::SimplifyJobOptions options;
+        options.input = input;
+        WriteArgs{verify, threads, batches, rel_tol, verify_shapes}.apply_to(options.write, output);
+        options.simplify.input_shapes = to_shape_specs(input_shapes);
+        options.simplify.max_fold_bytes = max_fold_bytes;
+        options.simplify.skip_optimize = skip_optimize;
+        return run_job([&] { return piu::simplify_job(options); });
+      },
+      "input_shapes"_a = py::none(), "max_fold_bytes"_a = simplify_defaults.max_fold_bytes,
+      "skip_optimize"_a = simplify_defaults.skip_optimize);
+
+  def_write_job(
+      m, "round_weights",
+      std::string("Rounds the model's float weights to `digits` decimal places (smaller values become 0).") + kWriteDoc,
+      [](const std::string& input, const std::string& output, int digits, bool verify, int threads,
+         std::optional<std::vector<int64_t>> batches, std::optional<double> rel_tol, py::object verify_shapes) {
+        piu::RoundWeightsJobOptions options;
+        options.input = input;
+        WriteArgs{verify, threads, batches, rel_tol, verify_shapes}.apply_to(options.write, output);
+        options.digits = digits;
+        return run_job([&] { return piu::round_weights_job(options); });
+      },
+      "digits"_a = round_defaults.digits);
+
+  def_write_job(
+      m, "fp16",
+      std::string("Converts the model to float16 (op_block_list None: the default list of ops kept float32; "
+                  "verified through a float32 view at rel_tol 1e-2 unless given).") +
+          kWriteDoc,
+      [](const std::string& input, const std::string& output, bool keep_io_types,
+         std::optional<std::vector<std::string>> op_block_list, std::vector<std::string> node_block_list, bool verify,
+         int threads, std::optional<std::vector<int64_t>> batches, std::optional<double> rel_tol,
+         py::object verify_shapes) {
+        piu::Fp16JobOptions options;
+        options.input = input;
+        WriteArgs{verify, threads, batches, rel_tol, verify_shapes}.apply_to(options.write, output);
+        options.fp16.keep_io_types = keep_io_types;
+        if (op_block_list) options.fp16.op_block_list = *op_block_list;
+        options.fp16.node_block_list = {node_block_list.begin(), node_block_list.end()};
+        return run_job([&] { return piu::fp16_job(options); });
+      },
+      "keep_io_types"_a = fp16_defaults.keep_io_types, "op_block_list"_a = py::none(),
+      "node_block_list"_a = std::vector<std::string>{});
+}
+
+void bind_export(py::module_& m) {
+  const piu::ExportOptions defaults;
+  m.def(
+      "export",
+      [](const std::string& input, const std::string& output, py::object shapes,
+         std::vector<std::string> input_names, std::vector<std::string> output_names, int opset,
+         bool constant_folding, bool keep_initializers_as_inputs, bool verify, int threads,
+         std::optional<std::vector<int64_t>> batches, std::optional<double> rel_tol, py::object verify_shapes) {
+        piu::ExportJobOptions options;
+        options.input = input;
+        options.output = output;
+        options.export_options.input_shapes = to_shape_specs(shapes);
+        options.export_options.input_names = input_names;
+        options.export_options.output_names = output_names;
+        options.export_options.opset = opset;
+        options.export_options.constant_folding = constant_folding;
+        options.export_options.keep_initializers_as_inputs = keep_initializers_as_inputs;
+        options.verify = verify;
+        options.threads = threads;
+        if (batches) options.verify_options.batches = *batches;
+        if (rel_tol) options.verify_options.rel_tol = *rel_tol;
+        options.verify_shapes = to_shape_specs(verify_shapes);
+        return run_job([&] { return piu::export_job(options); });
+      },
+      R"(Exports a TorchScript file to ONNX with piu's exporter (LibTorch plugin).
+
+shapes: one spec per input in forward()'s order or by name ("input:-1x3x224x224", -1 = dynamic).
+Unless verify=False the result is run on ONNX Runtime against LibTorch at `batches` before it is
+written; a difference raises VerificationError and nothing is written. Ops without a converter
+raise UnsupportedError listing them all. Returns the report as a dict.)",
+      "input"_a, "output"_a, py::kw_only(), "shapes"_a = py::none(), "input_names"_a = defaults.input_names,
+      "output_names"_a = defaults.output_names, "opset"_a = defaults.opset,
+      "constant_folding"_a = defaults.constant_folding,
+      "keep_initializers_as_inputs"_a = defaults.keep_initializers_as_inputs, "verify"_a = true, "threads"_a = 0,
+      "batches"_a = py::none(), "rel_tol"_a = py::none(), "verify_shapes"_a = py::none());
+}
+
+void bind_session_jobs(py::module_& m) {
+  m.def(
+      "inspect", [](const std::string& path) { return run_job([&] { return piu::inspect_job(path); }); },
+      "Summarizes a model (inputs, outputs, opsets, op histogram, parameters, size) without loading its external "
+      "weights. Returns what `piu inspect --json` prints, as a dict.",
+      "path"_a);
+
+  const piu::CompareJobOptions compare_defaults;
+  m.def(
+      "compare",
+      [](const std::string& a, const std::string& b, const std::string& backend_a, const std::string& backend_b,
+         std::vector<std::string> inputs, py::object shapes, uint64_t seed, int64_t batch, double abs_tol,
+         double rel_tol, int threads) {
+        piu::CompareJobOptions options;
+        options.a = a;
+        options.b = b;
+        options.session_a = session_options(backend_a, threads);
+        options.session_b = session_options(backend_b, threads);
+        options.inputs = input_options(inputs, shapes, seed);
+        options.batch = batch;
+        options.abs_tol = abs_tol;
+        options.rel_tol = rel_tol;
+        return run_job([&] { return piu::compare_job(options); });
+      },
+      R"(Runs two models (or one on two backends) on the same inputs and compares each output:
+an element passes when |a - b| <= abs_tol + rel_tol * |b|. inputs: "NAME=FILE.npy" (or "FILE.npy"
+for the first input); inputs not given are random (shapes for their dynamic dims, batch for a
+dynamic first dim). Returns the report as a dict; its "pass" says whether every output matched.)",
+      "a"_a, "b"_a, py::kw_only(), "backend_a"_a = "auto", "backend_b"_a = "auto",
+      "inputs"_a = std::vector<std::string>{}, "shapes"_a = py::none(), "seed"_a = uint64_t{0},
+      "batch"_a = compare_defaults.batch, "abs_tol"_a = compare_defaults.abs_tol,
+      "rel_tol"_a = compare_defaults.rel_tol, "threads"_a = 0);
+
+  const piu::BenchJobOptions bench_job_defaults;
+  const piu::BenchOptions& bench_defaults = bench_job_defaults.bench;
+  m.def(
+      "bench",
+      [](const std::string& model, std::vector<int64_t> batches, const std::string& backend, int threads,
+         std::vector<std::string> inputs, py::object shapes, uint64_t seed, int warmup, int iterations,
+         double duration_s) {
+        piu::BenchJobOptions options;
+        options.model = model;
+        options.batches = batches;
+        options.session = session_options(backend, threads);
+        options.inputs = input_options(inputs, shapes, seed);
+        options.bench.warmup = warmup;
+        options.bench.iterations = iterations;
+        options.bench.duration_s = duration_s;
+        return run_job([&] { return piu::bench_job(options); });
+      },
+      R"(Times the model at each batch size on random (or given) inputs: `warmup` untimed runs, then
+`iterations` timed runs (0: as many as fit in duration_s). Returns the report as a dict with the
+latency percentiles and items per second of each batch.)",
+      "model"_a, py::kw_only(), "batches"_a = bench_job_defaults.batches, "backend"_a = "auto",
+      "threads"_a = 0, "inputs"_a = std::vector<std::string>{}, "shapes"_a = py::none(), "seed"_a = uint64_t{0},
+      "warmup"_a = bench_defaults.warmup, "iterations"_a = bench_defaults.iterations,
+      "duration_s"_a = bench_defaults.duration_s);
+}
+
+void bind_versions(py::module_& m) {
+  m.attr("__version__") = piu::version();
+  m.def(
+      "versions",
+      [] {
+        py::dict versions;
+        versions["piu"] = piu::version();
+        for (const auto& component : piu::component_versions()) versions[py::str(component.name)] = component.version;
+        return versions;
+      },
+      "piu's version and those of the components it runs with ({\"piu\": ..., \"ONNX Runtime\": ..., \"ONNX\": ..., "
+      "\"protobuf\": ..., \"LibTorch\": ...}; \"not built\" for a component left out). Loads the torch plugin.");
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_piu, m) {
+  m.doc() = "piu's C++ library: Session and one function per job (see the piu package).";
+  register_errors(m);
+  bind_session(m);
+  bind_write_jobs(m);
+  bind_export(m);
+  bind_session_jobs(m);
+  bind_versions(m);
+}
