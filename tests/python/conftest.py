@@ -1,0 +1,26 @@
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+BIN = os.environ.get("PIU_BIN", os.path.join(os.path.dirname(__file__), "../../build/bin"))
+MODELS = os.environ.get("PIU_MODELS_DIR", os.path.join(os.path.dirname(__file__), "../../build/models"))
+
+
+def model(name):
+    path = os.path.join(MODELS, name)
+    if not os.path.exists(path):
+        pytest.fail(f"missing {path}: run scripts/models.sh")
+    return path
+
+
+def piu_cli(*args):
+    """Runs the piu command line; returns the completed process (stdout and stderr as text)."""
+    return subprocess.run([os.path.join(BIN, "piu"), *map(str, args)], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture
+def resnet_io():
+    """resnet18's stored input and the reference output computed for it when the model was generated."""
+    return np.load(model("resnet18.input.npy")), np.load(model("resnet18.output.npy"))
