@@ -90,9 +90,12 @@ piu::Tensor borrow_array(const py::array& array, const std::string& what) {
   return piu::Tensor::borrow(const_cast<void*>(array.data()), dtype, std::move(shape));
 }
 
-// A C-contiguous ndarray over `object`'s data: the array itself when it already is one, else one copy.
-py::array contiguous(const py::handle& object) {
-  return py::array::ensure(object, py::array::c_style);
+// A C-contiguous ndarray over `object`'s data: the array itself when it already is one, else one
+// copy. Throws kBadInput naming `what` when numpy cannot make an array of it.
+py::array contiguous(const py::handle& object, const std::string& what) {
+  py::array array = py::array::ensure(object, py::array::c_style);
+  if (!array) throw piu::Error(piu::ErrorCode::kBadInput, what + ": numpy cannot make an array of this object");
+  return array;
 }
 
 // An ndarray over the tensor's buffer, without a copy: a capsule holding a (shallow) copy of the
@@ -129,7 +132,7 @@ std::vector<piu::ShapeSpec> to_shape_specs(const py::handle& specs) {
     for (const auto& [name, dims] : specs.cast<py::dict>()) result.push_back({name.cast<std::string>(), to_shape(dims)});
     return result;
   }
-  const auto items = specs.cast<py::list>();
+  const auto items = specs.cast<py::sequence>();
   if (!items.empty() && (py::isinstance<py::int_>(items[0]) || items[0].is_none())) return {{"", to_shape(items)}};
   for (const py::handle& item : items) {
     if (py::isinstance<py::str>(item))
@@ -162,18 +165,22 @@ py::object run_session(const piu::Session& session, const py::object& inputs, bo
     std::map<std::string, piu::Tensor> named;
     for (const auto& [key, value] : inputs.cast<py::dict>()) {
       const auto name = key.cast<std::string>();
-      arrays.push_back(contiguous(value));
+      arrays.push_back(contiguous(value, "input " + name));
       named[name] = borrow_array(arrays.back(), "input " + name);
     }
     py::gil_scoped_release release;
     outputs = session.run_named(named);
   } else {
+    if (!py::isinstance<py::array>(inputs) && (!py::isinstance<py::sequence>(inputs) || py::isinstance<py::str>(inputs)))
+      throw piu::Error(piu::ErrorCode::kBadInput, "inputs must be a list of arrays or a dict {input name: array}");
+    // One array stands for a list of one (iterating it would yield its rows).
+    const py::object values = py::isinstance<py::array>(inputs) ? py::object(py::make_tuple(inputs)) : inputs;
     std::vector<piu::Tensor> ordered;
-    for (const py::handle& value : inputs.cast<py::list>()) {
-      arrays.push_back(contiguous(value));
+    for (const py::handle& value : values) {
       const size_t i = ordered.size();
-      const std::string name = i < session.inputs().size() ? session.inputs()[i].name : std::to_string(i);
-      ordered.push_back(borrow_array(arrays.back(), "input " + name));
+      const std::string what = "input " + (i < session.inputs().size() ? session.inputs()[i].name : std::to_string(i));
+      arrays.push_back(contiguous(value, what));
+      ordered.push_back(borrow_array(arrays.back(), what));
     }
     py::gil_scoped_release release;
     outputs = session.run(ordered);
@@ -216,7 +223,8 @@ run() may be called from several Python threads at once; the GIL is released whi
       .def("run", &run_session, "inputs"_a, "as_dict"_a = false,
            R"(Runs the model once.
 
-inputs: a list of arrays in the model's input order, or a dict {input name: array}. C-contiguous
+inputs: a list (or tuple) of arrays in the model's input order, one array for a model of one input,
+or a dict {input name: array}. C-contiguous
 arrays are read in place (others are copied once). Every input is checked against `inputs`:
 count, dtype, rank and static dims; a mismatch raises BadInputError naming the input.
 Returns the outputs as a list in the model's order, or a dict {output name: array} with

@@ -57,3 +57,13 @@ def test_unknown_pass_is_bad_input(tmp_path):
     with pytest.raises(piu.BadInputError, match="no_such_pass"):
         piu.optimize(model("cases/add.onnx"), str(tmp_path / "out.onnx"), passes=["no_such_pass"])
     assert not (tmp_path / "out.onnx").exists()
+
+
+def test_inputs_that_are_not_arrays_are_bad_input():
+    session = piu.Session(model("cases/add.onnx"))
+    with pytest.raises(piu.BadInputError, match="list of arrays or a dict"):
+        session.run(5)
+    with pytest.raises(piu.BadInputError, match="expects dtype float32, given float64"):
+        session.run([[[1.0, 2.0, 3.0, 4.0]]])  # numpy makes float64 of Python floats
+    with pytest.raises(piu.BadInputError, match="input x"):
+        session.run([[[1.0, 2.0], [3.0]]])  # ragged: numpy cannot make an array of it

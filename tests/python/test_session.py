@@ -95,3 +95,11 @@ def test_torchscript_session_matches_onnx():
     (from_torch,) = torch_session.run([x])
     (from_onnx,) = piu.Session(model("shapes.onnx")).run([x])
     np.testing.assert_allclose(from_torch, from_onnx, rtol=1e-4, atol=1e-4)
+
+
+def test_tuple_and_single_array_are_accepted():
+    session = piu.Session(model("cases/add.onnx"))
+    x = np.ones((2, 4), dtype=np.float32)
+    (expected,) = session.run([x])
+    np.testing.assert_array_equal(session.run((x,))[0], expected)
+    np.testing.assert_array_equal(session.run(x)[0], expected)
