@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# LibTorch and pybind11 are required unless explicitly opted out: configuring with one hidden fails
+# with a message naming it and its Debian package; -DPIU_WITH_TORCH=OFF configures without the
+# torch plugin and the TorchScript test cases, -DPIU_BUILD_PYTHON=OFF without the Python module
+# and its tests.
+#   test_configure_requirements.sh SOURCE_DIR CMAKE PIU_DEPS_DIR
+set -euo pipefail
+SRC="$1"; CMAKE="$2"; DEPS="$3"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/piu-configure.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+configure() {  # configure DIR ARGS...: configures into $WORK/DIR, its output in $WORK/DIR.log
+  local dir="$1"; shift
+  "$CMAKE" -S "$SRC" -G Ninja -DPIU_DEPS_DIR="$DEPS" "$@" -B "$WORK/$dir" >"$WORK/$dir.log" 2>&1
+}
+# expect_refusal DIR MESSAGE PACKAGE ARGS...: configuring fails, saying MESSAGE and naming PACKAGE.
+expect_refusal() {
+  local dir="$1" message="$2" package="$3"; shift 3
+  if configure "$dir" "$@"; then echo "configure succeeded although it should say: $message" >&2; exit 1; fi
+  grep -q "$message" "$WORK/$dir.log" || { cat "$WORK/$dir.log" >&2; exit 1; }
+  grep -q "$package" "$WORK/$dir.log" || { echo "the message does not name $package" >&2; exit 1; }
+  echo "configure fails: $message (naming $package)"
+}
+no_torch=(-DCMAKE_DISABLE_FIND_PACKAGE_Torch=ON)
+expect_refusal a "LibTorch not found" libtorch-dev "${no_torch[@]}"
+configure b "${no_torch[@]}" -DPIU_WITH_TORCH=OFF -DPIU_BUILD_PYTHON=OFF || { cat "$WORK/b.log" >&2; exit 1; }
+if grep -q "libpiu_torch\|test_torch_session" "$WORK/b/build.ninja"; then
+  echo "PIU_WITH_TORCH=OFF still builds the torch plugin or its tests" >&2; exit 1
+fi
+grep -q "PIU_WITH_TORCH=OFF" "$WORK/b/tests/CTestTestfile.cmake" || { echo "pytest suites do not see PIU_WITH_TORCH=OFF" >&2; exit 1; }
+echo "with -DPIU_WITH_TORCH=OFF: configures without the torch plugin and its tests"
+if grep -q "piu_module.cpp" "$WORK/b/build.ninja" || grep -q "tests/python" "$WORK/b/tests/CTestTestfile.cmake"; then
+  echo "PIU_BUILD_PYTHON=OFF still builds the Python module or registers its tests" >&2; exit 1
+fi
+echo "with -DPIU_BUILD_PYTHON=OFF: configures without the Python module and its tests"
+expect_refusal c "pybind11 not found" pybind11-dev -DPIU_WITH_TORCH=OFF -DCMAKE_DISABLE_FIND_PACKAGE_pybind11=ON
