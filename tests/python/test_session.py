@@ -1,5 +1,6 @@
 """piu.Session: descriptions, runs with list and dict inputs, zero-copy outputs, threads."""
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -103,3 +104,24 @@ def test_tuple_and_single_array_are_accepted():
     (expected,) = session.run([x])
     np.testing.assert_array_equal(session.run((x,))[0], expected)
     np.testing.assert_array_equal(session.run(x)[0], expected)
+
+
+def test_the_gil_is_released_while_cpp_runs():
+    # A Python thread can only take timestamps inside the window of a call that released the GIL.
+    stamps, done = [], threading.Event()
+
+    def ticker():
+        while not done.is_set():
+            stamps.append(time.monotonic())
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    try:
+        start = time.monotonic()
+        piu.bench(model("cases/add.onnx"), warmup=0, duration_s=0.6)
+        end = time.monotonic()
+    finally:
+        done.set()
+        thread.join()
+    assert any(start + 0.2 < t < end - 0.2 for t in stamps)
