@@ -105,10 +105,13 @@ py::array tensor_to_array(const piu::Tensor& tensor, const std::string& name) {
     throw piu::Error(piu::ErrorCode::kUnsupported, "output " + name + " is not in host memory");
   if (tensor.dtype() == piu::DType::kBFloat16)
     throw piu::Error(piu::ErrorCode::kUnsupported, "output " + name + " is bfloat16, which numpy has no type for");
-  auto* keep = new piu::Tensor(tensor);
-  py::capsule base(keep, [](void* held) { delete static_cast<piu::Tensor*>(held); });
+  auto keep = std::make_unique<piu::Tensor>(tensor);
+  void* data = keep->data();
+  // The capsule owns the copy from here on and deletes it when the array lets go of it.
+  py::capsule base(keep.get(), [](void* held) { std::unique_ptr<piu::Tensor>(static_cast<piu::Tensor*>(held)); });
+  keep.release();
   const std::vector<py::ssize_t> shape(tensor.shape().begin(), tensor.shape().end());
-  return py::array(py::dtype(std::string(piu::dtype_name(tensor.dtype()))), shape, keep->data(), base);
+  return py::array(py::dtype(std::string(piu::dtype_name(tensor.dtype()))), shape, data, base);
 }
 
 // ---------------------------------------------------------------------------------------------

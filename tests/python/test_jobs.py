@@ -56,6 +56,12 @@ def test_round_weights_and_fp16(tmp_path):
     report = piu.fp16(model("shapes.onnx"), str(half), keep_io_types=True)
     assert half.exists() and report["verified"] is True
     assert piu.Session(str(half)).inputs[0]["dtype"] == "float32"
+    all_half = tmp_path / "all_half.onnx"
+    piu.fp16(model("shapes.onnx"), str(all_half))
+    session = piu.Session(str(all_half))
+    assert session.inputs[0]["dtype"] == "float16"
+    (out,) = session.run([np.zeros((1, 3, 64, 64), dtype=np.float16)])
+    assert out.dtype == np.float16 and out.shape == (1, 3)
 
 
 def test_verification_failure_raises_and_writes_nothing(tmp_path):
