@@ -59,7 +59,8 @@ void register_errors(py::module_& m) {
       PyExc_RuntimeError);
   for (size_t i = 0; i < kErrorClasses.size(); ++i)
     error_types[i] = new_exception_class(m, kErrorClasses[i].name, kErrorClasses[i].doc, base);
-  py::register_exception_translator([](std::exception_ptr thrown) {
+  // pybind11 takes a void(*)(std::exception_ptr): the parameter cannot be a reference.
+  py::register_exception_translator([](std::exception_ptr thrown) {  // NOLINT(performance-unnecessary-value-param)
     try {
       if (thrown) std::rethrow_exception(thrown);
     } catch (const piu::Error& e) {
@@ -108,8 +109,8 @@ py::array tensor_to_array(const piu::Tensor& tensor, const std::string& name) {
   auto keep = std::make_unique<piu::Tensor>(tensor);
   void* data = keep->data();
   // The capsule owns the copy from here on and deletes it when the array lets go of it.
-  py::capsule base(keep.get(), [](void* held) { std::unique_ptr<piu::Tensor>(static_cast<piu::Tensor*>(held)); });
-  keep.release();
+  py::capsule base(keep.get(), [](void* held) { std::unique_ptr<piu::Tensor> owned(static_cast<piu::Tensor*>(held)); });
+  static_cast<void>(keep.release());  // owned by the capsule now
   const std::vector<py::ssize_t> shape(tensor.shape().begin(), tensor.shape().end());
   return py::array(py::dtype(std::string(piu::dtype_name(tensor.dtype()))), shape, data, base);
 }
@@ -132,7 +133,8 @@ std::vector<piu::ShapeSpec> to_shape_specs(const py::handle& specs) {
   if (specs.is_none()) return result;
   if (py::isinstance<py::str>(specs)) return piu::parse_shape_specs(specs.cast<std::string>());
   if (py::isinstance<py::dict>(specs)) {
-    for (const auto& [name, dims] : specs.cast<py::dict>()) result.push_back({name.cast<std::string>(), to_shape(dims)});
+    for (const auto& [name, dims] : specs.cast<py::dict>())
+      result.push_back({name.cast<std::string>(), to_shape(dims)});
     return result;
   }
   const auto items = specs.cast<py::sequence>();
@@ -174,7 +176,8 @@ py::object run_session(const piu::Session& session, const py::object& inputs, bo
     py::gil_scoped_release release;
     outputs = session.run_named(named);
   } else {
-    if (!py::isinstance<py::array>(inputs) && (!py::isinstance<py::sequence>(inputs) || py::isinstance<py::str>(inputs)))
+    if (!py::isinstance<py::array>(inputs) &&
+        (!py::isinstance<py::sequence>(inputs) || py::isinstance<py::str>(inputs)))
       throw piu::Error(piu::ErrorCode::kBadInput, "inputs must be a list of arrays or a dict {input name: array}");
     // One array stands for a list of one (iterating it would yield its rows).
     const py::object values = py::isinstance<py::array>(inputs) ? py::object(py::make_tuple(inputs)) : inputs;
@@ -216,11 +219,13 @@ Session(path, threads=0, backend="auto") opens an ONNX model (ONNX Runtime) or a
 (LibTorch); "auto" picks the backend from the file's kind. threads=0 lets the runtime choose.
 run() may be called from several Python threads at once; the GIL is released while it runs.)")
       .def(py::init(&open_session), "path"_a, "threads"_a = 0, "backend"_a = "auto")
-      .def_property_readonly("inputs", [](const piu::Session& s) { return tensor_info_list(s.inputs()); },
-                             "The model's inputs: dicts of name, dtype (a numpy dtype name), shape (-1 for "
-                             "dynamic dims), dim_names and rank_known (False: TorchScript, any shape).")
-      .def_property_readonly("outputs", [](const piu::Session& s) { return tensor_info_list(s.outputs()); },
-                             "The model's outputs, described like `inputs`.")
+      .def_property_readonly(
+          "inputs", [](const piu::Session& s) { return tensor_info_list(s.inputs()); },
+          "The model's inputs: dicts of name, dtype (a numpy dtype name), shape (-1 for "
+          "dynamic dims), dim_names and rank_known (False: TorchScript, any shape).")
+      .def_property_readonly(
+          "outputs", [](const piu::Session& s) { return tensor_info_list(s.outputs()); },
+          "The model's outputs, described like `inputs`.")
       .def_property_readonly("backend", &piu::Session::backend, "The backend's name (\"ort\", \"torch\").")
       .def_property_readonly("path", &piu::Session::path, "The file the session was opened from.")
       .def("run", &run_session, "inputs"_a, "as_dict"_a = false,
@@ -232,7 +237,8 @@ arrays are read in place (others are copied once). Every input is checked agains
 count, dtype, rank and static dims; a mismatch raises BadInputError naming the input.
 Returns the outputs as a list in the model's order, or a dict {output name: array} with
 as_dict=True. The arrays are views of piu's buffers (no copy); each keeps its buffer alive.)")
-      .def("__repr__", [](const piu::Session& s) { return "piu.Session('" + s.path() + "', backend='" + s.backend() + "')"; });
+      .def("__repr__",
+           [](const piu::Session& s) { return "piu.Session('" + s.path() + "', backend='" + s.backend() + "')"; });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,10 +313,11 @@ void bind_write_jobs(py::module_& m) {
   const piu::RoundWeightsJobOptions round_defaults;
   const piu::Fp16Options fp16_defaults;
   def_write_job(
-      m, "optimize", std::string("Optimizes an ONNX model with the listed passes (None: the default list).") + kWriteDoc,
-      [](const std::string& input, const std::string& output, std::optional<std::vector<std::string>> passes,
-         bool fixed_point, bool verify, int threads, std::optional<std::vector<int64_t>> batches,
-         std::optional<double> rel_tol, py::object verify_shapes) {
+      m, "optimize",
+      std::string("Optimizes an ONNX model with the listed passes (None: the default list).") + kWriteDoc,
+      [](const std::string& input, const std::string& output, const std::optional<std::vector<std::string>>& passes,
+         bool fixed_point, bool verify, int threads, const std::optional<std::vector<int64_t>>& batches,
+         std::optional<double> rel_tol, const py::object& verify_shapes) {
         piu::OptimizeJobOptions options;
         options.input = input;
         WriteArgs{verify, threads, batches, rel_tol, verify_shapes}.apply_to(options.write, output);
@@ -326,9 +333,9 @@ void bind_write_jobs(py::module_& m) {
       std::string("Simplifies an ONNX model: shape inference, constant folding and the default passes until nothing "
                   "changes. input_shapes fixes input dims (\"input:1x3x224x224\"); dims left -1 stay dynamic.") +
           kWriteDoc,
-      [](const std::string& input, const std::string& output, py::object input_shapes, uint64_t max_fold_bytes,
-         bool skip_optimize, bool verify, int threads, std::optional<std::vector<int64_t>> batches,
-         std::optional<double> rel_tol, py::object verify_shapes) {
+      [](const std::string& input, const std::string& output, const py::object& input_shapes, uint64_t max_fold_bytes,
+         bool skip_optimize, bool verify, int threads, const std::optional<std::vector<int64_t>>& batches,
+         std::optional<double> rel_tol, const py::object& verify_shapes) {
         piu::SimplifyJobOptions options;
         options.input = input;
         WriteArgs{verify, threads, batches, rel_tol, verify_shapes}.apply_to(options.write, output);
@@ -344,7 +351,8 @@ void bind_write_jobs(py::module_& m) {
       m, "round_weights",
       std::string("Rounds the model's float weights to `digits` decimal places (smaller values become 0).") + kWriteDoc,
       [](const std::string& input, const std::string& output, int digits, bool verify, int threads,
-         std::optional<std::vector<int64_t>> batches, std::optional<double> rel_tol, py::object verify_shapes) {
+         const std::optional<std::vector<int64_t>>& batches, std::optional<double> rel_tol,
+         const py::object& verify_shapes) {
         piu::RoundWeightsJobOptions options;
         options.input = input;
         WriteArgs{verify, threads, batches, rel_tol, verify_shapes}.apply_to(options.write, output);
@@ -359,9 +367,9 @@ void bind_write_jobs(py::module_& m) {
                   "verified through a float32 view at rel_tol 1e-2 unless given).") +
           kWriteDoc,
       [](const std::string& input, const std::string& output, bool keep_io_types,
-         std::optional<std::vector<std::string>> op_block_list, std::vector<std::string> node_block_list, bool verify,
-         int threads, std::optional<std::vector<int64_t>> batches, std::optional<double> rel_tol,
-         py::object verify_shapes) {
+         const std::optional<std::vector<std::string>>& op_block_list, const std::vector<std::string>& node_block_list,
+         bool verify, int threads, const std::optional<std::vector<int64_t>>& batches, std::optional<double> rel_tol,
+         const py::object& verify_shapes) {
         piu::Fp16JobOptions options;
         options.input = input;
         WriteArgs{verify, threads, batches, rel_tol, verify_shapes}.apply_to(options.write, output);
@@ -378,10 +386,11 @@ void bind_export(py::module_& m) {
   const piu::ExportOptions defaults;
   m.def(
       "export",
-      [](const std::string& input, const std::string& output, py::object shapes,
-         std::vector<std::string> input_names, std::vector<std::string> output_names, int opset,
+      [](const std::string& input, const std::string& output, const py::object& shapes,
+         const std::vector<std::string>& input_names, const std::vector<std::string>& output_names, int opset,
          bool constant_folding, bool keep_initializers_as_inputs, bool verify, int threads,
-         std::optional<std::vector<int64_t>> batches, std::optional<double> rel_tol, py::object verify_shapes) {
+         const std::optional<std::vector<int64_t>>& batches, std::optional<double> rel_tol,
+         const py::object& verify_shapes) {
         piu::ExportJobOptions options;
         options.input = input;
         options.output = output;
@@ -422,7 +431,7 @@ void bind_session_jobs(py::module_& m) {
   m.def(
       "compare",
       [](const std::string& a, const std::string& b, const std::string& backend_a, const std::string& backend_b,
-         std::vector<std::string> inputs, py::object shapes, uint64_t seed, int64_t batch, double abs_tol,
+         const std::vector<std::string>& inputs, const py::object& shapes, uint64_t seed, int64_t batch, double abs_tol,
          double rel_tol, int threads) {
         piu::CompareJobOptions options;
         options.a = a;
@@ -448,8 +457,8 @@ dynamic first dim). Returns the report as a dict; its "pass" says whether every 
   const piu::BenchOptions& bench_defaults = bench_job_defaults.bench;
   m.def(
       "bench",
-      [](const std::string& model, std::vector<int64_t> batches, const std::string& backend, int threads,
-         std::vector<std::string> inputs, py::object shapes, uint64_t seed, int warmup, int iterations,
+      [](const std::string& model, const std::vector<int64_t>& batches, const std::string& backend, int threads,
+         const std::vector<std::string>& inputs, const py::object& shapes, uint64_t seed, int warmup, int iterations,
          double duration_s) {
         piu::BenchJobOptions options;
         options.model = model;
@@ -464,8 +473,8 @@ dynamic first dim). Returns the report as a dict; its "pass" says whether every 
       R"(Times the model at each batch size on random (or given) inputs: `warmup` untimed runs, then
 `iterations` timed runs (0: as many as fit in duration_s). Returns the report as a dict with the
 latency percentiles and items per second of each batch.)",
-      "model"_a, py::kw_only(), "batches"_a = bench_job_defaults.batches, "backend"_a = "auto",
-      "threads"_a = 0, "inputs"_a = std::vector<std::string>{}, "shapes"_a = py::none(), "seed"_a = uint64_t{0},
+      "model"_a, py::kw_only(), "batches"_a = bench_job_defaults.batches, "backend"_a = "auto", "threads"_a = 0,
+      "inputs"_a = std::vector<std::string>{}, "shapes"_a = py::none(), "seed"_a = uint64_t{0},
       "warmup"_a = bench_defaults.warmup, "iterations"_a = bench_defaults.iterations,
       "duration_s"_a = bench_defaults.duration_s);
 }
