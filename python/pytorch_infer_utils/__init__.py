@@ -1,0 +1,45 @@
+"""pytorch_infer_utils: the seed package's API, in pure Python over piu.
+
+The same names, signatures and defaults as the original ``pytorch_infer_utils``:
+
+* ``ONNXExporter`` -- ``optimize_onnx`` (``piu.optimize``), ``optimize_onnx_sim``
+  (``piu.simplify``), ``torch2onnx`` / ``torch2optimized_onnx`` (``piu.export`` of a TorchScript
+  file; a live ``nn.Module`` raises NotImplementedError until piu exports from memory).
+* ``load_weights_rounded_model`` -- a state dict with rounded weights loaded into a model (torch).
+* ``ONNXWrapper`` / ``TRTWrapper`` -- inference base classes over ``piu.Session`` (CPU).
+* ``TRTEngineBuilder``, ``build_engine``, ``TRTRunWrapper``, ``load_engine``, ``save_engine`` --
+  raise ``TensorRTUnavailableError`` (TensorRT is absent); ``check_tensorrt_health`` reports it.
+* ``ReportTime``, ``report_time_decorator`` -- wall time per sample, printed as the seed prints it.
+"""
+from .errors import TensorRTUnavailableError, UnavailableError
+from .onnx_exporter import DEFAULT_CONFIG, DEFAULT_PASSES, ONNXExporter, load_weights_rounded_model
+from .onnx_infer import ONNXWrapper
+from .tensorrt import (
+    TRTEngineBuilder,
+    TRTRunWrapper,
+    TRTWrapper,
+    build_engine,
+    check_tensorrt_health,
+    load_engine,
+    save_engine,
+)
+from .timer import ReportTime, report_time_decorator
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "DEFAULT_PASSES",
+    "ONNXExporter",
+    "ONNXWrapper",
+    "ReportTime",
+    "TRTEngineBuilder",
+    "TRTRunWrapper",
+    "TRTWrapper",
+    "TensorRTUnavailableError",
+    "UnavailableError",
+    "build_engine",
+    "check_tensorrt_health",
+    "load_engine",
+    "load_weights_rounded_model",
+    "report_time_decorator",
+    "save_engine",
+]

@@ -1,0 +1,266 @@
+"""pytorch_infer_utils: the seed's API over piu (README examples on small models, hooks, TRT errors, timers)."""
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+import piu
+import pytorch_infer_utils as seed
+from conftest import model
+from pytorch_infer_utils import ONNXExporter, ONNXWrapper, ReportTime, report_time_decorator
+
+
+@pytest.fixture
+def shapes_onnx(tmp_path):
+    """shapes.onnx (dynamic batch, input 'input' Nx3x64x64 -> 'output' Nx3) copied into tmp_path."""
+    path = tmp_path / "shapes.onnx"
+    shutil.copy(model("shapes.onnx"), path)
+    return str(path)
+
+
+def batch(n, seed_value=0):
+    return np.random.default_rng(seed_value).standard_normal((n, 3, 64, 64)).astype(np.float32)
+
+
+def test_exporter_defaults_are_the_seeds():
+    exporter = ONNXExporter()
+    assert exporter.default_shapes == [1, 3, 224, 224]
+    assert exporter.onnx_export_params == {"export_params": True, "do_constant_folding": True,
+                                           "input_names": ["input"], "output_names": ["output"],
+                                           "opset_version": 11}
+    assert exporter.onnx_optimize_params["fixed_point"] is False
+    passes = exporter.onnx_optimize_params["passes"]
+    assert len(passes) == 24 and passes[0] == "eliminate_deadend" and passes[-1] == "nop"
+    tuned = ONNXExporter(opset_version=17, fixed_point=True, default_shapes=[1, 3, 64, 64])
+    assert tuned.onnx_export_params["opset_version"] == 17 and tuned.onnx_optimize_params["fixed_point"] is True
+    assert tuned.default_shapes == [1, 3, 64, 64]
+    assert ONNXExporter().onnx_export_params["opset_version"] == 11  # defaults are not shared state
+    from_cfg = ONNXExporter(cfg={"onnx_export_params": {"opset_version": 13}})
+    assert from_cfg.onnx_export_params["input_names"] == ["input"]  # cfg replaces key by key
+    with pytest.raises(TypeError, match="unknown parameter 'opset'"):
+        ONNXExporter(opset=13)
+
+
+def test_optimize_onnx_as_in_the_readme(shapes_onnx, tmp_path):
+    exporter = ONNXExporter()
+    out = str(tmp_path / "optimized_model.onnx")
+    assert exporter.optimize_onnx(shapes_onnx, out) == out
+    x = batch(2)
+    np.testing.assert_allclose(piu.Session(out).run([x])[0], piu.Session(shapes_onnx).run([x])[0], rtol=1e-4, atol=1e-5)
+
+
+def test_optimize_onnx_sim_as_in_the_readme_keeps_the_dynamic_batch(shapes_onnx, tmp_path):
+    out = str(tmp_path / "optimized_model.onnx")
+    assert ONNXExporter().optimize_onnx_sim(shapes_onnx, out) == out
+    session = piu.Session(out)
+    assert session.inputs[0]["shape"][0] == -1
+    x = batch(3)
+    np.testing.assert_allclose(session.run([x])[0], piu.Session(shapes_onnx).run([x])[0], rtol=1e-4, atol=1e-5)
+
+
+def test_default_output_names_sit_next_to_the_input(shapes_onnx, tmp_path):
+    exporter = ONNXExporter()
+    optimized = exporter.optimize_onnx(shapes_onnx)
+    assert optimized == str(tmp_path / "shapes_opt.onnx") and os.path.exists(optimized)
+    simplified = exporter.optimize_onnx_sim(optimized)
+    assert simplified == str(tmp_path / "shapes_opt_sim.onnx") and os.path.exists(simplified)
+
+
+def test_optimize_onnx_sim_takes_input_shapes(shapes_onnx, tmp_path):
+    out = ONNXExporter().optimize_onnx_sim(shapes_onnx, input_shapes={"input": [1, 3, 64, 64]}, batches=[1])
+    assert piu.Session(out).inputs[0]["shape"] == [1, 3, 64, 64]
+    again = ONNXExporter().optimize_onnx_sim(shapes_onnx, str(tmp_path / "b.onnx"),
+                                             overwrite_input_shapes={"input": [2, 3, 64, 64]}, batches=[2])
+    assert piu.Session(again).inputs[0]["shape"] == [2, 3, 64, 64]
+
+
+def test_verification_failure_surfaces_as_piu_error(shapes_onnx, tmp_path):
+    with pytest.raises(piu.Error):
+        ONNXExporter().optimize_onnx(str(tmp_path / "missing.onnx"))
+
+
+class Softmaxed(ONNXWrapper):
+    """A user wrapper: uint8 HWC images in, class probabilities out."""
+
+    def _process_img_(self, img):
+        return np.ascontiguousarray(img.astype(np.float32).transpose(0, 3, 1, 2) / 255.0)
+
+    def _process_preds_(self, preds):
+        logits = preds[0]
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_onnx_wrapper_hooks_over_a_dynamic_batch(shapes_onnx, n):
+    images = np.random.default_rng(n).integers(0, 256, (n, 64, 64, 3), dtype=np.uint8)
+    probs = Softmaxed(shapes_onnx, intra_op_num_threads=1).run(images)
+    x = np.ascontiguousarray(images.astype(np.float32).transpose(0, 3, 1, 2) / 255.0)
+    (logits,) = piu.Session(shapes_onnx).run([x])
+    assert probs.shape == (n, 3)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(np.argmax(probs, 1), np.argmax(logits, 1))
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(probs, e / e.sum(axis=1, keepdims=True), rtol=1e-5, atol=1e-7)
+
+
+def test_onnx_wrapper_defaults_pass_through(shapes_onnx):
+    wrapper = ONNXWrapper(shapes_onnx)
+    assert wrapper.is_using_tensorrt is False
+    x = batch(5)
+    (out,) = wrapper.run(x)
+    np.testing.assert_array_equal(out, piu.Session(shapes_onnx).run([x])[0])
+    np.testing.assert_array_equal(wrapper.run({"input": x})[0], out)
+
+
+def test_gpu_sessions_raise_a_clear_error(shapes_onnx):
+    with pytest.raises(piu.UnsupportedError, match="GPU sessions come with the GPU issue") as info:
+        ONNXWrapper(shapes_onnx, gpu_device_id=0)
+    assert info.value.code == "unsupported"
+
+
+def test_trt_wrapper_runs_on_the_cpu_like_onnx_wrapper(shapes_onnx):
+    x = batch(5)
+    (out,) = seed.TRTWrapper(onnx_path=shapes_onnx).run(x)
+    np.testing.assert_array_equal(out, ONNXWrapper(shapes_onnx).run(x)[0])
+
+
+def test_tensorrt_entry_points_raise_naming_tensorrt(shapes_onnx, tmp_path, capsys):
+    calls = [
+        lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx),
+        lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx, engine_path=str(tmp_path / "model.trt")),
+        lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx, fp16_mode=True),
+        lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx, int8_mode=True, calibration_set=[batch(1)],
+                                                     max_item_shape=[3, 64, 64], load_item_func=lambda item: item),
+        lambda: seed.build_engine(shapes_onnx),
+        lambda: seed.TRTRunWrapper(str(tmp_path / "model.trt")),
+        lambda: seed.load_engine(str(tmp_path / "model.trt")),
+        lambda: seed.save_engine(object(), str(tmp_path / "model.trt")),
+        lambda: seed.TRTWrapper(onnx_path=shapes_onnx, gpu_device_id=0),
+        lambda: seed.TRTWrapper(trt_path=str(tmp_path / "model.trt"), gpu_device_id=0, fp16_mode=True),
+    ]
+    for call in calls:
+        with pytest.raises(seed.TensorRTUnavailableError, match="TensorRT is not available.*install") as info:
+            call()
+        assert isinstance(info.value, piu.UnsupportedError) and "\n" not in str(info.value)
+    assert not (tmp_path / "model.trt").exists()
+    assert seed.check_tensorrt_health() is False
+    assert "TensorRT is not available" in capsys.readouterr().out
+
+
+def test_trt_engine_builder_keeps_the_seeds_config():
+    cfg = seed.TRTEngineBuilder().cfg
+    assert cfg["opt_shape_dict"] == {"input": [[1, 3, 224, 224]] * 3}
+    assert cfg["max_workspace_size"] == [1, 30] and cfg["stream_batch_size"] == 100
+    assert cfg["cache_file"] == "model.trt.int8calibration" and cfg["use_opt_shapes"] is False
+    assert seed.TRTEngineBuilder(stream_batch_size=8).cfg["stream_batch_size"] == 8
+
+
+def test_report_time_prints_as_the_seed(capsys):
+    timer = ReportTime()
+    for _ in range(4):
+        with timer:
+            pass
+    average = timer.time("noop")
+    out = capsys.readouterr().out
+    assert out.startswith("Speed(noop): ") and out.endswith(" ms per sample\n\n")
+    assert average == pytest.approx(float(out.split()[1]), abs=1e-3)
+    assert timer.time(verbose=False) == average and capsys.readouterr().out == ""
+    timer.time(warmup=2)
+    out = capsys.readouterr().out
+    assert out.startswith("Using warmup: first 2 iterations\nSpeed: ")
+    timer.reset()
+    with pytest.raises(ValueError, match="nothing was timed"):
+        timer.time()
+
+
+def test_report_time_decorator(capsys):
+    @report_time_decorator("add")
+    def add(a, b=1):
+        """Adds."""
+        return a + b
+
+    assert add(2, b=3) == 5 and add.__doc__ == "Adds."
+    assert capsys.readouterr().out.startswith("Speed(add): ")
+
+
+def test_live_module_export_is_not_there_yet(tmp_path):
+    class NotAPath:
+        pass
+
+    for method in (ONNXExporter().torch2onnx, ONNXExporter().torch2optimized_onnx):
+        with pytest.raises(NotImplementedError, match=r"in-memory exporter \(issue 14\).*piu.export"):
+            method(NotAPath(), str(tmp_path / "model.onnx"), [-1, 3, 224, 224])
+    assert list(tmp_path.iterdir()) == []
+
+
+class Tiny:
+    """A small conv + BN + linear model, built only in torch tests."""
+
+    @staticmethod
+    def make():
+        import torch
+
+        return torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
+                                   torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(4, 2))
+
+
+@pytest.mark.torch
+def test_live_module_raises_not_implemented(tmp_path):
+    with pytest.raises(NotImplementedError, match="issue 14"):
+        ONNXExporter().torch2onnx(Tiny.make().eval(), str(tmp_path / "model.onnx"), [-1, 3, 32, 32])
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.torch
+def test_load_weights_rounded_model(tmp_path):
+    import torch
+
+    torch.manual_seed(0)
+    source = Tiny.make()
+    state = source.state_dict()
+    state["0.weight"][0, 0, 0, 0] = 1e-30  # a denormal-range weight the rounding flushes
+    state["0.weight"][0, 0, 0, 1] = 0.123456789
+    torch.save(state, tmp_path / "state.pt")
+
+    rounded = seed.load_weights_rounded_model(Tiny.make(), str(tmp_path / "state.pt"), n_digits=3,
+                                              save_dict_path=str(tmp_path / "rounded.pt"))
+    assert rounded.training is False
+    weight = rounded.state_dict()["0.weight"]
+    assert weight[0, 0, 0, 0].item() == 0.0
+    assert weight[0, 0, 0, 1].item() == pytest.approx(0.123, abs=1e-7)
+    np.testing.assert_allclose(weight.numpy(), np.round(state["0.weight"].numpy() * 1e3) / 1e3, atol=1e-7)
+    assert rounded.state_dict()["1.num_batches_tracked"].dtype == torch.int64
+    saved = torch.load(tmp_path / "rounded.pt")
+    assert torch.equal(saved["0.weight"], weight)
+
+    default = seed.load_weights_rounded_model(Tiny.make(), str(tmp_path / "state.pt"))  # n_digits=16
+    assert default.state_dict()["0.weight"][0, 0, 0, 0].item() == 0.0
+    assert default.state_dict()["0.weight"][0, 0, 0, 1].item() == state["0.weight"][0, 0, 0, 1].item()
+
+    unchanged = seed.load_weights_rounded_model(Tiny.make(), str(tmp_path / "state.pt"), n_digits=0,
+                                                save_dict_path=str(tmp_path / "unchanged.pt"))
+    for key, value in state.items():
+        assert torch.equal(unchanged.state_dict()[key], value), key
+    assert not (tmp_path / "unchanged.pt").exists()  # the seed saves only a rounded dict
+
+
+@pytest.mark.torch
+def test_torch2optimized_onnx_from_a_torchscript_file(tmp_path):
+    import torch
+
+    torch.manual_seed(0)
+    module = Tiny.make().eval()
+    x = torch.randn(2, 3, 32, 32)
+    torch.jit.trace(module, x).save(str(tmp_path / "tiny.pt"))
+    exporter = ONNXExporter()
+    paths = exporter.torch2optimized_onnx(str(tmp_path / "tiny.pt"), str(tmp_path / "model.onnx"), [-1, 3, 32, 32])
+    assert paths == [str(tmp_path / f) for f in ("model_op11.onnx", "model_op11_opt.onnx", "model_op11_opt_sim.onnx")]
+    with torch.no_grad():
+        expected = module(x).numpy()
+    for path in paths:
+        session = piu.Session(path)
+        assert session.inputs[0]["name"] == "input" and session.outputs[0]["name"] == "output"
+        assert session.inputs[0]["shape"][0] == -1
+        np.testing.assert_allclose(session.run([x.numpy()])[0], expected, rtol=1e-4, atol=1e-5)
