@@ -235,7 +235,8 @@ def test_load_weights_rounded_model(tmp_path):
     saved = torch.load(tmp_path / "rounded.pt")
     assert torch.equal(saved["0.weight"], weight)
 
-    default = seed.load_weights_rounded_model(Tiny.make(), str(tmp_path / "state.pt"))  # n_digits=16
+    # As in the README: load_weights_rounded_model(model, path, map_location=map_location); n_digits=16.
+    default = seed.load_weights_rounded_model(Tiny.make(), str(tmp_path / "state.pt"), map_location="cpu")
     assert default.state_dict()["0.weight"][0, 0, 0, 0].item() == 0.0
     assert default.state_dict()["0.weight"][0, 0, 0, 1].item() == state["0.weight"][0, 0, 0, 1].item()
 
