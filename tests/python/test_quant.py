@@ -1,13 +1,12 @@
 """calibrate and quantize from Python: calibration data as a folder, arrays, dicts or the seed's
 calibration_set + load_item_func; the written int8 model's output SQNR against the float model."""
-import threading
 import time
 
 import numpy as np
 import pytest
 
 import piu
-from conftest import model
+from conftest import model, ticking
 
 MIN_SQNR_DB = 15  # a broken quantization lands far below; shapes.onnx in int8 reaches well above
 
@@ -121,23 +120,10 @@ def test_bad_arguments_raise_bad_input(tmp_path):
 
 
 def test_the_gil_is_released_while_quantize_calibrates(tmp_path):
-    # The ticker can only run between load_item_func calls if the job released the GIL.
-    stamps, done = [], threading.Event()
-
-    def ticker():
-        while not done.is_set():
-            stamps.append(time.monotonic())
-            time.sleep(0.001)
-
-    thread = threading.Thread(target=ticker)
-    thread.start()
-    try:
+    with ticking() as stamps:
         start = time.monotonic()
         piu.quantize(model("shapes.onnx"), str(tmp_path / "int8.onnx"), calibration=items(32), batch_size=8)
         end = time.monotonic()
-    finally:
-        done.set()
-        thread.join()
     # Held, the GIL would let the ticker run only at switch intervals during the few loader calls.
     inside = [t for t in stamps if start < t < end]
     assert len(inside) >= 10, (len(inside), end - start)
