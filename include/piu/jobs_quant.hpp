@@ -15,8 +15,15 @@
 namespace piu {
 
 // Calibration data as a user describes it; what is left unset comes from the model's input.
+// The items come from a folder (`dir`) or, when `load_item` is set, from a caller's function (the
+// seed's calibration_set + load_item_func): `load_item(items[i])` returns item i, or a batch of
+// items (one more dim), like a folder's .npy file; `dir` is then ignored. The function is called
+// on the job's thread, several times per item (calibration, then the accuracy check), and may
+// throw: its exception leaves the job unchanged (a piu::Error gets the item's name as context).
 struct CalibrationData {
-  std::string dir;                        // a folder of .npy files (one item or one batch each) or of images
+  std::string dir;                 // a folder of .npy files (one item or one batch each) or of images
+  std::vector<std::string> items;  // with load_item: the names of the items, in order
+  std::function<Tensor(const std::string&)> load_item;
   int64_t batch_size = 100;               // items per batch (the seed's stream_batch_size)
   std::optional<Shape> max_item_shape;    // default: the input's shape without its batch dim, when static
   int image_height = 0, image_width = 0;  // 0: the input's static H and W
@@ -28,6 +35,8 @@ struct CalibrationData {
 // Batching and image decoding of calibration data for a model input.
 struct CalibrationSetup {
   std::string dir;
+  std::vector<std::string> items;  // with load_item, used instead of dir
+  std::function<Tensor(const std::string&)> load_item;
   BatchOptions batch;
   ImageInputOptions images;
 };
@@ -36,8 +45,11 @@ struct CalibrationSetup {
 // Throws kUnsupported naming `path` when the model has more than one input.
 TensorInfo single_input(const OnnxModel& model, const std::string& path);
 // `data` completed from `input`: item shape and rank, image size and channels. Throws kBadInput
-// when the folder is not given or the batch size is not positive.
+// when neither a folder nor load_item is given or the batch size is not positive.
 CalibrationSetup calibration_setup(const CalibrationData& data, const TensorInfo& input);
+// Every item of the setup: the folder's files (calibration_from_folder) or the caller's items
+// (calibration_from_items), batched as the setup says.
+std::unique_ptr<CalibrationSource> calibration_source(const CalibrationSetup& setup);
 // Up to 32 items of the setup in two batches of at most 16: what int8 accuracy is measured on.
 std::unique_ptr<CalibrationSource> evaluation_source(const CalibrationSetup& setup);
 // Quantizes `model` (quantize_qdq); when target.min_sqnr_db > 0 the most sensitive layers stay

@@ -9,6 +9,10 @@ A thin layer over piu's C++ library (the same functions the `piu` command line c
   ``export``, ``compare``, ``bench`` -- taking the command's options as keyword arguments and
   returning its ``--json`` report as a dict. Jobs that write a model verify it first and write
   nothing when it differs.
+* ``calibrate`` and ``quantize`` take calibration data as a folder, an iterable of arrays (or of
+  ``{input name: array}`` dicts), or the seed's ``calibration_set`` with a ``load_item_func``
+  called from the job (the GIL held only around each call; its exception is raised again as
+  itself). ``quantize`` writes the int8 model and reports its output SQNR against the input.
 * Every failure raises a subclass of ``piu.Error`` (a ``RuntimeError``) whose ``code`` names the
   kind of error and whose message is the command line's one-line message.
 """
@@ -23,11 +27,13 @@ from ._piu import (
     VerificationError,
     __version__,
     bench,
+    calibrate,
     compare,
     export,
     fp16,
     inspect,
     optimize,
+    quantize,
     round_weights,
     simplify,
     versions,
@@ -44,11 +50,13 @@ __all__ = [
     "VerificationError",
     "__version__",
     "bench",
+    "calibrate",
     "compare",
     "export",
     "fp16",
     "inspect",
     "optimize",
+    "quantize",
     "round_weights",
     "simplify",
     "versions",

@@ -1,5 +1,6 @@
 # Type stub of the piu package's public API (the extension module piu._piu).
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+import os
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -10,6 +11,11 @@ __version__: str
 ShapeSpecs = Union[None, str, Sequence[Optional[int]], Mapping[str, Union[str, Sequence[Optional[int]]]],
                    Sequence[Union[str, Sequence[Optional[int]]]]]
 Report = Dict[str, Any]
+# A folder of .npy files or images; arrays (items or batches); {input name: array} dicts; or, with
+# load_item_func, the items passed to it (the seed's calibration_set).
+Calibration = Union[str, os.PathLike, np.ndarray, Iterable[np.ndarray], Iterable[Mapping[str, np.ndarray]],
+                    Iterable[Any]]
+ItemShape = Union[None, str, Sequence[int]]
 
 class Error(RuntimeError):
     code: str  # "bad input", "unsupported", "i/o error", "backend error", "verification failed", "internal error"
@@ -61,4 +67,13 @@ def compare(a: str, b: str, *, backend_a: str = "auto", backend_b: str = "auto",
 def bench(model: str, *, batches: List[int] = [1], backend: str = "auto", threads: int = 0,
           inputs: List[str] = [], shapes: ShapeSpecs = None, seed: int = 0, warmup: int = 10,
           iterations: int = 0, duration_s: float = 3.0) -> Report: ...
+def calibrate(model: str, *, calibration: Calibration, load_item_func: Optional[Callable[[Any], np.ndarray]] = None,
+              method: Optional[str] = None, percentile: float = 99.999, batch_size: int = 100,
+              max_item_shape: ItemShape = None, cache: Optional[str] = None, threads: int = 0) -> Report: ...
+def quantize(model: str, output: str, *, calibration: Optional[Calibration] = None,
+             load_item_func: Optional[Callable[[Any], np.ndarray]] = None, from_cache: Optional[str] = None,
+             method: Optional[str] = None, percentile: float = 99.999, target: str = "ort", per_channel: bool = True,
+             exclude: List[str] = [], max_error: Union[None, float, str] = None, sensitivity_runs: int = 64,
+             batch_size: int = 100, max_item_shape: ItemShape = None, cache: Optional[str] = None,
+             threads: int = 0, verify: bool = True) -> Report: ...
 def versions() -> Dict[str, str]: ...

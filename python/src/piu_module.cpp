@@ -7,15 +7,19 @@
 #include <pybind11/stl.h>
 
 #include <array>
+#include <cctype>
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "piu/core.hpp"
 #include "piu/jobs.hpp"
+#include "piu/jobs_quant.hpp"
 #include "piu/jobs_session.hpp"
+#include "piu/onnx.hpp"
 #include "piu/session.hpp"
 #include "piu/version.hpp"
 
@@ -479,6 +483,234 @@ latency percentiles and items per second of each batch.)",
       "duration_s"_a = bench_defaults.duration_s);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Calibration data given from Python (calibrate, quantize)
+// ---------------------------------------------------------------------------------------------
+
+// `calibration=` (and `load_item_func=`) as the jobs' CalibrationData. A folder is passed on as a
+// path; anything else is materialized into a list (the job reads it twice: calibration, then the
+// accuracy check) and read through CalibrationData::load_item, which the job calls on its own
+// thread without the GIL: it takes the GIL only around the Python code. A Python exception raised
+// there is kept and re-raised as itself once the job has unwound (run()). Not copyable: the
+// load_item function points at this object, which must outlive the job.
+class PythonCalibration {
+ public:
+  PythonCalibration(std::string model, const py::object& calibration, const py::object& load_item_func)
+      : model_(std::move(model)), load_item_func_(load_item_func) {
+    const bool is_path = py::isinstance<py::str>(calibration) || py::hasattr(calibration, "__fspath__");
+    if (is_path && load_item_func.is_none()) {
+      data_.dir = py::module_::import("os").attr("fspath")(calibration).cast<std::string>();
+      return;
+    }
+    if (is_path || !py::isinstance<py::iterable>(calibration))
+      throw piu::Error(piu::ErrorCode::kBadInput,
+                       load_item_func.is_none()
+                           ? "calibration must be a folder, an iterable of arrays or of {input name: array} dicts"
+                           : "with load_item_func, calibration must be the list of items passed to it");
+    // One array stands for one batch (iterating it would yield its rows one at a time).
+    const bool one_array = py::isinstance<py::array>(calibration) && load_item_func.is_none();
+    items_ = one_array ? py::list(py::make_tuple(calibration)) : py::list(calibration);
+    const std::string prefix = load_item_func.is_none() ? "calibration[" : "calibration_set[";
+    for (size_t i = 0; i < items_.size(); ++i) data_.items.push_back(prefix + std::to_string(i) + "]");
+    data_.load_item = [this](const std::string& name) { return load(name); };
+  }
+  PythonCalibration(const PythonCalibration&) = delete;
+  PythonCalibration& operator=(const PythonCalibration&) = delete;
+
+  // The data for the job; batch_size and max_item_shape as the Python user wrote them.
+  piu::CalibrationData data(int64_t batch_size, const py::object& max_item_shape) const;
+
+  // Runs `job` without the GIL (run_job); when a load_item_func raised, re-raises its exception.
+  template <typename Job>
+  py::object run(Job&& job) {
+    try {
+      return run_job(std::forward<Job>(job));
+    } catch (const piu::Error&) {
+      if (python_error_) throw py::error_already_set(*python_error_);
+      throw;
+    }
+  }
+
+ private:
+  // Item `name` ("calibration[3]") as a host tensor; called by the job without the GIL.
+  piu::Tensor load(const std::string& name) {
+    py::gil_scoped_acquire acquire;
+    const size_t index = std::stoul(name.substr(name.rfind('[') + 1));
+    try {
+      const py::object item = items_[index];
+      return to_tensor(load_item_func_.is_none() ? item : load_item_func_(item), name);
+    } catch (py::error_already_set& e) {
+      // Python 3.11+: the exception says which item it was raised for, in a note under its traceback.
+      if (py::hasattr(e.value(), "add_note"))
+        e.value().attr("add_note")("raised by load_item_func for " + name + " (piu calibration)");
+      if (!python_error_) python_error_.emplace(e);
+      throw piu::Error(piu::ErrorCode::kBadInput, name + ": load_item_func raised " + e.what());
+    }
+  }
+
+  // An ndarray (item or batch) or a dict {the model's input name: ndarray}, copied into a tensor.
+  piu::Tensor to_tensor(const py::object& value, const std::string& name) {
+    py::object array = value;
+    if (py::isinstance<py::dict>(value)) {
+      const auto dict = value.cast<py::dict>();
+      if (dict.size() != 1)
+        throw piu::Error(piu::ErrorCode::kBadInput, name + ": a dict item holds " + std::to_string(dict.size()) +
+                                                        " arrays; calibration feeds a model of one input");
+      const auto [key, dict_value] = *dict.begin();
+      const auto key_name = py::str(key).cast<std::string>();
+      if (key_name != input_name())
+        throw piu::Error(piu::ErrorCode::kBadInput,
+                         name + ": the model's input is '" + input_name() + "', not '" + key_name + "'");
+      array = py::reinterpret_borrow<py::object>(dict_value);
+    }
+    const py::array contiguous_array = contiguous(array, name);
+    return borrow_array(contiguous_array, name).clone();  // the array may go as soon as this returns
+  }
+
+  const std::string& input_name() {
+    if (input_name_.empty()) {
+      py::gil_scoped_release release;
+      input_name_ = piu::single_input(piu::OnnxModel::load(model_), model_).name;
+    }
+    return input_name_;
+  }
+
+  std::string model_;
+  py::object load_item_func_;  // None: the items are the arrays (or dicts) themselves
+  py::list items_;
+  piu::CalibrationData data_;
+  std::string input_name_;                             // read from the model at the first dict item
+  std::optional<py::error_already_set> python_error_;  // the first exception load_item_func raised
+};
+
+piu::CalibrationData PythonCalibration::data(int64_t batch_size, const py::object& max_item_shape) const {
+  piu::CalibrationData data = data_;
+  data.batch_size = batch_size;
+  if (!max_item_shape.is_none()) data.max_item_shape = to_shape(max_item_shape);
+  return data;
+}
+
+piu::CalibrationOptions calibration_options(const std::optional<std::string>& method, double percentile, int threads) {
+  piu::CalibrationOptions options;
+  if (method) options.method = piu::parse_calibration_method(*method);
+  if (percentile <= 0 || percentile > 100)
+    throw piu::Error(piu::ErrorCode::kBadInput, "percentile must be in (0, 100]");
+  options.percentile = percentile;
+  options.threads = threads;
+  return options;
+}
+
+// max_error: None (no target), an output SQNR in dB (30.0) or a string "30db".
+double min_sqnr_db(const py::object& max_error) {
+  if (max_error.is_none()) return 0;
+  double db = 0;
+  if (py::isinstance<py::str>(max_error)) {
+    std::string text = max_error.cast<std::string>();
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    size_t used = 0;
+    try {
+      if (text.size() > 2 && text.compare(text.size() - 2, 2, "db") == 0) db = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() - 2)
+      throw piu::Error(piu::ErrorCode::kBadInput, "max_error: '" + text + "' is not an SQNR in dB ('30db' or 30.0)");
+  } else {
+    db = max_error.cast<double>();
+  }
+  if (!(db > 0)) throw piu::Error(piu::ErrorCode::kBadInput, "max_error: the SQNR target must be a positive dB value");
+  return db;
+}
+
+constexpr const char* kCalibrationDoc = R"(
+calibration: a folder of .npy files (one item or one batch each) or images; an iterable of arrays
+(each one item or a batch of items, like the folder's files); an iterable of {input name: array}
+dicts (models of one input); or, with load_item_func, the list of items (the seed's
+calibration_set) each passed to load_item_func(item), which returns an array. Iterables are read
+into a list first. load_item_func is called from the job with the GIL held only around the call;
+an exception it raises stops the job and is raised again as itself, nothing written.
+batch_size: items per calibration batch (the seed's stream_batch_size); max_item_shape: the
+largest item ("3x224x224" or [3, 224, 224]; smaller items are zero-padded), by default the model
+input's shape without the batch dim. method: "entropy" (None), "minmax" or "percentile".)";
+
+void bind_quant_jobs(py::module_& m) {
+  // Named defaults: GCC 12 warns about temporaries' strings here (a false maybe-uninitialized).
+  const piu::CalibrationData data_defaults;
+  const piu::CalibrationOptions calibration_defaults;
+  const piu::AccuracyTarget target_defaults;
+  m.def(
+      "calibrate",
+      [](const std::string& model, const py::object& calibration, const py::object& load_item_func,
+         const std::optional<std::string>& method, double percentile, int64_t batch_size,
+         const py::object& max_item_shape, const std::optional<std::string>& cache, int threads) {
+        PythonCalibration python_data(model, calibration, load_item_func);
+        piu::CalibrateJobOptions options;
+        options.input = model;
+        options.data = python_data.data(batch_size, max_item_shape);
+        options.calibration = calibration_options(method, percentile, threads);
+        if (cache) options.cache = *cache;
+        return python_data.run([&] { return piu::calibrate_job(options); });
+      },
+      (std::string("Calibrates the model's input on the data and writes the TensorRT calibration cache (cache None: "
+                   "the model's stem + \".trt.int8calibration\" beside it). Returns the report as a dict (cache, "
+                   "items, and the range of every tensor).") +
+       kCalibrationDoc)
+          .c_str(),
+      "model"_a, py::kw_only(), "calibration"_a, "load_item_func"_a = py::none(), "method"_a = py::none(),
+      "percentile"_a = calibration_defaults.percentile, "batch_size"_a = data_defaults.batch_size,
+      "max_item_shape"_a = py::none(), "cache"_a = py::none(), "threads"_a = 0);
+
+  m.def(
+      "quantize",
+      [](const std::string& model, const std::string& output, const py::object& calibration,
+         const py::object& load_item_func, const std::optional<std::string>& from_cache,
+         const std::optional<std::string>& method, double percentile, const std::string& target, bool per_channel,
+         const std::vector<std::string>& exclude, const py::object& max_error, int sensitivity_runs, int64_t batch_size,
+         const py::object& max_item_shape, const std::optional<std::string>& cache, int threads, bool verify) {
+        if (calibration.is_none() && !from_cache)
+          throw piu::Error(piu::ErrorCode::kBadInput, "quantize needs calibration=... or from_cache=...");
+        if (from_cache && method)
+          throw piu::Error(piu::ErrorCode::kBadInput, "method calibrates; it cannot be combined with from_cache");
+        if (target != "ort" && target != "tensorrt")
+          throw piu::Error(piu::ErrorCode::kBadInput, "target must be \"ort\" or \"tensorrt\", not '" + target + "'");
+        std::optional<PythonCalibration> python_data;
+        piu::QuantizeJobOptions options;
+        options.input = model;
+        options.output = output;
+        if (!calibration.is_none()) {
+          python_data.emplace(model, calibration, load_item_func);
+          options.data = python_data->data(batch_size, max_item_shape);
+        }
+        if (from_cache) options.from_cache = *from_cache;
+        options.calibration = calibration_options(method, percentile, threads);
+        if (cache) options.cache = *cache;
+        options.quantize.symmetric_activations = target == "tensorrt";
+        options.quantize.per_channel = per_channel;
+        options.quantize.exclude_nodes = {exclude.begin(), exclude.end()};
+        options.min_sqnr_db = min_sqnr_db(max_error);
+        options.sensitivity_runs = sensitivity_runs;
+        options.threads = threads;
+        options.verify = verify;
+        auto job = [&] { return piu::quantize_job(options); };
+        return python_data ? python_data->run(job) : run_job(job);
+      },
+      (std::string("Quantizes the model to int8 (Q/DQ) with ranges calibrated on `calibration` or read from the "
+                   "TensorRT cache `from_cache` (then calibration, when given, only feeds the accuracy check). "
+                   "target \"ort\": uint8 activations with zero points; \"tensorrt\": symmetric int8. max_error "
+                   "(an output SQNR in dB, 30.0 or \"30db\") keeps the most sensitive layers float until met "
+                   "(sensitivity_runs bounds the search); unless verify=False the written model's output SQNR "
+                   "against the input is measured (report's sqnr_db). cache: also write the ranges as a TensorRT "
+                   "cache. A missed target raises VerificationError and nothing is written. Returns the report as "
+                   "a dict.") +
+       kCalibrationDoc)
+          .c_str(),
+      "model"_a, "output"_a, py::kw_only(), "calibration"_a = py::none(), "load_item_func"_a = py::none(),
+      "from_cache"_a = py::none(), "method"_a = py::none(), "percentile"_a = calibration_defaults.percentile,
+      "target"_a = "ort", "per_channel"_a = true, "exclude"_a = std::vector<std::string>{}, "max_error"_a = py::none(),
+      "sensitivity_runs"_a = target_defaults.sensitivity_runs, "batch_size"_a = data_defaults.batch_size,
+      "max_item_shape"_a = py::none(), "cache"_a = py::none(), "threads"_a = 0, "verify"_a = true);
+}
+
 void bind_versions(py::module_& m) {
   m.attr("__version__") = piu::version();
   m.def(
@@ -502,5 +734,6 @@ PYBIND11_MODULE(_piu, m) {
   bind_write_jobs(m);
   bind_export(m);
   bind_session_jobs(m);
+  bind_quant_jobs(m);
   bind_versions(m);
 }

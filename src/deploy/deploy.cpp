@@ -115,7 +115,7 @@ void stage_precision(DeployContext& ctx, StageRecord& rec) {
   }
   if (!ctx.calibration) ctx.calibration = deploy_calibration_setup(ctx);  // a stage list without export
   const CalibrationSetup& setup = *ctx.calibration;
-  auto source = calibration_from_folder(setup.dir, setup.batch, setup.images);
+  auto source = calibration_source(setup);
   ctx.log("int8: calibrating on " + source->describe());
   CalibrationOptions co = o.calibration;
   if (!co.progress) co.progress = [&ctx](int64_t done, int64_t) { ctx.log(fmt::format("calibrate: {} items", done)); };
@@ -270,7 +270,7 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& options,
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   if (options.output_dir.empty()) throw Error(ErrorCode::kBadInput, "deploy needs an output folder (-o DIR)");
-  if (options.int8 && options.calibration_data.dir.empty())
+  if (options.int8 && options.calibration_data.dir.empty() && !options.calibration_data.load_item)
     throw Error(ErrorCode::kBadInput, "int8 needs calibration data (--data DIR)");
   const fs::path dir(options.output_dir);
   std::error_code ec;

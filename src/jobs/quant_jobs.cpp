@@ -36,7 +36,10 @@ TensorInfo single_input(const OnnxModel& model, const std::string& path) {
 CalibrationSetup calibration_setup(const CalibrationData& data, const TensorInfo& input) {
   CalibrationSetup s;
   s.dir = data.dir;
-  if (s.dir.empty()) throw Error(ErrorCode::kBadInput, "--data DIR is required (a folder of .npy files or images)");
+  s.items = data.items;
+  s.load_item = data.load_item;
+  if (s.dir.empty() && !s.load_item)
+    throw Error(ErrorCode::kBadInput, "--data DIR is required (a folder of .npy files or images)");
   s.batch.batch_size = data.batch_size;
   if (s.batch.batch_size <= 0) throw Error(ErrorCode::kBadInput, "the calibration batch size must be positive");
   const Shape item(input.shape.begin() + (input.shape.empty() ? 0 : 1), input.shape.end());
@@ -64,10 +67,15 @@ CalibrationSetup calibration_setup(const CalibrationData& data, const TensorInfo
   return s;
 }
 
+std::unique_ptr<CalibrationSource> calibration_source(const CalibrationSetup& setup) {
+  if (setup.load_item) return calibration_from_items(setup.items, setup.load_item, setup.batch);
+  return calibration_from_folder(setup.dir, setup.batch, setup.images);
+}
+
 std::unique_ptr<CalibrationSource> evaluation_source(const CalibrationSetup& setup) {
-  BatchOptions b = setup.batch;
-  b.batch_size = std::min<int64_t>(16, b.batch_size);
-  return calibration_from_folder(setup.dir, b, setup.images);
+  CalibrationSetup first_items = setup;
+  first_items.batch.batch_size = std::min<int64_t>(16, setup.batch.batch_size);
+  return calibration_source(first_items);
 }
 
 FallbackReport quantize_to_target(OnnxModel& model, const CalibrationTable& table, const QuantizeOptions& options,
@@ -114,7 +122,7 @@ CalibrateJobReport calibrate_job(const CalibrateJobOptions& options) {
   out.input = options.input;
   OnnxModel model = OnnxModel::load(options.input);
   const CalibrationSetup setup = calibration_setup(options.data, single_input(model, options.input));
-  auto source = calibration_from_folder(setup.dir, setup.batch, setup.images);
+  auto source = calibration_source(setup);
   out.cache = options.cache.empty() ? default_cache_path(options.input) : options.cache;
   out.table = calibrate(model, *source, options.calibration);
   out.source = source->describe();

@@ -44,7 +44,7 @@ QuantizeJobReport quantize_job(const QuantizeJobOptions& options) {
   if (options.data) {
     const CalibrationSetup setup = calibration_setup(*options.data, input);
     if (options.from_cache.empty()) {
-      auto source = calibration_from_folder(setup.dir, setup.batch, setup.images);
+      auto source = calibration_source(setup);
       out.table = calibrate(model, *source, options.calibration);
     }
     eval = evaluation_source(setup);  // accuracy is measured on up to 32 calibration items

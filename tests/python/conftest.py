@@ -1,5 +1,8 @@
+import contextlib
 import os
 import subprocess
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -24,3 +27,23 @@ def piu_cli(*args):
 def resnet_io():
     """resnet18's stored input and the reference output computed for it when the model was generated."""
     return np.load(model("resnet18.input.npy")), np.load(model("resnet18.output.npy"))
+
+
+@contextlib.contextmanager
+def ticking():
+    """Runs a Python thread that appends time.monotonic() about every millisecond while the block runs;
+    yields that list. The thread can only take timestamps while the block's C++ call released the GIL."""
+    stamps, done = [], threading.Event()
+
+    def ticker():
+        while not done.is_set():
+            stamps.append(time.monotonic())
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    try:
+        yield stamps
+    finally:
+        done.set()
+        thread.join()

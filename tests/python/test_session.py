@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import piu
-from conftest import model, piu_cli
+from conftest import model, piu_cli, ticking
 
 
 def test_describes_inputs_and_outputs():
@@ -108,20 +108,8 @@ def test_tuple_and_single_array_are_accepted():
 
 def test_the_gil_is_released_while_cpp_runs():
     # A Python thread can only take timestamps inside the window of a call that released the GIL.
-    stamps, done = [], threading.Event()
-
-    def ticker():
-        while not done.is_set():
-            stamps.append(time.monotonic())
-            time.sleep(0.001)
-
-    thread = threading.Thread(target=ticker)
-    thread.start()
-    try:
+    with ticking() as stamps:
         start = time.monotonic()
         piu.bench(model("cases/add.onnx"), warmup=0, duration_s=0.6)
         end = time.monotonic()
-    finally:
-        done.set()
-        thread.join()
     assert any(start + 0.2 < t < end - 0.2 for t in stamps)

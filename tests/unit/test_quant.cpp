@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "piu/jobs_quant.hpp"
 #include "piu/quant.hpp"
 
 namespace {
@@ -71,6 +72,28 @@ TEST(Calibration, BatchFilesAreSplitIntoItems) {
   EXPECT_EQ(src->next_batch().shape(), (piu::Shape{2, 3, 2}));
   EXPECT_EQ(src->next_batch().shape(), (piu::Shape{1, 3, 2}));
   EXPECT_FALSE(src->next_batch().defined());
+}
+
+TEST(Calibration, SetupFromItemsReadsThemThroughTheCallersLoader) {
+  int calls = 0;
+  piu::CalibrationData data;
+  data.dir = "ignored: load_item is set";
+  data.items = {"2x2", "2x2", "1x2", "2x2"};
+  data.load_item = [&calls](const std::string& name) {
+    ++calls;
+    return load(name);
+  };
+  data.batch_size = 3;
+  piu::TensorInfo input;
+  input.shape = {-1, 1, 2, 2};
+  const piu::CalibrationSetup setup = piu::calibration_setup(data, input);
+  auto source = piu::calibration_source(setup);
+  EXPECT_EQ(source->next_batch().shape(), (piu::Shape{3, 1, 2, 2}));  // item shape from the input; 1x2 padded
+  EXPECT_EQ(source->next_batch().shape(), (piu::Shape{1, 1, 2, 2}));
+  EXPECT_FALSE(source->next_batch().defined());
+  EXPECT_EQ(calls, 4);
+  piu::CalibrationData none;
+  expect_error_mentioning([&] { piu::calibration_setup(none, input); }, {"--data"});
 }
 
 TEST(Thresholds, PercentileAndEntropy) {
