@@ -34,7 +34,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libstb-dev libfmt-dev time
   libtorch-dev
   python3 python3-venv python3-pip python3-numpy python3-torch python3-torchvision
-  pybind11-dev python3-pytest
+  python3-pytest
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -50,7 +50,8 @@ fi
 # --- 2. Python venv with PyPI tools -------------------------------------------------------------
 VENV="$DEPS/venv"
 # scikit-learn: the digits dataset of the int8/fp16 accuracy test (tests/cli/test_quant_accuracy.py)
-PIP_SPEC="$CMAKE_PIP_SPEC onnxruntime==$ORT_VERSION onnx==$ONNX_VERSION numpy pytest scikit-learn==1.9.1"
+# pybind11 from PyPI (>= 2.12 reads NumPy 2 arrays correctly; Debian's 2.10 gives NumPy 2 arrays zero strides)
+PIP_SPEC="$CMAKE_PIP_SPEC onnxruntime==$ORT_VERSION onnx==$ONNX_VERSION numpy pytest scikit-learn==1.9.1 pybind11==2.13.6"
 if ! stamp_ok venv "$PIP_SPEC"; then
   log "venv: $PIP_SPEC"
   [ -x "$VENV/bin/python" ] || /usr/bin/python3 -m venv "$VENV"
