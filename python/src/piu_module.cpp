@@ -82,24 +82,59 @@ void register_errors(py::module_& m) {
 // Arrays and tensors
 // ---------------------------------------------------------------------------------------------
 
-// An ndarray as a borrowed host tensor. `array` must be C-contiguous and stay alive while the
-// tensor is used.
-piu::Tensor borrow_array(const py::array& array, const std::string& what) {
+// numpy's dtype object and type number of each piu dtype numpy has (bfloat16 has none), made once:
+// a run then maps dtypes by number, without parsing or allocating names.
+struct NumpyType {
   piu::DType dtype;
-  try {
-    dtype = piu::parse_dtype(py::str(array.dtype()).cast<std::string>());
-  } catch (const piu::Error& e) {
-    throw e.with_context(what);
+  py::dtype numpy;
+  int num;
+};
+const std::vector<NumpyType>& numpy_types() {
+  static const std::vector<NumpyType> table = [] {
+    std::vector<NumpyType> t;
+    const auto add = [&t](piu::DType d, py::dtype n) { t.push_back({d, n, n.num()}); };
+    add(piu::DType::kFloat32, py::dtype::of<float>());
+    add(piu::DType::kFloat16, py::dtype("float16"));
+    add(piu::DType::kFloat64, py::dtype::of<double>());
+    add(piu::DType::kInt8, py::dtype::of<int8_t>());
+    add(piu::DType::kUInt8, py::dtype::of<uint8_t>());
+    add(piu::DType::kInt16, py::dtype::of<int16_t>());
+    add(piu::DType::kUInt16, py::dtype::of<uint16_t>());
+    add(piu::DType::kInt32, py::dtype::of<int32_t>());
+    add(piu::DType::kUInt32, py::dtype::of<uint32_t>());
+    add(piu::DType::kInt64, py::dtype::of<int64_t>());
+    add(piu::DType::kUInt64, py::dtype::of<uint64_t>());
+    add(piu::DType::kBool, py::dtype::of<bool>());
+    return t;
+  }();
+  return table;
+}
+
+// An ndarray as a borrowed host tensor. `array` must be C-contiguous and stay alive while the
+// tensor is used. `what` names it in errors ("input x").
+template <typename What>
+piu::Tensor borrow_array(const py::array& array, const What& what) {
+  const int num = array.dtype().num();
+  std::optional<piu::DType> dtype;
+  for (const auto& t : numpy_types())
+    if (t.num == num) dtype = t.dtype;
+  if (!dtype) {  // an equivalent spelling (e.g. longlong for int64): by name
+    try {
+      dtype = piu::parse_dtype(py::str(array.dtype()).cast<std::string>());
+    } catch (const piu::Error& e) {
+      throw e.with_context(what());
+    }
   }
   piu::Shape shape(array.shape(), array.shape() + array.ndim());
-  return piu::Tensor::borrow(const_cast<void*>(array.data()), dtype, std::move(shape));
+  return piu::Tensor::borrow(const_cast<void*>(array.data()), *dtype, std::move(shape));
 }
 
 // A C-contiguous ndarray over `object`'s data: the array itself when it already is one, else one
-// copy. Throws kBadInput naming `what` when numpy cannot make an array of it.
-py::array contiguous(const py::handle& object, const std::string& what) {
+// copy. Throws kBadInput naming what() when numpy cannot make an array of it.
+template <typename What>
+py::array contiguous(const py::handle& object, const What& what) {
   py::array array = py::array::ensure(object, py::array::c_style);
-  if (!array) throw piu::Error(piu::ErrorCode::kBadInput, what + ": numpy cannot make an array of this object");
+  if (!array) throw piu::Error(piu::ErrorCode::kBadInput, what() + ": numpy cannot make an array of this object");
   return array;
 }
 
@@ -116,7 +151,9 @@ py::array tensor_to_array(const piu::Tensor& tensor, const std::string& name) {
   py::capsule base(keep.get(), [](void* held) { std::unique_ptr<piu::Tensor> owned(static_cast<piu::Tensor*>(held)); });
   static_cast<void>(keep.release());  // owned by the capsule now
   const std::vector<py::ssize_t> shape(tensor.shape().begin(), tensor.shape().end());
-  return py::array(py::dtype(std::string(piu::dtype_name(tensor.dtype()))), shape, data, base);
+  for (const auto& t : numpy_types())
+    if (t.dtype == tensor.dtype()) return py::array(t.numpy, shape, data, base);
+  throw piu::Error(piu::ErrorCode::kInternal, "output " + name + ": no numpy type for its dtype");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,8 +211,9 @@ py::object run_session(const piu::Session& session, const py::object& inputs, bo
     std::map<std::string, piu::Tensor> named;
     for (const auto& [key, value] : inputs.cast<py::dict>()) {
       const auto name = key.cast<std::string>();
-      arrays.push_back(contiguous(value, "input " + name));
-      named[name] = borrow_array(arrays.back(), "input " + name);
+      const auto what = [&name] { return "input " + name; };
+      arrays.push_back(contiguous(value, what));
+      named[name] = borrow_array(arrays.back(), what);
     }
     py::gil_scoped_release release;
     outputs = session.run_named(named);
@@ -188,7 +226,9 @@ py::object run_session(const piu::Session& session, const py::object& inputs, bo
     std::vector<piu::Tensor> ordered;
     for (const py::handle& value : values) {
       const size_t i = ordered.size();
-      const std::string what = "input " + (i < session.inputs().size() ? session.inputs()[i].name : std::to_string(i));
+      const auto what = [&session, i] {
+        return "input " + (i < session.inputs().size() ? session.inputs()[i].name : std::to_string(i));
+      };
       arrays.push_back(contiguous(value, what));
       ordered.push_back(borrow_array(arrays.back(), what));
     }
@@ -563,8 +603,9 @@ class PythonCalibration {
                          name + ": the model's input is '" + input_name() + "', not '" + key_name + "'");
       array = py::reinterpret_borrow<py::object>(dict_value);
     }
-    const py::array contiguous_array = contiguous(array, name);
-    return borrow_array(contiguous_array, name).clone();  // the array may go as soon as this returns
+    const auto what = [&name] { return name; };
+    const py::array contiguous_array = contiguous(array, what);
+    return borrow_array(contiguous_array, what).clone();  // the array may go as soon as this returns
   }
 
   const std::string& input_name() {
