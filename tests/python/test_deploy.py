@@ -1,12 +1,12 @@
 """piu.deploy from Python: the stages and files of `piu deploy`, int8 on calibration arrays, progress
-lines through a Python callable, and nothing left behind by a deploy that fails."""
+lines through a Python callable, nothing left behind by a deploy that fails, the GIL released."""
 import os
 
 import numpy as np
 import pytest
 
 import piu
-from conftest import model
+from conftest import model, ticking
 
 
 def items(count=8, seed=0):
@@ -63,3 +63,23 @@ def test_a_failing_deploy_leaves_nothing(tmp_path):
                    bench=False)
     assert not out.exists()
     assert os.listdir(tmp_path) == []
+
+
+def test_a_progress_callable_that_raises_stops_deploy(tmp_path):
+    out = tmp_path / "stopped"
+
+    def progress(line):
+        raise KeyError("stop here")
+
+    with pytest.raises(KeyError, match="stop here"):
+        piu.deploy(model("shapes.onnx"), str(out), bench=False, progress=progress)
+    assert not out.exists()
+
+
+def test_deploy_releases_the_gil(tmp_path):
+    with ticking() as stamps:
+        report = piu.deploy(model("shapes.onnx"), str(tmp_path / "out"), bench_batches=[1], bench_rounds=1,
+                            bench_duration_s=0.2)
+    assert len(stamps) > 20  # the benchmark alone runs 0.4 s
+    assert [point["batch"] for point in report["latency"]] == [1]
+    assert (tmp_path / "out" / "latency.png").exists() and report["chart"] == str(tmp_path / "out" / "latency.png")
