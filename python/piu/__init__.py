@@ -13,6 +13,9 @@ A thin layer over piu's C++ library (the same functions the `piu` command line c
   ``{input name: array}`` dicts), or the seed's ``calibration_set`` with a ``load_item_func``
   called from the job (the GIL held only around each call; its exception is raised again as
   itself). ``quantize`` writes the int8 model and reports its output SQNR against the input.
+* ``deploy(model, output_dir, ...)`` is ``piu deploy``: export or load, round weights, optimize,
+  simplify, int8 or fp16, verify, benchmark; writes ``model.onnx`` and ``report.md`` (and
+  ``latency.png``) or nothing, with ``progress=callable(line)`` for its progress lines.
 * Every failure raises a subclass of ``piu.Error`` (a ``RuntimeError``) whose ``code`` names the
   kind of error and whose message is the command line's one-line message.
 """
@@ -29,6 +32,7 @@ from ._piu import (
     bench,
     calibrate,
     compare,
+    deploy,
     export,
     fp16,
     inspect,
@@ -52,6 +56,7 @@ __all__ = [
     "bench",
     "calibrate",
     "compare",
+    "deploy",
     "export",
     "fp16",
     "inspect",

@@ -76,4 +76,12 @@ def quantize(model: str, output: str, *, calibration: Optional[Calibration] = No
              exclude: List[str] = [], max_error: Union[None, float, str] = None, sensitivity_runs: int = 64,
              batch_size: int = 100, max_item_shape: ItemShape = None, cache: Optional[str] = None,
              threads: int = 0, verify: bool = True) -> Report: ...
+def deploy(model: str, output_dir: str, *, shapes: ShapeSpecs = None, input_shapes: ShapeSpecs = None,
+           opset: int = 17, round_weights: bool = True, optimize: bool = True, simplify: bool = True,
+           int8: bool = False, fp16: bool = False, calibration: Optional[Calibration] = None,
+           load_item_func: Optional[Callable[[Any], np.ndarray]] = None, max_error: Union[None, float, str] = None,
+           target: str = "ort", method: Optional[str] = None, percentile: float = 99.999, batch_size: int = 100,
+           max_item_shape: ItemShape = None, verify: bool = True, bench: bool = True,
+           bench_batches: Sequence[int] = (1, 8), bench_rounds: int = 3, bench_duration_s: float = 1.0,
+           threads: int = 0, backend: str = "auto", progress: Optional[Callable[[str], Any]] = None) -> Report: ...
 def versions() -> Dict[str, str]: ...

@@ -1,14 +1,18 @@
 """The seed's TensorRT API. TensorRT is absent here: every entry point raises TensorRTUnavailableError.
 
 The names, signatures and defaults are the seed's, so code written against them imports and fails
-with one clear line. int8 calibration (``int8_mode``, ``calibration_set``, ``load_item_func``,
-``max_item_shape``, ``stream_batch_size``, ``cache_file``) will map onto piu's quantizer once
-``piu.quantize`` is in the Python module; until then it is part of the same TensorRT error.
+with one clear line. ``build_engine`` first does what piu can do without TensorRT and says so in
+that line: with ``int8_mode`` it calibrates ``calibration_set`` through ``load_item_func``
+(``piu.calibrate``, writing ``cache_file``, the TensorRT calibration cache) and writes the Q/DQ
+model an engine would be built from (``piu.quantize``, target "tensorrt", from that cache); with
+``fp16_mode`` it writes the float16 model (``piu.fp16``, float32 inputs and outputs).
 """
 import os
 from typing import Any, Callable, Dict, List, Optional, Union
 
 import numpy as np
+
+import piu
 
 from .errors import TENSORRT_MISSING, TensorRTUnavailableError, raise_tensorrt_missing
 from .onnx_infer import ONNXWrapper
@@ -74,8 +78,59 @@ def build_engine(
     caching to ``cache_file``; ``opt_shape_dict`` = {input: [min, opt, max]} shapes;
     ``max_workspace_size`` = [a, b] meaning a << b bytes; ``builder_config`` goes to the builder
     config. Raises TensorRTUnavailableError here: piu has no TensorRT backend on this machine.
+
+    Before raising, what piu can do without TensorRT is done, and the error's message names the
+    files written. int8_mode: ``calibration_set`` is read through ``load_item_func`` in batches of
+    ``stream_batch_size`` (``piu.calibrate``), its ranges written to ``cache_file`` (the TensorRT
+    calibration cache, a path as given, like the seed's calibrator), then the Q/DQ model an engine
+    would be built from (``piu.quantize``, target "tensorrt", from that cache) is written as
+    ``<onnx stem>_int8_qdq.onnx``. fp16_mode: the float16 model (``piu.fp16``, float32 inputs and
+    outputs) as ``<onnx stem>_fp16.onnx``. These models go into ``engine_path``'s folder when
+    given, else beside ``onnx_path``. A failure there raises that piu error instead (nothing of
+    that step written).
     """
-    raise_tensorrt_missing()
+    written: List[str] = []
+    if int8_mode:
+        written += _write_int8(onnx_path, calibration_set, load_item_func, max_item_shape, stream_batch_size,
+                               cache_file, engine_path)
+    if fp16_mode:
+        fp16_path = _beside(onnx_path, engine_path, "_fp16.onnx")
+        piu.fp16(os.fspath(onnx_path), fp16_path, keep_io_types=True)
+        written.append(f"{fp16_path} (the float16 model)")
+    if not written:
+        raise_tensorrt_missing()
+    raise TensorRTUnavailableError(f"{TENSORRT_MISSING}; no engine built, but wrote {' and '.join(written)}")
+
+
+def _beside(onnx_path: PathLike, engine_path: Optional[PathLike], suffix: str) -> str:
+    """``<onnx stem><suffix>`` in engine_path's folder (when given) or onnx_path's."""
+    folder = os.path.dirname(os.path.abspath(os.fspath(engine_path if engine_path is not None else onnx_path)))
+    stem = os.path.splitext(os.path.basename(os.fspath(onnx_path)))[0]
+    return os.path.join(folder, stem + suffix)
+
+
+def _write_int8(
+    onnx_path: PathLike,
+    calibration_set: Optional[List[Any]],
+    load_item_func: Optional[Callable],
+    max_item_shape: Optional[List[int]],
+    stream_batch_size: int,
+    cache_file: str,
+    engine_path: Optional[PathLike],
+) -> List[str]:
+    """Calibrates into ``cache_file`` and writes the Q/DQ model from it; returns what was written."""
+    if calibration_set is None:
+        error = piu.BadInputError("int8_mode needs calibration_set (the items given to load_item_func)")
+        error.code = "bad input"
+        raise error
+    model = os.fspath(onnx_path)
+    data = dict(calibration=calibration_set, load_item_func=load_item_func, max_item_shape=max_item_shape,
+                batch_size=stream_batch_size)
+    piu.calibrate(model, cache=os.fspath(cache_file), **data)
+    qdq_path = _beside(onnx_path, engine_path, "_int8_qdq.onnx")
+    # The cache is what TensorRT would read; the items measure the Q/DQ model's output SQNR.
+    piu.quantize(model, qdq_path, from_cache=os.fspath(cache_file), target="tensorrt", **data)
+    return [f"{cache_file} (the TensorRT calibration cache)", f"{qdq_path} (the int8 Q/DQ model)"]
 
 
 class TRTEngineBuilder:
@@ -107,7 +162,8 @@ class TRTEngineBuilder:
     ) -> Any:
         """``build_engine`` with this builder's config for the options left None.
 
-        Raises TensorRTUnavailableError here.
+        Raises TensorRTUnavailableError here, after writing the int8 calibration cache and Q/DQ
+        model (int8_mode) or the float16 model (fp16_mode) as ``build_engine`` says.
         """
         return build_engine(
             onnx_path,

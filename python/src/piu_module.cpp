@@ -8,14 +8,17 @@
 
 #include <array>
 #include <cctype>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "piu/core.hpp"
+#include "piu/deploy.hpp"
 #include "piu/jobs.hpp"
 #include "piu/jobs_quant.hpp"
 #include "piu/jobs_session.hpp"
@@ -752,6 +755,107 @@ void bind_quant_jobs(py::module_& m) {
       "max_item_shape"_a = py::none(), "cache"_a = py::none(), "threads"_a = 0, "verify"_a = true);
 }
 
+// ---------------------------------------------------------------------------------------------
+// deploy: keyword arguments -> DeployOptions (the CLI's deploy_options_from, for Python)
+// ---------------------------------------------------------------------------------------------
+
+// `progress` as DeployOptions::progress: deploy calls it on its own thread without the GIL, so the
+// GIL is taken only around the Python call. An exception it raises stops deploy (nothing written).
+// Captures `progress` by address (copies of the function made without the GIL touch no refcount):
+// it must outlive the job.
+std::function<void(std::string_view)> python_progress(const py::object& progress) {
+  if (progress.is_none()) return nullptr;
+  const py::object* callable = &progress;
+  return [callable](std::string_view line) {
+    py::gil_scoped_acquire acquire;
+    (*callable)(py::str(line.data(), line.size()));
+  };
+}
+
+constexpr const char* kDeployDoc = R"(Deploys a model in one call, as `piu deploy` does: exports a TorchScript input
+(an ONNX input is loaded), rounds weights, optimizes, simplifies, then int8 (Q/DQ calibrated on
+`calibration`) or fp16, verifies the result against the input on ONNX Runtime and benchmarks both;
+writes output_dir/model.onnx, report.md and latency.png (with bench). Each stage can be switched off
+(round_weights, optimize, simplify, verify, bench). shapes: the input shapes for export,
+verification and the benchmark ("input:-1x3x224x224", [1, 3, 224, 224] or {name: dims});
+input_shapes: dims the simplifier fixes. int8: max_error (an output SQNR in dB, 30.0 or "30db")
+keeps the most sensitive layers float until met (else the SQNR must reach 20 dB); target "ort" or
+"tensorrt" (symmetric int8). progress: callable(line) given one line per step, called with the GIL
+taken only around the call. The GIL is released while deploy runs. A failing stage (a
+VerificationError, a load_item_func exception raised again as itself, ...) leaves nothing behind:
+a folder deploy created is removed. Returns the report (what `piu deploy --json` prints) as a dict.
+)";
+
+void bind_deploy(py::module_& m) {
+  // Named defaults: GCC 12 warns about temporaries' strings here (a false maybe-uninitialized).
+  const piu::DeployOptions defaults;
+  const piu::CalibrationOptions calibration_defaults;
+  m.def(
+      "deploy",
+      [](const std::string& model, const std::string& output_dir, const py::object& shapes,
+         const py::object& input_shapes, int opset, bool round_weights, bool optimize, bool simplify, bool int8,
+         bool fp16, const py::object& calibration, const py::object& load_item_func, const py::object& max_error,
+         const std::string& target, const std::optional<std::string>& method, double percentile, int64_t batch_size,
+         const py::object& max_item_shape, bool verify, bool bench, const std::vector<int64_t>& bench_batches,
+         int bench_rounds, double bench_duration_s, int threads, const std::string& backend,
+         const py::object& progress) {
+        if (int8 && fp16) throw piu::Error(piu::ErrorCode::kBadInput, "int8 and fp16 exclude each other");
+        if (int8 == calibration.is_none())
+          throw piu::Error(piu::ErrorCode::kBadInput,
+                           int8 ? "int8=True needs calibration=..." : "calibration only applies with int8=True");
+        if (target != "ort" && target != "tensorrt")
+          throw piu::Error(piu::ErrorCode::kBadInput, "target must be \"ort\" or \"tensorrt\", not '" + target + "'");
+        if (bench_rounds < 1 || bench_duration_s <= 0)
+          throw piu::Error(piu::ErrorCode::kBadInput, "bench_rounds must be >= 1 and bench_duration_s > 0");
+        piu::DeployOptions options;
+        options.output_dir = output_dir;
+        options.export_options.input_shapes = to_shape_specs(shapes);
+        options.export_options.opset = opset;
+        options.round_weights = round_weights;
+        options.optimize = optimize;
+        options.simplify = simplify;
+        options.simplify_options.input_shapes = to_shape_specs(input_shapes);
+        options.verify = verify;
+        // As the CLI: the shapes verify; one shape applies whatever the input is called; else a
+        // shape fixed by the simplifier is the one to verify and benchmark at.
+        options.verify_options.shapes = options.export_options.input_shapes;
+        if (options.verify_options.shapes.size() == 1) options.verify_options.shapes[0].name.clear();
+        if (options.verify_options.shapes.empty())
+          options.verify_options.shapes = options.simplify_options.input_shapes;
+        options.bench = bench;
+        options.bench_batches = bench_batches;
+        options.bench_rounds = bench_rounds;
+        options.bench_options.duration_s = bench_duration_s;
+        options.session = session_options(backend, threads);
+        options.fp16 = fp16;
+        options.int8 = int8;
+        options.progress = python_progress(progress);
+        std::optional<PythonCalibration> python_data;
+        if (int8) {
+          python_data.emplace(model, calibration, load_item_func);
+          options.calibration_data = python_data->data(batch_size, max_item_shape);
+          options.calibration = calibration_options(method, percentile, threads);
+          options.quantize.symmetric_activations = target == "tensorrt";
+          if (!max_error.is_none()) {
+            options.min_sqnr_db = min_sqnr_db(max_error);
+            options.fallback = true;
+          }
+        }
+        auto job = [&] { return piu::deploy(model, options); };
+        return python_data ? python_data->run(job) : run_job(job);
+      },
+      (std::string(kDeployDoc) + kCalibrationDoc).c_str(), "model"_a, "output_dir"_a, py::kw_only(),
+      "shapes"_a = py::none(), "input_shapes"_a = py::none(), "opset"_a = defaults.export_options.opset,
+      "round_weights"_a = defaults.round_weights, "optimize"_a = defaults.optimize, "simplify"_a = defaults.simplify,
+      "int8"_a = defaults.int8, "fp16"_a = defaults.fp16, "calibration"_a = py::none(), "load_item_func"_a = py::none(),
+      "max_error"_a = py::none(), "target"_a = "ort", "method"_a = py::none(),
+      "percentile"_a = calibration_defaults.percentile, "batch_size"_a = defaults.calibration_data.batch_size,
+      "max_item_shape"_a = py::none(), "verify"_a = defaults.verify, "bench"_a = defaults.bench,
+      "bench_batches"_a = defaults.bench_batches, "bench_rounds"_a = defaults.bench_rounds,
+      "bench_duration_s"_a = defaults.bench_options.duration_s, "threads"_a = 0, "backend"_a = "auto",
+      "progress"_a = py::none());
+}
+
 void bind_versions(py::module_& m) {
   m.attr("__version__") = piu::version();
   m.def(
@@ -776,5 +880,6 @@ PYBIND11_MODULE(_piu, m) {
   bind_export(m);
   bind_session_jobs(m);
   bind_quant_jobs(m);
+  bind_deploy(m);
   bind_versions(m);
 }

@@ -132,7 +132,8 @@ def test_tensorrt_entry_points_raise_naming_tensorrt(shapes_onnx, tmp_path, caps
         lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx, engine_path=str(tmp_path / "model.trt")),
         lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx, fp16_mode=True),
         lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx, int8_mode=True, calibration_set=[batch(1)],
-                                                     max_item_shape=[3, 64, 64], load_item_func=lambda item: item),
+                                                     max_item_shape=[3, 64, 64], load_item_func=lambda item: item,
+                                                     cache_file=str(tmp_path / "model.trt.int8calibration")),
         lambda: seed.build_engine(shapes_onnx),
         lambda: seed.TRTRunWrapper(str(tmp_path / "model.trt")),
         lambda: seed.load_engine(str(tmp_path / "model.trt")),
@@ -147,6 +148,37 @@ def test_tensorrt_entry_points_raise_naming_tensorrt(shapes_onnx, tmp_path, caps
     assert not (tmp_path / "model.trt").exists()
     assert seed.check_tensorrt_health() is False
     assert "TensorRT is not available" in capsys.readouterr().out
+
+
+def test_build_engine_int8_writes_the_cache_and_the_qdq_model_then_names_tensorrt(shapes_onnx, tmp_path):
+    items = [f"item{i}" for i in range(8)]
+    loaded = []
+
+    def load_item(name):  # the seed's load_item_func: one item (3x64x64) per name
+        loaded.append(name)
+        return batch(1, int(name[4:]))[0]
+
+    cache = tmp_path / "calib.cache"
+    (tmp_path / "engines").mkdir()
+    engine = tmp_path / "engines" / "model.trt"
+    with pytest.raises(seed.TensorRTUnavailableError, match="TensorRT is not available") as info:
+        seed.TRTEngineBuilder().build_engine(shapes_onnx, int8_mode=True, calibration_set=items,
+                                             load_item_func=load_item, max_item_shape=[3, 64, 64],
+                                             stream_batch_size=4, cache_file=str(cache), engine_path=str(engine))
+    qdq = tmp_path / "engines" / "shapes_int8_qdq.onnx"
+    assert cache.exists() and cache.read_bytes().startswith(b"TRT-")
+    assert qdq.exists() and not engine.exists()
+    message = str(info.value)
+    assert str(cache) in message and str(qdq) in message and "\n" not in message
+    assert set(loaded) == set(items)
+    (y,) = piu.Session(str(qdq)).run([batch(2)])
+    assert y.shape == (2, 3)
+
+
+def test_build_engine_fp16_writes_the_float16_model_beside_the_input(shapes_onnx, tmp_path):
+    with pytest.raises(seed.TensorRTUnavailableError, match="shapes_fp16.onnx"):
+        seed.build_engine(shapes_onnx, fp16_mode=True)
+    assert (tmp_path / "shapes_fp16.onnx").exists()
 
 
 def test_trt_engine_builder_keeps_the_seeds_config():
