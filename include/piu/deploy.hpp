@@ -146,7 +146,8 @@ std::vector<DeployStage> default_deploy_stages();
 // DIR/report.md and DIR/latency.png, each atomically. Nothing is left behind when a stage throws
 // (a folder deploy created is removed again): verification that fails throws kVerificationFailed
 // naming the first differing output and the shape that exposed it. Refuses a DIR/model.onnx that
-// is the input file.
+// is the input file. Verification and the benchmark run at verify_options.shapes, else the
+// export's input shapes, else the simplifier's; a single shape applies whatever the input is called.
 DeployReport deploy(const std::string& model_path, const DeployOptions& options,
                     const std::vector<DeployStage>& stages = default_deploy_stages());
 

@@ -41,6 +41,17 @@ struct CalibrationSetup {
   ImageInputOptions images;
 };
 
+// "ort" (uint8 activations with zero points, for ONNX Runtime) or "tensorrt" (symmetric int8):
+// the name users give QuantizeOptions::symmetric_activations.
+std::string quantize_target_name(bool symmetric_activations);
+// Inverse of quantize_target_name. Throws kBadInput "must be ort or tensorrt, not '...'" (callers
+// add the option's name as context).
+bool symmetric_activations_for(const std::string& target);
+// An accuracy target as users write it: "30db" (output SQNR >= 30 dB) or a relative RMS error
+// ("0.03" -> SQNR >= 30.5 dB); returns the SQNR in dB. Throws kBadInput for anything else (callers
+// add the option's name as context).
+double parse_max_error_db(const std::string& text);
+
 // The model's single non-initializer input as its graph declares it (dims <= 0 are -1).
 // Throws kUnsupported naming `path` when the model has more than one input.
 TensorInfo single_input(const OnnxModel& model, const std::string& path);

@@ -644,26 +644,27 @@ piu::CalibrationOptions calibration_options(const std::optional<std::string>& me
   return options;
 }
 
-// max_error: None (no target), an output SQNR in dB (30.0) or a string "30db".
+// max_error: None (no target), an output SQNR in dB (30.0), or a string as the CLI's --max-error
+// takes ("30db", or a relative error "0.03"; piu::parse_max_error_db).
 double min_sqnr_db(const py::object& max_error) {
   if (max_error.is_none()) return 0;
-  double db = 0;
-  if (py::isinstance<py::str>(max_error)) {
-    std::string text = max_error.cast<std::string>();
-    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    size_t used = 0;
-    try {
-      if (text.size() > 2 && text.compare(text.size() - 2, 2, "db") == 0) db = std::stod(text, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != text.size() - 2)
-      throw piu::Error(piu::ErrorCode::kBadInput, "max_error: '" + text + "' is not an SQNR in dB ('30db' or 30.0)");
-  } else {
-    db = max_error.cast<double>();
+  try {
+    if (py::isinstance<py::str>(max_error)) return piu::parse_max_error_db(max_error.cast<std::string>());
+    const double db = max_error.cast<double>();
+    if (!(db > 0)) throw piu::Error(piu::ErrorCode::kBadInput, "the SQNR target must be a positive dB value");
+    return db;
+  } catch (const piu::Error& e) {
+    throw e.with_context("max_error");
   }
-  if (!(db > 0)) throw piu::Error(piu::ErrorCode::kBadInput, "max_error: the SQNR target must be a positive dB value");
-  return db;
+}
+
+// target: "ort" or "tensorrt" (piu::symmetric_activations_for); errors name the argument.
+bool symmetric_activations(const std::string& target) {
+  try {
+    return piu::symmetric_activations_for(target);
+  } catch (const piu::Error& e) {
+    throw e.with_context("target");
+  }
 }
 
 constexpr const char* kCalibrationDoc = R"(
@@ -715,8 +716,7 @@ void bind_quant_jobs(py::module_& m) {
           throw piu::Error(piu::ErrorCode::kBadInput, "quantize needs calibration=... or from_cache=...");
         if (from_cache && method)
           throw piu::Error(piu::ErrorCode::kBadInput, "method calibrates; it cannot be combined with from_cache");
-        if (target != "ort" && target != "tensorrt")
-          throw piu::Error(piu::ErrorCode::kBadInput, "target must be \"ort\" or \"tensorrt\", not '" + target + "'");
+        const bool symmetric = symmetric_activations(target);  // checked before anything runs
         std::optional<PythonCalibration> python_data;
         piu::QuantizeJobOptions options;
         options.input = model;
@@ -728,7 +728,7 @@ void bind_quant_jobs(py::module_& m) {
         if (from_cache) options.from_cache = *from_cache;
         options.calibration = calibration_options(method, percentile, threads);
         if (cache) options.cache = *cache;
-        options.quantize.symmetric_activations = target == "tensorrt";
+        options.quantize.symmetric_activations = symmetric;
         options.quantize.per_channel = per_channel;
         options.quantize.exclude_nodes = {exclude.begin(), exclude.end()};
         options.min_sqnr_db = min_sqnr_db(max_error);
@@ -803,8 +803,7 @@ void bind_deploy(py::module_& m) {
         if (int8 == calibration.is_none())
           throw piu::Error(piu::ErrorCode::kBadInput,
                            int8 ? "int8=True needs calibration=..." : "calibration only applies with int8=True");
-        if (target != "ort" && target != "tensorrt")
-          throw piu::Error(piu::ErrorCode::kBadInput, "target must be \"ort\" or \"tensorrt\", not '" + target + "'");
+        const bool symmetric = symmetric_activations(target);  // checked before anything runs
         if (bench_rounds < 1 || bench_duration_s <= 0)
           throw piu::Error(piu::ErrorCode::kBadInput, "bench_rounds must be >= 1 and bench_duration_s > 0");
         piu::DeployOptions options;
@@ -816,12 +815,6 @@ void bind_deploy(py::module_& m) {
         options.simplify = simplify;
         options.simplify_options.input_shapes = to_shape_specs(input_shapes);
         options.verify = verify;
-        // As the CLI: the shapes verify; one shape applies whatever the input is called; else a
-        // shape fixed by the simplifier is the one to verify and benchmark at.
-        options.verify_options.shapes = options.export_options.input_shapes;
-        if (options.verify_options.shapes.size() == 1) options.verify_options.shapes[0].name.clear();
-        if (options.verify_options.shapes.empty())
-          options.verify_options.shapes = options.simplify_options.input_shapes;
         options.bench = bench;
         options.bench_batches = bench_batches;
         options.bench_rounds = bench_rounds;
@@ -835,7 +828,7 @@ void bind_deploy(py::module_& m) {
           python_data.emplace(model, calibration, load_item_func);
           options.calibration_data = python_data->data(batch_size, max_item_shape);
           options.calibration = calibration_options(method, percentile, threads);
-          options.quantize.symmetric_activations = target == "tensorrt";
+          options.quantize.symmetric_activations = symmetric;
           if (!max_error.is_none()) {
             options.min_sqnr_db = min_sqnr_db(max_error);
             options.fallback = true;

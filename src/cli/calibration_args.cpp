@@ -55,13 +55,12 @@ CalibrationData calibration_data_from(const Args& args, const std::string& batch
   return d;
 }
 
-std::string target_name(bool symmetric_activations) { return symmetric_activations ? "tensorrt" : "ort"; }
-
 bool symmetric_activations_from(const Args& args) {
-  const std::string target = args.get("--target", target_name(QuantizeOptions{}.symmetric_activations));
-  if (target != "ort" && target != "tensorrt")
-    throw Error(ErrorCode::kBadInput, "--target must be ort or tensorrt, not '" + target + "'");
-  return target == "tensorrt";
+  try {
+    return symmetric_activations_for(args.get("--target", quantize_target_name(QuantizeOptions{}.symmetric_activations)));
+  } catch (const Error& e) {
+    throw e.with_context("--target");
+  }
 }
 
 CalibrationOptions calibration_options(const Args& args) {
@@ -83,27 +82,12 @@ CalibrationOptions calibration_options(const Args& args) {
   return o;
 }
 
-double parse_max_error_db(const std::string& text) {
-  std::string t = text;
-  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const bool in_db = t.size() > 2 && t.compare(t.size() - 2, 2, "db") == 0;
-  if (in_db) t = t.substr(0, t.size() - 2);
-  double v = 0;
+double max_error_db_from(const Args& args) {
   try {
-    size_t used = 0;
-    v = std::stod(t, &used);
-    if (used != t.size()) throw std::invalid_argument(t);
-  } catch (const std::exception&) {
-    throw Error(ErrorCode::kBadInput,
-                "--max-error: '" + text + "' is neither an SQNR in dB ('30db') nor a relative error ('0.03')");
+    return parse_max_error_db(args.get("--max-error"));
+  } catch (const Error& e) {
+    throw e.with_context("--max-error");
   }
-  if (in_db) {
-    if (v <= 0) throw Error(ErrorCode::kBadInput, "--max-error: SQNR target must be positive dB");
-    return v;
-  }
-  if (v <= 0 || v >= 1)
-    throw Error(ErrorCode::kBadInput, "--max-error: a relative error must be in (0, 1), not " + text);
-  return -20.0 * std::log10(v);
 }
 
 }  // namespace piu::cli

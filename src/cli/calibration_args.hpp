@@ -16,11 +16,9 @@ CalibrationData calibration_data_from(const Args& args, const std::string& batch
 // CalibrationOptions from --method, --percentile and --threads, with a progress line on stderr
 // unless --json.
 CalibrationOptions calibration_options(const Args& args);
-// --max-error: "30db" (output SQNR >= 30 dB) or a relative RMS error ("0.03" -> SQNR >= 30.5 dB).
-double parse_max_error_db(const std::string& text);
+// --max-error as an SQNR target in dB (parse_max_error_db); errors name the option.
+double max_error_db_from(const Args& args);
 // --target: ort or tensorrt (default: QuantizeOptions{}'s); true for tensorrt (symmetric activations).
 bool symmetric_activations_from(const Args& args);
-// The --target name of an int8 format: "tensorrt" for symmetric activations, else "ort".
-std::string target_name(bool symmetric_activations);
 
 }  // namespace piu::cli

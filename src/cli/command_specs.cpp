@@ -184,7 +184,7 @@ const Command& quantize_spec() {
       join(join({option("--output"), option("--data"), option("--from-cache"), method_option(),
                  option("--batch:calibration", CalibrationData{}.batch_size), option("--cache:also"),
                  option("--percentile", CalibrationOptions{}.percentile),
-                 option("--target", target_name(QuantizeOptions{}.symmetric_activations)), option("--per-tensor"),
+                 option("--target", quantize_target_name(QuantizeOptions{}.symmetric_activations)), option("--per-tensor"),
                  option("--exclude"), option("--max-error"),
                  option("--sensitivity-runs", QuantizeJobOptions{}.sensitivity_runs)},
                 calibration_image_options()),

@@ -24,7 +24,7 @@ void int8_options_from(const Args& args, DeployOptions& o) {
   o.calibration.progress = nullptr;  // deploy prints its own progress lines
   o.quantize.symmetric_activations = symmetric_activations_from(args);
   if (args.has("--max-error")) {
-    o.min_sqnr_db = parse_max_error_db(args.get("--max-error"));
+    o.min_sqnr_db = max_error_db_from(args);
     o.fallback = true;
   }
 }
@@ -46,11 +46,6 @@ DeployOptions deploy_options_from(const Args& args) {
   o.export_options = export_from(args, o.export_options);
   o.verify = !args.has("--no-verify");
   o.verify_options = verify_options_from(args, o.verify_options);
-  // One shape for a one-input model applies whatever the input is called (the TorchScript argument
-  // and the ONNX input usually differ: x vs input).
-  if (o.verify_options.shapes.size() == 1) o.verify_options.shapes[0].name.clear();
-  // A static shape given to the simplifier is also the shape to verify and benchmark at.
-  if (o.verify_options.shapes.empty()) o.verify_options.shapes = o.simplify_options.input_shapes;
 
   o.bench = !args.has("--no-bench");
   o.bench_batches = args.get_int_list("--bench-batch", o.bench_batches);
@@ -107,7 +102,7 @@ const Command& deploy_spec() {
                                    option("--calibration-batch", data.batch_size),
                                    option("--data"),
                                    option("--method", calibration_method_name(d.calibration.method)),
-                                   option("--target", target_name(QuantizeOptions{}.symmetric_activations)),
+                                   option("--target", quantize_target_name(QuantizeOptions{}.symmetric_activations)),
                                    option("--max-error")};
     for (auto& o : calibration_image_options()) options.push_back(std::move(o));
     return Command{

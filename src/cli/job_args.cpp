@@ -121,7 +121,7 @@ QuantizeJobOptions quantize_options_from(const Args& args) {
     for (std::string n; std::getline(ss, n, ',');)
       if (!n.empty()) o.quantize.exclude_nodes.insert(n);
   }
-  if (args.has("--max-error")) o.min_sqnr_db = parse_max_error_db(args.get("--max-error"));
+  if (args.has("--max-error")) o.min_sqnr_db = max_error_db_from(args);
   o.sensitivity_runs = static_cast<int>(args.get_int("--sensitivity-runs", o.sensitivity_runs));
   o.threads = static_cast<int>(args.get_int("--threads", o.threads));
   o.verify = !args.has("--no-verify");

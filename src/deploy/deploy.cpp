@@ -240,6 +240,17 @@ void stage_bench(DeployContext& ctx, StageRecord& rec) {
   rec.summary = "p50 latency after/before: " + s;
 }
 
+// What verification and the benchmark run at: the shapes given, else the export's, else those the
+// simplifier fixes. A single shape applies to whatever the one input is called (a TorchScript
+// argument and its ONNX input usually differ: x vs input).
+std::vector<ShapeSpec> verify_shapes(const DeployOptions& o) {
+  std::vector<ShapeSpec> shapes = o.verify_options.shapes;
+  if (shapes.empty()) shapes = o.export_options.input_shapes;
+  if (shapes.size() == 1) shapes[0].name.clear();
+  if (shapes.empty()) shapes = o.simplify_options.input_shapes;
+  return shapes;
+}
+
 }  // namespace
 
 void DeployContext::log(std::string_view line) const {
@@ -266,8 +277,10 @@ std::vector<DeployStage> default_deploy_stages() {
   };
 }
 
-DeployReport deploy(const std::string& model_path, const DeployOptions& options, const std::vector<DeployStage>& stages) {
+DeployReport deploy(const std::string& model_path, const DeployOptions& given, const std::vector<DeployStage>& stages) {
   using Clock = std::chrono::steady_clock;
+  DeployOptions options = given;
+  options.verify_options.shapes = verify_shapes(given);
   const auto t0 = Clock::now();
   if (options.output_dir.empty()) throw Error(ErrorCode::kBadInput, "deploy needs an output folder (-o DIR)");
   if (options.int8 && options.calibration_data.dir.empty() && !options.calibration_data.load_item)

@@ -1,6 +1,8 @@
 // calibrate and quantize as jobs, and the int8 building blocks deploy shares with them.
 #include <fmt/format.h>
 
+#include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -8,6 +10,35 @@
 #include "piu/jobs_quant.hpp"
 
 namespace piu {
+
+std::string quantize_target_name(bool symmetric_activations) { return symmetric_activations ? "tensorrt" : "ort"; }
+
+bool symmetric_activations_for(const std::string& target) {
+  if (target != "ort" && target != "tensorrt")
+    throw Error(ErrorCode::kBadInput, "must be ort or tensorrt, not '" + target + "'");
+  return target == "tensorrt";
+}
+
+double parse_max_error_db(const std::string& text) {
+  std::string t = text;
+  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool in_db = t.size() > 2 && t.compare(t.size() - 2, 2, "db") == 0;
+  if (in_db) t = t.substr(0, t.size() - 2);
+  double v = 0;
+  try {
+    size_t used = 0;
+    v = std::stod(t, &used);
+    if (used != t.size()) throw std::invalid_argument(t);
+  } catch (const std::exception&) {
+    throw Error(ErrorCode::kBadInput, "'" + text + "' is neither an SQNR in dB ('30db') nor a relative error ('0.03')");
+  }
+  if (in_db) {
+    if (!(v > 0)) throw Error(ErrorCode::kBadInput, "SQNR target must be positive dB");
+    return v;
+  }
+  if (!(v > 0 && v < 1)) throw Error(ErrorCode::kBadInput, "a relative error must be in (0, 1), not " + text);
+  return -20.0 * std::log10(v);
+}
 
 using jobs_internal::finite_or_null;
 using jobs_internal::Json;

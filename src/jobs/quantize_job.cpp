@@ -81,7 +81,7 @@ std::string QuantizeJobReport::to_json() const {
   j["input"] = input;
   j["output"] = output;
   j["method"] = calibration_method_name(table.method);
-  j["target"] = symmetric_activations ? "tensorrt" : "ort";
+  j["target"] = quantize_target_name(symmetric_activations);
   j["items"] = table.items;
   if (!from_cache.empty()) j["from_cache"] = from_cache;
   j["opset_before"] = r.opset_before;
