@@ -46,6 +46,11 @@ struct ExportReport {
 OnnxModel export_torchscript(const std::string& path, const ExportOptions& options = {},
                              ExportReport* report = nullptr);
 
+// The same for a TorchScript module held in memory (torch.jit.save into a buffer): nothing is read
+// from disk, and messages name it by `module.name`.
+OnnxModel export_torchscript(const ModelBytes& module, const ExportOptions& options = {},
+                             ExportReport* report = nullptr);
+
 // The aten/prim kinds that have a converter, sorted.
 std::vector<std::string> supported_torch_ops();
 

@@ -77,6 +77,10 @@ std::vector<ShapeSpec> with_dynamic_dims_fixed(std::vector<ShapeSpec> shapes);
 VerifyReport verify_model_files(const std::string& reference_path, const std::string& candidate_path,
                                 const VerifyOptions& options, const SessionOptions& session = {},
                                 const CandidateView& view = {});
+// The same with the reference held in memory.
+VerifyReport verify_model_files(const ModelBytes& reference, const std::string& candidate_path,
+                                const VerifyOptions& options, const SessionOptions& session = {},
+                                const CandidateView& view = {});
 // Throws kVerificationFailed "verification failed, nothing written: <the first difference>" unless
 // `report` passed.
 void require_verified(const VerifyReport& report);
@@ -171,7 +175,10 @@ Fp16JobReport fp16_job(const Fp16JobOptions& options);
 // ---------------------------------------------------------------------------------------------
 
 struct ExportJobOptions {
-  std::string input;  // a TorchScript file
+  std::string input;  // a TorchScript file, or the name of input_bytes
+  // When set: the TorchScript module itself (torch.jit.save into a buffer); nothing is read from
+  // disk, and LibTorch verifies against these bytes.
+  std::shared_ptr<const std::string> input_bytes;
   std::string output;
   ExportOptions export_options;
   bool verify = true;  // against LibTorch
@@ -198,6 +205,8 @@ struct ExportedModel {
 };
 // Exports `path` to ONNX (see export_torchscript) and records the graph inputs' types.
 ExportedModel export_with_input_types(const std::string& path, const ExportOptions& options);
+// The same for a module held in memory.
+ExportedModel export_with_input_types(const ModelBytes& module, const ExportOptions& options);
 // Exports the input, checks the result, stages it, verifies it against LibTorch running the
 // TorchScript file, then renames it into place.
 ExportJobReport export_job(const ExportJobOptions& options);

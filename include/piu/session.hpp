@@ -27,6 +27,13 @@ struct TensorInfo {
   bool rank_known = true;
 };
 
+// A model file's bytes held in memory (a TorchScript module that Python saved into a buffer), and
+// the name messages call it by. Nothing is read from disk for it.
+struct ModelBytes {
+  std::string name;
+  std::shared_ptr<const std::string> bytes;
+};
+
 enum class GraphOptimization { kDisabled, kBasic, kExtended, kAll };
 
 struct SessionOptions {
@@ -53,6 +60,9 @@ class Session {
   // Opens an in-memory ONNX model (e.g. before and after a graph rewrite, without writing files)
   // with the first backend that takes in-memory models (ort unless options name another).
   static std::unique_ptr<Session> open(const OnnxModel& model, const SessionOptions& options = {});
+  // Opens a model file's bytes held in memory with the backend named in options ("auto": torch
+  // for a zip archive). Throws kBadInput when that backend takes no in-memory files.
+  static std::unique_ptr<Session> open(const ModelBytes& model, const SessionOptions& options = {});
 
   const std::vector<TensorInfo>& inputs() const { return inputs_; }
   const std::vector<TensorInfo>& outputs() const { return outputs_; }
@@ -90,6 +100,8 @@ struct BackendFactory {
   std::function<std::unique_ptr<Session>(const std::string& path, const SessionOptions& options)> create;
   // Optional: opens an in-memory ONNX model.
   std::function<std::unique_ptr<Session>(const OnnxModel& model, const SessionOptions& options)> create_from_model;
+  // Optional: opens a model file's bytes held in memory (torch: a TorchScript archive).
+  std::function<std::unique_ptr<Session>(const ModelBytes& model, const SessionOptions& options)> create_from_bytes;
   // Optional: recognizes a file of an undeclared kind by its content (torch: a zip archive).
   std::function<bool(const std::string& path)> recognizes;
   // Optional: false when it cannot run with these options (ort: CPU only for now).

@@ -33,7 +33,6 @@ from ._piu import (
     calibrate,
     compare,
     deploy,
-    export,
     fp16,
     inspect,
     optimize,
@@ -42,6 +41,7 @@ from ._piu import (
     simplify,
     versions,
 )
+from ._export import export
 
 __all__ = [
     "BackendError",

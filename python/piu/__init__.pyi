@@ -56,11 +56,15 @@ def fp16(input: str, output: str, *, keep_io_types: bool = False, op_block_list:
          node_block_list: List[str] = [], verify: bool = True, threads: int = 0,
          batches: Optional[List[int]] = None, rel_tol: Optional[float] = None,
          verify_shapes: ShapeSpecs = None) -> Report: ...
-def export(input: str, output: str, *, shapes: ShapeSpecs = None, input_names: List[str] = [],
-           output_names: List[str] = [], opset: int = 11, constant_folding: bool = True,
-           keep_initializers_as_inputs: bool = False, verify: bool = True, threads: int = 0,
-           batches: Optional[List[int]] = None, rel_tol: Optional[float] = None,
-           verify_shapes: ShapeSpecs = None) -> Report: ...
+def export(model: Union[str, "os.PathLike[str]", Any], output: Union[str, "os.PathLike[str]"], *,
+           example_inputs: Any = None, shapes: ShapeSpecs = None, dynamic: Union[None, bool, Dict[Any, Any]] = None,
+           input_names: Sequence[str] = (), output_names: Sequence[str] = (), opset: int = 11,
+           constant_folding: bool = True, keep_initializers_as_inputs: bool = False, verify: bool = True,
+           threads: int = 0, batches: Optional[List[int]] = None, rel_tol: Optional[float] = None,
+           verify_shapes: ShapeSpecs = None) -> Report:
+    """Exports a live torch.nn.Module (traced in memory), a ScriptModule or a TorchScript file to ONNX,
+    verified against LibTorch before it is written; returns the report."""
+    ...
 def compare(a: str, b: str, *, backend_a: str = "auto", backend_b: str = "auto", inputs: List[str] = [],
             shapes: ShapeSpecs = None, seed: int = 0, batch: int = 1, abs_tol: float = 1e-4,
             rel_tol: float = 1e-3, threads: int = 0) -> Report: ...

@@ -40,10 +40,6 @@ DEFAULT_CONFIG: Dict[str, Any] = {
     },
 }
 
-LIVE_MODULE_MESSAGE = (
-    "exporting a live nn.Module needs piu's in-memory exporter (issue 14); "
-    "export a TorchScript file with piu.export meanwhile"
-)
 
 # onnx-simplifier keyword arguments the seed passed through, and piu.simplify's names for them.
 _ONNXSIM_KWARGS = {"input_shapes": "input_shapes", "overwrite_input_shapes": "input_shapes"}
@@ -54,6 +50,32 @@ def _sibling_path(path: PathLike, suffix: str) -> str:
     path = os.fspath(path)
     stem = path[: -len(".onnx")] if path.endswith(".onnx") else path
     return f"{stem}{suffix}.onnx"
+
+
+def _check_onnx_complex(onnx_path: str, model: Any, example: Any) -> None:
+    """The seed's check after export: the ONNX model's outputs match the module's own on `example`
+    within rtol 1e-3, atol 1e-5 (numpy's assert_allclose), or the file is removed and
+    piu.VerificationError raised."""
+    import numpy as np
+    import torch
+
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            expected = model(example)
+    finally:
+        model.train(was_training)
+    expected = list(expected) if isinstance(expected, (list, tuple)) else [expected]
+    got = piu.Session(onnx_path).run([example.numpy()])
+    try:
+        for e, g in zip(expected, got):
+            np.testing.assert_allclose(e.numpy(), g, rtol=1e-3, atol=1e-5)
+    except AssertionError as err:
+        os.remove(onnx_path)
+        raise piu.VerificationError(
+            f"{onnx_path}: the ONNX model's outputs differ from the module's (rtol 1e-3, atol 1e-5); removed: "
+            + " ".join(str(err).split())[:300]) from None
 
 
 def load_weights_rounded_model(
@@ -128,14 +150,14 @@ class ONNXExporter:
     def torch2onnx(self, model: Any, onnx_path: PathLike, input_shapes: Optional[List[int]] = None) -> str:
         """Exports ``model`` to ``<onnx_path without .onnx>_op<opset_version>.onnx`` (the seed's name); returns it.
 
-        ``input_shapes`` is [B, C, H, W] with -1 for dynamic dims (default: ``default_shapes``).
-        ``model`` may be the path of a TorchScript file: it goes through ``piu.export`` with
-        ``onnx_export_params`` (input/output names, opset, constant folding). A live
-        ``torch.nn.Module`` raises NotImplementedError: it must be traced in-process and handed
-        to piu's exporter in memory, which piu does not offer yet (issue 14).
+        ``input_shapes`` is [B, C, H, W] with -1 for dynamic dims (default: ``default_shapes``);
+        dynamic dims take ``default_shapes``' values in the example input. ``model`` is a live
+        ``torch.nn.Module`` (traced and exported in memory by ``piu.export``), a ScriptModule or the
+        path of a TorchScript file, exported with ``onnx_export_params`` (input/output names,
+        opset, constant folding). As the seed's ``check_onnx_complex``, the ONNX model's outputs
+        must then match the module's own on that input within rtol 1e-3, atol 1e-5: otherwise
+        the file is removed and ``piu.VerificationError`` raised.
         """
-        if not isinstance(model, (str, os.PathLike)):
-            raise NotImplementedError(LIVE_MODULE_MESSAGE)
         params = self.onnx_export_params
         if not params.get("export_params", True):
             raise UnavailableError("export_params=False (weights left out of the ONNX file) is not supported by piu")
@@ -146,15 +168,25 @@ class ONNXExporter:
         opset = int(params.get("opset_version", 11))
         output = _sibling_path(onnx_path, f"_op{opset}")
         shape_spec = {input_names[0]: shapes} if input_names else shapes
+        live = not isinstance(model, (str, os.PathLike))
+        example = None
+        if live:
+            import torch
+
+            fixed = [d if d > 0 else self.default_shapes[i] for i, d in enumerate(shapes)]
+            example = torch.randn(*fixed, generator=torch.Generator().manual_seed(0))
         piu.export(
-            os.fspath(model),
+            model if live else os.fspath(model),
             output,
+            example_inputs=example,
             shapes=shape_spec,
             input_names=input_names,
             output_names=list(params.get("output_names") or []),
             opset=opset,
             constant_folding=bool(params.get("do_constant_folding", True)),
         )
+        if live:
+            _check_onnx_complex(output, model, example)
         return output
 
     def optimize_onnx(self, onnx_path: PathLike, onnx_opt_path: Optional[PathLike] = None) -> str:
@@ -190,8 +222,7 @@ class ONNXExporter:
     ) -> List[str]:
         """``torch2onnx``, then ``optimize_onnx``, then ``optimize_onnx_sim`` (``kwargs``); returns the three paths.
 
-        Same limits as ``torch2onnx``: a TorchScript file path works, a live nn.Module raises
-        NotImplementedError.
+        ``model`` as in ``torch2onnx``.
         """
         exported = self.torch2onnx(model, onnx_path, input_shapes)
         optimized = self.optimize_onnx(exported)

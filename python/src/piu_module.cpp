@@ -432,14 +432,22 @@ void bind_write_jobs(py::module_& m) {
 void bind_export(py::module_& m) {
   const piu::ExportOptions defaults;
   m.def(
-      "export",
-      [](const std::string& input, const std::string& output, const py::object& shapes,
+      "_export",
+      [](const py::object& input, const std::string& output, const py::object& shapes,
          const std::vector<std::string>& input_names, const std::vector<std::string>& output_names, int opset,
          bool constant_folding, bool keep_initializers_as_inputs, bool verify, int threads,
          const std::optional<std::vector<int64_t>>& batches, std::optional<double> rel_tol,
-         const py::object& verify_shapes) {
+         const py::object& verify_shapes, const std::string& name) {
         piu::ExportJobOptions options;
-        options.input = input;
+        if (py::isinstance<py::bytes>(input) || py::isinstance<py::memoryview>(input)) {
+          // One copy out of the Python buffer; the job and LibTorch then only read it.
+          const py::buffer_info info = py::reinterpret_borrow<py::buffer>(input).request();
+          options.input_bytes = std::make_shared<const std::string>(static_cast<const char*>(info.ptr),
+                                                                    static_cast<size_t>(info.size * info.itemsize));
+          options.input = name;
+        } else {
+          options.input = py::str(input).cast<std::string>();
+        }
         options.output = output;
         options.export_options.input_shapes = to_shape_specs(shapes);
         options.export_options.input_names = input_names;
@@ -454,17 +462,13 @@ void bind_export(py::module_& m) {
         options.verify_shapes = to_shape_specs(verify_shapes);
         return run_job([&] { return piu::export_job(options); });
       },
-      R"(Exports a TorchScript file to ONNX with piu's exporter (LibTorch plugin).
-
-shapes: one spec per input in forward()'s order or by name ("input:-1x3x224x224", -1 = dynamic).
-Unless verify=False the result is run on ONNX Runtime against LibTorch at `batches` before it is
-written; a difference raises VerificationError and nothing is written. Ops without a converter
-raise UnsupportedError listing them all. Returns the report as a dict.)",
+      R"(The export job (piu.export calls it): `input` is a TorchScript file's path or a TorchScript
+archive's bytes or memoryview (torch.jit.save into a buffer; `name` names them in messages). Returns the report.)",
       "input"_a, "output"_a, py::kw_only(), "shapes"_a = py::none(), "input_names"_a = defaults.input_names,
       "output_names"_a = defaults.output_names, "opset"_a = defaults.opset,
       "constant_folding"_a = defaults.constant_folding,
       "keep_initializers_as_inputs"_a = defaults.keep_initializers_as_inputs, "verify"_a = true, "threads"_a = 0,
-      "batches"_a = py::none(), "rel_tol"_a = py::none(), "verify_shapes"_a = py::none());
+      "batches"_a = py::none(), "rel_tol"_a = py::none(), "verify_shapes"_a = py::none(), "name"_a = "module");
 }
 
 void bind_session_jobs(py::module_& m) {

@@ -262,14 +262,18 @@ onnx::ModelProto empty_model(int opset) {
 
 }  // namespace
 
-OnnxModel export_torchscript(const std::string& path, const ExportOptions& options, ExportReport* report_out) {
+namespace {
+
+// The export itself, from the file `path` or from `bytes` when given (`path` then names them).
+OnnxModel export_module(const std::string& path, const std::string* bytes, const ExportOptions& options,
+                        ExportReport* report_out) {
   if (options.opset < 11 || options.opset > 21)
     throw Error(ErrorCode::kBadInput, "--opset " + std::to_string(options.opset) + ": piu exports opsets 11 to 21");
   ExportReport report;
   Stopwatch watch;
   const ir::TorchScriptReader& reader = ir::torchscript_reader();
   report.load_s = watch.lap();
-  IrGraph ir = reader(path);
+  IrGraph ir = reader(path, bytes);
   report.read_s = watch.lap();
   report.torch_nodes = static_cast<int64_t>(ir.nodes.size());
 
@@ -304,6 +308,17 @@ OnnxModel export_torchscript(const std::string& path, const ExportOptions& optio
   dump_if_asked(model.proto());
   if (report_out) *report_out = report;
   return model;
+}
+
+}  // namespace
+
+OnnxModel export_torchscript(const std::string& path, const ExportOptions& options, ExportReport* report) {
+  return export_module(path, nullptr, options, report);
+}
+
+OnnxModel export_torchscript(const ModelBytes& module, const ExportOptions& options, ExportReport* report) {
+  if (!module.bytes) throw Error(ErrorCode::kInternal, module.name + ": no bytes");
+  return export_module(module.name, module.bytes.get(), options, report);
 }
 
 }  // namespace piu

@@ -62,8 +62,9 @@ struct IrGraph {
 
 // Reads a TorchScript file into an IrGraph: load, eval, freeze (parameters become constants),
 // inline calls, remove mutation and aliasing where LibTorch can, lower tuples, propagate
-// constants, drop dead code. Throws kBadInput for files that are not TorchScript.
-using TorchScriptReader = std::function<IrGraph(const std::string& path)>;
+// constants, drop dead code. Reads `bytes` when given (`path` then only names them). Throws
+// kBadInput for files that are not TorchScript.
+using TorchScriptReader = std::function<IrGraph(const std::string& path, const std::string* bytes)>;
 
 // The torch plugin registers its reader when it loads; returns true for a static registrar
 // (src/ir/reader_registry.cpp).

@@ -8,15 +8,17 @@ namespace piu {
 
 using jobs_internal::Json;
 
-ExportedModel export_with_input_types(const std::string& path, const ExportOptions& options) {
+namespace {
+
+// The graph inputs' types of an export.
+ExportedModel with_input_types(OnnxModel model, const ExportReport& report) {
   ExportedModel out;
-  out.model = export_torchscript(path, options, &out.report);
+  out.model = std::move(model);
+  out.report = report;
   for (const auto& v : out.model.proto().graph().input())
     if (auto d = dtype_from_onnx(v.type().tensor_type().elem_type())) out.input_dtypes.push_back(*d);
   return out;
 }
-
-namespace {
 
 // One spec per TorchScript argument: the export's shape with its dynamic dims other than the batch
 // at 64, unless a verification shape names that input (or names none), named as LibTorch calls it.
@@ -35,20 +37,34 @@ std::vector<ShapeSpec> export_verify_shapes(const ExportJobOptions& options, con
 
 }  // namespace
 
+ExportedModel export_with_input_types(const std::string& path, const ExportOptions& options) {
+  ExportReport report;
+  OnnxModel model = export_torchscript(path, options, &report);
+  return with_input_types(std::move(model), report);
+}
+
+ExportedModel export_with_input_types(const ModelBytes& module, const ExportOptions& options) {
+  ExportReport report;
+  OnnxModel model = export_torchscript(module, options, &report);
+  return with_input_types(std::move(model), report);
+}
+
 ExportJobReport export_job(const ExportJobOptions& options) {
   check_output_path(options.input, options.output);
   ExportJobReport out;
   out.input = options.input;
   out.output = options.output;
   out.opset = options.export_options.opset;
-  ExportedModel exported = export_with_input_types(options.input, options.export_options);
+  const ModelBytes in_memory{options.input, options.input_bytes};
+  ExportedModel exported = options.input_bytes ? export_with_input_types(in_memory, options.export_options)
+                                               : export_with_input_types(options.input, options.export_options);
   out.export_report = exported.report;
   check_model(exported.model, options.output);
   // Written under temp names first (a model over 2 GB gets external data), verified from that
   // file, then renamed into place.
   stage_verify_commit(std::move(exported.model), options.output, {}, [&](const std::string& staged) {
     if (!options.verify) return;
-    // LibTorch runs the TorchScript file as written, ONNX Runtime the export, on the same random
+    // LibTorch runs the TorchScript module as written, ONNX Runtime the export, on the same random
     // inputs at several batch sizes, one runtime at a time.
     VerifyOptions v = options.verify_options;
     v.input_dtypes = exported.input_dtypes;
@@ -56,7 +72,8 @@ ExportJobReport export_job(const ExportJobOptions& options) {
     SessionOptions so;
     so.backend = "torch";  // whatever the input file is called
     so.intra_op_num_threads = options.threads;
-    out.verify = verify_model_files(options.input, staged, v, so);
+    out.verify = options.input_bytes ? verify_model_files(in_memory, staged, v, so)
+                                     : verify_model_files(options.input, staged, v, so);
     out.verified = true;
     require_verified(out.verify);
   });

@@ -80,9 +80,13 @@ std::vector<ShapeSpec> with_dynamic_dims_fixed(std::vector<ShapeSpec> shapes) {
   return shapes;
 }
 
-VerifyReport verify_model_files(const std::string& reference_path, const std::string& candidate_path,
-                                const VerifyOptions& options, const SessionOptions& session,
-                                const CandidateView& view) {
+namespace {
+
+// verify_model_files with the reference opened by `open_reference(options)`; `torchscript` says
+// what "auto" means for the reference.
+VerifyReport verify_against(const std::function<std::unique_ptr<Session>(const SessionOptions&)>& open_reference,
+                            bool torchscript, const std::string& candidate_path, const VerifyOptions& options,
+                            const SessionOptions& session, const CandidateView& view) {
   SessionOptions candidate_so = session;
   candidate_so.backend = "ort";
   // Compare on unoptimized runtimes so the runtime's own rewrites cannot hide a difference (nor
@@ -91,15 +95,32 @@ VerifyReport verify_model_files(const std::string& reference_path, const std::st
   candidate_so.graph_optimization = GraphOptimization::kDisabled;
   SessionOptions reference_so = candidate_so;
   if (session.backend == "auto")
-    reference_so.backend = is_torchscript_path(reference_path) ? "torch" : "ort";
+    reference_so.backend = torchscript ? "torch" : "ort";
   else
     reference_so.backend = session.backend;
-  return verify_one_at_a_time([&] { return Session::open(reference_path, reference_so); },
+  return verify_one_at_a_time([&] { return open_reference(reference_so); },
                               [&] {
                                 auto candidate = Session::open(candidate_path, candidate_so);
                                 return view ? view(std::move(candidate)) : std::move(candidate);
                               },
                               options);
+}
+
+}  // namespace
+
+VerifyReport verify_model_files(const std::string& reference_path, const std::string& candidate_path,
+                                const VerifyOptions& options, const SessionOptions& session,
+                                const CandidateView& view) {
+  return verify_against([&](const SessionOptions& so) { return Session::open(reference_path, so); },
+                        is_torchscript_path(reference_path), candidate_path, options, session, view);
+}
+
+VerifyReport verify_model_files(const ModelBytes& reference, const std::string& candidate_path,
+                                const VerifyOptions& options, const SessionOptions& session,
+                                const CandidateView& view) {
+  return verify_against([&](const SessionOptions& so) { return Session::open(reference, so); },
+                        reference.bytes && reference.bytes->compare(0, 4, "PK\x03\x04") == 0, candidate_path,
+                        options, session, view);
 }
 
 void require_verified(const VerifyReport& report) {

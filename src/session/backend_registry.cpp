@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "piu/session.hpp"
@@ -177,6 +178,23 @@ std::unique_ptr<Session> Session::open(const OnnxModel& model, const SessionOpti
     if (f.create_from_model && (options.backend == "auto" || options.backend == f.name))
       return f.create_from_model(model, options);
   throw Error(ErrorCode::kBadInput, "no backend '" + options.backend + "' opens in-memory ONNX models");
+}
+
+std::unique_ptr<Session> Session::open(const ModelBytes& model, const SessionOptions& options) {
+  if (!model.bytes) throw Error(ErrorCode::kInternal, model.name + ": no bytes");
+  std::string backend = options.backend;
+  if (backend == "auto") backend = model.bytes->compare(0, 4, "PK\x03\x04") == 0 ? "torch" : "ort";
+  auto find = [&]() -> std::optional<BackendFactory> {
+    for (auto& f : registry_snapshot())
+      if (f.name == backend) return f;
+    return std::nullopt;
+  };
+  std::optional<BackendFactory> f = find();
+  if (!f && load_plugin(backend)) f = find();
+  if (!f) throw Error(ErrorCode::kBadInput, "unknown backend '" + backend + "' (built with: " + known_backends() + ")");
+  if (!f->create_from_bytes)
+    throw Error(ErrorCode::kBadInput, "backend '" + backend + "' cannot open " + model.name + " from memory");
+  return f->create_from_bytes(model, options);
 }
 
 }  // namespace piu

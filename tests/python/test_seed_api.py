@@ -217,13 +217,12 @@ def test_report_time_decorator(capsys):
     assert capsys.readouterr().out.startswith("Speed(add): ")
 
 
-def test_live_module_export_is_not_there_yet(tmp_path):
-    class NotAPath:
+def test_torch2onnx_refuses_what_is_neither_a_module_nor_a_path(tmp_path):
+    class NotAModel:
         pass
 
-    for method in (ONNXExporter().torch2onnx, ONNXExporter().torch2optimized_onnx):
-        with pytest.raises(NotImplementedError, match=r"in-memory exporter \(issue 14\).*piu.export"):
-            method(NotAPath(), str(tmp_path / "model.onnx"), [-1, 3, 224, 224])
+    with pytest.raises(TypeError, match="torch.nn.Module, a ScriptModule or a path"):
+        ONNXExporter().torch2onnx(NotAModel(), str(tmp_path / "model.onnx"), [-1, 3, 224, 224])
     assert list(tmp_path.iterdir()) == []
 
 
@@ -239,10 +238,38 @@ class Tiny:
 
 
 @pytest.mark.torch
-def test_live_module_raises_not_implemented(tmp_path):
-    with pytest.raises(NotImplementedError, match="issue 14"):
-        ONNXExporter().torch2onnx(Tiny.make().eval(), str(tmp_path / "model.onnx"), [-1, 3, 32, 32])
-    assert list(tmp_path.iterdir()) == []
+def test_readme_torch2onnx_exports_a_live_module_with_the_seeds_names(tmp_path):
+    import torch
+
+    torch.manual_seed(0)
+    model = Tiny.make()
+    model.eval()
+    exporter = ONNXExporter()
+    input_shapes = [-1, 3, 224, 224]  # -1 means that is dynamic shape
+    path = exporter.torch2onnx(model, str(tmp_path / "model.onnx"), input_shapes)
+    assert path == str(tmp_path / "model_op11.onnx") and sorted(os.listdir(tmp_path)) == ["model_op11.onnx"]
+    session = piu.Session(path)
+    assert [i["name"] for i in session.inputs] == ["input"] and [o["name"] for o in session.outputs] == ["output"]
+    assert session.inputs[0]["shape"] == [-1, 3, 224, 224]
+    x = torch.randn(5, 3, 224, 224)
+    with torch.no_grad():
+        expected = model(x).numpy()
+    np.testing.assert_allclose(session.run([x.numpy()])[0], expected, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.torch
+def test_readme_torch2optimized_onnx_on_a_live_module(tmp_path):
+    import torch
+
+    model = Tiny.make().train()  # left in training mode: exported in eval mode, then restored
+    paths = ONNXExporter().torch2optimized_onnx(model, str(tmp_path / "model.onnx"), [1, 3, 224, 224])
+    assert paths == [str(tmp_path / n) for n in ("model_op11.onnx", "model_op11_opt.onnx", "model_op11_opt_sim.onnx")]
+    assert model.training
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        expected = model.eval()(x).numpy()
+    for p in paths:
+        np.testing.assert_allclose(piu.Session(p).run([x.numpy()])[0], expected, rtol=1e-3, atol=1e-5)
 
 
 @pytest.mark.torch

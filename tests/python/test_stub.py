@@ -1,5 +1,6 @@
 """The type stub names the public API, with the extension module's keyword arguments."""
 import ast
+import inspect
 import os
 import re
 
@@ -26,5 +27,9 @@ def test_stub_covers_all_public_names():
 def test_stub_keyword_arguments_match_the_module():
     for name, node in stub_functions().items():
         stub_args = [a.arg for a in node.args.args + node.args.kwonlyargs]
-        signature = getattr(piu, name).__doc__.splitlines()[0]  # pybind11's "name(arg: type = default, ...) -> ..."
+        function = getattr(piu, name)
+        if inspect.isfunction(function):  # written in Python (export)
+            assert stub_args == list(inspect.signature(function).parameters), name
+            continue
+        signature = function.__doc__.splitlines()[0]  # pybind11's "name(arg: type = default, ...) -> ..."
         assert stub_args == re.findall(r"(?:\(|, )(\w+):", signature), name

@@ -22,11 +22,12 @@ using torch_util::to_torch;
 
 class TorchSession final : public Session {
  public:
-  TorchSession(const std::string& path, const SessionOptions& options) {
+  // Opens the file `path`, or `bytes` when given (`path` then only names them).
+  TorchSession(const std::string& path, const SessionOptions& options, const std::string* bytes = nullptr) {
     path_ = path;
     if (options.device.kind != DeviceKind::kCpu)
       throw Error(ErrorCode::kUnsupported, "the torch backend runs on the CPU only for now");
-    module_ = torch_util::load_module(path);
+    module_ = torch_util::load_module(path, bytes);
     // What production inference with LibTorch does (torch.jit.optimize_for_inference): freeze the
     // parameters into the graph, fold Conv+BN, fuse what the CPU kernels fuse. Unless the user asks
     // for the module as it is (graph optimizations disabled).
@@ -133,6 +134,9 @@ BackendFactory torch_backend() {
   f.file_kinds = torchscript_file_kinds();
   f.create = [](const std::string& path, const SessionOptions& options) -> std::unique_ptr<Session> {
     return std::make_unique<TorchSession>(path, options);
+  };
+  f.create_from_bytes = [](const ModelBytes& model, const SessionOptions& options) -> std::unique_ptr<Session> {
+    return std::make_unique<TorchSession>(model.name, options, model.bytes.get());
   };
   f.recognizes = looks_like_zip;
   return f;

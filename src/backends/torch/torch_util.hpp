@@ -2,6 +2,7 @@
 // TorchScript file with errors users can act on.
 #pragma once
 
+#include <caffe2/serialize/in_memory_adapter.h>
 #include <torch/script.h>
 #include <torch/version.h>
 
@@ -57,10 +58,11 @@ inline bool looks_like_zip(const std::string& path) {
   return in.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
 }
 
-// torch::jit::load on the CPU, in eval mode. Throws kBadInput for files that are not zip archives,
+// torch::jit::load on the CPU, in eval mode, from the file `path` or, when `bytes` is given, from
+// those bytes (`path` then only names them). Throws kBadInput for files that are not zip archives,
 // zip archives without TorchScript code (torch.save() checkpoints, state_dicts) and anything else
 // LibTorch refuses, naming the file.
-inline torch::jit::Module load_module(const std::string& path) {
+inline torch::jit::Module load_module(const std::string& path, const std::string* bytes = nullptr) {
   // LibTorch's warnings (deprecations, resized outputs) are not the user's business: drop them.
   static struct Silent : c10::WarningHandler {
 #if TORCH_VERSION_MAJOR >= 2
@@ -74,12 +76,20 @@ inline torch::jit::Module load_module(const std::string& path) {
 #else
   c10::Warning::set_warning_handler(&silent);
 #endif
-  if (!looks_like_zip(path))
+  const bool zip = bytes ? bytes->compare(0, 4, "PK\x03\x04") == 0 : looks_like_zip(path);
+  if (!zip)
     throw Error(ErrorCode::kBadInput,
                 path + ": not a TorchScript file (a TorchScript module is a zip archive written by torch.jit.save)");
   torch::jit::Module module;
   try {
-    module = torch::jit::load(path, c10::kCPU);
+    if (bytes) {
+      // LibTorch copies what it reads out of the buffer; the adapter only lends it.
+      auto reader = std::make_shared<caffe2::serialize::MemoryReadAdapter>(bytes->data(),
+                                                                           static_cast<off_t>(bytes->size()));
+      module = torch::jit::load(std::shared_ptr<caffe2::serialize::ReadAdapterInterface>(reader), c10::kCPU);
+    } else {
+      module = torch::jit::load(path, c10::kCPU);
+    }
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
     if (what.find("constants.pkl") != std::string::npos || what.find("code/") != std::string::npos ||

@@ -92,8 +92,8 @@ std::string source_of(const torch::jit::Node* n) {
   return "";
 }
 
-IrGraph read(const std::string& path) {
-  torch::jit::Module module = torch_util::load_module(path);
+IrGraph read(const std::string& path, const std::string* bytes) {
+  torch::jit::Module module = torch_util::load_module(path, bytes);
   std::shared_ptr<torch::jit::Graph> graph;
   try {
     module = torch::jit::freeze(module);

@@ -1,0 +1,142 @@
+"""piu.export of live torch modules: traced in this process, exported from memory, verified, written once."""
+import os
+
+import numpy as np
+import pytest
+
+import piu
+
+pytestmark = pytest.mark.torch
+
+
+def small_cnn():
+    import torch
+
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+                               torch.nn.MaxPool2d(2), torch.nn.Conv2d(8, 4, 3), torch.nn.AdaptiveAvgPool2d(1),
+                               torch.nn.Flatten(), torch.nn.Linear(4, 3))
+
+
+def run_torch(module, *xs):
+    import torch
+
+    with torch.no_grad():
+        out = module.eval()(*[torch.from_numpy(x) for x in xs])
+    return [t.numpy() for t in (out if isinstance(out, (list, tuple)) else [out])]
+
+
+def test_a_live_module_is_exported_in_memory_and_matches_torch(tmp_path):
+    import torch
+
+    module = small_cnn()
+    out = tmp_path / "cnn.onnx"
+    report = piu.export(module, out, example_inputs=torch.randn(2, 3, 32, 32), opset=17)
+    assert report["verified"] is True and report["onnx_nodes"] > 0 and report["input"] == "Sequential (in memory)"
+    assert os.listdir(tmp_path) == ["cnn.onnx"]  # no temp file was ever left beside it
+    session = piu.Session(str(out))
+    assert session.inputs[0]["shape"] == [-1, 3, 32, 32]  # the batch stays dynamic by default
+    x = np.random.default_rng(1).standard_normal((5, 3, 32, 32)).astype(np.float32)
+    np.testing.assert_allclose(session.run([x])[0], run_torch(module, x)[0], rtol=1e-4, atol=1e-5)
+
+
+def test_shapes_alone_make_the_example_and_dynamic_dims_stay(tmp_path):
+    module = small_cnn()
+    out = tmp_path / "cnn.onnx"
+    piu.export(module, out, shapes=[-1, 3, -1, -1], input_names=["image"], output_names=["logits"])
+    session = piu.Session(str(out))
+    assert session.inputs[0]["name"] == "image" and session.outputs[0]["name"] == "logits"
+    assert session.inputs[0]["shape"] == [-1, 3, -1, -1]
+    for shape in ((1, 3, 40, 24), (3, 3, 17, 33)):
+        x = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+        np.testing.assert_allclose(session.run([x])[0], run_torch(module, x)[0], rtol=1e-4, atol=1e-5)
+
+
+def test_several_inputs_with_dynamic_dims_by_name(tmp_path):
+    import torch
+
+    class Pair(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj = torch.nn.Linear(16, 8)
+
+        def forward(self, tokens, bias):
+            return torch.relu(self.proj(tokens)) + bias, tokens.mean(dim=1)
+
+    module = Pair()
+    out = tmp_path / "pair.onnx"
+    piu.export(module, out, example_inputs=(torch.randn(2, 7, 16), torch.randn(2, 7, 8)),
+               dynamic={0: [0, 1], 1: [0, 1]}, input_names=["tokens", "bias"], opset=17)
+    session = piu.Session(str(out))
+    assert [i["shape"] for i in session.inputs] == [[-1, -1, 16], [-1, -1, 8]]
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((3, 11, 16)).astype(np.float32)
+    b = rng.standard_normal((3, 11, 8)).astype(np.float32)
+    for got, want in zip(session.run([a, b]), run_torch(module, a, b)):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_a_script_module_is_taken_as_it_is(tmp_path):
+    import torch
+
+    class Gate(torch.nn.Module):
+        def forward(self, x):
+            return torch.sigmoid(x) * x + 1.0
+
+    scripted = torch.jit.script(Gate())
+    out = tmp_path / "gate.onnx"
+    piu.export(scripted, out, shapes=[-1, 4])
+    x = np.random.default_rng(4).standard_normal((6, 4)).astype(np.float32)
+    np.testing.assert_allclose(piu.Session(str(out)).run([x])[0], run_torch(scripted, x)[0], rtol=1e-5, atol=1e-6)
+
+
+def test_a_trace_that_misses_the_modules_branch_is_refused(tmp_path):
+    import torch
+
+    class Branchy(torch.nn.Module):
+        def forward(self, x):
+            # Python-level state: the trace records the first call's path, the module then takes the other.
+            self.calls = getattr(self, "calls", 0) + 1
+            return x * 2 if self.calls == 1 else x * 3
+
+    with pytest.raises(piu.VerificationError, match="traced module differs from the live module"):
+        piu.export(Branchy(), tmp_path / "b.onnx", example_inputs=torch.randn(2, 3))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trace_that_baked_the_batch_size_is_refused(tmp_path):
+    import torch
+
+    class Baked(torch.nn.Module):
+        def forward(self, x):
+            return x.reshape(int(x.shape[0]), -1).sum(1)  # a Python int: the trace keeps the 2
+
+    with pytest.raises(piu.VerificationError, match=r"traced module differs.*\[\[3, 6\]\]"):
+        piu.export(Baked(), tmp_path / "b.onnx", example_inputs=torch.randn(2, 6))
+    piu.export(Baked(), tmp_path / "b.onnx", example_inputs=torch.randn(2, 6), dynamic=False)  # a fixed batch is fine
+    assert os.listdir(tmp_path) == ["b.onnx"]
+
+
+def test_errors_name_the_module(tmp_path):
+    import torch
+
+    class Unfold(torch.nn.Module):
+        def forward(self, x):
+            return torch.nn.functional.unfold(x, 2)
+
+    with pytest.raises(piu.UnsupportedError, match=r"Unfold \(in memory\).*aten::im2col"):
+        piu.export(Unfold(), tmp_path / "u.onnx", example_inputs=torch.randn(1, 2, 4, 4))
+    with pytest.raises(piu.BadInputError, match=r"Sequential \(in memory\): give example_inputs or shapes"):
+        piu.export(small_cnn(), tmp_path / "x.onnx")
+    with pytest.raises(TypeError, match="torch.nn.Module, a ScriptModule or a path"):
+        piu.export(object(), tmp_path / "x.onnx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_path_takes_example_inputs_for_its_shapes(tmp_path):
+    import torch
+
+    module = small_cnn().eval()
+    torch.jit.trace(module, torch.randn(1, 3, 32, 32)).save(str(tmp_path / "cnn.pt"))
+    piu.export(tmp_path / "cnn.pt", tmp_path / "cnn.onnx", example_inputs=torch.randn(2, 3, 32, 32))
+    assert piu.Session(str(tmp_path / "cnn.onnx")).inputs[0]["shape"] == [-1, 3, 32, 32]
