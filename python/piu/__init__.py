@@ -5,8 +5,11 @@ A thin layer over piu's C++ library (the same functions the `piu` command line c
 * ``Session(path, threads=0, backend="auto")`` runs ONNX models (ONNX Runtime) and TorchScript files
   (LibTorch) on numpy arrays without copying them; ``run`` releases the GIL and may be called from
   several threads at once.
+* ``export(model, output, example_inputs=... or shapes=..., opset=..., dynamic=...)`` exports a
+  live ``torch.nn.Module`` (traced in this process and handed to the C++ exporter in memory), a
+  ``torch.jit.ScriptModule`` or a TorchScript file, verified against LibTorch before it is written.
 * One function per job -- ``inspect``, ``optimize``, ``simplify``, ``round_weights``, ``fp16``,
-  ``export``, ``compare``, ``bench`` -- taking the command's options as keyword arguments and
+  ``compare``, ``bench`` -- taking the command's options as keyword arguments and
   returning its ``--json`` report as a dict. Jobs that write a model verify it first and write
   nothing when it differs.
 * ``calibrate`` and ``quantize`` take calibration data as a folder, an iterable of arrays (or of

@@ -3,8 +3,8 @@
 The same names, signatures and defaults as the original ``pytorch_infer_utils``:
 
 * ``ONNXExporter`` -- ``optimize_onnx`` (``piu.optimize``), ``optimize_onnx_sim``
-  (``piu.simplify``), ``torch2onnx`` / ``torch2optimized_onnx`` (``piu.export`` of a TorchScript
-  file; a live ``nn.Module`` raises NotImplementedError until piu exports from memory).
+  (``piu.simplify``), ``torch2onnx`` / ``torch2optimized_onnx`` (``piu.export`` of a live
+  ``nn.Module``, exported from memory, or of a TorchScript file; then the seed's output check).
 * ``load_weights_rounded_model`` -- a state dict with rounded weights loaded into a model (torch).
 * ``ONNXWrapper`` / ``TRTWrapper`` -- inference base classes over ``piu.Session`` (CPU).
 * ``TRTEngineBuilder``, ``build_engine``, ``TRTRunWrapper``, ``load_engine``, ``save_engine`` --
