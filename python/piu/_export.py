@@ -159,9 +159,10 @@ def export(
     otherwise). ``shapes``: [-1, 3, 224, 224], "input:-1x3x224x224", a list of either, or
     {name: dims}; -1 marks a dynamic dim. With ``example_inputs`` and no ``shapes``, ``dynamic``
     says which dims stay dynamic: None or True the batch (dim 0) of every input, False none,
-    {input name or index: [dims]} those. The trace is checked against the live module on the
-    inputs it was not traced with first; then, unless ``verify=False``, the ONNX model is run on ONNX Runtime
-    against LibTorch at ``batches`` before it is written, and a difference raises
+    {input name or index: [dims]} those. Unless ``verify=False`` (no checks at all, as
+    torch.onnx.export), the trace is first checked against the live module on inputs it was not
+    traced with (one more batch item where the batch is dynamic), then the ONNX model is run on
+    ONNX Runtime against LibTorch at ``batches`` before it is written; a difference raises
     ``VerificationError`` with nothing written.
     """
     output = os.fspath(output)
@@ -207,9 +208,15 @@ def export(
             with torch.no_grad():
                 # strict=False: a returned dict (segmentation models) is kept; its keys name the outputs.
                 module = torch.jit.trace(model, example, check_trace=False, strict=False)
-                _check_trace(torch, model, module, _fresh_inputs(torch, example, shapes))
+                if verify:  # verify=False: no checks at all, as torch.onnx.export
+                    _check_trace(torch, model, module, _fresh_inputs(torch, example, shapes))
         finally:
             model.train(was_training)
-    buffer = io.BytesIO()
-    torch.jit.save(module, buffer)
-    return _piu._export(buffer.getbuffer(), output, shapes=shapes, name=name, **job)
+    # torch.jit.save's own bytes (what it writes into a file-like object), without the file object.
+    if hasattr(module, "save_to_buffer"):
+        data = module.save_to_buffer()
+    else:
+        buffer = io.BytesIO()
+        torch.jit.save(module, buffer)
+        data = buffer.getbuffer()
+    return _piu._export(data, output, shapes=shapes, name=name, **job)
