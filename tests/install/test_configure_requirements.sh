@@ -44,6 +44,7 @@ if grep -q "libpiu_torch" "$WORK/d/build.ninja"; then echo "a wheel for a Python
 echo "a wheel for a Python without torch: $(grep -o "No torch in.*" "$WORK/d.log")"
 mkdir -p "$WORK/other-torch"
 touch "$WORK/other-torch/libtorch.so"
+# shellcheck disable=SC2016  # CMake expands it
 echo 'set(TORCH_LIBRARY "${CMAKE_CURRENT_LIST_DIR}/libtorch.so")' > "$WORK/other-torch/TorchConfig.cmake"
 expect_refusal e "must link the libtorch that torch uses" Torch_DIR "${wheel[@]}" \
   -DPython_EXECUTABLE=/usr/bin/python3 -DTorch_DIR="$WORK/other-torch"

@@ -36,13 +36,17 @@ echo "== pip install into a fresh venv"
 /usr/bin/python3 -m venv --system-site-packages "$WORK/venv"  # Debian's numpy and torch, offline
 "$WORK/venv/bin/pip" install -q --disable-pip-version-check --no-cache-dir --no-index --no-deps "$wheel"
 package="$("$WORK/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["platlib"])')/piu"
-binaries=("$package"/_piu*.so "$package/lib/libpiu.so" "$package/bin/piu")
+binaries=("$package"/_piu*.so "$package/lib/libpiu.so" "$package/lib/libonnxruntime.so.1" "$package/bin/piu")
 [ "$WITH_TORCH" = ON ] && binaries+=("$package/lib/libpiu_torch.so")
 for f in "${binaries[@]}"; do
   [ -f "$f" ] || { echo "missing from the wheel: $f" >&2; exit 1; }
   if ldd "$f" | grep -q "not found"; then echo "$f:" >&2; ldd "$f" >&2; exit 1; fi
+  # $ORIGIN-relative: nothing may be found through the build or source folder.
+  if readelf -d "$f" | grep -E "R(UN)?PATH" | grep -qF -e "$BUILD" -e "$SRC"; then
+    echo "$f: rpath into the build: $(readelf -d "$f" | grep -E "R(UN)?PATH")" >&2; exit 1
+  fi
 done
-echo "ldd: every library of ${#binaries[@]} installed binaries resolves"
+echo "ldd: every library of ${#binaries[@]} installed binaries resolves, no rpath into the build"
 
 echo "== from $WORK, no PYTHONPATH"
 (cd "$WORK" && "$WORK/venv/bin/python" "$HERE/check_wheel.py" "$WORK" "$ORT_VERSION" "$WITH_TORCH" "$MODELS")
