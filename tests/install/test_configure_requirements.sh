@@ -2,7 +2,7 @@
 # LibTorch and pybind11 are required unless explicitly opted out: configuring with one hidden fails
 # with a message naming it and where it comes from; -DPIU_WITH_TORCH=OFF configures without the
 # torch plugin and the TorchScript test cases, -DPIU_BUILD_PYTHON=OFF without the Python module
-# and its tests.
+# and its tests. A wheel's configure (SKBUILD) follows the torch of its Python instead.
 #   test_configure_requirements.sh SOURCE_DIR CMAKE PIU_DEPS_DIR
 set -euo pipefail
 SRC="$1"; CMAKE="$2"; DEPS="$3"
@@ -33,3 +33,18 @@ if grep -q "piu_module.cpp" "$WORK/b/build.ninja" || grep -q "tests/python" "$WO
 fi
 echo "with -DPIU_BUILD_PYTHON=OFF: configures without the Python module and its tests"
 expect_refusal c "pybind11 >= 2.12 not found" bootstrap.sh -DPIU_WITH_TORCH=OFF -DCMAKE_DISABLE_FIND_PACKAGE_pybind11=ON
+
+# A wheel (SKBUILD, as scikit-build-core configures it) takes LibTorch from the torch of the Python
+# it is for: without torch it configures without the plugin, saying so in one line; a LibTorch that
+# is not the library that torch loads is refused.
+wheel=(-DSKBUILD=2 -DPIU_BUILD_TESTS=OFF -DPIU_BUILD_EXAMPLES=OFF)
+configure d "${wheel[@]}" -DPython_EXECUTABLE="$DEPS/venv/bin/python" || { cat "$WORK/d.log" >&2; exit 1; }
+[ "$(grep -c "No torch in" "$WORK/d.log")" = 1 ] || { cat "$WORK/d.log" >&2; echo "no single line saying there is no torch" >&2; exit 1; }
+if grep -q "libpiu_torch" "$WORK/d/build.ninja"; then echo "a wheel for a Python without torch builds the plugin" >&2; exit 1; fi
+echo "a wheel for a Python without torch: $(grep -o "No torch in.*" "$WORK/d.log")"
+mkdir -p "$WORK/other-torch"
+touch "$WORK/other-torch/libtorch.so"
+# shellcheck disable=SC2016  # CMake expands it
+echo 'set(TORCH_LIBRARY "${CMAKE_CURRENT_LIST_DIR}/libtorch.so")' > "$WORK/other-torch/TorchConfig.cmake"
+expect_refusal e "must link the libtorch that torch uses" Torch_DIR "${wheel[@]}" \
+  -DPython_EXECUTABLE=/usr/bin/python3 -DTorch_DIR="$WORK/other-torch"
