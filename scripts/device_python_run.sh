@@ -29,7 +29,8 @@ logrun "$PY" -c 'import sys, torch, numpy; print("python", sys.version.split()[0
 say "== unpacking"
 tar -xzf "$B/deps.tgz" -C "$W" && tar -xzf "$B/models.tgz" -C "$W" || { say "unpack FAILED"; exit 1; }
 rm -rf "$ROOT/.deps" && ln -s "$W/deps" "$ROOT/.deps"
-export CPATH="$W/include${CPATH:+:$CPATH}" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)"
+# CMAKE_POLICY_VERSION_MINIMUM: CMake 4 there refuses package files that ask for policies < 3.5.
+export CPATH="$W/include${CPATH:+:$CPATH}" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" CMAKE_POLICY_VERSION_MINIMUM=3.5
 
 say "== pip wheel . (build isolation, requirements from .deps/wheelhouse)"
 t0=$SECONDS
