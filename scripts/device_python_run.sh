@@ -32,6 +32,15 @@ rm -rf "$ROOT/.deps" && ln -s "$W/deps" "$ROOT/.deps"
 # CMAKE_POLICY_VERSION_MINIMUM: CMake 4 there refuses package files that ask for policies < 3.5.
 export CPATH="$W/include${CPATH:+:$CPATH}" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" CMAKE_POLICY_VERSION_MINIMUM=3.5
 
+# The venv's cmake and ninja are PyPI wrapper scripts that import their Python package, which pip's
+# build isolation hides: put the real binaries first on PATH.
+for tool in cmake ninja; do
+  bin="$("$PY" -c "import os, $tool; d = os.path.join(os.path.dirname($tool.__file__), 'data', 'bin'); print(d if os.path.isdir(d) else getattr($tool, 'BIN_DIR', ''))" 2>/dev/null)"
+  [[ -n "$bin" && -x "$bin/$tool" ]] && PATH="$bin:$PATH"
+done
+export PATH
+say "cmake: $(command -v cmake), ninja: $(command -v ninja)"
+
 say "== pip wheel . (build isolation, requirements from .deps/wheelhouse)"
 t0=$SECONDS
 rm -rf "$W/dist" "$W/site"
