@@ -35,8 +35,9 @@ export CPATH="$W/include${CPATH:+:$CPATH}" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)"
 # The venv's cmake and ninja are PyPI wrapper scripts that import their Python package, which pip's
 # build isolation hides: put the real binaries first on PATH.
 for tool in cmake ninja; do
-  bin="$("$PY" -c "import os, $tool; d = os.path.join(os.path.dirname($tool.__file__), 'data', 'bin'); print(d if os.path.isdir(d) else getattr($tool, 'BIN_DIR', ''))" 2>/dev/null)"
-  [[ -n "$bin" && -x "$bin/$tool" ]] && PATH="$bin:$PATH"
+  pkg="$("$PY" -c "import os, $tool; print(os.path.dirname($tool.__file__))" 2>/dev/null)"
+  real="$([[ -n "$pkg" ]] && find "$pkg" -type f -name "$tool" -perm -u+x 2>/dev/null | head -1)"
+  [[ -n "$real" ]] && PATH="$(dirname "$real"):$PATH"
 done
 export PATH
 say "cmake: $(command -v cmake), ninja: $(command -v ninja)"
