@@ -45,7 +45,7 @@ say "cmake: $(command -v cmake), ninja: $(command -v ninja)"
 say "== pip wheel . (build isolation, requirements from .deps/wheelhouse)"
 t0=$SECONDS
 rm -rf "$W/dist" "$W/site"
-logrun "$PY" -m pip wheel . --no-deps --no-index --find-links .deps/wheelhouse -w "$W/dist" -C build-dir="$W/build" \
+logrun "$PY" -m pip wheel -v . --no-deps --no-index --find-links .deps/wheelhouse -w "$W/dist" -C build-dir="$W/build" \
   || { say "pip wheel FAILED"; exit 2; }
 say "built in $((SECONDS - t0)) s: $(ls "$W"/dist)"
 logrun "$PY" -m pip install --no-deps --no-index --target "$W/site" "$W"/dist/piu-*.whl || { say "install FAILED"; exit 2; }
