@@ -57,9 +57,16 @@ logrun env PYTHONPATH="$W/site" "$W/site/bin/piu" --version
 logrun bash -c "ldd $W/site/piu/lib/*.so $W/site/piu/_piu*.so | grep -E 'not found|torch|onnxruntime|piu' | sort -u"
 cd "$ROOT"
 
-say "== tests/python"
-logrun env PYTHONPATH="$W/site:$ROOT/tests" PIU_BIN="$W/site/piu/bin" PIU_MODELS_DIR="$W/models" PIU_WITH_TORCH=ON \
-  "$PY" -m pytest -q -rs -p no:cacheprovider -p piu_pytest --junitxml="$OUT/pytest.xml" tests/python
-rc=$?
+say "== tests/python (one pytest per file, so that a crash in one file does not hide the others)"
+rc=0
+for f in tests/python/test_*.py; do
+  name="$(basename "$f" .py)"
+  logrun env PYTHONPATH="$W/site:$ROOT/tests" PIU_BIN="$W/site/piu/bin" PIU_MODELS_DIR="$W/models" PIU_WITH_TORCH=ON \
+    ${PIU_PRELOAD:+LD_PRELOAD="$PIU_PRELOAD"} "$PY" -m pytest -q -rs -p no:cacheprovider -p piu_pytest \
+    --junitxml="$OUT/pytest-$name.xml" "$f"
+  code=$?
+  say "$name: exit code $code"
+  [[ $code -eq 0 ]] || rc=1
+done
 say "tests/python exit code $rc"
 exit $rc
