@@ -22,6 +22,7 @@ endforeach()
 
 if(_piu_torch_status STREQUAL "absent")
   set(PIU_WITHOUT_TORCH_REASON "No torch in ${Python_EXECUTABLE} (${_piu_torch_reason})")  # said once, by the caller
+  set(PIU_WITHOUT_TORCH_SHORT "the Python the wheel was built for had no torch")
   set(PIU_WITH_TORCH OFF)
   return()
 endif()

@@ -25,7 +25,11 @@ std::vector<ComponentVersion> component_versions() {
   out.push_back({"protobuf", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION), ""});
   const auto plugins = available_plugins();
   if (std::find(plugins.begin(), plugins.end(), "torch") == plugins.end()) {
+#ifdef PIU_WITHOUT_TORCH
+    out.push_back({"LibTorch", "not built", PIU_WITHOUT_TORCH});
+#else
     out.push_back({"LibTorch", "not built", "configured with -DPIU_WITH_TORCH=OFF"});
+#endif
   } else {
     load_plugin("torch");
     // The plugin states the LibTorch it was compiled against (src/backends/torch/torch_version.cpp).
