@@ -106,6 +106,10 @@ struct Device {
   int index = 0;
   bool operator==(const Device&) const = default;
 };
+// "cpu", "cuda" (device 0) or "cuda:N"; throws kBadInput naming the text otherwise.
+Device parse_device(std::string_view text);
+// "cpu" or "cuda:N".
+std::string device_name(const Device& device);
 
 // A dense, row-major tensor on a device. Copies are shallow (they share the buffer, like a
 // shared_ptr); use clone() for a deep copy. A tensor either owns its buffer (allocated by piu or

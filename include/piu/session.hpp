@@ -40,11 +40,15 @@ struct SessionOptions {
   // "auto" picks the backend from the file's kind (".onnx" -> ort, ".pt" -> torch); or a name
   // from backend_names().
   std::string backend = "auto";
-  Device device;  // where the backend runs; CPU by default
+  Device device;  // where the backend runs; CPU by default (parse_device: "cpu", "cuda:N")
   // 0 lets the runtime choose, as in the seed's ONNXWrapper.
   int intra_op_num_threads = 0;
   int inter_op_num_threads = 0;
   GraphOptimization graph_optimization = GraphOptimization::kAll;
+  // Options of the device's execution provider, by the runtime's names (ONNX Runtime's CUDA
+  // provider: cudnn_conv_algo_search, arena_extend_strategy, gpu_mem_limit, enable_cuda_graph,
+  // prefer_nhwc, ...). device_id comes from `device`.
+  std::map<std::string, std::string> provider_options;
 };
 
 // A loaded model ready to run. run() may be called from several threads at once.

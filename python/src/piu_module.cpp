@@ -251,10 +251,14 @@ py::object run_session(const piu::Session& session, const py::object& inputs, bo
   return as_dict ? py::object(dict) : py::object(list);
 }
 
-std::unique_ptr<piu::Session> open_session(const std::string& path, int threads, const std::string& backend) {
+std::unique_ptr<piu::Session> open_session(const std::string& path, int threads, const std::string& backend,
+                                           const std::string& device,
+                                           const std::map<std::string, std::string>& provider_options) {
   piu::SessionOptions options;
   options.backend = backend;
   options.intra_op_num_threads = threads;
+  options.device = piu::parse_device(device);
+  options.provider_options = provider_options;
   py::gil_scoped_release release;
   return piu::Session::open(path, options);
 }
@@ -262,10 +266,14 @@ std::unique_ptr<piu::Session> open_session(const std::string& path, int threads,
 void bind_session(py::module_& m) {
   py::class_<piu::Session, std::unique_ptr<piu::Session>>(m, "Session", R"(A loaded model ready to run.
 
-Session(path, threads=0, backend="auto") opens an ONNX model (ONNX Runtime) or a TorchScript file
-(LibTorch); "auto" picks the backend from the file's kind. threads=0 lets the runtime choose.
+Session(path, threads=0, backend="auto", device="cpu", provider_options={}) opens an ONNX model
+(ONNX Runtime) or a TorchScript file (LibTorch); "auto" picks the backend from the file's kind.
+threads=0 lets the runtime choose. device "cuda" or "cuda:N" runs an ONNX model on ONNX Runtime's
+CUDA provider (its GPU build needed; inputs and outputs stay numpy arrays in host memory), with
+provider_options by ONNX Runtime's names (cudnn_conv_algo_search, enable_cuda_graph, ...).
 run() may be called from several Python threads at once; the GIL is released while it runs.)")
-      .def(py::init(&open_session), "path"_a, "threads"_a = 0, "backend"_a = "auto")
+      .def(py::init(&open_session), "path"_a, "threads"_a = 0, "backend"_a = "auto", "device"_a = "cpu",
+           "provider_options"_a = std::map<std::string, std::string>{})
       .def_property_readonly(
           "inputs", [](const piu::Session& s) { return tensor_info_list(s.inputs()); },
           "The model's inputs: dicts of name, dtype (a numpy dtype name), shape (-1 for "

@@ -78,8 +78,9 @@ const Command& run_spec() {
       "MODEL [--input NAME=FILE.npy ...] [--shape NAME:DIMS] [-o DIR]",
       "Run a model once and print its outputs; inputs not given are random (-o DIR writes each output as .npy).",
       {option("--input"), option("--shape"), option("--batch", RunJobOptions{}.batch),
-       option("--seed", InputOptions{}.seed), option("--output"), option("--backend"), option("--threads"),
-       option("--inter-threads"), option("--optimization"), option("--json")},
+       option("--seed", InputOptions{}.seed), option("--output"), option("--backend"), option("--device"),
+       option("--provider-option"), option("--threads"), option("--inter-threads"), option("--optimization"),
+       option("--json")},
       1,
       1};
   return c;
@@ -94,7 +95,8 @@ const Command& bench_spec() {
         "Measure latency (mean, p50, p90, p99) and throughput per batch size on random inputs.",
         {option("--batch", d.batches), option("--threads"), option("--inter-threads"), option("--optimization"),
          option("--warmup", d.bench.warmup), option("--duration", d.bench.duration_s), option("--iterations"),
-         option("--shape"), option("--input"), option("--seed", d.inputs.seed), option("--backend"), option("--json")},
+         option("--shape"), option("--input"), option("--seed", d.inputs.seed), option("--backend"), option("--device"),
+         option("--provider-option"), option("--json")},
         1,
         1};
   }();

@@ -23,6 +23,8 @@ const std::vector<Entry>& table() {
   static const std::vector<Entry> entries = {
       {"--atol", {"--atol", "", "X", "absolute tolerance (default {})"}},
       {"--backend", {"--backend", "", "NAME", "backend: " + backend_names()}},
+      {"--device", {"--device", "", "DEVICE", "where the model runs: cpu, cuda, cuda:N (default cpu)"}},
+      {"--provider-option", {"--provider-option", "", "KEY=VALUE", "an execution provider option for a GPU device (ONNX Runtime's CUDA provider: cudnn_conv_algo_search=HEURISTIC, enable_cuda_graph=1, prefer_nhwc=1, ...)", true}},
       {"--backend-b", {"--backend-b", "", "NAME", "backend of the second model (default: --backend)"}},
       {"--batch", {"--batch", "-b", "N[,N...]", "batch size(s) for a dynamic first dim (default {})"}},
       {"--batch:calibration", {"--batch", "-b", "N", "calibration items per batch (the seed's stream_batch_size; default {})"}},

@@ -7,6 +7,13 @@ SessionOptions session_options_from(const Args& args) {
   o.backend = args.get("--backend", "auto");
   o.intra_op_num_threads = static_cast<int>(args.get_int("--threads", 0));
   o.inter_op_num_threads = static_cast<int>(args.get_int("--inter-threads", 0));
+  o.device = parse_device(args.get("--device", "cpu"));
+  for (const std::string& kv : args.all("--provider-option")) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error(ErrorCode::kBadInput, "--provider-option '" + kv + "': expected KEY=VALUE");
+    o.provider_options[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
   const std::string level = args.get("--optimization", "all");
   if (level == "disabled")
     o.graph_optimization = GraphOptimization::kDisabled;

@@ -67,3 +67,17 @@ def test_inputs_that_are_not_arrays_are_bad_input():
         session.run([[[1.0, 2.0, 3.0, 4.0]]])  # numpy makes float64 of Python floats
     with pytest.raises(piu.BadInputError, match="input x"):
         session.run([[[1.0, 2.0], [3.0]]])  # ragged: numpy cannot make an array of it
+
+
+def test_devices():
+    with pytest.raises(piu.BadInputError, match="device 'tpu': expected cpu, cuda or cuda:N"):
+        piu.Session(model("shapes.onnx"), device="tpu")
+    with pytest.raises(piu.BadInputError, match="provider options apply to a GPU device"):
+        piu.Session(model("shapes.onnx"), provider_options={"enable_cuda_graph": "1"})
+    try:
+        session = piu.Session(model("shapes.onnx"), device="cuda")
+    except piu.UnsupportedError as e:  # this ONNX Runtime has no CUDA provider (or no GPU to use)
+        assert "device cuda:0: ONNX Runtime" in str(e) and "\n" not in str(e)
+    else:
+        x = np.ones((1, 3, 64, 64), np.float32)
+        np.testing.assert_allclose(session.run([x])[0], piu.Session(model("shapes.onnx")).run([x])[0], atol=1e-5)

@@ -176,12 +176,14 @@ std::map<std::string, std::map<std::string, Getter>> used_defaults() {
                  {"--opset", [](const Args& a) { return num(export_options_from(a).export_options.opset); }}};
   d["run"] = {{"--batch", [](const Args& a) { return num(run_options_from(a).batch); }},
               {"--seed", [](const Args& a) { return num(run_options_from(a).inputs.seed); }},
-              {"--optimization", [](const Args& a) { return level(run_options_from(a).session.graph_optimization); }}};
+              {"--optimization", [](const Args& a) { return level(run_options_from(a).session.graph_optimization); }},
+              {"--device", [](const Args& a) { return piu::device_name(run_options_from(a).session.device); }}};
   d["bench"] = {{"--batch", [](const Args& a) { return nums(bench_options_from(a).batches); }},
                 {"--warmup", [](const Args& a) { return num(bench_options_from(a).bench.warmup); }},
                 {"--duration", [](const Args& a) { return num(bench_options_from(a).bench.duration_s); }},
                 {"--seed", [](const Args& a) { return num(bench_options_from(a).inputs.seed); }},
-                {"--optimization", [](const Args& a) { return level(bench_options_from(a).session.graph_optimization); }}};
+                {"--optimization", [](const Args& a) { return level(bench_options_from(a).session.graph_optimization); }},
+                {"--device", [](const Args& a) { return piu::device_name(bench_options_from(a).session.device); }}};
   d["compare"] = {{"--batch", [](const Args& a) { return num(compare_options_from(a).batch); }},
                   {"--seed", [](const Args& a) { return num(compare_options_from(a).inputs.seed); }},
                   {"--atol", [](const Args& a) { return num(compare_options_from(a).abs_tol); }},

@@ -53,3 +53,20 @@ TEST(Shape, NumelAndFormatting) {
   EXPECT_THROW(piu::shape_numel({-1, 3}), piu::Error);
   EXPECT_THROW(piu::shape_numel({int64_t{1} << 40, int64_t{1} << 40}), piu::Error);
 }
+
+TEST(Device, ParsesNamesAndRefusesOthers) {
+  EXPECT_EQ(piu::parse_device("cpu"), piu::Device{});
+  EXPECT_EQ(piu::parse_device("cuda"), (piu::Device{piu::DeviceKind::kCuda, 0}));
+  EXPECT_EQ(piu::parse_device("cuda:3"), (piu::Device{piu::DeviceKind::kCuda, 3}));
+  EXPECT_EQ(piu::device_name(piu::parse_device("cuda")), "cuda:0");
+  EXPECT_EQ(piu::device_name(piu::Device{}), "cpu");
+  for (const char* bad : {"gpu", "cuda:", "cuda:-1", "cuda:x", "cuda:1x", "CPU", "", "cuda:99999"}) {
+    try {
+      piu::parse_device(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const piu::Error& e) {
+      EXPECT_EQ(e.code(), piu::ErrorCode::kBadInput);
+      EXPECT_NE(std::string(e.what()).find("expected cpu, cuda or cuda:N"), std::string::npos) << e.what();
+    }
+  }
+}

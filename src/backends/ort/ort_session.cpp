@@ -1,5 +1,10 @@
 // The ONNX Runtime backend (CPU execution provider).
+#include <fmt/format.h>
 #include <onnxruntime_cxx_api.h>
+
+#include <map>
+#include <memory>
+#include <vector>
 
 
 #include "piu/onnx.hpp"
@@ -123,8 +128,55 @@ TensorInfo describe(const std::string& name, const Ort::TypeInfo& type, const st
   return t;
 }
 
+// ONNX Runtime's message without its closing period, to sit inside ours.
+std::string ort_message(const Ort::Exception& e) {
+  std::string m = e.what();
+  while (!m.empty() && (m.back() == '.' || m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m;
+}
+
+// Adds ONNX Runtime's CUDA execution provider for options.device with options.provider_options.
+// Throws kUnsupported naming the runtime when it has no usable CUDA provider (a CPU build, or the
+// provider library or the CUDA libraries it needs missing), and kBadInput for options it refuses.
+void append_cuda_provider(Ort::SessionOptions& so, const SessionOptions& options) {
+  const OrtApi& api = Ort::GetApi();
+  OrtCUDAProviderOptionsV2* cuda = nullptr;
+  try {
+    Ort::ThrowOnError(api.CreateCUDAProviderOptions(&cuda));
+  } catch (const Ort::Exception& e) {
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("device {}: ONNX Runtime {} has no CUDA provider ({}); piu needs ONNX Runtime's GPU build "
+                            "(the onnxruntime-gpu runtime: configure with -DONNXRUNTIME_ROOT at it)",
+                            device_name(options.device), Ort::GetVersionString(), ort_message(e)));
+  }
+  std::unique_ptr<OrtCUDAProviderOptionsV2, void (*)(OrtCUDAProviderOptionsV2*)> owner(cuda,
+                                                                                      api.ReleaseCUDAProviderOptions);
+  std::map<std::string, std::string> values = options.provider_options;
+  values.emplace("device_id", std::to_string(options.device.index));
+  std::vector<const char*> keys, vals;
+  for (const auto& [k, v] : values) {
+    keys.push_back(k.c_str());
+    vals.push_back(v.c_str());
+  }
+  try {
+    Ort::ThrowOnError(api.UpdateCUDAProviderOptions(cuda, keys.data(), vals.data(), keys.size()));
+  } catch (const Ort::Exception& e) {
+    throw Error(ErrorCode::kBadInput, fmt::format("CUDA provider options: {}", ort_message(e)));
+  }
+  try {
+    Ort::ThrowOnError(api.SessionOptionsAppendExecutionProvider_CUDA_V2(so, cuda));
+  } catch (const Ort::Exception& e) {
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("device {}: ONNX Runtime {} cannot load its CUDA provider: {}", device_name(options.device),
+                            Ort::GetVersionString(), ort_message(e)));
+  }
+}
+
 Ort::SessionOptions make_options(const SessionOptions& options) {
   Ort::SessionOptions so;
+  if (options.device.kind == DeviceKind::kCuda) append_cuda_provider(so, options);
+  else if (!options.provider_options.empty())
+    throw Error(ErrorCode::kBadInput, "provider options apply to a GPU device (cuda:N), not the CPU");
   so.SetIntraOpNumThreads(options.intra_op_num_threads);
   so.SetInterOpNumThreads(options.inter_op_num_threads);
   switch (options.graph_optimization) {
@@ -304,7 +356,8 @@ class OrtSession final : public Session {
 };
 
 // ONNX files; and, as a last resort, files of a kind no backend claims: ONNX Runtime's loader then
-// says what the file is. CPU only for now.
+// says what the file is. On the CPU, or on CUDA through ONNX Runtime's CUDA provider (inputs and
+// outputs stay in host memory; ONNX Runtime copies them).
 BackendFactory ort_backend() {
   BackendFactory f;
   f.name = "ort";
@@ -315,7 +368,9 @@ BackendFactory ort_backend() {
   f.create_from_model = [](const OnnxModel& model, const SessionOptions& options) -> std::unique_ptr<Session> {
     return std::make_unique<OrtSession>(model, options);
   };
-  f.supports = [](const SessionOptions& options) { return options.device.kind == DeviceKind::kCpu; };
+  f.supports = [](const SessionOptions& options) {
+    return options.device.kind == DeviceKind::kCpu || options.device.kind == DeviceKind::kCuda;
+  };
   f.opens_unclaimed_files = true;
   return f;
 }
