@@ -19,8 +19,23 @@ std::string version() { return PIU_VERSION; }
 
 std::vector<ComponentVersion> component_versions() {
   std::vector<ComponentVersion> out;
+  // The execution providers the runtime library was built with ("CUDA, CPU" for the GPU build).
+  std::string providers;
+  const OrtApi* api = OrtGetApiBase()->GetApi(ORT_API_VERSION);
+  char** names = nullptr;
+  int count = 0;
+  if (OrtStatus* status = api ? api->GetAvailableProviders(&names, &count) : nullptr) {
+    api->ReleaseStatus(status);
+  } else if (api) {
+    for (int i = 0; i < count; ++i) {
+      std::string name = names[i];
+      if (const size_t at = name.find("ExecutionProvider"); at != std::string::npos) name.erase(at);
+      providers += (i ? ", " : "") + name;
+    }
+    if (OrtStatus* status = api->ReleaseAvailableProviders(names, count)) api->ReleaseStatus(status);
+  }
   out.push_back({"ONNX Runtime", OrtGetApiBase()->GetVersionString(),
-                 "runtime library; C API " + std::to_string(ORT_API_VERSION) + " headers"});
+                 "runtime library; C API " + std::to_string(ORT_API_VERSION) + " headers; providers: " + providers});
   out.push_back({"ONNX", ONNX_VERSION_STRING, "C++ library, namespace " PIU_STRINGIFY(ONNX_NAMESPACE)});
   out.push_back({"protobuf", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION), ""});
   const auto plugins = available_plugins();
@@ -31,11 +46,15 @@ std::vector<ComponentVersion> component_versions() {
     out.push_back({"LibTorch", "not built", "configured with -DPIU_WITH_TORCH=OFF"});
 #endif
   } else {
-    load_plugin("torch");
-    // The plugin states the LibTorch it was compiled against (src/backends/torch/torch_version.cpp).
-    using VersionFn = const char* (*)();
-    auto fn = reinterpret_cast<VersionFn>(dlsym(RTLD_DEFAULT, "piu_torch_version"));
-    out.push_back({"LibTorch", fn ? fn() : "unknown", "torch plugin"});
+    try {
+      load_plugin("torch");
+      // The plugin states the LibTorch it was compiled against (src/backends/torch/torch_version.cpp).
+      using VersionFn = const char* (*)();
+      auto fn = reinterpret_cast<VersionFn>(dlsym(RTLD_DEFAULT, "piu_torch_version"));
+      out.push_back({"LibTorch", fn ? fn() : "unknown", "torch plugin"});
+    } catch (const Error& e) {  // built, but the plugin is missing or does not load here
+      out.push_back({"LibTorch", "unavailable", e.what()});
+    }
   }
   return out;
 }

@@ -1,5 +1,6 @@
 """The jobs: keyword arguments in, the command's JSON report out as a dict, files written."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ def test_version_and_versions():
     assert piu.__version__ == piu.versions()["piu"]
     proc = piu_cli("--version")
     assert piu.__version__ in proc.stdout
+    assert re.search(r"ONNX Runtime\s+\S+ \(runtime library; .*providers: .*CPU", proc.stdout), proc.stdout
     assert piu.versions()["ONNX Runtime"]
 
 
