@@ -6,7 +6,8 @@ The same names, signatures and defaults as the original ``pytorch_infer_utils``:
   (``piu.simplify``), ``torch2onnx`` / ``torch2optimized_onnx`` (``piu.export`` of a live
   ``nn.Module``, exported from memory, or of a TorchScript file; then the seed's output check).
 * ``load_weights_rounded_model`` -- a state dict with rounded weights loaded into a model (torch).
-* ``ONNXWrapper`` / ``TRTWrapper`` -- inference base classes over ``piu.Session`` (CPU).
+* ``ONNXWrapper`` / ``TRTWrapper`` -- inference base classes over ``piu.Session`` (CPU; ONNXWrapper's
+  ``gpu_device_id`` = ONNX Runtime's CUDA provider).
 * ``TRTEngineBuilder``, ``build_engine``, ``TRTRunWrapper``, ``load_engine``, ``save_engine`` --
   raise ``TensorRTUnavailableError`` (TensorRT is absent); ``check_tensorrt_health`` reports it.
 * ``ReportTime``, ``report_time_decorator`` -- wall time per sample, printed as the seed prints it.

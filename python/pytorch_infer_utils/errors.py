@@ -22,7 +22,6 @@ TENSORRT_MISSING = (
     "it needs an NVIDIA GPU with CUDA, NVIDIA TensorRT >= 8 (with its Python package `tensorrt`) and "
     "piu built with TensorRT"
 )
-GPU_MISSING = "GPU sessions come with the GPU issue: piu runs ONNX models on the CPU for now (gpu_device_id=None)"
 
 
 def raise_tensorrt_missing() -> None:

@@ -6,7 +6,6 @@ import numpy as np
 
 import piu
 
-from .errors import GPU_MISSING, UnavailableError
 
 
 class ONNXWrapper:
@@ -16,8 +15,9 @@ class ONNXWrapper:
     ``_process_img_`` may return one array (fed to the model's first input), a list of arrays or
     a dict {input name: array}; ``_process_preds_`` gets the list of output arrays.
 
-    ``gpu_device_id`` must be None: GPU sessions come later (the seed used onnx-tensorrt there),
-    other values raise ``UnavailableError`` (a ``piu.UnsupportedError``). piu has one thread
+    ``gpu_device_id=N`` runs the model on ONNX Runtime's CUDA provider on GPU N (the seed used
+    onnx-tensorrt there; ``TRTWrapper`` is the TensorRT path): it needs ONNX Runtime's GPU build,
+    and without it ``piu.UnsupportedError`` names the runtime and what is missing. piu has one thread
     count per session: ``intra_op_num_threads`` is used (0 lets ONNX Runtime choose) and
     ``inter_op_num_threads`` is accepted for the seed's signature but has no effect (piu runs
     graphs sequentially).
@@ -30,11 +30,10 @@ class ONNXWrapper:
         intra_op_num_threads: Optional[int] = 0,
         inter_op_num_threads: Optional[int] = 0,
     ) -> None:
-        if gpu_device_id is not None:
-            raise UnavailableError(GPU_MISSING)
         self.is_using_tensorrt = False
         self.inter_op_num_threads = inter_op_num_threads or 0
-        self.ort_session = piu.Session(os.fspath(onnx_path), threads=intra_op_num_threads or 0)
+        device = "cpu" if gpu_device_id is None else f"cuda:{int(gpu_device_id)}"
+        self.ort_session = piu.Session(os.fspath(onnx_path), threads=intra_op_num_threads or 0, device=device)
 
     def _process_img_(self, img: Any) -> Any:
         """Turns the caller's item into the model's input(s); the default passes it through."""

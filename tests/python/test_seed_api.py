@@ -114,10 +114,14 @@ def test_onnx_wrapper_defaults_pass_through(shapes_onnx):
     np.testing.assert_array_equal(wrapper.run({"input": x})[0], out)
 
 
-def test_gpu_sessions_raise_a_clear_error(shapes_onnx):
-    with pytest.raises(piu.UnsupportedError, match="GPU sessions come with the GPU issue") as info:
-        ONNXWrapper(shapes_onnx, gpu_device_id=0)
-    assert info.value.code == "unsupported"
+def test_gpu_device_id_is_the_cuda_provider(shapes_onnx):
+    try:
+        wrapper = ONNXWrapper(shapes_onnx, gpu_device_id=0)
+    except piu.UnsupportedError as e:  # ONNX Runtime's CPU build (or no GPU): one line naming it
+        assert e.code == "unsupported" and "device cuda:0: ONNX Runtime" in str(e) and "CUDA provider" in str(e)
+    else:  # the GPU build on a machine with a GPU: the CPU's outputs
+        x = batch(3)
+        np.testing.assert_allclose(wrapper.run(x)[0], ONNXWrapper(shapes_onnx).run(x)[0], rtol=1e-4, atol=1e-5)
 
 
 def test_trt_wrapper_runs_on_the_cpu_like_onnx_wrapper(shapes_onnx):
