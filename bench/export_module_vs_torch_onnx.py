@@ -37,17 +37,6 @@ DEFAULT = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "effici
            "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"]
 
 
-class Values(torch.nn.Module):
-    """A model returning a dict, returning its values instead (what torch.onnx.export accepts)."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        return tuple(self.model(x).values())
-
-
 def timed(fn, repeats):
     times = []
     for _ in range(repeats):
@@ -58,14 +47,14 @@ def timed(fn, repeats):
 
 
 def one(name, repeats, tmp):
-    group = "segmentation" if name in export_zoo.segmentation_names() else "classification"
+    group = export_zoo.group_of(name)
     torch.manual_seed(0)
     module = export_zoo.eager(name, group)
     size = export_zoo.SIZES.get(name, 224)
     x = torch.randn(1, 3, size, size)
     row = {"model": name}
     ref, out = os.path.join(tmp, "torch.onnx"), os.path.join(tmp, "piu.onnx")
-    source = Values(module) if group == "segmentation" else module
+    source = export_zoo.Values(module) if group == "segmentation" else module
 
     def torch_onnx():
         torch.onnx.export(source, x, ref, opset_version=17, input_names=["input"],

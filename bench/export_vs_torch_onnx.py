@@ -34,23 +34,6 @@ DEFAULT = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "effici
            "efficientnet_v2_s", "fcn_resnet50", "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"]
 
 
-class Values(torch.nn.Module):
-    """A model returning a dict, returning its values instead (what torch.onnx.export accepts)."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        return tuple(self.model(x).values())
-
-
-def group_of(name):
-    if name in export_zoo.segmentation_names():
-        return "segmentation"
-    return "extra" if name in export_zoo.EXTRA else "classification"
-
-
 def nodes_after_optimize(piu, path, tmp):
     out = os.path.join(tmp, "opt.onnx")
     r = subprocess.run([piu, "optimize", path, "-o", out, "--no-verify", "--json"], capture_output=True, text=True)
@@ -110,7 +93,7 @@ def main():
         names = export_zoo.classification_names() + export_zoo.segmentation_names()
     for name in names:
         with torch.no_grad():
-            scripted, spec = export_zoo.build(name, group_of(name))
+            scripted, spec = export_zoo.build(name, export_zoo.group_of(name))
         pt = os.path.join(tmp, name + ".pt")
         scripted.save(pt)
         scripted = torch.jit.load(pt)
@@ -119,10 +102,10 @@ def main():
         ref = os.path.join(tmp, name + ".torch.onnx")
         times = []
         source = scripted
-        if group_of(name) == "segmentation":  # torch.onnx cannot export a returned dict: give it the values
+        if export_zoo.group_of(name) == "segmentation":  # torch.onnx cannot export a returned dict: give it the values
             torch.manual_seed(0)
             model = torchvision.models.get_model(name, weights=None, weights_backbone=None).eval()
-            source = torch.jit.trace(Values(model), x, check_trace=False)
+            source = torch.jit.trace(export_zoo.Values(model), x, check_trace=False)
         try:
             for _ in range(args.repeats):
                 t0 = time.perf_counter()
@@ -135,9 +118,9 @@ def main():
             # in-place zero_): export the eager model instead, as its users would.
             try:
                 torch.manual_seed(0)
-                eager = export_zoo.eager(name, group_of(name))
-                if group_of(name) == "segmentation":
-                    eager = Values(eager)
+                eager = export_zoo.eager(name, export_zoo.group_of(name))
+                if export_zoo.group_of(name) == "segmentation":
+                    eager = export_zoo.Values(eager)
                 times = []
                 for _ in range(args.repeats):
                     t0 = time.perf_counter()

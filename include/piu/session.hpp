@@ -33,6 +33,8 @@ struct ModelBytes {
   std::string name;
   std::shared_ptr<const std::string> bytes;
 };
+// True when `bytes` start a zip archive (what torch.jit.save writes).
+bool is_zip_archive(std::string_view bytes);
 
 enum class GraphOptimization { kDisabled, kBasic, kExtended, kAll };
 

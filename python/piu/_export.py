@@ -83,13 +83,11 @@ def _shapes_from_example(example: Tuple[Any, ...], dynamic: Any, input_names: Li
     return specs
 
 
-def _fresh_inputs(torch: Any, example: Tuple[Any, ...], shapes: Any) -> Tuple[Any, ...]:
-    """Inputs the trace has not seen: new random values, one more batch item where the first
-    input's batch is dynamic. Integer inputs (token ids) are taken as they are."""
+def _fresh_inputs(torch: Any, example: Tuple[Any, ...], grow: bool) -> Tuple[Any, ...]:
+    """Inputs the trace has not seen: new random values, one more batch item when `grow` (the first
+    input's batch is dynamic). Integer inputs (token ids) are taken as they are."""
     if not all(torch.is_tensor(t) and t.is_floating_point() for t in example):
         return example
-    specs = _normalize_shapes(shapes)
-    grow = bool(specs) and bool(specs[0][1]) and specs[0][1][0] < 0
     generator = torch.Generator().manual_seed(1)
     fresh = []
     for t in example:
@@ -196,8 +194,10 @@ def export(
     if example_inputs is None and not specs and not isinstance(model, torch.jit.ScriptModule):
         raise _piu.BadInputError(f"{name}: give example_inputs or shapes to trace it with")
     example = _as_tuple(example_inputs) if example_inputs is not None else _example_from_shapes(torch, specs)
-    if shapes is None:
-        shapes = _shapes_from_example(example, dynamic, names) if example else None
+    if shapes is None and example:
+        shapes = _shapes_from_example(example, dynamic, names)
+        specs = [("", dims) for dims in shapes]
+    batch_dynamic = bool(specs and specs[0][1] and specs[0][1][0] < 0)
 
     if isinstance(model, torch.jit.ScriptModule):
         module = model
@@ -209,7 +209,7 @@ def export(
                 # strict=False: a returned dict (segmentation models) is kept; its keys name the outputs.
                 module = torch.jit.trace(model, example, check_trace=False, strict=False)
                 if verify:  # verify=False: no checks at all, as torch.onnx.export
-                    _check_trace(torch, model, module, _fresh_inputs(torch, example, shapes))
+                    _check_trace(torch, model, module, _fresh_inputs(torch, example, batch_dynamic))
         finally:
             model.train(was_training)
     # torch.jit.save's own bytes (what it writes into a file-like object), without the file object.

@@ -119,7 +119,7 @@ VerifyReport verify_model_files(const ModelBytes& reference, const std::string& 
                                 const VerifyOptions& options, const SessionOptions& session,
                                 const CandidateView& view) {
   return verify_against([&](const SessionOptions& so) { return Session::open(reference, so); },
-                        reference.bytes && reference.bytes->compare(0, 4, "PK\x03\x04") == 0, candidate_path,
+                        reference.bytes && is_zip_archive(*reference.bytes), candidate_path,
                         options, session, view);
 }
 

@@ -180,10 +180,12 @@ std::unique_ptr<Session> Session::open(const OnnxModel& model, const SessionOpti
   throw Error(ErrorCode::kBadInput, "no backend '" + options.backend + "' opens in-memory ONNX models");
 }
 
+bool is_zip_archive(std::string_view bytes) { return bytes.substr(0, 4) == std::string_view("PK\x03\x04", 4); }
+
 std::unique_ptr<Session> Session::open(const ModelBytes& model, const SessionOptions& options) {
   if (!model.bytes) throw Error(ErrorCode::kInternal, model.name + ": no bytes");
   std::string backend = options.backend;
-  if (backend == "auto") backend = model.bytes->compare(0, 4, "PK\x03\x04") == 0 ? "torch" : "ort";
+  if (backend == "auto") backend = is_zip_archive(*model.bytes) ? "torch" : "ort";
   auto find = [&]() -> std::optional<BackendFactory> {
     for (auto& f : registry_snapshot())
       if (f.name == backend) return f;

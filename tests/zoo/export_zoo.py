@@ -101,6 +101,24 @@ EXTRA = {
 }
 
 
+def group_of(name):
+    """The zoo group a model name belongs to: segmentation, extra or classification."""
+    if name in segmentation_names():
+        return "segmentation"
+    return "extra" if name in EXTRA else "classification"
+
+
+class Values(torch.nn.Module):
+    """A model returning a dict, returning its values instead (what torch.onnx.export accepts)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return tuple(self.model(x).values())
+
+
 def build(name, group):
     """Returns (TorchScript module, --shape spec)."""
     torch.manual_seed(0)

@@ -6,11 +6,11 @@
 #include <torch/script.h>
 #include <torch/version.h>
 
-#include <cstring>
 #include <fstream>
 #include <string>
 
 #include "piu/core.hpp"
+#include "piu/session.hpp"  // is_zip_archive
 
 namespace piu::torch_util {
 
@@ -55,7 +55,7 @@ inline bool looks_like_zip(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};
   in.read(magic, 4);
-  return in.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
+  return is_zip_archive(std::string_view(magic, static_cast<size_t>(in.gcount())));
 }
 
 // torch::jit::load on the CPU, in eval mode, from the file `path` or, when `bytes` is given, from
@@ -76,7 +76,7 @@ inline torch::jit::Module load_module(const std::string& path, const std::string
 #else
   c10::Warning::set_warning_handler(&silent);
 #endif
-  const bool zip = bytes ? bytes->compare(0, 4, "PK\x03\x04") == 0 : looks_like_zip(path);
+  const bool zip = bytes ? is_zip_archive(*bytes) : looks_like_zip(path);
   if (!zip)
     throw Error(ErrorCode::kBadInput,
                 path + ": not a TorchScript file (a TorchScript module is a zip archive written by torch.jit.save)");
