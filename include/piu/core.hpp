@@ -120,6 +120,9 @@ class Tensor {
 
   // A zero-filled, owning host tensor. The shape must be static.
   static Tensor zeros(DType dtype, Shape shape);
+  // An owning tensor in `device`'s memory: zero-filled on the host, uninitialized on a GPU
+  // (allocated through the CUDA runtime; kUnsupported when there is none).
+  static Tensor empty(DType dtype, Shape shape, Device device);
   // A host tensor over `data`, which the caller keeps alive and unchanged while the tensor lives.
   static Tensor borrow(void* data, DType dtype, Shape shape, Device device = {});
   // A tensor over `data` whose lifetime is held by `owner` (e.g. a runtime's output value).
@@ -146,8 +149,10 @@ class Tensor {
   template <typename T>
   const T* data_as() const;
 
-  // A deep, owning copy (host tensors only).
+  // A deep, owning copy on the same device.
   Tensor clone() const;
+  // An owning copy in `device`'s memory (host <-> GPU, GPU <-> GPU); done when it returns.
+  Tensor to(Device device) const;
   // A view with a new shape of the same numel, sharing the buffer.
   Tensor reshaped(Shape shape) const;
   // Rows [begin, end) along dim 0, sharing the buffer.

@@ -78,18 +78,27 @@ class Session {
   virtual std::string backend() const = 0;
   const std::string& path() const { return path_; }
 
+  // Where the model runs (options.device).
+  const Device& device() const { return device_; }
+
   // Runs with inputs in the model's order. Each tensor is checked against inputs(): count, dtype,
   // rank and every static dim; a mismatch throws kBadInput naming the input, expected vs given.
-  std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
+  // Inputs may live in host memory or on the session's device (device-resident inputs are not
+  // copied through the host); outputs are returned in `outputs_on`'s memory (the host, or the
+  // session's device: then they stay there, for the next model or for timing without copies).
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs, Device outputs_on = {}) const;
   // Runs with inputs by name; unknown or missing names throw kBadInput.
-  std::vector<Tensor> run_named(const std::map<std::string, Tensor>& inputs) const;
+  std::vector<Tensor> run_named(const std::map<std::string, Tensor>& inputs, Device outputs_on = {}) const;
 
  protected:
   Session() = default;
-  // Called with inputs already validated and in model order. Must be thread-safe.
-  virtual std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs) const = 0;
+  // Called with inputs already validated and in model order, each on the host or on device().
+  // `outputs_on` is where the caller wants the outputs; a backend may return them elsewhere (run()
+  // then moves them). Must be thread-safe.
+  virtual std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs, Device outputs_on) const = 0;
 
   std::string path_;
+  Device device_;
   std::vector<TensorInfo> inputs_;
   std::vector<TensorInfo> outputs_;
 };

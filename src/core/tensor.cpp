@@ -3,6 +3,7 @@
 #include <string>
 
 #include "piu/core.hpp"
+#include "piu/cuda.hpp"
 
 namespace piu {
 
@@ -54,8 +55,29 @@ Tensor Tensor::adopt(std::shared_ptr<void> owner, void* data, DType dtype, Shape
   return t;
 }
 
+Tensor Tensor::empty(DType dtype, Shape shape, Device device) {
+  if (device.kind == DeviceKind::kCpu) return zeros(dtype, std::move(shape));
+  const int64_t n = shape_numel(shape);
+  Tensor t;
+  t.owner_ = cuda::allocate(static_cast<size_t>(n) * dtype_size(dtype), device);
+  t.data_ = t.owner_.get();
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.numel_ = n;
+  t.device_ = device;
+  t.defined_ = true;
+  return t;
+}
+
+Tensor Tensor::to(Device device) const {
+  if (device_.kind == DeviceKind::kCpu && device.kind == DeviceKind::kCpu) return clone();
+  Tensor t = empty(dtype_, shape_, device);
+  cuda::copy(t.data_, data_, nbytes());
+  return t;
+}
+
 Tensor Tensor::clone() const {
-  if (device_.kind != DeviceKind::kCpu) throw Error(ErrorCode::kUnsupported, "clone() of a device tensor");
+  if (device_.kind != DeviceKind::kCpu) return to(device_);
   Tensor t = zeros(dtype_, shape_);
   if (nbytes()) std::memcpy(t.data_, data_, nbytes());
   return t;

@@ -33,6 +33,7 @@ class Float32View : public Session {
  public:
   explicit Float32View(std::unique_ptr<Session> inner) : inner_(std::move(inner)) {
     path_ = inner_->path();
+    device_ = inner_->device();
     inputs_ = inner_->inputs();
     outputs_ = inner_->outputs();
     for (auto* infos : {&inputs_, &outputs_})
@@ -42,8 +43,10 @@ class Float32View : public Session {
   std::string backend() const override { return inner_->backend(); }
 
  protected:
-  std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs) const override {
+  std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs, Device) const override {
     std::vector<Tensor> in = inputs;
+    for (auto& t : in)
+      if (t.device().kind != DeviceKind::kCpu) t = t.to(Device{});
     for (size_t i = 0; i < in.size(); ++i)
       if (inner_->inputs()[i].dtype == DType::kFloat16) in[i] = convert_float(in[i], DType::kFloat16);
     std::vector<Tensor> out = inner_->run(in);

@@ -128,7 +128,7 @@ class KindTestSession final : public piu::Session {
   std::string backend() const override { return "kind_test"; }
 
  protected:
-  std::vector<piu::Tensor> run_validated(const std::vector<piu::Tensor>& inputs) const override { return inputs; }
+  std::vector<piu::Tensor> run_validated(const std::vector<piu::Tensor>& inputs, piu::Device) const override { return inputs; }
 };
 
 TEST(Session, BackendsArePickedByTheFileKindsTheyDeclare) {

@@ -1,12 +1,14 @@
-// The ONNX Runtime backend (CPU execution provider).
+// The ONNX Runtime backend: the CPU execution provider, and the CUDA provider with I/O binding
+// (inputs and outputs in host or device memory) and, when asked for, CUDA graphs.
 #include <fmt/format.h>
 #include <onnxruntime_cxx_api.h>
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <vector>
 
-
+#include "piu/cuda.hpp"
 #include "piu/onnx.hpp"
 #include "piu/session.hpp"
 
@@ -263,6 +265,7 @@ class OrtSession final : public Session {
  public:
   OrtSession(const std::string& path, const SessionOptions& options) {
     path_ = path;
+    set_device(options);
     // Our own loader validates the file first: clear errors for non-ONNX files and external data
     // that points outside the model's folder (ORT would follow it).
     OnnxModel model = OnnxModel::load(path, LoadOptions{/*load_external_data=*/false});
@@ -286,6 +289,7 @@ class OrtSession final : public Session {
   // serialized model, so nothing is written to disk.
   OrtSession(const OnnxModel& model, const SessionOptions& options) {
     path_ = model.path().empty() ? "<in-memory model>" : model.path() + " (in memory)";
+    set_device(options);
     try {
       Ort::SessionOptions so = make_options(options);
       std::string bytes;
@@ -308,6 +312,13 @@ class OrtSession final : public Session {
   std::string backend() const override { return "ort"; }
 
  private:
+  void set_device(const SessionOptions& options) {
+    device_ = options.device;
+    const auto graph = options.provider_options.find("enable_cuda_graph");
+    cuda_graph_ = graph != options.provider_options.end() && (graph->second == "1" || graph->second == "true");
+    if (device_.kind == DeviceKind::kCuda) cuda_memory_ = Ort::MemoryInfo("Cuda", OrtDeviceAllocator, device_.index, OrtMemTypeDefault);
+  }
+
   void describe_io() {
     try {
       Ort::AllocatorWithDefaultOptions alloc;
@@ -325,45 +336,119 @@ class OrtSession final : public Session {
   }
 
  protected:
-  std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs) const override {
-    static const Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs, Device outputs_on) const override {
     try {
-      std::vector<Ort::Value> values;
-      values.reserve(inputs.size());
-      for (const Tensor& t : inputs) {
-        if (t.device().kind != DeviceKind::kCpu)
-          throw Error(ErrorCode::kUnsupported, "the ort backend takes host tensors");
-        values.push_back(Ort::Value::CreateTensor(cpu, const_cast<void*>(t.data()), t.nbytes(), t.shape().data(),
-                                                  t.shape().size(), dtype_to_ort(t.dtype())));
-      }
-      std::vector<Ort::Value> results = session_->Run(Ort::RunOptions{nullptr}, input_names_.data(), values.data(),
-                                                      values.size(), output_names_.data(), output_names_.size());
-      std::vector<Tensor> outputs;
-      outputs.reserve(results.size());
-      for (size_t i = 0; i < results.size(); ++i) {
-        auto holder = std::make_shared<Ort::Value>(std::move(results[i]));
-        if (!holder->IsTensor())
-          throw Error(ErrorCode::kUnsupported, "output '" + outputs_[i].name + "' is not a tensor");
-        auto info = holder->GetTensorTypeAndShapeInfo();
-        const DType dtype = dtype_from_ort(info.GetElementType(), outputs_[i].name, path_);
-        void* data = holder->GetTensorMutableData<void>();
-        outputs.push_back(Tensor::adopt(std::shared_ptr<void>(holder, data), data, dtype, info.GetShape()));
-      }
-      return outputs;
+      if (device_.kind == DeviceKind::kCpu) return run_on_host(inputs);
+      if (cuda_graph_) return run_graph(inputs, outputs_on);
+      return run_bound(inputs, outputs_on);
     } catch (const Ort::Exception& e) {
       throw ort_error(e, "running " + path_);
     }
   }
 
  private:
+  static const Ort::MemoryInfo& cpu_memory() {
+    static const Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+    return cpu;
+  }
+
+  // An OrtValue over a tensor's memory (host or this session's device), not a copy.
+  Ort::Value value_over(const Tensor& t) const {
+    const Ort::MemoryInfo& where = t.device().kind == DeviceKind::kCpu ? cpu_memory() : cuda_memory_;
+    return Ort::Value::CreateTensor(where, const_cast<void*>(t.data()), t.nbytes(), t.shape().data(), t.shape().size(),
+                                    dtype_to_ort(t.dtype()));
+  }
+
+  // A tensor over an output value, which it keeps alive.
+  Tensor adopt_output(Ort::Value value, size_t i) const {
+    auto holder = std::make_shared<Ort::Value>(std::move(value));
+    if (!holder->IsTensor()) throw Error(ErrorCode::kUnsupported, "output '" + outputs_[i].name + "' is not a tensor");
+    auto info = holder->GetTensorTypeAndShapeInfo();
+    const DType dtype = dtype_from_ort(info.GetElementType(), outputs_[i].name, path_);
+    const bool on_device = holder->GetTensorMemoryInfo().GetDeviceType() == OrtMemoryInfoDeviceType_GPU;
+    void* data = holder->GetTensorMutableData<void>();
+    return Tensor::adopt(std::shared_ptr<void>(holder, data), data, dtype, info.GetShape(),
+                         on_device ? device_ : Device{});
+  }
+
+  std::vector<Tensor> run_on_host(const std::vector<Tensor>& inputs) const {
+    std::vector<Ort::Value> values;
+    values.reserve(inputs.size());
+    for (const Tensor& t : inputs) values.push_back(value_over(t));
+    std::vector<Ort::Value> results = session_->Run(Ort::RunOptions{nullptr}, input_names_.data(), values.data(),
+                                                    values.size(), output_names_.data(), output_names_.size());
+    std::vector<Tensor> outputs;
+    outputs.reserve(results.size());
+    for (size_t i = 0; i < results.size(); ++i) outputs.push_back(adopt_output(std::move(results[i]), i));
+    return outputs;
+  }
+
+  // I/O binding: inputs are read where they live (ONNX Runtime copies host inputs to the device
+  // itself), outputs are written into `outputs_on`'s memory by ONNX Runtime.
+  std::vector<Tensor> run_bound(const std::vector<Tensor>& inputs, Device outputs_on) const {
+    Ort::IoBinding binding(*session_);
+    for (size_t i = 0; i < inputs.size(); ++i) binding.BindInput(input_names_[i], value_over(inputs[i]));
+    const Ort::MemoryInfo& out_memory = outputs_on.kind == DeviceKind::kCpu ? cpu_memory() : cuda_memory_;
+    for (const char* name : output_names_) binding.BindOutput(name, out_memory);
+    session_->Run(Ort::RunOptions{nullptr}, binding);
+    std::vector<Ort::Value> results = binding.GetOutputValues();
+    std::vector<Tensor> outputs;
+    outputs.reserve(results.size());
+    for (size_t i = 0; i < results.size(); ++i) outputs.push_back(adopt_output(std::move(results[i]), i));
+    return outputs;
+  }
+
+  // CUDA graphs (provider option enable_cuda_graph=1): ONNX Runtime captures the model's kernels on
+  // the first run and replays them after; the captured kernels read and write fixed addresses.
+  // So the inputs are copied into device buffers made on the first run (whose shapes the graph
+  // is then fixed to) and the outputs, written by ONNX Runtime into buffers bound once, are copied
+  // out. Runs take turns.
+  std::vector<Tensor> run_graph(const std::vector<Tensor>& inputs, Device outputs_on) const {
+    std::lock_guard<std::mutex> lock(graph_mutex_);
+    if (!graph_binding_) {
+      graph_binding_ = std::make_unique<Ort::IoBinding>(*session_);
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        graph_inputs_.push_back(Tensor::empty(inputs[i].dtype(), inputs[i].shape(), device_));
+        graph_binding_->BindInput(input_names_[i], value_over(graph_inputs_.back()));
+      }
+      for (const char* name : output_names_) graph_binding_->BindOutput(name, cuda_memory_);
+    }
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (inputs[i].shape() != graph_inputs_[i].shape() || inputs[i].dtype() != graph_inputs_[i].dtype())
+        throw Error(ErrorCode::kBadInput,
+                    "input '" + inputs_[i].name + "': the CUDA graph was captured for " +
+                        std::string(dtype_name(graph_inputs_[i].dtype())) + " " +
+                        shape_to_string(graph_inputs_[i].shape()) + ", given " +
+                        std::string(dtype_name(inputs[i].dtype())) + " " + shape_to_string(inputs[i].shape()) +
+                        " (a session with enable_cuda_graph runs one shape)");
+      cuda::copy(graph_inputs_[i].data(), inputs[i].data(), inputs[i].nbytes());
+    }
+    session_->Run(Ort::RunOptions{nullptr}, *graph_binding_);
+    std::vector<Ort::Value> results = graph_binding_->GetOutputValues();
+    std::vector<Tensor> outputs;
+    outputs.reserve(results.size());
+    for (size_t i = 0; i < results.size(); ++i) {
+      const Tensor bound = adopt_output(std::move(results[i]), i);
+      Tensor out = Tensor::empty(bound.dtype(), bound.shape(), outputs_on);
+      cuda::copy(out.data(), bound.data(), bound.nbytes());
+      outputs.push_back(std::move(out));
+    }
+    return outputs;
+  }
+
   std::unique_ptr<Ort::Session> session_;
   std::vector<const char*> input_names_;
   std::vector<const char*> output_names_;
+  Ort::MemoryInfo cuda_memory_{nullptr};
+  bool cuda_graph_ = false;
+  mutable std::mutex graph_mutex_;
+  mutable std::unique_ptr<Ort::IoBinding> graph_binding_;
+  mutable std::vector<Tensor> graph_inputs_;
 };
 
 // ONNX files; and, as a last resort, files of a kind no backend claims: ONNX Runtime's loader then
 // says what the file is. On the CPU, or on CUDA through ONNX Runtime's CUDA provider (inputs and
-// outputs stay in host memory; ONNX Runtime copies them).
+// outputs in host or device memory, through I/O binding).
 BackendFactory ort_backend() {
   BackendFactory f;
   f.name = "ort";

@@ -84,7 +84,7 @@ class TorchSession final : public Session {
   std::string backend() const override { return "torch"; }
 
  protected:
-  std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs) const override {
+  std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs, Device) const override {
     c10::InferenceMode guard;
     std::vector<c10::IValue> args;
     args.reserve(inputs.size());
