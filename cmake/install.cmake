@@ -28,7 +28,7 @@ install(DIRECTORY "${PIU_ONNX_ROOT}/include/onnx" DESTINATION ${PIU_ONNX_HEADERS
 # ONNX Runtime from .deps or a release tarball travels with libpiu; a system one stays where it is.
 if(NOT PIU_ORT_LIBRARY MATCHES "^/usr/")
   file(GLOB _piu_ort_files "${PIU_ORT_LIBRARY_DIR}/libonnxruntime.so*")
-  install(FILES ${_piu_ort_files} DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(FILES ${_piu_ort_files} ${PIU_ORT_PROVIDER_LIBRARIES} DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()
 
 install(EXPORT piuTargets NAMESPACE piu:: DESTINATION ${PIU_INSTALL_CMAKEDIR})

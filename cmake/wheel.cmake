@@ -41,4 +41,6 @@ if(NOT PIU_ORT_LIBRARY MATCHES "^/usr/")
     set(_piu_ort_soname "${CMAKE_MATCH_1}")
   endif()
   install(FILES "${_piu_ort_file}" DESTINATION ${PIU_WHEEL_LIBDIR} RENAME "${_piu_ort_soname}")
+  # A GPU runtime's provider libraries (CUDA, TensorRT) go beside it: ONNX Runtime loads them from there.
+  install(FILES ${PIU_ORT_PROVIDER_LIBRARIES} DESTINATION ${PIU_WHEEL_LIBDIR})
 endif()

@@ -185,8 +185,12 @@ struct TensorDiff {
   double max_abs = 0;         // max |actual - expected|
   double max_rel = 0;         // max |actual - expected| / |expected| over elements with expected != 0
   double expected_scale = 0;  // max |expected|, to judge max_abs against the output's magnitude
+  // Signal-to-quantization-noise ratio of actual against expected, in dB: 10 log10(sum e^2 /
+  // sum (a - e)^2); +inf when they are equal. How reduced precision (float16) is judged.
+  double sqnr_db = 0;
   bool ok() const { return shape_match && dtype_match && mismatches == 0; }
 };
+// Floating-point tensors of different precisions (float16 against float32) compare by value.
 TensorDiff compare_tensors(const Tensor& actual, const Tensor& expected, double atol, double rtol);
 
 // IEEE half <-> float conversion (round to nearest even).
@@ -199,6 +203,10 @@ uint16_t float_to_bf16(float f);
 double element_as_double(const Tensor& tensor, int64_t i);
 // A float32 copy of a host tensor of any dtype; the tensor itself when it is float32 already.
 Tensor to_float32(const Tensor& tensor);
+// A host tensor of any dtype converted to the floating-point type `to` (float32, float16, bfloat16,
+// float64; rounding to nearest even); the tensor itself when it has that type. kUnsupported for
+// other targets.
+Tensor to_float_type(const Tensor& tensor, DType to);
 
 // ---------------------------------------------------------------------------------------------
 // Files

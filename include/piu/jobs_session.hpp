@@ -67,6 +67,7 @@ struct BenchJobOptions {
 struct BenchJobReport {
   std::string model;
   std::string backend;
+  std::string device;
   int intra_op_num_threads = 0;
   std::vector<BenchResult> results;
   std::string to_json() const;  // what the command prints with --json
@@ -80,25 +81,32 @@ struct CompareJobOptions {
   SessionOptions session_a, session_b;
   InputOptions inputs;
   int64_t batch = 1;
-  // An output passes when |a - b| <= abs_tol + rel_tol * |b| element-wise.
+  // An output passes when |a - b| <= abs_tol + rel_tol * |b| element-wise, or, when min_sqnr_db
+  // > 0, when its SQNR against b is at least that (how reduced precision is judged).
   double abs_tol = 1e-4;
   double rel_tol = 1e-3;
+  double min_sqnr_db = 0;
 };
 struct CompareRow {
   std::string output;
   Shape shape_a, shape_b;
   TensorDiff diff;
+  bool pass = true;
 };
 struct CompareJobReport {
   std::string a, b;
   std::string backend_a, backend_b;
-  double abs_tol = 0, rel_tol = 0;
+  std::string device_a, device_b;
+  double abs_tol = 0, rel_tol = 0, min_sqnr_db = 0;
   std::vector<CompareRow> rows;
   bool pass = true;
   std::string to_json() const;  // what the command prints with --json
   std::string to_text() const;  // what the command prints without --json
 };
 // Runs both models on the same inputs (matched by name, else by position) and compares each output.
+// The models may run on different backends and devices, and in different float precisions: B's
+// float inputs are converted to the float type B declares (a float16 model takes the float32
+// inputs rounded), and outputs compare by value.
 CompareJobReport compare_job(const CompareJobOptions& options);
 
 }  // namespace piu

@@ -66,10 +66,12 @@ def export(model: Union[str, "os.PathLike[str]", Any], output: Union[str, "os.Pa
     """Exports a live torch.nn.Module (traced in memory), a ScriptModule or a TorchScript file to ONNX,
     verified against LibTorch before it is written; returns the report."""
     ...
-def compare(a: str, b: str, *, backend_a: str = "auto", backend_b: str = "auto", inputs: List[str] = [],
-            shapes: ShapeSpecs = None, seed: int = 0, batch: int = 1, abs_tol: float = 1e-4,
-            rel_tol: float = 1e-3, threads: int = 0) -> Report: ...
-def bench(model: str, *, batches: List[int] = [1], backend: str = "auto", threads: int = 0,
+def compare(a: str, b: str, *, backend_a: str = "auto", backend_b: str = "auto", device_a: str = "cpu",
+            device_b: str = "cpu", provider_options_a: Dict[str, str] = {}, provider_options_b: Dict[str, str] = {},
+            inputs: List[str] = [], shapes: ShapeSpecs = None, seed: int = 0, batch: int = 1,
+            abs_tol: float = 1e-4, rel_tol: float = 1e-3, min_sqnr_db: float = 0.0, threads: int = 0) -> Report: ...
+def bench(model: str, *, batches: List[int] = [1], backend: str = "auto", threads: int = 0, device: str = "cpu",
+          provider_options: Dict[str, str] = {}, io: str = "host",
           inputs: List[str] = [], shapes: ShapeSpecs = None, seed: int = 0, warmup: int = 10,
           iterations: int = 0, duration_s: float = 3.0) -> Report: ...
 def calibrate(model: str, *, calibration: Calibration, load_item_func: Optional[Callable[[Any], np.ndarray]] = None,

@@ -350,10 +350,13 @@ piu::InputOptions input_options(const std::vector<std::string>& files, const py:
   return inputs;
 }
 
-piu::SessionOptions session_options(const std::string& backend, int threads) {
+piu::SessionOptions session_options(const std::string& backend, int threads, const std::string& device = "cpu",
+                                    const std::map<std::string, std::string>& provider_options = {}) {
   piu::SessionOptions options;
   options.backend = backend;
   options.intra_op_num_threads = threads;
+  options.device = piu::parse_device(device);
+  options.provider_options = provider_options;
   return options;
 }
 
@@ -490,39 +493,51 @@ void bind_session_jobs(py::module_& m) {
   m.def(
       "compare",
       [](const std::string& a, const std::string& b, const std::string& backend_a, const std::string& backend_b,
-         const std::vector<std::string>& inputs, const py::object& shapes, uint64_t seed, int64_t batch, double abs_tol,
-         double rel_tol, int threads) {
+         const std::string& device_a, const std::string& device_b,
+         const std::map<std::string, std::string>& provider_options_a,
+         const std::map<std::string, std::string>& provider_options_b, const std::vector<std::string>& inputs,
+         const py::object& shapes, uint64_t seed, int64_t batch, double abs_tol, double rel_tol, double min_sqnr_db,
+         int threads) {
         piu::CompareJobOptions options;
         options.a = a;
         options.b = b;
-        options.session_a = session_options(backend_a, threads);
-        options.session_b = session_options(backend_b, threads);
+        options.session_a = session_options(backend_a, threads, device_a, provider_options_a);
+        options.session_b = session_options(backend_b, threads, device_b, provider_options_b);
         options.inputs = input_options(inputs, shapes, seed);
         options.batch = batch;
         options.abs_tol = abs_tol;
         options.rel_tol = rel_tol;
+        options.min_sqnr_db = min_sqnr_db;
         return run_job([&] { return piu::compare_job(options); });
       },
-      R"(Runs two models (or one on two backends) on the same inputs and compares each output:
-an element passes when |a - b| <= abs_tol + rel_tol * |b|. inputs: "NAME=FILE.npy" (or "FILE.npy"
-for the first input); inputs not given are random (shapes for their dynamic dims, batch for a
-dynamic first dim). Returns the report as a dict; its "pass" says whether every output matched.)",
-      "a"_a, "b"_a, py::kw_only(), "backend_a"_a = "auto", "backend_b"_a = "auto",
-      "inputs"_a = std::vector<std::string>{}, "shapes"_a = py::none(), "seed"_a = uint64_t{0},
-      "batch"_a = compare_defaults.batch, "abs_tol"_a = compare_defaults.abs_tol,
-      "rel_tol"_a = compare_defaults.rel_tol, "threads"_a = 0);
+      R"(Runs two models (or one on two backends or devices) on the same inputs and compares each
+output: an element passes when |a - b| <= abs_tol + rel_tol * |b|, or, with min_sqnr_db > 0, an
+output passes when its SQNR against b is at least that (float16 against float32). inputs:
+"NAME=FILE.npy" (or "FILE.npy" for the first input); inputs not given are random (shapes for their
+dynamic dims, batch for a dynamic first dim). Returns the report as a dict; its "pass" says whether
+every output matched.)",
+      "a"_a, "b"_a, py::kw_only(), "backend_a"_a = "auto", "backend_b"_a = "auto", "device_a"_a = "cpu",
+      "device_b"_a = "cpu", "provider_options_a"_a = std::map<std::string, std::string>{},
+      "provider_options_b"_a = std::map<std::string, std::string>{}, "inputs"_a = std::vector<std::string>{},
+      "shapes"_a = py::none(), "seed"_a = uint64_t{0}, "batch"_a = compare_defaults.batch,
+      "abs_tol"_a = compare_defaults.abs_tol, "rel_tol"_a = compare_defaults.rel_tol,
+      "min_sqnr_db"_a = compare_defaults.min_sqnr_db, "threads"_a = 0);
 
   const piu::BenchJobOptions bench_job_defaults;
   const piu::BenchOptions& bench_defaults = bench_job_defaults.bench;
   m.def(
       "bench",
       [](const std::string& model, const std::vector<int64_t>& batches, const std::string& backend, int threads,
+         const std::string& device, const std::map<std::string, std::string>& provider_options, const std::string& io,
          const std::vector<std::string>& inputs, const py::object& shapes, uint64_t seed, int warmup, int iterations,
          double duration_s) {
         piu::BenchJobOptions options;
         options.model = model;
         options.batches = batches;
-        options.session = session_options(backend, threads);
+        options.session = session_options(backend, threads, device, provider_options);
+        if (io != "host" && io != "device")
+          throw piu::Error(piu::ErrorCode::kBadInput, "io '" + io + "': expected host or device");
+        options.bench.io = io == "device" ? piu::BenchIo::kDevice : piu::BenchIo::kHost;
         options.inputs = input_options(inputs, shapes, seed);
         options.bench.warmup = warmup;
         options.bench.iterations = iterations;
@@ -530,9 +545,12 @@ dynamic first dim). Returns the report as a dict; its "pass" says whether every 
         return run_job([&] { return piu::bench_job(options); });
       },
       R"(Times the model at each batch size on random (or given) inputs: `warmup` untimed runs, then
-`iterations` timed runs (0: as many as fit in duration_s). Returns the report as a dict with the
-latency percentiles and items per second of each batch.)",
+`iterations` timed runs (0: as many as fit in duration_s). On a GPU (device="cuda:N"), io="host"
+times the copies to and from the device too, io="device" keeps inputs and outputs there; runs are
+timed by CUDA events. Returns the report as a dict with the latency percentiles and items per
+second of each batch.)",
       "model"_a, py::kw_only(), "batches"_a = bench_job_defaults.batches, "backend"_a = "auto", "threads"_a = 0,
+      "device"_a = "cpu", "provider_options"_a = std::map<std::string, std::string>{}, "io"_a = "host",
       "inputs"_a = std::vector<std::string>{}, "shapes"_a = py::none(), "seed"_a = uint64_t{0},
       "warmup"_a = bench_defaults.warmup, "iterations"_a = bench_defaults.iterations,
       "duration_s"_a = bench_defaults.duration_s);

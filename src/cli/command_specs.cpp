@@ -91,12 +91,12 @@ const Command& bench_spec() {
     const BenchJobOptions d;
     return Command{
         "bench",
-        "MODEL [--batch 1,8] [--threads N] [--warmup N] [--duration S | --iterations N] [--json]",
+        "MODEL [--batch 1,8] [--threads N] [--device cuda:0 --io device] [--warmup N] [--duration S | --iterations N] [--json]",
         "Measure latency (mean, p50, p90, p99) and throughput per batch size on random inputs.",
         {option("--batch", d.batches), option("--threads"), option("--inter-threads"), option("--optimization"),
          option("--warmup", d.bench.warmup), option("--duration", d.bench.duration_s), option("--iterations"),
          option("--shape"), option("--input"), option("--seed", d.inputs.seed), option("--backend"), option("--device"),
-         option("--provider-option"), option("--json")},
+         option("--provider-option"), option("--io"), option("--json")},
         1,
         1};
   }();
@@ -108,13 +108,16 @@ const Command& compare_spec() {
     const CompareJobOptions d;
     return Command{
         "compare",
-        "A B [--input ...] [--atol X --rtol X] [--json]",
-        "Run two models (or one model on two backends) on the same inputs and report per-output max "
-        "abs/rel error; exit 1 when an output differs beyond |a-b| <= atol + rtol*|b|.",
+        "A [B] [--input ...] [--atol X --rtol X | --min-sqnr DB] [--device D --device-b D] [--json]",
+        "Run two models (or one model on two backends or devices) on the same inputs and report per-output max "
+        "abs/rel error and SQNR; exit 1 when an output differs beyond |a-b| <= atol + rtol*|b| (or its SQNR "
+        "is under --min-sqnr).",
         {option("--input"), option("--shape"), option("--batch", d.batch), option("--seed", d.inputs.seed),
-         option("--atol", d.abs_tol), option("--rtol", d.rel_tol), option("--backend"), option("--backend-b"),
-         option("--threads"), option("--inter-threads"), option("--optimization"), option("--json")},
-        2,
+         option("--atol", d.abs_tol), option("--rtol", d.rel_tol), option("--min-sqnr"), option("--backend"),
+         option("--backend-b"), option("--device"), option("--device-b"), option("--provider-option"),
+         option("--provider-option-b"), option("--threads"), option("--inter-threads"), option("--optimization"),
+         option("--json")},
+        1,
         2};
   }();
   return c;

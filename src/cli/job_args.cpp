@@ -153,6 +153,9 @@ BenchJobOptions bench_options_from(const Args& args) {
   if (args.has("--iterations") && o.bench.iterations <= 0)
     throw Error(ErrorCode::kBadInput, "--warmup must be >= 0, --iterations and --duration > 0");
   o.batches = args.get_int_list("--batch", o.batches);
+  const std::string io = args.get("--io", "host");
+  if (io != "host" && io != "device") throw Error(ErrorCode::kBadInput, "--io '" + io + "': expected host or device");
+  o.bench.io = io == "device" ? BenchIo::kDevice : BenchIo::kHost;
   if (!args.has("--json")) o.progress = [](std::string_view line) { std::cout << line << "\n" << std::flush; };
   return o;
 }
@@ -160,11 +163,16 @@ BenchJobOptions bench_options_from(const Args& args) {
 CompareJobOptions compare_options_from(const Args& args) {
   CompareJobOptions o;
   o.a = args.positional.size() > 0 ? args.positional[0] : "";
-  o.b = args.positional.size() > 1 ? args.positional[1] : "";
+  o.b = args.positional.size() > 1 ? args.positional[1] : o.a;  // one model: itself on two backends/devices
   o.abs_tol = args.get_double("--atol", o.abs_tol);
   o.rel_tol = args.get_double("--rtol", o.rel_tol);
+  o.min_sqnr_db = args.get_double("--min-sqnr", o.min_sqnr_db);
   o.session_a = o.session_b = session_options_from(args);
   o.session_b.backend = args.get("--backend-b", o.session_a.backend);
+  if (args.has("--device-b")) o.session_b.device = parse_device(args.get("--device-b", ""));
+  if (args.has("--provider-option-b") || o.session_b.device != o.session_a.device) {
+    o.session_b.provider_options = provider_options_from(args, "--provider-option-b");
+  }
   o.inputs = input_options_from(args);
   o.batch = args.get_int("--batch", o.batch);
   return o;

@@ -2,18 +2,23 @@
 
 namespace piu::cli {
 
+std::map<std::string, std::string> provider_options_from(const Args& args, const std::string& flag) {
+  std::map<std::string, std::string> options;
+  for (const std::string& kv : args.all(flag)) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error(ErrorCode::kBadInput, flag + " '" + kv + "': expected KEY=VALUE");
+    options[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return options;
+}
+
 SessionOptions session_options_from(const Args& args) {
   SessionOptions o;
   o.backend = args.get("--backend", "auto");
   o.intra_op_num_threads = static_cast<int>(args.get_int("--threads", 0));
   o.inter_op_num_threads = static_cast<int>(args.get_int("--inter-threads", 0));
   o.device = parse_device(args.get("--device", "cpu"));
-  for (const std::string& kv : args.all("--provider-option")) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw Error(ErrorCode::kBadInput, "--provider-option '" + kv + "': expected KEY=VALUE");
-    o.provider_options[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  o.provider_options = provider_options_from(args, "--provider-option");
   const std::string level = args.get("--optimization", "all");
   if (level == "disabled")
     o.graph_optimization = GraphOptimization::kDisabled;

@@ -167,4 +167,30 @@ Tensor to_float32(const Tensor& t) {
   return f;
 }
 
+Tensor to_float_type(const Tensor& t, DType to) {
+  if (t.dtype() == to) return t;
+  if (to == DType::kFloat32) return to_float32(t);
+  Tensor out = Tensor::zeros(to, t.shape());
+  switch (to) {
+    case DType::kFloat16: {
+      uint16_t* dst = out.data_as<uint16_t>();
+      for (int64_t i = 0; i < t.numel(); ++i) dst[i] = float_to_half(static_cast<float>(element_as_double(t, i)));
+      break;
+    }
+    case DType::kBFloat16: {
+      uint16_t* dst = out.data_as<uint16_t>();
+      for (int64_t i = 0; i < t.numel(); ++i) dst[i] = float_to_bf16(static_cast<float>(element_as_double(t, i)));
+      break;
+    }
+    case DType::kFloat64: {
+      double* dst = out.data_as<double>();
+      for (int64_t i = 0; i < t.numel(); ++i) dst[i] = element_as_double(t, i);
+      break;
+    }
+    default:
+      throw Error(ErrorCode::kUnsupported, "conversion to " + std::string(dtype_name(to)) + " (not a float type)");
+  }
+  return out;
+}
+
 }  // namespace piu

@@ -12,20 +12,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Tensor convert_float(const Tensor& t, DType to) {
-  Tensor out = Tensor::zeros(to, t.shape());
-  if (to == DType::kFloat16) {
-    const float* src = t.data_as<float>();
-    uint16_t* dst = out.data_as<uint16_t>();
-    for (int64_t i = 0; i < t.numel(); ++i) dst[i] = float_to_half(src[i]);
-  } else {
-    const uint16_t* src = t.data_as<uint16_t>();
-    float* dst = out.data_as<float>();
-    for (int64_t i = 0; i < t.numel(); ++i) dst[i] = half_to_float(src[i]);
-  }
-  return out;
-}
-
 // A float16 model as the verifier sees it: its float16 inputs and outputs read and written as
 // float32, so that it runs on the same random inputs as the float32 input model and its outputs
 // compare with that model's.
@@ -48,10 +34,10 @@ class Float32View : public Session {
     for (auto& t : in)
       if (t.device().kind != DeviceKind::kCpu) t = t.to(Device{});
     for (size_t i = 0; i < in.size(); ++i)
-      if (inner_->inputs()[i].dtype == DType::kFloat16) in[i] = convert_float(in[i], DType::kFloat16);
+      if (inner_->inputs()[i].dtype == DType::kFloat16) in[i] = to_float_type(in[i], DType::kFloat16);
     std::vector<Tensor> out = inner_->run(in);
     for (auto& t : out)
-      if (t.dtype() == DType::kFloat16) t = convert_float(t, DType::kFloat32);
+      if (t.dtype() == DType::kFloat16) t = to_float32(t);
     return out;
   }
 

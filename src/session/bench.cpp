@@ -1,15 +1,29 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <numeric>
 
+#include "piu/cuda.hpp"
 #include "piu/session.hpp"
 
 namespace piu {
 
-BenchResult benchmark(const Session& session, const std::vector<Tensor>& inputs, const BenchOptions& options) {
+BenchResult benchmark(const Session& session, const std::vector<Tensor>& given, const BenchOptions& options) {
   using Clock = std::chrono::steady_clock;
-  for (int i = 0; i < options.warmup; ++i) session.run(inputs);
+  const bool on_gpu = session.device().kind == DeviceKind::kCuda;
+  if (options.io == BenchIo::kDevice && !on_gpu)
+    throw Error(ErrorCode::kBadInput, "--io device needs a GPU session (--device cuda:N); " + session.path() +
+                                          " runs on " + device_name(session.device()));
+  std::vector<Tensor> inputs = given;
+  Device outputs_on;
+  if (options.io == BenchIo::kDevice) {
+    for (Tensor& t : inputs) t = t.to(session.device());
+    outputs_on = session.device();
+  }
+  for (int i = 0; i < options.warmup; ++i) session.run(inputs, outputs_on);
+  std::unique_ptr<cuda::EventTimer> events;
+  if (on_gpu) events = std::make_unique<cuda::EventTimer>(session.device());
   std::vector<double> ms;
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration<double>(options.duration_s);
@@ -17,11 +31,19 @@ BenchResult benchmark(const Session& session, const std::vector<Tensor>& inputs,
     if (options.iterations > 0 && static_cast<int>(ms.size()) >= options.iterations) break;
     if (options.iterations <= 0 && static_cast<int>(ms.size()) >= options.min_iterations && Clock::now() >= deadline)
       break;
-    const auto t0 = Clock::now();
-    session.run(inputs);
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    if (events) {
+      events->start();
+      session.run(inputs, outputs_on);
+      ms.push_back(events->stop_ms());
+    } else {
+      const auto t0 = Clock::now();
+      session.run(inputs, outputs_on);
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
   }
   BenchResult r;
+  r.io = options.io;
+  r.timing = events ? "cuda-events" : "wall-clock";
   r.batch = !inputs.empty() && inputs[0].rank() > 0 ? inputs[0].dim(0) : 1;
   r.iterations = static_cast<int>(ms.size());
   r.total_s = std::accumulate(ms.begin(), ms.end(), 0.0) / 1000.0;

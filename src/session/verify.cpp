@@ -68,7 +68,10 @@ void compare_run(const std::vector<TensorInfo>& outputs, const Run& run, const s
     // NaN/inf positions must agree (compare_tensors counts those as mismatches even at zero tolerance).
     int64_t special_mismatch = 0;
     if (!exact) special_mismatch = compare_tensors(actual[i], expected[i], INFINITY, 0).mismatches;
-    check.ok = d.shape_match && d.dtype_match && special_mismatch == 0 && d.max_abs <= allowed;
+    // A verified transformation keeps every output's dtype (compare_tensors alone lets float16 pass
+    // against float32).
+    const bool same_dtype = actual[i].dtype() == expected[i].dtype();
+    check.ok = d.shape_match && same_dtype && special_mismatch == 0 && d.max_abs <= allowed;
     if (!check.ok && report.ok) {
       report.ok = false;
       std::string shapes;
@@ -77,7 +80,7 @@ void compare_run(const std::vector<TensorInfo>& outputs, const Run& run, const s
           "output '" + check.output + "' differs at input shape(s) " + shapes + ": " +
           (!d.shape_match
                ? "shape " + shape_to_string(actual[i].shape()) + " vs " + shape_to_string(expected[i].shape())
-           : !d.dtype_match ? std::string("dtype differs")
+           : !same_dtype ? std::string("dtype differs")
                             : "max abs error " + std::to_string(d.max_abs) + " > allowed " + std::to_string(allowed) +
                                   " (output scale " + std::to_string(d.expected_scale) + ")");
     }

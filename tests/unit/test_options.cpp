@@ -188,7 +188,8 @@ std::map<std::string, std::map<std::string, Getter>> used_defaults() {
                   {"--seed", [](const Args& a) { return num(compare_options_from(a).inputs.seed); }},
                   {"--atol", [](const Args& a) { return num(compare_options_from(a).abs_tol); }},
                   {"--rtol", [](const Args& a) { return num(compare_options_from(a).rel_tol); }},
-                  {"--optimization", [](const Args& a) { return level(compare_options_from(a).session_a.graph_optimization); }}};
+                  {"--optimization", [](const Args& a) { return level(compare_options_from(a).session_a.graph_optimization); }},
+                  {"--device", [](const Args& a) { return piu::device_name(compare_options_from(a).session_a.device); }}};
   d["calibrate"] = calibration_defaults<CalibrateJobOptions>(calibrate_options_from, [](const CalibrateJobOptions& o) { return o.data; });
   d["calibrate"]["--batch"] = [](const Args& a) { return num(calibrate_options_from(a).data.batch_size); };
   d["quantize"] = calibration_defaults<QuantizeJobOptions>(quantize_options_from, [](const QuantizeJobOptions& o) { return o.data.value_or(CalibrationData{}); });
