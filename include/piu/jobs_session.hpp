@@ -42,6 +42,9 @@ struct RunJobOptions {
   InputOptions inputs;
   int64_t batch = 1;
   std::string output_dir;  // each output written as NAME.npy here (empty: none)
+  // kDevice (GPU sessions): the inputs are copied to the device first and the outputs come back from
+  // device memory after the run (a round trip through device-resident I/O).
+  IoPlacement io = IoPlacement::kHost;
 };
 struct RunJobReport {
   std::string model;

@@ -162,12 +162,12 @@ Shape resolve_input_shape(const TensorInfo& info, const std::vector<ShapeSpec>& 
 // Benchmarking
 // ---------------------------------------------------------------------------------------------
 
-// Where a benchmark's inputs and outputs live: host memory (each run copies them to and from the
-// device, as an application that gets host data does) or the session's device (no copies timed).
-enum class BenchIo { kHost, kDevice };
+// Where a run's inputs and outputs live: host memory (each run copies them to and from the device,
+// as an application that gets host data does) or the session's device (no copies in the run).
+enum class IoPlacement { kHost, kDevice };
 
 struct BenchOptions {
-  BenchIo io = BenchIo::kHost;
+  IoPlacement io = IoPlacement::kHost;
   int warmup = 10;          // untimed runs first
   int iterations = 0;       // > 0: exactly this many timed runs
   double duration_s = 3.0;  // otherwise: run for this long (at least min_iterations)
@@ -180,7 +180,7 @@ struct BenchResult {
   double total_s = 0;
   double mean_ms = 0, min_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
   double items_per_s = 0;  // batch * iterations / total time
-  BenchIo io = BenchIo::kHost;
+  IoPlacement io = IoPlacement::kHost;
   // "wall-clock" (host steady clock around each run) or "cuda-events" (events recorded on the
   // device's default stream before and after each run: a GPU session's runs end synchronized).
   std::string timing = "wall-clock";
@@ -227,7 +227,7 @@ VerifyReport verify_one_at_a_time(const std::function<std::unique_ptr<Session>()
                                   const std::function<std::unique_ptr<Session>()>& open_candidate,
                                   const VerifyOptions& options = {});
 
-// Times session.run(inputs). Latency percentiles use the nearest-rank method. With BenchIo::kDevice
+// Times session.run(inputs). Latency percentiles use the nearest-rank method. With IoPlacement::kDevice
 // the inputs are copied to the session's device once and the outputs stay there; it needs a GPU
 // session (kBadInput otherwise).
 BenchResult benchmark(const Session& session, const std::vector<Tensor>& inputs, const BenchOptions& options = {});

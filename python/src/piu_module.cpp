@@ -537,7 +537,7 @@ every output matched.)",
         options.session = session_options(backend, threads, device, provider_options);
         if (io != "host" && io != "device")
           throw piu::Error(piu::ErrorCode::kBadInput, "io '" + io + "': expected host or device");
-        options.bench.io = io == "device" ? piu::BenchIo::kDevice : piu::BenchIo::kHost;
+        options.bench.io = io == "device" ? piu::IoPlacement::kDevice : piu::IoPlacement::kHost;
         options.inputs = input_options(inputs, shapes, seed);
         options.bench.warmup = warmup;
         options.bench.iterations = iterations;

@@ -79,7 +79,7 @@ const Command& run_spec() {
       "Run a model once and print its outputs; inputs not given are random (-o DIR writes each output as .npy).",
       {option("--input"), option("--shape"), option("--batch", RunJobOptions{}.batch),
        option("--seed", InputOptions{}.seed), option("--output"), option("--backend"), option("--device"),
-       option("--provider-option"), option("--threads"), option("--inter-threads"), option("--optimization"),
+       option("--provider-option"), option("--io"), option("--threads"), option("--inter-threads"), option("--optimization"),
        option("--json")},
       1,
       1};

@@ -137,6 +137,7 @@ RunJobOptions run_options_from(const Args& args) {
   o.inputs = input_options_from(args);
   o.batch = args.get_int("--batch", o.batch);
   o.output_dir = args.get("--output");
+  o.io = io_from(args);
   return o;
 }
 
@@ -153,9 +154,7 @@ BenchJobOptions bench_options_from(const Args& args) {
   if (args.has("--iterations") && o.bench.iterations <= 0)
     throw Error(ErrorCode::kBadInput, "--warmup must be >= 0, --iterations and --duration > 0");
   o.batches = args.get_int_list("--batch", o.batches);
-  const std::string io = args.get("--io", "host");
-  if (io != "host" && io != "device") throw Error(ErrorCode::kBadInput, "--io '" + io + "': expected host or device");
-  o.bench.io = io == "device" ? BenchIo::kDevice : BenchIo::kHost;
+  o.bench.io = io_from(args);
   if (!args.has("--json")) o.progress = [](std::string_view line) { std::cout << line << "\n" << std::flush; };
   return o;
 }
@@ -170,7 +169,7 @@ CompareJobOptions compare_options_from(const Args& args) {
   o.session_a = o.session_b = session_options_from(args);
   o.session_b.backend = args.get("--backend-b", o.session_a.backend);
   if (args.has("--device-b")) o.session_b.device = parse_device(args.get("--device-b", ""));
-  if (args.has("--provider-option-b") || o.session_b.device != o.session_a.device) {
+  if (args.has("--device-b") || args.has("--provider-option-b")) {
     o.session_b.provider_options = provider_options_from(args, "--provider-option-b");
   }
   o.inputs = input_options_from(args);

@@ -12,6 +12,12 @@ std::map<std::string, std::string> provider_options_from(const Args& args, const
   return options;
 }
 
+IoPlacement io_from(const Args& args) {
+  const std::string io = args.get("--io", "host");
+  if (io != "host" && io != "device") throw Error(ErrorCode::kBadInput, "--io '" + io + "': expected host or device");
+  return io == "device" ? IoPlacement::kDevice : IoPlacement::kHost;
+}
+
 SessionOptions session_options_from(const Args& args) {
   SessionOptions o;
   o.backend = args.get("--backend", "auto");

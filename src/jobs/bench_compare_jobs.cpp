@@ -17,7 +17,7 @@ namespace {
 std::string bench_header(const BenchJobReport& r, const BenchOptions& b) {
   const std::string where =
       r.device == "cpu" ? fmt::format("intra-op threads {}", r.intra_op_num_threads ? std::to_string(r.intra_op_num_threads) : "auto")
-                        : fmt::format("{}, {} I/O, {}", r.device, b.io == BenchIo::kDevice ? "device" : "host",
+                        : fmt::format("{}, {} I/O, {}", r.device, b.io == IoPlacement::kDevice ? "device" : "host",
                                       "timed by CUDA events");
   return fmt::format("model {} ({}, {})\n", r.model, r.backend, where) +
          fmt::format("{:>6} {:>8} {:>10} {:>10} {:>10} {:>10} {:>12}\n", "batch", "runs", "mean ms", "p50 ms", "p90 ms",
@@ -51,7 +51,7 @@ BenchJobReport bench_job(const BenchJobOptions& options) {
   auto session = Session::open(options.model, options.session);
   r.backend = session->backend();
   r.device = device_name(session->device());
-  if (b.io == BenchIo::kDevice && session->device().kind == DeviceKind::kCpu)
+  if (b.io == IoPlacement::kDevice && session->device().kind == DeviceKind::kCpu)
     throw Error(ErrorCode::kBadInput, "--io device needs a GPU session (--device cuda:N); " + options.model + " runs on cpu");
   emit(options.progress, bench_header(r, b));
   for (int64_t batch : options.batches) {
@@ -79,7 +79,7 @@ std::string BenchJobReport::to_json() const {
                             {"p99_ms", r.p99_ms},
                             {"max_ms", r.max_ms},
                             {"items_per_s", r.items_per_s},
-                            {"io", r.io == BenchIo::kDevice ? "device" : "host"},
+                            {"io", r.io == IoPlacement::kDevice ? "device" : "host"},
                             {"timing", r.timing}});
   return j.dump(2);
 }

@@ -111,7 +111,15 @@ RunJobReport run_job(const RunJobOptions& options) {
   r.input_infos = session->inputs();
   r.output_infos = session->outputs();
   r.inputs = make_inputs(*session, options.inputs, options.batch);
-  r.outputs = session->run(r.inputs);
+  if (options.io == IoPlacement::kDevice) {
+    if (session->device().kind == DeviceKind::kCpu)
+      throw Error(ErrorCode::kBadInput, "--io device needs a GPU session (--device cuda:N); " + options.model + " runs on cpu");
+    std::vector<Tensor> on_device;
+    for (const Tensor& t : r.inputs) on_device.push_back(t.to(session->device()));
+    for (const Tensor& t : session->run(on_device, session->device())) r.outputs.push_back(t.to(Device{}));
+  } else {
+    r.outputs = session->run(r.inputs);
+  }
   if (!dir.empty()) {
     fs::create_directories(dir);
     for (size_t i = 0; i < r.outputs.size(); ++i)

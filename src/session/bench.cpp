@@ -12,12 +12,12 @@ namespace piu {
 BenchResult benchmark(const Session& session, const std::vector<Tensor>& given, const BenchOptions& options) {
   using Clock = std::chrono::steady_clock;
   const bool on_gpu = session.device().kind == DeviceKind::kCuda;
-  if (options.io == BenchIo::kDevice && !on_gpu)
+  if (options.io == IoPlacement::kDevice && !on_gpu)
     throw Error(ErrorCode::kBadInput, "--io device needs a GPU session (--device cuda:N); " + session.path() +
                                           " runs on " + device_name(session.device()));
   std::vector<Tensor> inputs = given;
   Device outputs_on;
-  if (options.io == BenchIo::kDevice) {
+  if (options.io == IoPlacement::kDevice) {
     for (Tensor& t : inputs) t = t.to(session.device());
     outputs_on = session.device();
   }

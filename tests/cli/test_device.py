@@ -37,3 +37,22 @@ def test_cuda_runs_on_the_gpu_runtime_or_names_what_is_missing(tmp_path):
         line = one_line(gpu.err)
         assert gpu.code == 2 and "device cuda:0: ONNX Runtime" in line and "CUDA provider" in line, line
         assert not (tmp_path / "gpu").exists()
+
+
+def test_device_io_needs_a_gpu_session(tmp_path):
+    for cmd in ("run", "bench"):
+        r = piu(cmd, model("shapes.onnx"), "--io", "device", "-o" if cmd == "run" else "--json", *(
+            [tmp_path / "out"] if cmd == "run" else []))
+        assert r.code == 2 and "--io device needs a GPU session" in one_line(r.err), r.err
+    assert not (tmp_path / "out").exists()
+    r = piu("bench", model("shapes.onnx"), "--io", "sideways")
+    assert r.code == 2 and "--io 'sideways': expected host or device" in one_line(r.err)
+
+
+def test_compare_one_model_on_two_backends_reports_sqnr():
+    r = piu("compare", model("shapes.onnx"), "--device-b", "cpu", "--json")
+    assert r.code == 0, r.err
+    import json
+    report = json.loads(r.out)
+    assert report["device_a"] == report["device_b"] == "cpu" and report["pass"]
+    assert all(o["sqnr_db"] is None for o in report["outputs"])  # identical: infinite SQNR
