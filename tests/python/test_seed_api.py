@@ -1,4 +1,5 @@
 """pytorch_infer_utils: the seed's API over piu (README examples on small models, hooks, TensorRT options and errors, timers)."""
+import json
 import os
 import shutil
 
@@ -199,6 +200,103 @@ def test_engine_provider_options_map_the_seeds_parameters(shapes_onnx, tmp_path,
     assert "trt_int8_enable" not in builder.provider_options(shapes_onnx, cache_file="calib.cache")
     with pytest.raises(piu.IoError, match="missing.cache: no such file"):
         builder.provider_options(shapes_onnx, int8_mode=True, cache_file="missing.cache")
+
+
+CpuSession = piu.Session
+
+
+class StandInSession:
+    """piu.Session with backend="tensorrt" stood in by the CPU session of the same model, recording
+    how it was opened and what it ran: the seed layer's TensorRT path, checked where TensorRT is absent."""
+
+    opened = []
+
+    def __init__(self, path, device, provider_options):
+        assert device.startswith("cuda:")
+        self.args = dict(path=path, device=device, provider_options=dict(provider_options))
+        self.runs = []
+        self.cpu = CpuSession(path)
+        self.inputs = self.cpu.inputs
+        StandInSession.opened.append(self)
+
+    def run(self, inputs):
+        self.runs.append(inputs)
+        return self.cpu.run(inputs)
+
+
+@pytest.fixture
+def tensorrt_stood_in(monkeypatch):
+    health = dict(piu.check_tensorrt_health(), ok=True, missing=[], message="")
+    monkeypatch.setattr(piu, "check_tensorrt_health", lambda: health)
+
+    def session(path, threads=0, backend="auto", device="cpu", provider_options={}):  # noqa: B006
+        if backend == "tensorrt":
+            return StandInSession(path, device, provider_options)
+        return CpuSession(path, threads=threads, backend=backend, device=device, provider_options=provider_options)
+
+    monkeypatch.setattr(piu, "Session", session)
+    StandInSession.opened = []
+    return StandInSession.opened
+
+
+def test_build_engine_calibrates_opens_a_caching_session_and_writes_the_engine_file(shapes_onnx, tmp_path,
+                                                                                    tensorrt_stood_in):
+    items = [f"item{i}" for i in range(8)]
+    cache, engine = tmp_path / "calib.cache", tmp_path / "engines" / "model.trt"
+    profile = {"input": [[1, 3, 64, 64], [4, 3, 64, 64], [8, 3, 64, 64]]}
+    path = seed.TRTEngineBuilder().build_engine(
+        shapes_onnx, int8_mode=True, calibration_set=items, load_item_func=lambda name: batch(1, int(name[4:]))[0],
+        max_item_shape=[3, 64, 64], stream_batch_size=4, cache_file=str(cache), engine_path=str(engine),
+        opt_shape_dict=profile, trt_builder_optimization_level=2)
+    assert path == str(engine) and cache.read_bytes().startswith(b"TRT-")  # piu.calibrate wrote TensorRT's cache
+    (session,) = tensorrt_stood_in
+    options = session.args["provider_options"]
+    assert session.args["path"] == shapes_onnx and session.args["device"] == "cuda:0"
+    assert options == {"trt_int8_enable": "1", "trt_int8_calibration_table_name": str(cache),
+                       "trt_int8_use_native_calibration_table": "1", "trt_engine_cache_enable": "1",
+                       "trt_engine_cache_path": str(tmp_path / "engines"), "trt_timing_cache_enable": "1",
+                       "trt_max_workspace_size": str(1 << 30), "trt_profile_min_shapes": "input:1x3x64x64",
+                       "trt_profile_opt_shapes": "input:4x3x64x64", "trt_profile_max_shapes": "input:8x3x64x64",
+                       "trt_builder_optimization_level": "2"}
+    ((warm_up,),) = session.runs  # one run at the profile's opt shape builds the engine
+    assert warm_up.shape == (4, 3, 64, 64) and not warm_up.any()
+    record = json.loads(engine.read_text())
+    assert record["onnx"] == shapes_onnx and record["gpu_device_id"] == 0 and record["provider_options"] == options
+
+    x = batch(3)
+    runner = seed.TRTRunWrapper(path)
+    assert tensorrt_stood_in[-1].args == session.args  # the same session again: ONNX Runtime loads the cache
+    np.testing.assert_array_equal(runner.run(x)[0], ONNXWrapper(shapes_onnx).run(x)[0])
+    seed.save_engine(runner, str(tmp_path / "copy.trt"))
+    np.testing.assert_array_equal(seed.load_engine(str(tmp_path / "copy.trt")).run([x])[0], runner.run(x)[0])
+    assert seed.TRTRunWrapper(path, gpu_device_id=2).session.args["device"] == "cuda:2"
+    with pytest.raises(piu.BadInputError, match="is not an engine written by build_engine"):
+        seed.TRTRunWrapper(shapes_onnx)
+
+
+def test_trt_wrapper_on_a_gpu_builds_beside_the_onnx_file_and_keeps_the_hooks(shapes_onnx, tmp_path,
+                                                                             tensorrt_stood_in):
+    images = np.random.default_rng(0).integers(0, 256, (2, 64, 64, 3), dtype=np.uint8)
+
+    class SoftmaxedTRT(seed.TRTWrapper):
+        _process_img_ = Softmaxed._process_img_
+        _process_preds_ = Softmaxed._process_preds_
+
+    wrapper = SoftmaxedTRT(onnx_path=shapes_onnx, gpu_device_id=1, fp16_mode=True)
+    assert wrapper.is_using_tensorrt is True and os.path.exists(tmp_path / "shapes.trt")
+    build, run = tensorrt_stood_in
+    assert build.args["device"] == run.args["device"] == "cuda:1"
+    assert run.args["provider_options"]["trt_fp16_enable"] == "1"
+    assert run.args["provider_options"]["trt_engine_cache_path"] == str(tmp_path)
+    np.testing.assert_allclose(wrapper.run(images), Softmaxed(shapes_onnx).run(images), rtol=1e-6)
+    seed.TRTWrapper(trt_path=str(tmp_path / "shapes.trt"), gpu_device_id=1)  # runs what was built
+    assert tensorrt_stood_in[-1].args == run.args
+
+
+def test_build_engine_int8_needs_calibration_data_or_an_existing_cache(shapes_onnx, tmp_path, tensorrt_stood_in):
+    with pytest.raises(piu.BadInputError, match="int8_mode needs calibration_set"):
+        seed.build_engine(shapes_onnx, int8_mode=True, cache_file=str(tmp_path / "none.cache"))
+    assert tensorrt_stood_in == [] and sorted(os.listdir(tmp_path)) == ["shapes.onnx"]
 
 
 def test_trt_engine_builder_keeps_the_seeds_config():
