@@ -65,7 +65,8 @@ struct TensorRtBuildOptions {
   // trt_int8_use_native_calibration_table=1. Ignored without int8_mode, as in the seed.
   std::string calibration_cache;
   // The seed's engine_path: its folder holds ONNX Runtime's engine and timing caches ->
-  // trt_engine_cache_enable=1, trt_engine_cache_path=<absolute folder>, trt_timing_cache_enable=1.
+  // trt_engine_cache_enable=1, trt_engine_cache_path=<absolute folder>, trt_timing_cache_enable=1 and
+  // trt_timing_cache_path=<the same folder>.
   std::string engine_path;
   // The seed's opt_shape_dict, {input: {min, opt, max}} -> trt_profile_min_shapes, _opt_shapes and
   // _max_shapes ("name:1x3x224x224,..."). Inputs whose shapes are static and equal to the three

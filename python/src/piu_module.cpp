@@ -923,7 +923,8 @@ install) and message (the tensorrt backend's one-line error, "" when ok). Never 
 piu.Session(model, backend="tensorrt", device="cuda:N", provider_options=...): fp16_mode ->
 trt_fp16_enable; int8_mode -> trt_int8_enable, with cache_file (a TensorRT calibration cache, as
 piu.calibrate writes) -> trt_int8_calibration_table_name + trt_int8_use_native_calibration_table;
-engine_path -> trt_engine_cache_enable, trt_engine_cache_path (its folder), trt_timing_cache_enable;
+engine_path -> trt_engine_cache_enable, trt_engine_cache_path and trt_timing_cache_path (its folder),
+trt_timing_cache_enable;
 opt_shape_dict {input: [min, opt, max]} -> trt_profile_min_shapes/opt/max ("name:1x3x224x224,...");
 max_batch_size (without opt_shape_dict) -> profiles from batch 1 to it; max_workspace_size (bytes)
 -> trt_max_workspace_size. Shapes are checked against the model's inputs (BadInputError).)",

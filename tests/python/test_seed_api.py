@@ -168,7 +168,8 @@ def test_build_engine_refuses_builder_config_onnx_runtime_has_no_option_for(shap
 
 def test_engine_provider_options_map_the_seeds_parameters(shapes_onnx, tmp_path, monkeypatch):
     builder = seed.TRTEngineBuilder()
-    cache = {"trt_engine_cache_enable": "1", "trt_engine_cache_path": str(tmp_path), "trt_timing_cache_enable": "1"}
+    cache = {"trt_engine_cache_enable": "1", "trt_engine_cache_path": str(tmp_path), "trt_timing_cache_enable": "1",
+             "trt_timing_cache_path": str(tmp_path)}
     # The defaults: the engine cache beside the ONNX file, the seed's 1 << 30 workspace, no profile
     # (use_opt_shapes is False).
     assert builder.provider_options(shapes_onnx) == {**cache, "trt_max_workspace_size": str(1 << 30)}
@@ -177,7 +178,8 @@ def test_engine_provider_options_map_the_seeds_parameters(shapes_onnx, tmp_path,
                                        max_workspace_size=[2, 20], engine_path=str(tmp_path / "engines" / "m.trt"),
                                        trt_builder_optimization_level=3, trt_dump_subgraphs=False)
     assert options == {"trt_engine_cache_enable": "1", "trt_engine_cache_path": str(tmp_path / "engines"),
-                       "trt_timing_cache_enable": "1", "trt_max_workspace_size": str(2 << 20),
+                       "trt_timing_cache_enable": "1", "trt_timing_cache_path": str(tmp_path / "engines"),
+                       "trt_max_workspace_size": str(2 << 20),
                        "trt_fp16_enable": "1", "trt_profile_min_shapes": "input:1x3x64x64",
                        "trt_profile_opt_shapes": "input:4x3x64x64", "trt_profile_max_shapes": "input:8x3x64x64",
                        "trt_builder_optimization_level": "3", "trt_dump_subgraphs": "0"}
@@ -255,6 +257,7 @@ def test_build_engine_calibrates_opens_a_caching_session_and_writes_the_engine_f
     assert options == {"trt_int8_enable": "1", "trt_int8_calibration_table_name": str(cache),
                        "trt_int8_use_native_calibration_table": "1", "trt_engine_cache_enable": "1",
                        "trt_engine_cache_path": str(tmp_path / "engines"), "trt_timing_cache_enable": "1",
+                       "trt_timing_cache_path": str(tmp_path / "engines"),
                        "trt_max_workspace_size": str(1 << 30), "trt_profile_min_shapes": "input:1x3x64x64",
                        "trt_profile_opt_shapes": "input:4x3x64x64", "trt_profile_max_shapes": "input:8x3x64x64",
                        "trt_builder_optimization_level": "2"}

@@ -40,6 +40,7 @@ def test_tensorrt_provider_options_map_the_seeds_parameters(tmp_path):
                                             opt_shape_dict=profile, max_workspace_size=1 << 30)
     assert options == {"trt_fp16_enable": "1", "trt_engine_cache_enable": "1",
                        "trt_engine_cache_path": str(tmp_path / "e"), "trt_timing_cache_enable": "1",
+                       "trt_timing_cache_path": str(tmp_path / "e"),
                        "trt_max_workspace_size": str(1 << 30), "trt_profile_min_shapes": "input:1x3x64x64",
                        "trt_profile_opt_shapes": "input:4x3x64x64", "trt_profile_max_shapes": "input:8x3x64x64"}
     assert piu.tensorrt_provider_options(shapes, max_batch_size=32)["trt_profile_opt_shapes"] == "input:32x3x64x64"

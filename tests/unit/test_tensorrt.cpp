@@ -50,7 +50,8 @@ TEST(TensorRtOptions, PrecisionWorkspaceAndEngineCache) {
                                                                      {"trt_max_workspace_size", "1073741824"},
                                                                      {"trt_engine_cache_enable", "1"},
                                                                      {"trt_engine_cache_path", dir / "engines"},
-                                                                     {"trt_timing_cache_enable", "1"}}));
+                                                                     {"trt_timing_cache_enable", "1"},
+                     {"trt_timing_cache_path", dir / "engines"}}));
 }
 
 TEST(TensorRtOptions, Int8WithPiusCalibrationCacheIsTensorRtsNativeTable) {

@@ -155,8 +155,10 @@ std::map<std::string, std::string> tensorrt_provider_options(const TensorRtBuild
   }
   if (!build.engine_path.empty()) {
     options["trt_engine_cache_enable"] = "1";
-    options["trt_engine_cache_path"] = fs::absolute(build.engine_path).parent_path().string();
-    options["trt_timing_cache_enable"] = "1";  // kept in the same folder
+    const std::string folder = fs::absolute(build.engine_path).parent_path().string();
+    options["trt_engine_cache_path"] = folder;
+    options["trt_timing_cache_enable"] = "1";
+    options["trt_timing_cache_path"] = folder;  // without it, ONNX Runtime writes into the working directory
   }
   if (build.max_workspace_size < 0 || build.max_batch_size < 0)
     throw Error(ErrorCode::kBadInput, "max_workspace_size and max_batch_size must be >= 0 (0: not given)");
