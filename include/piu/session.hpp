@@ -124,6 +124,9 @@ struct BackendFactory {
   // True when it also tries files of a kind no backend declares or recognizes (ort: its loader
   // then says what the file is).
   bool opens_unclaimed_files = false;
+  // True when "auto" never picks it: it opens only when asked for by name (tensorrt, which takes
+  // the same files as ort and builds an engine for minutes first).
+  bool chosen_by_name_only = false;
 };
 
 // Adds a backend; returns true so it can initialize a static registrar. Duplicate names throw.

@@ -19,6 +19,10 @@ A thin layer over piu's C++ library (the same functions the `piu` command line c
 * ``deploy(model, output_dir, ...)`` is ``piu deploy``: export or load, round weights, optimize,
   simplify, int8 or fp16, verify, benchmark; writes ``model.onnx`` and ``report.md`` (and
   ``latency.png``) or nothing, with ``progress=callable(line)`` for its progress lines.
+* ``check_tensorrt_health()`` says whether the "tensorrt" backend (ONNX Runtime's TensorRT provider)
+  can run here and, when not, what to install; ``tensorrt_provider_options(model, fp16_mode=...,
+  int8_mode=..., cache_file=..., engine_path=..., opt_shape_dict=...)`` turns the seed's
+  TRTEngineBuilder parameters into that provider's options for ``Session(..., backend="tensorrt")``.
 * Every failure raises a subclass of ``piu.Error`` (a ``RuntimeError``) whose ``code`` names the
   kind of error and whose message is the command line's one-line message.
 """
@@ -34,6 +38,7 @@ from ._piu import (
     __version__,
     bench,
     calibrate,
+    check_tensorrt_health,
     compare,
     deploy,
     fp16,
@@ -42,6 +47,7 @@ from ._piu import (
     quantize,
     round_weights,
     simplify,
+    tensorrt_provider_options,
     versions,
 )
 from ._export import export
@@ -58,6 +64,7 @@ __all__ = [
     "__version__",
     "bench",
     "calibrate",
+    "check_tensorrt_health",
     "compare",
     "deploy",
     "export",
@@ -67,5 +74,6 @@ __all__ = [
     "quantize",
     "round_weights",
     "simplify",
+    "tensorrt_provider_options",
     "versions",
 ]

@@ -7,9 +7,11 @@ The same names, signatures and defaults as the original ``pytorch_infer_utils``:
   ``nn.Module``, exported from memory, or of a TorchScript file; then the seed's output check).
 * ``load_weights_rounded_model`` -- a state dict with rounded weights loaded into a model (torch).
 * ``ONNXWrapper`` / ``TRTWrapper`` -- inference base classes over ``piu.Session`` (CPU; ONNXWrapper's
-  ``gpu_device_id`` = ONNX Runtime's CUDA provider).
+  ``gpu_device_id`` = ONNX Runtime's CUDA provider, TRTWrapper's = piu's tensorrt backend).
 * ``TRTEngineBuilder``, ``build_engine``, ``TRTRunWrapper``, ``load_engine``, ``save_engine`` --
-  raise ``TensorRTUnavailableError`` (TensorRT is absent); ``check_tensorrt_health`` reports it.
+  engines through piu's tensorrt backend (ONNX Runtime's TensorRT provider and engine cache;
+  ``engine_provider_options`` gives the provider options a build uses). Where TensorRT cannot run,
+  ``TensorRTUnavailableError`` says what to install; ``check_tensorrt_health`` prints it.
 * ``ReportTime``, ``report_time_decorator`` -- wall time per sample, printed as the seed prints it.
 """
 from .errors import TensorRTUnavailableError, UnavailableError
@@ -21,6 +23,7 @@ from .tensorrt import (
     TRTWrapper,
     build_engine,
     check_tensorrt_health,
+    engine_provider_options,
     load_engine,
     save_engine,
 )
@@ -39,6 +42,7 @@ __all__ = [
     "UnavailableError",
     "build_engine",
     "check_tensorrt_health",
+    "engine_provider_options",
     "load_engine",
     "load_weights_rounded_model",
     "report_time_decorator",

@@ -1,9 +1,9 @@
-"""The package's own errors: what piu cannot do yet, as subclasses of piu.UnsupportedError."""
+"""The package's own errors: what piu cannot do (here), as subclasses of piu.UnsupportedError."""
 import piu
 
 
 class UnavailableError(piu.UnsupportedError):
-    """A seed feature whose piu backend is not there yet (GPU sessions, TensorRT).
+    """A seed feature piu cannot provide (here): TensorRT missing, an export option piu lacks.
 
     A ``piu.UnsupportedError`` (so ``except piu.Error`` catches it) with ``code == "unsupported"``.
     """
@@ -14,16 +14,12 @@ class UnavailableError(piu.UnsupportedError):
 
 
 class TensorRTUnavailableError(UnavailableError):
-    """TensorRT is needed but piu has no TensorRT backend on this machine."""
+    """TensorRT cannot run here; the message says what is missing and what to install."""
 
 
-TENSORRT_MISSING = (
-    "TensorRT is not available: piu is built without its TensorRT backend and no TensorRT is installed; "
-    "it needs an NVIDIA GPU with CUDA, NVIDIA TensorRT >= 8 (with its Python package `tensorrt`) and "
-    "piu built with TensorRT"
-)
-
-
-def raise_tensorrt_missing() -> None:
-    """Raises TensorRTUnavailableError with the one-line reason and what to install."""
-    raise TensorRTUnavailableError(TENSORRT_MISSING)
+def require_tensorrt() -> None:
+    """Returns when piu's tensorrt backend can run here; otherwise raises TensorRTUnavailableError with
+    ``piu.check_tensorrt_health()``'s one line (what is missing and what to install)."""
+    health = piu.check_tensorrt_health()
+    if not health["ok"]:
+        raise TensorRTUnavailableError(health["message"])

@@ -24,6 +24,7 @@
 #include "piu/jobs_session.hpp"
 #include "piu/onnx.hpp"
 #include "piu/session.hpp"
+#include "piu/tensorrt.hpp"
 #include "piu/version.hpp"
 
 namespace py = pybind11;
@@ -271,6 +272,10 @@ Session(path, threads=0, backend="auto", device="cpu", provider_options={}) open
 threads=0 lets the runtime choose. device "cuda" or "cuda:N" runs an ONNX model on ONNX Runtime's
 CUDA provider (its GPU build needed; inputs and outputs stay numpy arrays in host memory), with
 provider_options by ONNX Runtime's names (cudnn_conv_algo_search, enable_cuda_graph, ...).
+backend="tensorrt" (asked for by name only, on "cuda:N") runs it on ONNX Runtime's TensorRT provider
+with CUDA's as fallback: trt_* provider options go to TensorRT (tensorrt_provider_options builds
+them from the seed's parameters); where TensorRT is missing, UnsupportedError says what to install
+(check_tensorrt_health's message).
 run() may be called from several Python threads at once; the GIL is released while it runs.)")
       .def(py::init(&open_session), "path"_a, "threads"_a = 0, "backend"_a = "auto", "device"_a = "cpu",
            "provider_options"_a = std::map<std::string, std::string>{})
@@ -890,7 +895,60 @@ void bind_versions(py::module_& m) {
         return versions;
       },
       "piu's version and those of the components it runs with ({\"piu\": ..., \"ONNX Runtime\": ..., \"ONNX\": ..., "
-      "\"protobuf\": ..., \"LibTorch\": ...}; \"not built\" for a component left out). Loads the torch plugin.");
+      "\"protobuf\": ..., \"TensorRT\": ..., \"LibTorch\": ...}; \"not built\" for a component left out, \"not found\" "
+      "for TensorRT without libnvinfer). Loads the torch plugin and libnvinfer when they are there.");
+}
+
+// The seed's {input: [min, opt, max]} shapes.
+std::map<std::string, std::array<piu::Shape, 3>> to_profiles(const py::handle& opt_shape_dict) {
+  std::map<std::string, std::array<piu::Shape, 3>> profiles;
+  if (opt_shape_dict.is_none()) return profiles;
+  for (const auto& [name, shapes] : opt_shape_dict.cast<std::map<std::string, std::vector<piu::Shape>>>()) {
+    if (shapes.size() != 3)
+      throw piu::Error(
+          piu::ErrorCode::kBadInput,
+          "opt_shape_dict['" + name + "'] has " + std::to_string(shapes.size()) + " shapes; expected [min, opt, max]");
+    profiles[name] = {shapes[0], shapes[1], shapes[2]};
+  }
+  return profiles;
+}
+
+void bind_tensorrt(py::module_& m) {
+  m.def(
+      "check_tensorrt_health", [] { return report_dict(piu::check_tensorrt_health()); },
+      R"(What the tensorrt backend needs and what this machine has of it, as a dict: ok, version
+(TensorRT's, "" when no libnvinfer loads), libnvinfer (the soname required), found_libnvinfer,
+onnx_parser, plugins, onnxruntime_library, provider_library (ONNX Runtime's TensorRT provider, ""
+when absent), cuda, cuda_version, missing (one line per missing piece: what is missing and what to
+install) and message (the tensorrt backend's one-line error, "" when ok). Never raises.)");
+  m.def(
+      "tensorrt_provider_options",
+      [](const std::string& model, bool fp16_mode, bool int8_mode, const std::optional<std::string>& cache_file,
+         const std::optional<std::string>& engine_path, const py::object& opt_shape_dict, int64_t max_batch_size,
+         int64_t max_workspace_size) {
+        piu::TensorRtBuildOptions build;
+        build.fp16_mode = fp16_mode;
+        build.int8_mode = int8_mode;
+        build.calibration_cache = cache_file.value_or("");
+        build.engine_path = engine_path.value_or("");
+        build.opt_shapes = to_profiles(opt_shape_dict);
+        build.max_batch_size = max_batch_size;
+        build.max_workspace_size = max_workspace_size;
+        py::gil_scoped_release release;
+        return piu::tensorrt_provider_options(build, model);
+      },
+      R"(The seed's TRTEngineBuilder parameters as ONNX Runtime TensorRT provider options, for
+piu.Session(model, backend="tensorrt", device="cuda:N", provider_options=...): fp16_mode ->
+trt_fp16_enable; int8_mode -> trt_int8_enable, with cache_file (a TensorRT calibration cache, as
+piu.calibrate writes) -> trt_int8_calibration_table_name + trt_int8_use_native_calibration_table;
+engine_path -> trt_engine_cache_enable, trt_engine_cache_path and trt_timing_cache_path (its folder),
+trt_timing_cache_enable;
+opt_shape_dict {input: [min, opt, max]} -> trt_profile_min_shapes/opt/max ("name:1x3x224x224,...");
+max_batch_size (without opt_shape_dict) -> profiles from batch 1 to it; max_workspace_size (bytes)
+-> trt_max_workspace_size. Shapes are checked against the model's inputs (BadInputError).)",
+      "model"_a, py::kw_only(), "fp16_mode"_a = false, "int8_mode"_a = false, "cache_file"_a = py::none(),
+      "engine_path"_a = py::none(), "opt_shape_dict"_a = py::none(), "max_batch_size"_a = 0,
+      "max_workspace_size"_a = 0);
 }
 
 }  // namespace
@@ -905,4 +963,5 @@ PYBIND11_MODULE(_piu, m) {
   bind_quant_jobs(m);
   bind_deploy(m);
   bind_versions(m);
+  bind_tensorrt(m);
 }

@@ -213,10 +213,21 @@ const Command& fp16_spec() {
   return c;
 }
 
+const Command& doctor_spec() {
+  static const Command c{"doctor",
+                         "[--json]",
+                         "Check what this machine has for each backend (ONNX Runtime and its providers, CUDA, "
+                         "TensorRT, LibTorch) and say what to install for what is missing.",
+                         options({"--json"}),
+                         0,
+                         0};
+  return c;
+}
+
 std::vector<const Command*> command_specs() {
-  return {&inspect_spec(),   &export_spec(),   &run_spec(),      &bench_spec(),
-          &compare_spec(),   &optimize_spec(), &simplify_spec(), &round_weights_spec(),
-          &calibrate_spec(), &quantize_spec(), &fp16_spec(),     &deploy_spec()};
+  return {&inspect_spec(),  &export_spec(),   &run_spec(),           &bench_spec(),     &compare_spec(),
+          &optimize_spec(), &simplify_spec(), &round_weights_spec(), &calibrate_spec(), &quantize_spec(),
+          &fp16_spec(),     &deploy_spec(),   &doctor_spec()};
 }
 
 }  // namespace piu::cli

@@ -20,6 +20,7 @@ const Command& calibrate_spec();
 const Command& quantize_spec();
 const Command& fp16_spec();
 const Command& deploy_spec();
+const Command& doctor_spec();
 // The calibration data options after the batch size (--max-item-shape ... --nhwc), with their defaults.
 std::vector<Option> calibration_image_options();
 // Every command above, in the order `piu --help` lists them.

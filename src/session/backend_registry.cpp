@@ -163,6 +163,7 @@ std::unique_ptr<Session> Session::open(const std::string& path, const SessionOpt
   const BackendFactory* best = nullptr;
   int best_fit = 0;
   for (const auto& f : factories) {
+    if (f.chosen_by_name_only) continue;
     const int s = fit(f, factories, path, options);
     if (s > best_fit) {
       best_fit = s;
@@ -175,7 +176,7 @@ std::unique_ptr<Session> Session::open(const std::string& path, const SessionOpt
 
 std::unique_ptr<Session> Session::open(const OnnxModel& model, const SessionOptions& options) {
   for (const auto& f : registry_snapshot())
-    if (f.create_from_model && (options.backend == "auto" || options.backend == f.name))
+    if (f.create_from_model && (options.backend == f.name || (options.backend == "auto" && !f.chosen_by_name_only)))
       return f.create_from_model(model, options);
   throw Error(ErrorCode::kBadInput, "no backend '" + options.backend + "' opens in-memory ONNX models");
 }

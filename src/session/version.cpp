@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "piu/session.hpp"
+#include "piu/tensorrt.hpp"
 
 #define PIU_STRINGIFY_(x) #x
 #define PIU_STRINGIFY(x) PIU_STRINGIFY_(x)
@@ -38,6 +39,13 @@ std::vector<ComponentVersion> component_versions() {
                  "runtime library; C API " + std::to_string(ORT_API_VERSION) + " headers; providers: " + providers});
   out.push_back({"ONNX", ONNX_VERSION_STRING, "C++ library, namespace " PIU_STRINGIFY(ONNX_NAMESPACE)});
   out.push_back({"protobuf", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION), ""});
+  // Loads libnvinfer only; what else the tensorrt backend needs is check_tensorrt_health's (piu doctor).
+  const std::string tensorrt = tensorrt_version();
+  out.push_back({"TensorRT", tensorrt.empty() ? "not found" : tensorrt,
+                 tensorrt.empty() ? "no libnvinfer.so.10, .11 or .8 on the library path; piu doctor says what the "
+                                    "tensorrt backend needs"
+                                  : "libnvinfer, loaded at run time; piu doctor says whether the tensorrt backend "
+                                    "can run"});
   const auto plugins = available_plugins();
   if (std::find(plugins.begin(), plugins.end(), "torch") == plugins.end()) {
 #ifdef PIU_WITHOUT_TORCH

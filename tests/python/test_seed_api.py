@@ -1,4 +1,5 @@
-"""pytorch_infer_utils: the seed's API over piu (README examples on small models, hooks, TRT errors, timers)."""
+"""pytorch_infer_utils: the seed's API over piu (README examples on small models, hooks, TensorRT options and errors, timers)."""
+import json
 import os
 import shutil
 
@@ -130,59 +131,175 @@ def test_trt_wrapper_runs_on_the_cpu_like_onnx_wrapper(shapes_onnx):
     np.testing.assert_array_equal(out, ONNXWrapper(shapes_onnx).run(x)[0])
 
 
-def test_tensorrt_entry_points_raise_naming_tensorrt(shapes_onnx, tmp_path, capsys):
+def test_tensorrt_entry_points_raise_the_health_line(shapes_onnx, tmp_path, capsys):
+    health = piu.check_tensorrt_health()
+    if health["ok"]:
+        return  # TensorRT runs here: tests/gpu/test_tensorrt_gpu.py builds and runs engines
+    engine = str(tmp_path / "model.trt")
     calls = [
         lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx),
-        lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx, engine_path=str(tmp_path / "model.trt")),
+        lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx, engine_path=engine),
         lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx, fp16_mode=True),
         lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx, int8_mode=True, calibration_set=[batch(1)],
                                                      max_item_shape=[3, 64, 64], load_item_func=lambda item: item,
                                                      cache_file=str(tmp_path / "model.trt.int8calibration")),
-        lambda: seed.build_engine(shapes_onnx),
-        lambda: seed.TRTRunWrapper(str(tmp_path / "model.trt")),
-        lambda: seed.load_engine(str(tmp_path / "model.trt")),
-        lambda: seed.save_engine(object(), str(tmp_path / "model.trt")),
+        lambda: seed.build_engine(shapes_onnx, max_batch_size=8, trt_builder_optimization_level=3),
+        lambda: seed.TRTRunWrapper(engine),
+        lambda: seed.load_engine(engine),
+        lambda: seed.save_engine(object(), engine),
         lambda: seed.TRTWrapper(onnx_path=shapes_onnx, gpu_device_id=0),
-        lambda: seed.TRTWrapper(trt_path=str(tmp_path / "model.trt"), gpu_device_id=0, fp16_mode=True),
+        lambda: seed.TRTWrapper(trt_path=engine, gpu_device_id=0, fp16_mode=True),
     ]
     for call in calls:
-        with pytest.raises(seed.TensorRTUnavailableError, match="TensorRT is not available.*install") as info:
+        with pytest.raises(seed.TensorRTUnavailableError) as info:
             call()
-        assert isinstance(info.value, piu.UnsupportedError) and "\n" not in str(info.value)
-    assert not (tmp_path / "model.trt").exists()
+        assert str(info.value) == health["message"]  # what is missing and what to install, in one line
+        assert isinstance(info.value, piu.UnsupportedError) and info.value.code == "unsupported"
+        assert "\n" not in str(info.value) and "libnvinfer" in str(info.value)
+    assert sorted(os.listdir(tmp_path)) == ["shapes.onnx"]  # TensorRT is checked before anything is written
     assert seed.check_tensorrt_health() is False
-    assert "TensorRT is not available" in capsys.readouterr().out
+    assert capsys.readouterr().out.strip() == health["message"]
 
 
-def test_build_engine_int8_writes_the_cache_and_the_qdq_model_then_names_tensorrt(shapes_onnx, tmp_path):
+def test_build_engine_refuses_builder_config_onnx_runtime_has_no_option_for(shapes_onnx):
+    with pytest.raises(piu.BadInputError, match="builder config max_workspace, strict_types: .*trt_"):
+        seed.build_engine(shapes_onnx, strict_types=True, max_workspace=1, trt_fp16_enable=True)
+
+
+def test_engine_provider_options_map_the_seeds_parameters(shapes_onnx, tmp_path, monkeypatch):
+    builder = seed.TRTEngineBuilder()
+    cache = {"trt_engine_cache_enable": "1", "trt_engine_cache_path": str(tmp_path), "trt_timing_cache_enable": "1",
+             "trt_timing_cache_path": str(tmp_path)}
+    # The defaults: the engine cache beside the ONNX file, the seed's 1 << 30 workspace, no profile
+    # (use_opt_shapes is False).
+    assert builder.provider_options(shapes_onnx) == {**cache, "trt_max_workspace_size": str(1 << 30)}
+    profile = {"input": [[1, 3, 64, 64], [4, 3, 64, 64], [8, 3, 64, 64]]}
+    options = builder.provider_options(shapes_onnx, fp16_mode=True, opt_shape_dict=profile,
+                                       max_workspace_size=[2, 20], engine_path=str(tmp_path / "engines" / "m.trt"),
+                                       trt_builder_optimization_level=3, trt_dump_subgraphs=False)
+    assert options == {"trt_engine_cache_enable": "1", "trt_engine_cache_path": str(tmp_path / "engines"),
+                       "trt_timing_cache_enable": "1", "trt_timing_cache_path": str(tmp_path / "engines"),
+                       "trt_max_workspace_size": str(2 << 20),
+                       "trt_fp16_enable": "1", "trt_profile_min_shapes": "input:1x3x64x64",
+                       "trt_profile_opt_shapes": "input:4x3x64x64", "trt_profile_max_shapes": "input:8x3x64x64",
+                       "trt_builder_optimization_level": "3", "trt_dump_subgraphs": "0"}
+    # use_opt_shapes applies the config's opt_shape_dict: the seed's default is 224x224, not this model's 64x64.
+    assert seed.TRTEngineBuilder(use_opt_shapes=True, opt_shape_dict=profile).provider_options(shapes_onnx) == {
+        **cache, "trt_max_workspace_size": str(1 << 30), "trt_profile_min_shapes": "input:1x3x64x64",
+        "trt_profile_opt_shapes": "input:4x3x64x64", "trt_profile_max_shapes": "input:8x3x64x64"}
+    with pytest.raises(piu.BadInputError, match=r"opt_shape_dict\['input'\]: dim 2 is 64 in the model"):
+        seed.TRTEngineBuilder(use_opt_shapes=True).provider_options(shapes_onnx)
+    # max_batch_size (builder config) without opt_shape_dict: batch 1 to it, optimized for it.
+    assert seed.TRTEngineBuilder(max_batch_size=16).provider_options(shapes_onnx, max_workspace_size=[1, 20])[
+        "trt_profile_max_shapes"] == "input:16x3x64x64"
+    # int8_mode with a TensorRT calibration cache: TensorRT's own format, by absolute path.
+    table = tmp_path / "calib.cache"
+    table.write_text("TRT-8601-EntropyCalibration2\ninput: 3c010a14\n")
+    monkeypatch.chdir(tmp_path)
+    options = builder.provider_options(shapes_onnx, int8_mode=True, cache_file="calib.cache")
+    assert options["trt_int8_enable"] == "1" and options["trt_int8_use_native_calibration_table"] == "1"
+    assert options["trt_int8_calibration_table_name"] == str(table)
+    assert "trt_int8_enable" not in builder.provider_options(shapes_onnx, cache_file="calib.cache")
+    with pytest.raises(piu.IoError, match="missing.cache: no such file"):
+        builder.provider_options(shapes_onnx, int8_mode=True, cache_file="missing.cache")
+
+
+CpuSession = piu.Session
+
+
+class StandInSession:
+    """piu.Session with backend="tensorrt" stood in by the CPU session of the same model, recording
+    how it was opened and what it ran: the seed layer's TensorRT path, checked where TensorRT is absent."""
+
+    opened = []
+
+    def __init__(self, path, device, provider_options):
+        assert device.startswith("cuda:")
+        self.args = dict(path=path, device=device, provider_options=dict(provider_options))
+        self.runs = []
+        self.cpu = CpuSession(path)
+        self.inputs = self.cpu.inputs
+        StandInSession.opened.append(self)
+
+    def run(self, inputs):
+        self.runs.append(inputs)
+        return self.cpu.run(inputs)
+
+
+@pytest.fixture
+def tensorrt_stood_in(monkeypatch):
+    health = dict(piu.check_tensorrt_health(), ok=True, missing=[], message="")
+    monkeypatch.setattr(piu, "check_tensorrt_health", lambda: health)
+
+    def session(path, threads=0, backend="auto", device="cpu", provider_options={}):  # noqa: B006
+        if backend == "tensorrt":
+            return StandInSession(path, device, provider_options)
+        return CpuSession(path, threads=threads, backend=backend, device=device, provider_options=provider_options)
+
+    monkeypatch.setattr(piu, "Session", session)
+    StandInSession.opened = []
+    return StandInSession.opened
+
+
+def test_build_engine_calibrates_opens_a_caching_session_and_writes_the_engine_file(shapes_onnx, tmp_path,
+                                                                                    tensorrt_stood_in):
     items = [f"item{i}" for i in range(8)]
-    loaded = []
+    cache, engine = tmp_path / "calib.cache", tmp_path / "engines" / "model.trt"
+    profile = {"input": [[1, 3, 64, 64], [4, 3, 64, 64], [8, 3, 64, 64]]}
+    path = seed.TRTEngineBuilder().build_engine(
+        shapes_onnx, int8_mode=True, calibration_set=items, load_item_func=lambda name: batch(1, int(name[4:]))[0],
+        max_item_shape=[3, 64, 64], stream_batch_size=4, cache_file=str(cache), engine_path=str(engine),
+        opt_shape_dict=profile, trt_builder_optimization_level=2)
+    assert path == str(engine) and cache.read_bytes().startswith(b"TRT-")  # piu.calibrate wrote TensorRT's cache
+    (session,) = tensorrt_stood_in
+    options = session.args["provider_options"]
+    assert session.args["path"] == shapes_onnx and session.args["device"] == "cuda:0"
+    assert options == {"trt_int8_enable": "1", "trt_int8_calibration_table_name": str(cache),
+                       "trt_int8_use_native_calibration_table": "1", "trt_engine_cache_enable": "1",
+                       "trt_engine_cache_path": str(tmp_path / "engines"), "trt_timing_cache_enable": "1",
+                       "trt_timing_cache_path": str(tmp_path / "engines"),
+                       "trt_max_workspace_size": str(1 << 30), "trt_profile_min_shapes": "input:1x3x64x64",
+                       "trt_profile_opt_shapes": "input:4x3x64x64", "trt_profile_max_shapes": "input:8x3x64x64",
+                       "trt_builder_optimization_level": "2"}
+    ((warm_up,),) = session.runs  # one run at the profile's opt shape builds the engine
+    assert warm_up.shape == (4, 3, 64, 64) and not warm_up.any()
+    record = json.loads(engine.read_text())
+    assert record["onnx"] == shapes_onnx and record["gpu_device_id"] == 0 and record["provider_options"] == options
 
-    def load_item(name):  # the seed's load_item_func: one item (3x64x64) per name
-        loaded.append(name)
-        return batch(1, int(name[4:]))[0]
-
-    cache = tmp_path / "calib.cache"
-    (tmp_path / "engines").mkdir()
-    engine = tmp_path / "engines" / "model.trt"
-    with pytest.raises(seed.TensorRTUnavailableError, match="TensorRT is not available") as info:
-        seed.TRTEngineBuilder().build_engine(shapes_onnx, int8_mode=True, calibration_set=items,
-                                             load_item_func=load_item, max_item_shape=[3, 64, 64],
-                                             stream_batch_size=4, cache_file=str(cache), engine_path=str(engine))
-    qdq = tmp_path / "engines" / "shapes_int8_qdq.onnx"
-    assert cache.exists() and cache.read_bytes().startswith(b"TRT-")
-    assert qdq.exists() and not engine.exists()
-    message = str(info.value)
-    assert str(cache) in message and str(qdq) in message and "\n" not in message
-    assert set(loaded) == set(items)
-    (y,) = piu.Session(str(qdq)).run([batch(2)])
-    assert y.shape == (2, 3)
+    x = batch(3)
+    runner = seed.TRTRunWrapper(path)
+    assert tensorrt_stood_in[-1].args == session.args  # the same session again: ONNX Runtime loads the cache
+    np.testing.assert_array_equal(runner.run(x)[0], ONNXWrapper(shapes_onnx).run(x)[0])
+    seed.save_engine(runner, str(tmp_path / "copy.trt"))
+    np.testing.assert_array_equal(seed.load_engine(str(tmp_path / "copy.trt")).run([x])[0], runner.run(x)[0])
+    assert seed.TRTRunWrapper(path, gpu_device_id=2).session.args["device"] == "cuda:2"
+    with pytest.raises(piu.BadInputError, match="is not an engine written by build_engine"):
+        seed.TRTRunWrapper(shapes_onnx)
 
 
-def test_build_engine_fp16_writes_the_float16_model_beside_the_input(shapes_onnx, tmp_path):
-    with pytest.raises(seed.TensorRTUnavailableError, match="shapes_fp16.onnx"):
-        seed.build_engine(shapes_onnx, fp16_mode=True)
-    assert (tmp_path / "shapes_fp16.onnx").exists()
+def test_trt_wrapper_on_a_gpu_builds_beside_the_onnx_file_and_keeps_the_hooks(shapes_onnx, tmp_path,
+                                                                             tensorrt_stood_in):
+    images = np.random.default_rng(0).integers(0, 256, (2, 64, 64, 3), dtype=np.uint8)
+
+    class SoftmaxedTRT(seed.TRTWrapper):
+        _process_img_ = Softmaxed._process_img_
+        _process_preds_ = Softmaxed._process_preds_
+
+    wrapper = SoftmaxedTRT(onnx_path=shapes_onnx, gpu_device_id=1, fp16_mode=True)
+    assert wrapper.is_using_tensorrt is True and os.path.exists(tmp_path / "shapes.trt")
+    build, run = tensorrt_stood_in
+    assert build.args["device"] == run.args["device"] == "cuda:1"
+    assert run.args["provider_options"]["trt_fp16_enable"] == "1"
+    assert run.args["provider_options"]["trt_engine_cache_path"] == str(tmp_path)
+    np.testing.assert_allclose(wrapper.run(images), Softmaxed(shapes_onnx).run(images), rtol=1e-6)
+    seed.TRTWrapper(trt_path=str(tmp_path / "shapes.trt"), gpu_device_id=1)  # runs what was built
+    assert tensorrt_stood_in[-1].args == run.args
+
+
+def test_build_engine_int8_needs_calibration_data_or_an_existing_cache(shapes_onnx, tmp_path, tensorrt_stood_in):
+    with pytest.raises(piu.BadInputError, match="int8_mode needs calibration_set"):
+        seed.build_engine(shapes_onnx, int8_mode=True, cache_file=str(tmp_path / "none.cache"))
+    assert tensorrt_stood_in == [] and sorted(os.listdir(tmp_path)) == ["shapes.onnx"]
 
 
 def test_trt_engine_builder_keeps_the_seeds_config():

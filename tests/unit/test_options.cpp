@@ -133,7 +133,7 @@ std::map<std::string, std::string> printed_defaults(const Command& command) {
 // The arguments each command needs before it parses at all.
 std::vector<std::string> minimal_args(const Command& c) {
   std::vector<std::string> args(c.min_positional, "m.onnx");
-  if (args.empty()) args.push_back("m.onnx");
+  if (args.empty() && c.max_positional > 0) args.push_back("m.onnx");  // optimize: IN.onnx is optional
   for (const auto& o : c.options)
     if (o.name == "--output") args.insert(args.end(), {"-o", "out"});
   if (c.name == "calibrate") args.insert(args.end(), {"--data", "d"});

@@ -46,5 +46,6 @@ const Subcommand& export_command();
 const Subcommand& calibrate_command();
 const Subcommand& quantize_command();
 const Subcommand& fp16_command();
+const Subcommand& doctor_command();
 
 }  // namespace piu::cli

@@ -25,6 +25,7 @@ const std::vector<const Subcommand*>& subcommands() {
       &piu::cli::quantize_command(),
       &piu::cli::fp16_command(),
       &piu::cli::deploy_command(),
+      &piu::cli::doctor_command(),
       // clang-format on
   };
   return all;

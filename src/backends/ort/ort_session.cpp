@@ -1,5 +1,6 @@
-// The ONNX Runtime backend: the CPU execution provider, and the CUDA provider with I/O binding
-// (inputs and outputs in host or device memory) and, when asked for, CUDA graphs.
+// The ort backend, and the ONNX Runtime session both ONNX Runtime backends (ort, tensorrt) open: the
+// CPU execution provider, or GPU providers with I/O binding (inputs and outputs in host or device
+// memory) and, when asked for, CUDA graphs.
 #include <fmt/format.h>
 #include <onnxruntime_cxx_api.h>
 
@@ -8,44 +9,14 @@
 #include <mutex>
 #include <vector>
 
+#include "backends/ort/ort_common.hpp"
 #include "piu/cuda.hpp"
 #include "piu/onnx.hpp"
 #include "piu/session.hpp"
 
-namespace piu {
+namespace piu::ort {
 
 namespace {
-
-// The one funnel from ONNX Runtime errors to piu::Error.
-Error ort_error(const Ort::Exception& e, const std::string& context) {
-  ErrorCode code = ErrorCode::kBackend;
-  switch (e.GetOrtErrorCode()) {
-    case ORT_INVALID_ARGUMENT:
-    case ORT_INVALID_GRAPH:
-    case ORT_INVALID_PROTOBUF:
-    case ORT_MODEL_LOADED:
-    case ORT_NO_MODEL:
-      code = ErrorCode::kBadInput;
-      break;
-    case ORT_NO_SUCHFILE:
-      code = ErrorCode::kIo;
-      break;
-    case ORT_NOT_IMPLEMENTED:
-      code = ErrorCode::kUnsupported;
-      break;
-    default:
-      break;
-  }
-  return Error(code, context + ": onnxruntime: " + e.what());
-}
-
-Ort::Env& ort_env() {
-  // ORT errors reach users as piu::Error through ort_error(); its own log would repeat them.
-  // Never destroyed: destroying it at exit unloads the CUDA provider library while ONNX Runtime's
-  // own statics still point into it (the process then aborts on the way out).
-  static Ort::Env* env = new Ort::Env(ORT_LOGGING_LEVEL_FATAL, "piu");
-  return *env;
-}
 
 DType dtype_from_ort(ONNXTensorElementDataType t, const std::string& name, const std::string& path) {
   switch (t) {
@@ -132,57 +103,9 @@ TensorInfo describe(const std::string& name, const Ort::TypeInfo& type, const st
   return t;
 }
 
-// ONNX Runtime's message without its closing period, to sit inside ours.
-std::string ort_message(const Ort::Exception& e) {
-  std::string m = e.what();
-  while (!m.empty() && (m.back() == '.' || m.back() == '\n' || m.back() == ' ')) m.pop_back();
-  return m;
-}
-
-// Adds ONNX Runtime's CUDA execution provider for options.device with options.provider_options.
-// Throws kUnsupported naming the runtime when it has no usable CUDA provider (a CPU build, or the
-// provider library or the CUDA libraries it needs missing), and kBadInput for options it refuses.
-void append_cuda_provider(Ort::SessionOptions& so, const SessionOptions& options) {
-  ort_env();  // the provider's functions log through the environment's logger: it must exist first
-  const OrtApi& api = Ort::GetApi();
-  OrtCUDAProviderOptionsV2* cuda = nullptr;
-  try {
-    Ort::ThrowOnError(api.CreateCUDAProviderOptions(&cuda));
-  } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kUnsupported,
-                fmt::format("device {}: ONNX Runtime {} has no CUDA provider ({}); piu needs ONNX Runtime's GPU build "
-                            "(the onnxruntime-gpu runtime: configure with -DONNXRUNTIME_ROOT at it)",
-                            device_name(options.device), Ort::GetVersionString(), ort_message(e)));
-  }
-  std::unique_ptr<OrtCUDAProviderOptionsV2, void (*)(OrtCUDAProviderOptionsV2*)> owner(cuda,
-                                                                                      api.ReleaseCUDAProviderOptions);
-  std::map<std::string, std::string> values = options.provider_options;
-  values.emplace("device_id", std::to_string(options.device.index));
-  // float32 means float32: TensorFloat-32 (10-bit mantissa) matmuls and convolutions only when
-  // asked for (use_tf32=1); with them outputs differ from the CPU's by ~3e-4 of their scale.
-  values.emplace("use_tf32", "0");
-  std::vector<const char*> keys, vals;
-  for (const auto& [k, v] : values) {
-    keys.push_back(k.c_str());
-    vals.push_back(v.c_str());
-  }
-  try {
-    Ort::ThrowOnError(api.UpdateCUDAProviderOptions(cuda, keys.data(), vals.data(), keys.size()));
-  } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kBadInput, fmt::format("CUDA provider options: {}", ort_message(e)));
-  }
-  try {
-    Ort::ThrowOnError(api.SessionOptionsAppendExecutionProvider_CUDA_V2(so, cuda));
-  } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kUnsupported,
-                fmt::format("device {}: ONNX Runtime {} cannot load its CUDA provider: {}", device_name(options.device),
-                            Ort::GetVersionString(), ort_message(e)));
-  }
-}
-
-Ort::SessionOptions make_options(const SessionOptions& options) {
+Ort::SessionOptions make_options(const SessionOptions& options, AppendProviders append) {
   Ort::SessionOptions so;
-  if (options.device.kind == DeviceKind::kCuda) append_cuda_provider(so, options);
+  if (options.device.kind == DeviceKind::kCuda) append(so, options);
   else if (!options.provider_options.empty())
     throw Error(ErrorCode::kBadInput, "provider options apply to a GPU device (cuda:N), not the CPU");
   so.SetIntraOpNumThreads(options.intra_op_num_threads);
@@ -263,7 +186,8 @@ onnx::ModelProto without_large_initializers(const onnx::ModelProto& m, std::vect
 
 class OrtSession final : public Session {
  public:
-  OrtSession(const std::string& path, const SessionOptions& options) {
+  OrtSession(const std::string& path, const SessionOptions& options, std::string backend, AppendProviders append)
+      : backend_(std::move(backend)) {
     path_ = path;
     set_device(options);
     // Our own loader validates the file first: clear errors for non-ONNX files and external data
@@ -273,10 +197,10 @@ class OrtSession final : public Session {
       if (model.external_files().empty()) {
         const std::string bytes = model.serialize();
         model = OnnxModel();  // free our copy before ORT builds its own
-        session_ = std::make_unique<Ort::Session>(ort_env(), bytes.data(), bytes.size(), make_options(options));
+        session_ = std::make_unique<Ort::Session>(ort_env(), bytes.data(), bytes.size(), make_options(options, append));
       } else {
         model = OnnxModel();
-        session_ = std::make_unique<Ort::Session>(ort_env(), path.c_str(), make_options(options));
+        session_ = std::make_unique<Ort::Session>(ort_env(), path.c_str(), make_options(options, append));
       }
     } catch (const Ort::Exception& e) {
       throw ort_error(e, "cannot open " + path);
@@ -287,11 +211,12 @@ class OrtSession final : public Session {
   // An in-memory model (all tensors inline). Past protobuf's 2 GiB, its large initializers reach
   // ONNX Runtime as external initializers (copied by it while loading) and the rest as the
   // serialized model, so nothing is written to disk.
-  OrtSession(const OnnxModel& model, const SessionOptions& options) {
+  OrtSession(const OnnxModel& model, const SessionOptions& options, std::string backend, AppendProviders append)
+      : backend_(std::move(backend)) {
     path_ = model.path().empty() ? "<in-memory model>" : model.path() + " (in memory)";
     set_device(options);
     try {
-      Ort::SessionOptions so = make_options(options);
+      Ort::SessionOptions so = make_options(options, append);
       std::string bytes;
       std::vector<std::string> names;
       std::vector<Ort::Value> values;
@@ -309,13 +234,17 @@ class OrtSession final : public Session {
     describe_io();
   }
 
-  std::string backend() const override { return "ort"; }
+  std::string backend() const override { return backend_; }
 
  private:
   void set_device(const SessionOptions& options) {
     device_ = options.device;
-    const auto graph = options.provider_options.find("enable_cuda_graph");
-    cuda_graph_ = graph != options.provider_options.end() && (graph->second == "1" || graph->second == "true");
+    // The CUDA provider's CUDA graphs, or TensorRT's (tensorrt backend): fixed buffers either way.
+    const auto on = [&](const char* key) {
+      const auto it = options.provider_options.find(key);
+      return it != options.provider_options.end() && (it->second == "1" || it->second == "true");
+    };
+    cuda_graph_ = on("enable_cuda_graph") || on("trt_cuda_graph_enable");
     if (device_.kind == DeviceKind::kCuda) cuda_memory_ = Ort::MemoryInfo("Cuda", OrtDeviceAllocator, device_.index, OrtMemTypeDefault);
   }
 
@@ -436,6 +365,7 @@ class OrtSession final : public Session {
     return outputs;
   }
 
+  std::string backend_;
   std::unique_ptr<Ort::Session> session_;
   std::vector<const char*> input_names_;
   std::vector<const char*> output_names_;
@@ -446,6 +376,11 @@ class OrtSession final : public Session {
   mutable std::vector<Tensor> graph_inputs_;
 };
 
+// The ort backend's providers on a CUDA device: CUDA's, with every provider option.
+void append_ort_providers(Ort::SessionOptions& so, const SessionOptions& options) {
+  append_cuda_provider(so, options.device, options.provider_options);
+}
+
 // ONNX files; and, as a last resort, files of a kind no backend claims: ONNX Runtime's loader then
 // says what the file is. On the CPU, or on CUDA through ONNX Runtime's CUDA provider (inputs and
 // outputs in host or device memory, through I/O binding).
@@ -453,11 +388,11 @@ BackendFactory ort_backend() {
   BackendFactory f;
   f.name = "ort";
   f.file_kinds = {".onnx"};
-  f.create = [](const std::string& path, const SessionOptions& options) -> std::unique_ptr<Session> {
-    return std::make_unique<OrtSession>(path, options);
+  f.create = [](const std::string& path, const SessionOptions& options) {
+    return open_session(path, options, "ort", append_ort_providers);
   };
-  f.create_from_model = [](const OnnxModel& model, const SessionOptions& options) -> std::unique_ptr<Session> {
-    return std::make_unique<OrtSession>(model, options);
+  f.create_from_model = [](const OnnxModel& model, const SessionOptions& options) {
+    return open_session(model, options, "ort", append_ort_providers);
   };
   f.supports = [](const SessionOptions& options) {
     return options.device.kind == DeviceKind::kCpu || options.device.kind == DeviceKind::kCuda;
@@ -470,4 +405,14 @@ const bool registered = register_backend(ort_backend());
 
 }  // namespace
 
-}  // namespace piu
+std::unique_ptr<Session> open_session(const std::string& path, const SessionOptions& options,
+                                      const std::string& backend, AppendProviders append) {
+  return std::make_unique<OrtSession>(path, options, backend, append);
+}
+
+std::unique_ptr<Session> open_session(const OnnxModel& model, const SessionOptions& options, const std::string& backend,
+                                      AppendProviders append) {
+  return std::make_unique<OrtSession>(model, options, backend, append);
+}
+
+}  // namespace piu::ort
