@@ -9,7 +9,6 @@
 #include "backends/torch/torch_util.hpp"
 
 #ifdef PIU_TORCH_CUDA
-#include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
@@ -66,11 +65,10 @@ std::vector<Tensor> CudaGraph::run(const std::vector<at::Tensor>& sources, const
       s->source_shapes.push_back(source.sizes().vec());
     }
     // Warmup and capture on a side stream (capture cannot use the default stream), after the copies
-    // above; the current stream then waits for the side stream.
+    // above; the current stream's work goes on after the side stream's. Once per session, so plain
+    // waits will do (and keep the headers needed to the CUDA runtime's).
     const at::cuda::CUDAStream side = at::cuda::getStreamFromPool(false, static_cast<c10::DeviceIndex>(device_.index));
-    at::cuda::CUDAEvent inputs_ready;
-    inputs_ready.record(current);
-    inputs_ready.block(side);
+    current.synchronize();
     {
       const c10::cuda::CUDAStreamGuard on_side(side);
       // A model that fails here fails the same way without a graph: its error goes out as it is,
@@ -96,9 +94,7 @@ std::vector<Tensor> CudaGraph::run(const std::vector<at::Tensor>& sources, const
         throw Error(ErrorCode::kUnsupported, state_->failure);
       }
     }
-    at::cuda::CUDAEvent captured;
-    captured.record(side);
-    captured.block(current);
+    side.synchronize();
     state_ = std::move(s);
   }
   State& s = *state_;
