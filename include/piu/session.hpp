@@ -52,7 +52,7 @@ struct SessionOptions {
   // Runtime's names (cudnn_conv_algo_search, arena_extend_strategy, gpu_mem_limit,
   // enable_cuda_graph, prefer_nhwc, ...; device_id comes from `device`). torch: dtype
   // (float32|float16|bfloat16), channels_last, cuda_graph, tf32, cudnn_benchmark (0|1). aoti:
-  // cuda_graph. Unknown keys are kBadInput.
+  // cuda_graph, tf32, cudnn_benchmark. Unknown keys are kBadInput.
   std::map<std::string, std::string> provider_options;
 };
 

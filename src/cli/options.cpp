@@ -23,7 +23,7 @@ const std::vector<Entry>& table() {
       {"--atol", {"--atol", "", "X", "absolute tolerance (default {})"}},
       {"--backend", {"--backend", "", "NAME", "backend: " + backend_names()}},
       {"--device", {"--device", "", "DEVICE", "where the model runs: cpu, cuda, cuda:N (default cpu)"}},
-      {"--provider-option", {"--provider-option", "", "KEY=VALUE", "a backend option for a GPU device (ort, by ONNX Runtime's CUDA provider's names: cudnn_conv_algo_search=HEURISTIC, enable_cuda_graph=1, prefer_nhwc=1, ...; torch: dtype=float16|bfloat16, channels_last=1, cuda_graph=1, tf32=1, cudnn_benchmark=1; aoti: cuda_graph=1)", true}},
+      {"--provider-option", {"--provider-option", "", "KEY=VALUE", "a backend option for a GPU device (ort, by ONNX Runtime's CUDA provider's names: cudnn_conv_algo_search=HEURISTIC, enable_cuda_graph=1, prefer_nhwc=1, ...; torch: dtype=float16|bfloat16, channels_last=1, cuda_graph=1, tf32=1, cudnn_benchmark=1; aoti: cuda_graph=1, tf32=1, cudnn_benchmark=1)", true}},
       {"--backend-b", {"--backend-b", "", "NAME", "backend of the second model (default: --backend)"}},
       {"--batch", {"--batch", "-b", "N[,N...]", "batch size(s) for a dynamic first dim (default {})"}},
       {"--batch:calibration", {"--batch", "-b", "N", "calibration items per batch (the seed's stream_batch_size; default {})"}},

@@ -81,6 +81,7 @@ class AotiSession final : public Session {
       throw not_a_package(e);
     }
     torch_util::require_device(device_);
+    if (device_.kind == DeviceKind::kCuda) torch_util::apply_cuda_switches(options_);
     try {
       loader_ = load_package<Loader>(path, device_);
     } catch (const Error&) {

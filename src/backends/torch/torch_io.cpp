@@ -43,6 +43,12 @@ void synchronize(const Device& device) {
   impl.getStream(torch_device(device)).synchronize();
 }
 
+void apply_cuda_switches(const BackendOptions& options) {
+  at::globalContext().setAllowTF32CuDNN(options.tf32);
+  at::globalContext().setAllowTF32CuBLAS(options.tf32);
+  if (options.cudnn_benchmark) at::globalContext().setBenchmarkCuDNN(true);
+}
+
 at::Tensor borrow(const Tensor& t) {
   const std::vector<int64_t> sizes(t.shape().begin(), t.shape().end());
   return at::from_blob(const_cast<void*>(t.data()), sizes,

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "backends/torch/torch_options.hpp"
 #include "piu/core.hpp"
 
 namespace piu::torch_util {
@@ -20,6 +21,11 @@ c10::Device torch_device(const Device& device);
 void require_device(const Device& device);
 // Waits for the work queued on `device`'s current stream (nothing to wait for on the CPU).
 void synchronize(const Device& device);
+// Sets LibTorch's process-wide CUDA math switches from a GPU session's options: TensorFloat-32 in
+// float32 convolutions and matmuls (off unless tf32=1, as the ort backend: float32 then matches the
+// CPU within 1e-4 of the output scale; LibTorch's default has it on for cuDNN) and cuDNN's
+// autotuner (only ever turned on). Process-wide: the last session opened decides.
+void apply_cuda_switches(const BackendOptions& options);
 
 // A LibTorch tensor over `t`'s memory, wherever it lives: no copy.
 at::Tensor borrow(const Tensor& t);

@@ -34,8 +34,9 @@ const std::vector<std::string>& torchscript_option_keys() {
 }
 
 const std::vector<std::string>& aoti_option_keys() {
-  // A compiled package fixes its dtypes and layouts; what is left is how it is launched.
-  static const std::vector<std::string> keys = {"cuda_graph"};
+  // A compiled package fixes its dtypes and layouts; what is left is how it is launched and the
+  // math of the LibTorch kernels it calls (convolutions, matmuls).
+  static const std::vector<std::string> keys = {"cuda_graph", "cudnn_benchmark", "tf32"};
   return keys;
 }
 

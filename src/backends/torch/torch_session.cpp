@@ -106,11 +106,7 @@ class TorchSession final : public Session {
       for (const at::Tensor& p : module_.parameters()) adjust(p);
       for (const at::Tensor& b : module_.buffers()) adjust(b);
     }
-    // float32 means float32 unless asked (as the ort backend does): TF32 convolutions differ from the
-    // CPU's by ~3e-4 of the output scale. LibTorch's defaults: TF32 on for cuDNN, off for cuBLAS.
-    at::globalContext().setAllowTF32CuDNN(options_.tf32);
-    at::globalContext().setAllowTF32CuBLAS(options_.tf32);
-    if (options_.cudnn_benchmark) at::globalContext().setBenchmarkCuDNN(true);
+    torch_util::apply_cuda_switches(options_);
     if (options.graph_optimization != GraphOptimization::kDisabled) {
       try {
         module_ = torch::jit::freeze(module_);
