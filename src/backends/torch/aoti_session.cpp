@@ -4,6 +4,7 @@
 // the device kind it was compiled for. Registered by the torch plugin beside the torch backend.
 #include <torch/version.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -73,6 +74,10 @@ class AotiSession final : public Session {
                        "LibTorch " TORCH_VERSION);
 #else
     torch_util::silence_warnings();
+    // A package reads its inputs as the shapes it was compiled for, whatever they are, unless its
+    // generated checks (dtype, every dim, device) are switched on: a few comparisons per run, read
+    // once per package on its first run. A user's AOTI_RUNTIME_CHECK_INPUTS=0 is kept.
+    setenv("AOTI_RUNTIME_CHECK_INPUTS", "1", /*overwrite=*/0);
     try {
       check_device(metadata_before_loading<Loader>(path));
     } catch (const Error&) {
@@ -119,6 +124,12 @@ class AotiSession final : public Session {
       for (const at::Tensor& t : run(args)) out.push_back(torch_util::to_piu(t, outputs_on));
       return out;
     } catch (const std::exception& e) {
+      // The runtime prints its reason (e.g. "input_handles[0]: unmatched dim value at 0, expected: 2,
+      // but got: 1") and returns a bare failure code, which LibTorch turns into "API call failed".
+      if (torch_util::exception_text(e).find("API call failed") != std::string::npos)
+        throw Error(ErrorCode::kBackend, path_ + ": the AOTInductor runtime refused the run (its reason is printed "
+                                                 "above; inputs must have the dtypes, shapes and device the "
+                                                 "package was compiled for)");
       throw torch_util::run_error(e, path_);
     }
 #else
