@@ -41,14 +41,17 @@ TEST(PytreeSpec, OutputsTupleAndDict) {
   const std::string tuple = "[1, " + node("builtins.tuple", "\"null\"", {kLeaf, kLeaf}) + "]";
   EXPECT_EQ(pytree_leaf_names(tuple, "output", "m.pt2"), (Names{"output_0", "output_1"}));
   // {"out": x, "aux": {"logits": y}}; no spaces, as another writer may emit
-  std::string nested = "[1," + node("builtins.dict", R"("[\"out\", \"aux\"]")",
-                                    {kLeaf, node("builtins.dict", R"("[\"logits\"]")", {kLeaf})}) + "]";
+  std::string nested =
+      "[1," +
+      node("builtins.dict", R"("[\"out\", \"aux\"]")", {kLeaf, node("builtins.dict", R"("[\"logits\"]")", {kLeaf})}) +
+      "]";
   EXPECT_EQ(pytree_leaf_names(nested, "output", "m.pt2"), (Names{"out", "aux.logits"}));
 }
 
 TEST(PytreeSpec, BadSpecsAreBadInputNamingThePackage) {
-  for (const char* bad : {"", "[1, {\"type\": null}]", "not json", "[1, {\"type\": \"builtins.tuple\", "
-                                                                    "\"context\": \"null\", \"children_spec\": [}]"}) {
+  for (const char* bad : {"", "[1, {\"type\": null}]", "not json",
+                          "[1, {\"type\": \"builtins.tuple\", "
+                          "\"context\": \"null\", \"children_spec\": [}]"}) {
     try {
       pytree_leaf_names(bad, "input", "m.pt2: input spec");
       FAIL() << "accepted: " << bad;

@@ -51,7 +51,8 @@ std::unique_ptr<L> load_package(const std::string& path, const Device& device) {
     return std::make_unique<L>(path, kModelName, /*run_single_threaded=*/false, /*num_runners=*/1, index);
   } else {
     if (device.kind == DeviceKind::kCuda && device.index != 0)
-      throw Error(ErrorCode::kUnsupported, path + ": LibTorch " TORCH_VERSION " loads AOTInductor packages on cuda:0 only");
+      throw Error(ErrorCode::kUnsupported,
+                  path + ": LibTorch " TORCH_VERSION " loads AOTInductor packages on cuda:0 only");
     return std::make_unique<L>(path, kModelName);
   }
 }
@@ -65,13 +66,15 @@ class AotiSession final : public Session {
     device_ = options.device;
     options_ = torch_util::parse_backend_options("aoti", options, torch_util::aoti_option_keys());
     if (!torch_util::looks_like_zip(path))
-      throw Error(ErrorCode::kBadInput, path + ": not an AOTInductor package (a zip archive written by "
-                                               "torch._inductor.aoti_compile_and_package)");
+      throw Error(ErrorCode::kBadInput, path +
+                                            ": not an AOTInductor package (a zip archive written by "
+                                            "torch._inductor.aoti_compile_and_package)");
 #ifndef PIU_AOTI_LOADER
     throw Error(ErrorCode::kUnsupported,
-                path + ": AOTInductor packages need LibTorch 2.6 or newer (its AOTIModelPackageLoader, "
-                       "torch/csrc/inductor/aoti_package/model_package_loader.h); the torch plugin was built against "
-                       "LibTorch " TORCH_VERSION);
+                path +
+                    ": AOTInductor packages need LibTorch 2.6 or newer (its AOTIModelPackageLoader, "
+                    "torch/csrc/inductor/aoti_package/model_package_loader.h); the torch plugin was built against "
+                    "LibTorch " TORCH_VERSION);
 #else
     torch_util::silence_warnings();
     // A package reads its inputs as the shapes it was compiled for, whatever they are, unless its
@@ -127,9 +130,10 @@ class AotiSession final : public Session {
       // The runtime prints its reason (e.g. "input_handles[0]: unmatched dim value at 0, expected: 2,
       // but got: 1") and returns a bare failure code, which LibTorch turns into "API call failed".
       if (torch_util::exception_text(e).find("API call failed") != std::string::npos)
-        throw Error(ErrorCode::kBackend, path_ + ": the AOTInductor runtime refused the run (its reason is printed "
-                                                 "above; inputs must have the dtypes, shapes and device the "
-                                                 "package was compiled for)");
+        throw Error(ErrorCode::kBackend, path_ +
+                                             ": the AOTInductor runtime refused the run (its reason is printed "
+                                             "above; inputs must have the dtypes, shapes and device the "
+                                             "package was compiled for)");
       throw torch_util::run_error(e, path_);
     }
 #else

@@ -10,8 +10,8 @@ namespace {
 
 struct Json {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject } kind = Kind::kNull;
-  std::string text;  // a string's value, a number's digits
-  std::vector<Json> items;              // an array's items, or an object's values
+  std::string text;                      // a string's value, a number's digits
+  std::vector<Json> items;               // an array's items, or an object's values
   std::vector<std::string> field_names;  // an object's keys, in order
 };
 
@@ -28,12 +28,12 @@ class Reader {
 
  private:
   [[noreturn]] void fail(const std::string& why) const {
-    throw Error(ErrorCode::kBadInput, what_ + ": not a pytree spec (" + why + " at character " +
-                                          std::to_string(pos_) + ")");
+    throw Error(ErrorCode::kBadInput,
+                what_ + ": not a pytree spec (" + why + " at character " + std::to_string(pos_) + ")");
   }
   void skip_space() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\t' ||
-                                   text_[pos_] == '\r'))
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\t' || text_[pos_] == '\r'))
       ++pos_;
   }
   bool take(char c) {
@@ -100,8 +100,10 @@ class Reader {
       char c = text_[pos_++];
       if (c == '\\' && pos_ < text_.size()) {
         const char e = text_[pos_++];
-        if (e == 'n') c = '\n';
-        else if (e == 't') c = '\t';
+        if (e == 'n')
+          c = '\n';
+        else if (e == 't')
+          c = '\t';
         else if (e == 'u' && pos_ + 4 <= text_.size() && text_.substr(pos_, 2) == "00") {
           c = static_cast<char>(std::stoi(std::string(text_.substr(pos_ + 2, 2)), nullptr, 16));
           pos_ += 4;

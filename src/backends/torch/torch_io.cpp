@@ -24,8 +24,9 @@ void require_device(const Device& device) {
   const std::string prefix = "device " + device_name(device) + ": LibTorch " TORCH_VERSION;
   // libc10_cuda registers LibTorch's CUDA device guard when it loads: a CPU-only LibTorch has none.
   if (!c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA))
-    throw Error(ErrorCode::kUnsupported, prefix + " was built without CUDA (the torch plugin needs a CUDA build of "
-                                                  "LibTorch, such as PyTorch's own from pytorch.org or PyPI)");
+    throw Error(ErrorCode::kUnsupported, prefix +
+                                             " was built without CUDA (the torch plugin needs a CUDA build of "
+                                             "LibTorch, such as PyTorch's own from pytorch.org or PyPI)");
   const auto count = static_cast<int64_t>(torch::cuda::device_count());
   if (count == 0) {
     std::string why;
@@ -33,8 +34,8 @@ void require_device(const Device& device) {
     throw Error(ErrorCode::kUnsupported, prefix + " sees no CUDA device" + (why.empty() ? "" : " (" + why + ")"));
   }
   if (device.index < 0 || device.index >= count)
-    throw Error(ErrorCode::kBadInput, prefix + " sees " + std::to_string(count) + " CUDA device(s): cuda:0 to cuda:" +
-                                          std::to_string(count - 1));
+    throw Error(ErrorCode::kBadInput, prefix + " sees " + std::to_string(count) +
+                                          " CUDA device(s): cuda:0 to cuda:" + std::to_string(count - 1));
 }
 
 void synchronize(const Device& device) {

@@ -180,8 +180,8 @@ class TorchSession final : public Session {
     std::vector<at::Tensor> out;
     for (size_t i = 0; i < items.size(); ++i) {
       if (!items[i].isTensor())
-        throw Error(ErrorCode::kUnsupported, path_ + ": output " + std::to_string(i) + " is a " +
-                                                 items[i].tagKind() + "; the torch backend returns tensors only");
+        throw Error(ErrorCode::kUnsupported, path_ + ": output " + std::to_string(i) + " is a " + items[i].tagKind() +
+                                                 "; the torch backend returns tensors only");
       out.push_back(items[i].toTensor());
     }
     return out;
