@@ -2,7 +2,7 @@
 # Runs THERE (the GPU machine, from the repo root), after the c1..c3 calls of scripts/device_gpu.sh
 # and with .device-bundle/c4 carried: assembles ONNX Runtime's GPU build in /tmp/g/ort, builds piu
 # from these sources against it and against that machine's torch (LibTorch with CUDA, AOTInductor),
-# and runs the GPU tier: tests/cli/test_device.py and tests/cli/test_gpu_*.py (pytest), plus a few
+# and runs the GPU tier: tests/cli/test_device.py, tests/cli/test_gpu_*.py and tests/gpu (pytest), plus a few
 # commands whose output docs/gpu.md quotes. The build stays in /tmp/piu-gpu/build for
 # scripts/device_gpu_bench.sh (next call, while the machine is warm).
 #
@@ -61,6 +61,7 @@ P="$W/build/bin/piu"
 M="$G/models"
 say "== commands"
 logrun "$P" --version
+logrun "$P" doctor
 logrun "$P" compare "$M/mobilenet_v3_small.onnx" --batch 8 --device cpu --device-b cuda:0
 logrun "$P" fp16 "$M/mobilenet_v3_small.onnx" -o "$W/mnv3_fp16.onnx"
 logrun "$P" compare "$M/mobilenet_v3_small.onnx" "$W/mnv3_fp16.onnx" --batch 8 --device-b cuda:0 --min-sqnr 40
@@ -70,7 +71,7 @@ logrun "$P" bench "$M/mobilenet_v3_small.onnx" --device cuda:0 --io host --batch
 logrun "$P" bench "$M/mobilenet_v3_small.onnx" --device cuda:0 --io device --batch 1,32 --duration 1
 
 say "== GPU tier (pytest)"
-tests=(tests/cli/test_device.py tests/cli/test_gpu_*.py)
+tests=(tests/cli/test_device.py tests/cli/test_gpu_*.py tests/gpu)
 logrun env PYTHONPATH="$ROOT/tests" PIU_BIN="$W/build/bin" PIU_MODELS_DIR="$M" "$PY" -m pytest -q -rs -p no:cacheprovider \
   -p piu_pytest --junitxml="$OUT/pytest-gpu.xml" "${tests[@]}"
 rc=$?

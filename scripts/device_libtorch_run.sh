@@ -9,12 +9,12 @@
 # With no arguments the whole zoo runs (far longer than one 10-minute call: name models).
 #
 # Steps: print versions (OS, g++, python, torch and its _GLIBCXX_USE_CXX11_ABI, torchvision, onnx,
-# onnxruntime, nproc); compile the piu_torch target's sources (CMakeLists.txt: today
-# src/backends/torch/torch_session.cpp and src/export/torchscript_reader.cpp) as of the packed build (the bundle's tree/ snapshot, so that
+# onnxruntime, nproc); compile the piu_torch target's sources (the add_library(piu_torch ...) list of
+# CMakeLists.txt; with -DPIU_TORCH_CUDA when that torch has CUDA) as of the packed build (the bundle's tree/ snapshot, so that
 # they match the carried libpiu.so) (g++ -std=c++20 -O2 -fPIC -shared, include/ src/ the bundle's
 # ONNX+protobuf headers and torch's headers, torch's C++ ABI) into .device-bundle/libpiu_torch.so,
 # beside the carried libpiu.so, where piu's load_plugin looks first (src/session/session.cpp);
-# link it to libpiu.so, libtorch, libtorch_cpu, libc10 with rpaths; smoke-test one tiny export; run
+# link it to libpiu.so, libtorch, libtorch_cpu, libc10 (and libtorch_cuda, libc10_cuda) with rpaths; smoke-test one tiny export; run
 # tree/'s export_zoo.py with the local python3 (it traces with torch 2.11, piu verifies against LibTorch 2.11,
 # onnx.checker checks) through scripts/piu_logged.sh so every error is kept whole.
 #
@@ -71,6 +71,23 @@ OBJ="$(mktemp -d /tmp/piu_torch_build.XXXX)"
 CXXFLAGS=(-std=c++20 -O2 -fPIC -Wall -Wextra -D_GLIBCXX_USE_CXX11_ABI="$ABI" -DONNX_ML=1 -DONNX_NAMESPACE=piu_onnx
           -I"$T/src" -I"$T/include" -I"$B/include"
           -isystem "$TORCH_DIR/include" -isystem "$TORCH_DIR/include/torch/csrc/api/include")
+# A torch with CUDA: the plugin's CUDA-graph code (PIU_TORCH_CUDA, as CMakeLists.txt defines it) needs
+# the CUDA runtime's headers (a toolkit's, or those of the nvidia-* packages beside torch) and links
+# torch_cuda and c10_cuda. Without the headers the plugin is built without CUDA graphs (said below).
+CUDA_LIBS=()
+if "$PY" -c 'import sys, torch; sys.exit(0 if torch.version.cuda else 1)'; then
+  CUDA_INC=""
+  for d in "${CUDA_HOME:-/usr/local/cuda}/include" "$TORCH_DIR"/../nvidia/*/include; do
+    if [[ -f "$d/cuda_runtime_api.h" && -z "$CUDA_INC" ]]; then CUDA_INC="$d"; fi
+  done
+  CUDA_LIBS=(-ltorch_cuda -lc10_cuda)
+  if [[ -n "$CUDA_INC" ]]; then
+    CXXFLAGS+=(-DPIU_TORCH_CUDA -isystem "$CUDA_INC")
+    say "CUDA: PIU_TORCH_CUDA with the CUDA runtime headers of $CUDA_INC"
+  else
+    say "CUDA: no cuda_runtime_api.h found (CUDA_HOME, nvidia/*/include): built without CUDA graphs"
+  fi
+fi
 t0=$SECONDS
 pids=()
 # The plugin's sources as CMakeLists.txt's add_library(piu_torch SHARED ...) lists them (snapshot).
@@ -90,7 +107,7 @@ for p in "${pids[@]}"; do wait "$p" || ok=0; done
 cat "$OBJ"/*.cpp.log | tee -a "$LOG" | head -200
 if [[ $ok != 1 ]]; then say "compile FAILED (full errors in run.log)"; exit 2; fi
 logrun g++ -shared -o "$B/libpiu_torch.so" "$OBJ"/*.o \
-  -L"$B" -lpiu -L"$TORCH_DIR/lib" -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -Wl,--as-needed \
+  -L"$B" -lpiu -L"$TORCH_DIR/lib" -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 "${CUDA_LIBS[@]}" -Wl,--as-needed \
   -Wl,-rpath,"$TORCH_DIR/lib" -Wl,-rpath,'$ORIGIN' -Wl,-rpath-link,"$B/lib" \
   || { say "link FAILED"; exit 2; }
 say "compiled and linked in $((SECONDS - t0)) s"

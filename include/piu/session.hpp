@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "piu/core.hpp"
@@ -39,17 +40,19 @@ bool is_zip_archive(std::string_view bytes);
 enum class GraphOptimization { kDisabled, kBasic, kExtended, kAll };
 
 struct SessionOptions {
-  // "auto" picks the backend from the file's kind (".onnx" -> ort, ".pt" -> torch); or a name
-  // from backend_names().
+  // "auto" picks the backend from the file's kind (".onnx" -> ort, ".pt" -> torch, ".pt2" ->
+  // aoti); or a name from backend_names().
   std::string backend = "auto";
   Device device;  // where the backend runs; CPU by default (parse_device: "cpu", "cuda:N")
   // 0 lets the runtime choose, as in the seed's ONNXWrapper.
   int intra_op_num_threads = 0;
   int inter_op_num_threads = 0;
   GraphOptimization graph_optimization = GraphOptimization::kAll;
-  // Options of the device's execution provider, by the runtime's names (ONNX Runtime's CUDA
-  // provider: cudnn_conv_algo_search, arena_extend_strategy, gpu_mem_limit, enable_cuda_graph,
-  // prefer_nhwc, ...). device_id comes from `device`.
+  // Options of the backend on a GPU device (refused on the CPU). ort: its CUDA provider's, by ONNX
+  // Runtime's names (cudnn_conv_algo_search, arena_extend_strategy, gpu_mem_limit,
+  // enable_cuda_graph, prefer_nhwc, ...; device_id comes from `device`). torch: dtype
+  // (float32|float16|bfloat16), channels_last, cuda_graph, tf32, cudnn_benchmark (0|1). aoti:
+  // cuda_graph, tf32, cudnn_benchmark. Unknown keys are kBadInput.
   std::map<std::string, std::string> provider_options;
 };
 
@@ -133,19 +136,23 @@ struct BackendFactory {
 bool register_backend(BackendFactory factory);
 // Names of registered backends, sorted.
 std::vector<std::string> registered_backends();
-// Every backend this build can open models with: the registered ones and the plugins not loaded
-// yet, sorted, without duplicates (for help texts: "--backend auto, ort, torch").
+// Every backend this build can open models with: the registered ones and those the plugins not
+// loaded yet register, sorted, without duplicates (for help texts: "--backend auto, aoti, ort, torch").
 std::vector<std::string> backend_names();
 
 // Backends that bring in a heavy runtime (LibTorch; later TensorRT) are plugins: shared libraries
 // libpiu_<name>.so beside libpiu.so that register themselves when loaded, so commands that never
-// touch them never pay for loading them. Session::open loads one when its name is asked for or when
-// no registered backend declares or recognizes a file's kind. Returns false when the plugin is not
-// installed (piu was built without it); throws kBackend naming the library when it exists but fails
-// to load.
-bool load_plugin(const std::string& name);
+// touch them never pay for loading them. A plugin may register more backends than the one it is
+// named after (the torch plugin also registers aoti). Session::open loads one when a backend it
+// registers is asked for or when no registered backend declares or recognizes a file's kind.
+// `backend` names a plugin or a backend a plugin registers. Returns false when no plugin of this
+// build registers it (piu was built without it); throws kBackend naming the library when it exists
+// but fails to load.
+bool load_plugin(const std::string& backend);
 // The plugins this build ships, e.g. {"torch"}.
 std::vector<std::string> available_plugins();
+// The backends plugins register besides their namesakes, as (backend, plugin) pairs: {"aoti", "torch"}.
+std::vector<std::pair<std::string, std::string>> plugin_backends();
 
 // The file name endings TorchScript is saved under: .pt, .pth, .ts, .torchscript, .jit (the torch
 // backend declares them; the exporter reads such files).

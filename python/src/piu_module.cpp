@@ -268,10 +268,11 @@ void bind_session(py::module_& m) {
   py::class_<piu::Session, std::unique_ptr<piu::Session>>(m, "Session", R"(A loaded model ready to run.
 
 Session(path, threads=0, backend="auto", device="cpu", provider_options={}) opens an ONNX model
-(ONNX Runtime) or a TorchScript file (LibTorch); "auto" picks the backend from the file's kind.
-threads=0 lets the runtime choose. device "cuda" or "cuda:N" runs an ONNX model on ONNX Runtime's
-CUDA provider (its GPU build needed; inputs and outputs stay numpy arrays in host memory), with
-provider_options by ONNX Runtime's names (cudnn_conv_algo_search, enable_cuda_graph, ...).
+(ONNX Runtime), a TorchScript file (LibTorch) or an AOTInductor package (.pt2); "auto" picks the
+backend from the file's kind. threads=0 lets the runtime choose. device "cuda" or "cuda:N" runs on
+the GPU (ONNX Runtime's CUDA provider, its GPU build needed; LibTorch built with CUDA; inputs and
+outputs stay numpy arrays in host memory), with the backend's provider_options (ort: ONNX Runtime's
+names, cudnn_conv_algo_search, enable_cuda_graph, ...; torch: dtype, channels_last, cuda_graph, ...).
 backend="tensorrt" (asked for by name only, on "cuda:N") runs it on ONNX Runtime's TensorRT provider
 with CUDA's as fallback: trt_* provider options go to TensorRT (tensorrt_provider_options builds
 them from the seed's parameters); where TensorRT is missing, UnsupportedError says what to install

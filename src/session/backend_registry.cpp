@@ -97,29 +97,61 @@ std::vector<std::string> backend_names() {
   std::set<std::string> names;
   for (const auto& n : registered_backends()) names.insert(n);
   for (const auto& n : available_plugins()) names.insert(n);
+  for (const auto& [backend, plugin] : plugin_backends()) names.insert(backend);
   return {names.begin(), names.end()};
 }
 
-std::vector<std::string> available_plugins() {
+namespace {
+
+// The items of a comma-separated list ("a,b" -> {"a", "b"}), empty items dropped.
+std::vector<std::string> split_list(const std::string& list) {
   std::vector<std::string> out;
-#ifdef PIU_PLUGINS
-  std::string list = PIU_PLUGINS;  // "torch,tensorrt", set by the build
   for (size_t start = 0; start <= list.size();) {
     const size_t end = std::min(list.find(',', start), list.size());
     if (end > start) out.push_back(list.substr(start, end - start));
     start = end + 1;
   }
+  return out;
+}
+
+// The plugin that registers backend `name`: the plugin of that name, or the one plugin_backends()
+// names; "" when no plugin of this build does.
+std::string plugin_registering(const std::string& name) {
+  const auto plugins = available_plugins();
+  if (std::find(plugins.begin(), plugins.end(), name) != plugins.end()) return name;
+  for (const auto& [backend, plugin] : plugin_backends())
+    if (backend == name) return plugin;
+  return "";
+}
+
+}  // namespace
+
+std::vector<std::string> available_plugins() {
+#ifdef PIU_PLUGINS
+  return split_list(PIU_PLUGINS);  // "torch,tensorrt", set by the build
+#else
+  return {};
+#endif
+}
+
+std::vector<std::pair<std::string, std::string>> plugin_backends() {
+  std::vector<std::pair<std::string, std::string>> out;
+#ifdef PIU_PLUGIN_BACKENDS
+  for (const std::string& item : split_list(PIU_PLUGIN_BACKENDS)) {  // "aoti:torch", set by the build
+    const size_t colon = item.find(':');
+    if (colon != std::string::npos) out.emplace_back(item.substr(0, colon), item.substr(colon + 1));
+  }
 #endif
   return out;
 }
 
-bool load_plugin(const std::string& name) {
+bool load_plugin(const std::string& backend) {
   static std::mutex m;
   static std::set<std::string> loaded;
+  const std::string name = plugin_registering(backend);
+  if (name.empty()) return false;
   std::lock_guard<std::mutex> lock(m);
   if (loaded.count(name)) return true;
-  const auto plugins = available_plugins();
-  if (std::find(plugins.begin(), plugins.end(), name) == plugins.end()) return false;
   // Beside libpiu.so first (the build and install layouts), then the loader's search path.
   Dl_info info{};
   std::vector<std::string> candidates;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "piu/cuda.hpp"
 #include "piu/session.hpp"
 #include "test_util.hpp"
 
@@ -66,6 +67,51 @@ TEST(TorchSession, BadFilesAreClearErrors) {
     FAIL() << "TorchScript inputs have no shape to make random values from";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("--shape"), std::string::npos) << e.what();
+  }
+}
+
+// Inputs on the host or on the GPU, outputs returned where asked, with and without a CUDA graph.
+// Skips where no GPU is visible; a GPU that the plugin's LibTorch cannot use fails it.
+TEST(TorchSession, CudaInputsAndOutputsOnHostOrDevice) {
+  std::string why;
+  if (!cuda::available(&why)) GTEST_SKIP() << "needs a GPU (" << why << ")";
+  const std::string pt = test::model_path("shapes.pt");
+  PIU_REQUIRE_MODEL(pt);
+  const Device gpu = parse_device("cuda:0");
+  SessionOptions on_gpu;
+  on_gpu.device = gpu;
+  auto cpu_session = Session::open(pt);
+  auto gpu_session = Session::open(pt, on_gpu);
+  const auto inputs = make_random_inputs(cpu_session->inputs(), {parse_shape_spec("x:2x3x64x64")}, 2, 1);
+  const auto other = make_random_inputs(cpu_session->inputs(), {parse_shape_spec("x:2x3x64x64")}, 2, 2);
+  const Tensor expected = cpu_session->run(inputs)[0], expected_other = cpu_session->run(other)[0];
+  const auto close = [](const Tensor& got, const Tensor& want) {
+    ASSERT_EQ(got.device(), Device{});
+    const TensorDiff d = compare_tensors(got, want, 0, 0);
+    EXPECT_TRUE(d.shape_match);
+    EXPECT_LE(d.max_abs, 1e-4 * d.expected_scale + 1e-6);
+  };
+  const Tensor on_device = inputs[0].to(gpu);
+  close(gpu_session->run(inputs)[0], expected);     // host in, host out
+  close(gpu_session->run({on_device})[0], expected);  // device in, host out
+  const Tensor device_out = gpu_session->run({on_device}, gpu)[0];
+  EXPECT_EQ(device_out.device(), gpu);
+  close(device_out.to(Device{}), expected);
+
+  on_gpu.provider_options["cuda_graph"] = "1";
+  auto graph_session = Session::open(pt, on_gpu);
+  const Tensor first = graph_session->run({on_device}, gpu)[0];
+  const Tensor second = graph_session->run({other[0].to(gpu)}, gpu)[0];  // a replay with other values
+  close(first.to(Device{}), expected);  // still the first run's: outputs are copies, not the graph's
+  close(second.to(Device{}), expected_other);
+  close(graph_session->run(inputs)[0], expected);
+  const auto wrong = make_random_inputs(cpu_session->inputs(), {parse_shape_spec("x:1x3x64x64")}, 1);
+  try {
+    graph_session->run(wrong);
+    FAIL() << "a CUDA graph runs the shape it was captured for";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+    EXPECT_NE(std::string(e.what()).find("captured for float32 2x3x64x64"), std::string::npos) << e.what();
   }
 }
 

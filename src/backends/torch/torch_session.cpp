@@ -1,13 +1,22 @@
-// The LibTorch backend (CPU): runs TorchScript modules (torch.jit.trace / torch.jit.script output).
-// Built into the plugin libpiu_torch.so, so that only commands that open a TorchScript file load
-// LibTorch.
+// The LibTorch backend: runs TorchScript modules (torch.jit.trace / torch.jit.script output) on the
+// CPU or on a CUDA device. Built into the plugin libpiu_torch.so, so that only commands that open a
+// TorchScript file load LibTorch.
+//
+// On CUDA (SessionOptions::device cuda:N) the module's tensors are loaded onto the device and the
+// module is frozen; host inputs reach it through page-locked memory, device inputs are read where
+// they are. Backend options (provider_options): dtype (weights and float inputs cast; outputs come
+// in the module's dtype), channels_last (4-D weights and inputs), cuda_graph (capture on the first
+// run, replay after), tf32 and cudnn_benchmark (LibTorch's process-wide switches: the last session
+// opened sets them).
 #include <ATen/Parallel.h>
 #include <torch/script.h>
 
-#include <cstring>
-#include <fstream>
+#include <memory>
 #include <mutex>
 
+#include "backends/torch/cuda_graph.hpp"
+#include "backends/torch/torch_io.hpp"
+#include "backends/torch/torch_options.hpp"
 #include "backends/torch/torch_util.hpp"
 #include "piu/session.hpp"
 
@@ -15,22 +24,61 @@ namespace piu {
 
 namespace {
 
-using torch_util::first_line;
-using torch_util::from_torch;
-using torch_util::looks_like_zip;
-using torch_util::to_torch;
+using torch_util::BackendOptions;
 
 class TorchSession final : public Session {
  public:
   // Opens the file `path`, or `bytes` when given (`path` then only names them).
   TorchSession(const std::string& path, const SessionOptions& options, const std::string* bytes = nullptr) {
     path_ = path;
-    if (options.device.kind != DeviceKind::kCpu)
-      throw Error(ErrorCode::kUnsupported, "the torch backend runs on the CPU only for now");
-    module_ = torch_util::load_module(path, bytes);
-    // What production inference with LibTorch does (torch.jit.optimize_for_inference): freeze the
-    // parameters into the graph, fold Conv+BN, fuse what the CPU kernels fuse. Unless the user asks
-    // for the module as it is (graph optimizations disabled).
+    device_ = options.device;
+    // Options first, then the device: a wrong option is the same mistake with or without a GPU.
+    options_ = torch_util::parse_backend_options("torch", options, torch_util::torchscript_option_keys());
+    torch_util::require_device(device_);
+    module_ = torch_util::load_module(path, bytes, torch_util::torch_device(device_));
+    if (device_.kind == DeviceKind::kCpu)
+      prepare_for_cpu(options);
+    else
+      prepare_for_cuda(options);
+    describe_io();
+    if (options_.cuda_graph) {
+      std::vector<std::string> names;
+      for (const auto& i : inputs_) names.push_back(i.name);
+      graph_ = std::make_unique<torch_util::CudaGraph>(path_, device_, names);
+    }
+  }
+
+  std::string backend() const override { return "torch"; }
+
+ protected:
+  std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs, Device outputs_on) const override {
+    c10::InferenceMode guard;
+    try {
+      if (device_.kind == DeviceKind::kCpu) {
+        std::vector<at::Tensor> args;
+        // Borrowed, then cloned: a module that writes to its input cannot change the caller's.
+        for (const Tensor& t : inputs) args.push_back(torch_util::borrow(t).clone());
+        return to_piu(forward(args), outputs_on);
+      }
+      const c10::DeviceGuard device_guard(torch_util::torch_device(device_));
+      std::vector<at::Tensor> sources;
+      for (const Tensor& t : inputs) sources.push_back(torch_util::staged(t, device_));
+      const auto prepare = [this](const at::Tensor& source) { return prepared(source); };
+      const auto run = [this](const std::vector<at::Tensor>& args) { return forward(args); };
+      if (graph_) return graph_->run(sources, prepare, run, outputs_on);
+      std::vector<at::Tensor> args;
+      for (const at::Tensor& s : sources) args.push_back(prepared(s));
+      return to_piu(forward(args), outputs_on);
+    } catch (const std::exception& e) {
+      throw torch_util::run_error(e, path_);
+    }
+  }
+
+ private:
+  // What production inference with LibTorch does on the CPU (torch.jit.optimize_for_inference):
+  // freeze the parameters into the graph, fold Conv+BN, fuse what the CPU kernels fuse. Unless the
+  // user asks for the module as it is (graph optimizations disabled).
+  void prepare_for_cpu(const SessionOptions& options) {
     if (options.graph_optimization != GraphOptimization::kDisabled) {
       try {
         module_ = torch::jit::optimize_for_inference(module_);
@@ -43,12 +91,37 @@ class TorchSession final : public Session {
       static std::once_flag once;  // LibTorch allows setting it once per process
       std::call_once(once, [&] { at::set_num_interop_threads(options.inter_op_num_threads); });
     }
+  }
 
+  // On CUDA: weights cast and laid out as the options say, then frozen (Conv+BN folded, parameters
+  // constants of the graph). optimize_for_inference is not used: its rewrites are for CPU kernels.
+  void prepare_for_cuda(const SessionOptions& options) {
+    {
+      torch::NoGradGuard no_grad;
+      const auto adjust = [&](at::Tensor t) {
+        if (options_.dtype != DType::kFloat32 && at::isFloatingType(t.scalar_type()))
+          t.set_data(t.to(torch_util::to_torch(options_.dtype)));
+        if (options_.channels_last && t.dim() == 4) t.set_data(t.contiguous(at::MemoryFormat::ChannelsLast));
+      };
+      for (const at::Tensor& p : module_.parameters()) adjust(p);
+      for (const at::Tensor& b : module_.buffers()) adjust(b);
+    }
+    torch_util::apply_cuda_switches(options_);
+    if (options.graph_optimization != GraphOptimization::kDisabled) {
+      try {
+        module_ = torch::jit::freeze(module_);
+      } catch (const c10::Error&) {
+        // As on the CPU: a module that cannot be frozen runs as it is.
+      }
+    }
+  }
+
+  void describe_io() {
     const auto& schema = module_.get_method("forward").function().getSchema();
     const auto& args = schema.arguments();
     for (size_t i = 1; i < args.size(); ++i) {  // argument 0 is `self`
       if (!args[i].type()->cast<c10::TensorType>())
-        throw Error(ErrorCode::kUnsupported, path + ": forward() argument '" + args[i].name() + "' is a " +
+        throw Error(ErrorCode::kUnsupported, path_ + ": forward() argument '" + args[i].name() + "' is a " +
                                                  args[i].type()->annotation_str() +
                                                  "; the torch backend feeds tensors only");
       TensorInfo info;
@@ -81,53 +154,53 @@ class TorchSession final : public Session {
     }
   }
 
-  std::string backend() const override { return "torch"; }
+  // A source tensor (staged(): on the device, or page-locked on the host) as the module takes it:
+  // on its device, float inputs in its dtype, 4-D inputs channels-last when asked. No copy when it
+  // is that already (a device input is read in place).
+  at::Tensor prepared(const at::Tensor& source) const {
+    const c10::ScalarType dtype = options_.dtype != DType::kFloat32 && at::isFloatingType(source.scalar_type())
+                                      ? torch_util::to_torch(options_.dtype)
+                                      : source.scalar_type();
+    const at::MemoryFormat format =
+        options_.channels_last && source.dim() == 4 ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Preserve;
+    return source.to(torch_util::torch_device(device_), dtype, /*non_blocking=*/true, /*copy=*/false, format);
+  }
 
- protected:
-  std::vector<Tensor> run_validated(const std::vector<Tensor>& inputs, Device) const override {
-    c10::InferenceMode guard;
-    std::vector<c10::IValue> args;
-    args.reserve(inputs.size());
-    for (const auto& t : inputs) {
-      std::vector<int64_t> sizes(t.shape().begin(), t.shape().end());
-      // Borrowed, not copied; cloned so a module that writes to its input cannot change the caller's.
-      args.emplace_back(
-          torch::from_blob(const_cast<void*>(t.data()), sizes, torch::TensorOptions().dtype(to_torch(t.dtype())))
-              .clone());
-    }
-    c10::IValue result;
-    try {
-      result = const_cast<torch::jit::Module&>(module_).forward(args);
-    } catch (const c10::Error& e) {
-      throw Error(ErrorCode::kBackend, path_ + ": libtorch: " + first_line(e.what_without_backtrace()));
-    } catch (const std::exception& e) {
-      throw Error(ErrorCode::kBackend, path_ + ": libtorch: " + first_line(e.what()));
-    }
-    std::vector<c10::IValue> values;
+  // The module's forward pass; its outputs (a tensor, a tuple's or a dict's values in order) flattened.
+  std::vector<at::Tensor> forward(const std::vector<at::Tensor>& args) const {
+    std::vector<c10::IValue> values(args.begin(), args.end());
+    const c10::IValue result = const_cast<torch::jit::Module&>(module_).forward(values);
+    std::vector<c10::IValue> items;
     if (result.isTuple())
-      values = result.toTupleRef().elements().vec();
+      items = result.toTupleRef().elements().vec();
     else if (result.isGenericDict())
-      for (const auto& kv : result.toGenericDict()) values.push_back(kv.value());  // insertion order
+      for (const auto& kv : result.toGenericDict()) items.push_back(kv.value());  // insertion order
     else
-      values.push_back(result);
-    std::vector<Tensor> out;
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (!values[i].isTensor())
-        throw Error(ErrorCode::kUnsupported, path_ + ": output " + std::to_string(i) + " is a " +
-                                                 values[i].tagKind() + "; the torch backend returns tensors only");
-      auto t = std::make_shared<at::Tensor>(values[i].toTensor().contiguous());
-      const Shape shape(t->sizes().begin(), t->sizes().end());
-      void* data = t->data_ptr();
-      out.push_back(Tensor::adopt(std::shared_ptr<void>(t, data), data, from_torch(t->scalar_type()), shape));
+      items.push_back(result);
+    std::vector<at::Tensor> out;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (!items[i].isTensor())
+        throw Error(ErrorCode::kUnsupported, path_ + ": output " + std::to_string(i) + " is a " + items[i].tagKind() +
+                                                 "; the torch backend returns tensors only");
+      out.push_back(items[i].toTensor());
     }
     return out;
   }
 
- private:
+  static std::vector<Tensor> to_piu(const std::vector<at::Tensor>& outputs, const Device& outputs_on) {
+    std::vector<Tensor> out;
+    out.reserve(outputs.size());
+    for (const at::Tensor& t : outputs) out.push_back(torch_util::to_piu(t, outputs_on));
+    return out;
+  }
+
   torch::jit::Module module_;
+  BackendOptions options_;
+  std::unique_ptr<torch_util::CudaGraph> graph_;  // with cuda_graph=1
 };
 
-// TorchScript files by name, and any zip archive (torch.jit.save writes one) by content.
+// TorchScript files by name, and any other zip archive but an AOTInductor package (.pt2, the aoti
+// backend's) by content: torch.jit.save writes zip archives.
 BackendFactory torch_backend() {
   BackendFactory f;
   f.name = "torch";
@@ -138,7 +211,7 @@ BackendFactory torch_backend() {
   f.create_from_bytes = [](const ModelBytes& model, const SessionOptions& options) -> std::unique_ptr<Session> {
     return std::make_unique<TorchSession>(model.name, options, model.bytes.get());
   };
-  f.recognizes = looks_like_zip;
+  f.recognizes = [](const std::string& path) { return !path.ends_with(".pt2") && torch_util::looks_like_zip(path); };
   return f;
 }
 

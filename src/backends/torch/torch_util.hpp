@@ -51,19 +51,22 @@ inline DType from_torch(c10::ScalarType t) {
 
 inline std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
-inline bool looks_like_zip(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {};
-  in.read(magic, 4);
-  return is_zip_archive(std::string_view(magic, static_cast<size_t>(in.gcount())));
+// An exception's message; LibTorch's without the C++ backtrace it appends.
+inline std::string exception_text(const std::exception& e) {
+  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e)) return c10_error->what_without_backtrace();
+  return e.what();
 }
 
-// torch::jit::load on the CPU, in eval mode, from the file `path` or, when `bytes` is given, from
-// those bytes (`path` then only names them). Throws kBadInput for files that are not zip archives,
-// zip archives without TorchScript code (torch.save() checkpoints, state_dicts) and anything else
-// LibTorch refuses, naming the file.
-inline torch::jit::Module load_module(const std::string& path, const std::string* bytes = nullptr) {
-  // LibTorch's warnings (deprecations, resized outputs) are not the user's business: drop them.
+// The one funnel from LibTorch's errors while running a model to piu::Error: kBackend with the first
+// line of LibTorch's message, after `context` (the model's path). piu's own errors pass unchanged.
+inline Error run_error(const std::exception& e, const std::string& context) {
+  if (const auto* piu_error = dynamic_cast<const Error*>(&e)) return *piu_error;
+  return Error(ErrorCode::kBackend, context + ": libtorch: " + first_line(exception_text(e)));
+}
+
+// Drops LibTorch's warnings (deprecations, resized outputs): they are not the user's business, and
+// piu's errors say what went wrong.
+inline void silence_warnings() {
   static struct Silent : c10::WarningHandler {
 #if TORCH_VERSION_MAJOR >= 2
     void process(const c10::Warning&) override {}
@@ -76,6 +79,23 @@ inline torch::jit::Module load_module(const std::string& path, const std::string
 #else
   c10::Warning::set_warning_handler(&silent);
 #endif
+}
+
+inline bool looks_like_zip(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return is_zip_archive(std::string_view(magic, static_cast<size_t>(in.gcount())));
+}
+
+// torch::jit::load in eval mode, from the file `path` or, when `bytes` is given, from those bytes
+// (`path` then only names them), every tensor the file holds (weights and the code's constants)
+// placed on `device`. Throws kBadInput for files that are not zip archives, zip archives without
+// TorchScript code (torch.save() checkpoints, state_dicts) and anything else LibTorch refuses,
+// naming the file.
+inline torch::jit::Module load_module(const std::string& path, const std::string* bytes = nullptr,
+                                      c10::Device device = c10::kCPU) {
+  silence_warnings();
   const bool zip = bytes ? is_zip_archive(*bytes) : looks_like_zip(path);
   if (!zip)
     throw Error(ErrorCode::kBadInput,
@@ -86,9 +106,9 @@ inline torch::jit::Module load_module(const std::string& path, const std::string
       // LibTorch copies what it reads out of the buffer; the adapter only lends it.
       auto reader = std::make_shared<caffe2::serialize::MemoryReadAdapter>(bytes->data(),
                                                                            static_cast<off_t>(bytes->size()));
-      module = torch::jit::load(std::shared_ptr<caffe2::serialize::ReadAdapterInterface>(reader), c10::kCPU);
+      module = torch::jit::load(std::shared_ptr<caffe2::serialize::ReadAdapterInterface>(reader), device);
     } else {
-      module = torch::jit::load(path, c10::kCPU);
+      module = torch::jit::load(path, device);
     }
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
