@@ -59,6 +59,18 @@ say "built in $((SECONDS - t0)) s"
 export LD_LIBRARY_PATH="$G/ort:$NV/cu13/lib:$NV/cudnn/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 P="$W/build/bin/piu"
 M="$G/models"
+# The torch tests' ResNet-18 (47 MB: more than a carry has room for), made there with its torchvision.
+"$PY" - "$M" <<'PY' 2>&1 | tee -a "$LOG"
+import sys, numpy as np, torch, torchvision
+d = sys.argv[1]
+torch.manual_seed(0)
+m = torchvision.models.resnet18().eval()
+x = torch.randn(2, 3, 224, 224)
+with torch.no_grad():
+    torch.jit.save(torch.jit.trace(m, x), f"{d}/resnet18.pt")
+np.save(f"{d}/resnet18.input.npy", x.numpy())
+print("made resnet18.pt and resnet18.input.npy")
+PY
 say "== commands"
 logrun "$P" --version
 logrun "$P" doctor
