@@ -7,7 +7,8 @@
 # scripts/device_gpu_bench.sh (next call, while the machine is warm).
 #
 # What comes back in $OUT: run.log (versions, configure summary, build, commands, tests) and
-# pytest-gpu.xml. Environment: PYTHON (default: the torch venv's python3).
+# pytest-gpu.xml. Environment: PYTHON (default: the torch venv's python3), PIU_GPU_TESTS (pytest
+# arguments instead of the whole tier).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -75,8 +76,10 @@ say "== commands"
 logrun "$P" --version
 logrun "$P" doctor
 logrun "$P" compare "$M/mobilenet_v3_small.onnx" --batch 8 --device cpu --device-b cuda:0
-logrun "$P" fp16 "$M/mobilenet_v3_small.onnx" -o "$W/mnv3_fp16.onnx"
-logrun "$P" compare "$M/mobilenet_v3_small.onnx" "$W/mnv3_fp16.onnx" --batch 8 --device-b cuda:0 --min-sqnr 40
+logrun "$P" compare "$M/resnet18.pt" --input "$M/resnet18.input.npy" --device cpu --device-b cuda:0
+logrun "$P" compare "$M/resnet18.pt" --input "$M/resnet18.input.npy" --device cpu --device-b cuda:0 --provider-option-b tf32=1
+logrun "$P" fp16 "$M/shapes.onnx" -o "$W/shapes_fp16.onnx"
+logrun "$P" compare "$M/shapes.onnx" "$W/shapes_fp16.onnx" --batch 8 --device-b cuda:0 --min-sqnr 40
 logrun "$P" compare "$M/mobilenet_v3_small.onnx" --batch 8 --device cuda --provider-option enable_cuda_graph=1 --device-b cuda:0
 logrun "$P" run "$M/shapes.onnx" --backend tensorrt --device cuda:0
 logrun "$P" bench "$M/mobilenet_v3_small.onnx" --device cuda:0 --io host --batch 1,32 --duration 1
@@ -84,6 +87,7 @@ logrun "$P" bench "$M/mobilenet_v3_small.onnx" --device cuda:0 --io device --bat
 
 say "== GPU tier (pytest)"
 tests=(tests/cli/test_device.py tests/cli/test_gpu_*.py tests/gpu)
+[[ -n "${PIU_GPU_TESTS:-}" ]] && read -r -a tests <<<"$PIU_GPU_TESTS"  # a subset, e.g. to rerun what failed
 logrun env PYTHONPATH="$ROOT/tests" PIU_BIN="$W/build/bin" PIU_MODELS_DIR="$M" "$PY" -m pytest -q -rs -p no:cacheprovider \
   -p piu_pytest --junitxml="$OUT/pytest-gpu.xml" "${tests[@]}"
 rc=$?

@@ -141,7 +141,7 @@ def test_backend_options_are_validated(tmp_path):
     with zipfile.ZipFile(pt2, "w") as z:
         z.writestr("model/data.txt", "not a package")
     error(piu("run", pt2, "--device", "cuda", "--provider-option", "dtype=float16"),
-          "unknown aoti backend option 'dtype' (known: cuda_graph, cudnn_benchmark, tf32)")
+          "unknown aoti backend option 'dtype' (known: cudnn_benchmark, tf32)")
 
 
 def test_pt2_files_go_to_the_aoti_backend(tmp_path):
@@ -246,8 +246,9 @@ def test_aoti_package_on_cuda_matches_torchscript_on_the_cpu(tmp_path, aoti):
     j = json.loads(r.out)
     assert j["backend"] == "aoti" and [i["name"] for i in j["inputs"]] == ["input"]
     assert_close(run_outputs(tmp_path / "cuda", aoti / "net_cuda.pt2", "--device", "cuda", "--input", x), cpu)
-    assert_close(run_outputs(tmp_path / "graph", aoti / "net_cuda.pt2", "--device", "cuda", "--provider-option",
-                             "cuda_graph=1", "--input", x), cpu)
+    # Capturing a package's run into a CUDA graph failed there (torch 2.11): not offered.
+    error(piu("run", aoti / "net_cuda.pt2", "--device", "cuda", "--provider-option", "cuda_graph=1", "--input", x),
+          "unknown aoti backend option 'cuda_graph'")
     # A package runs on the device kind it was compiled for.
     error(piu("run", aoti / "net_cuda.pt2", "--input", x), "compiled for cuda and runs there only")
     error(piu("run", aoti / "net_cpu.pt2", "--device", "cuda", "--input", x), "compiled for cpu and runs there only")

@@ -34,9 +34,11 @@ const std::vector<std::string>& torchscript_option_keys() {
 }
 
 const std::vector<std::string>& aoti_option_keys() {
-  // A compiled package fixes its dtypes and layouts; what is left is how it is launched and the
-  // math of the LibTorch kernels it calls (convolutions, matmuls).
-  static const std::vector<std::string> keys = {"cuda_graph", "cudnn_benchmark", "tf32"};
+  // A compiled package fixes its dtypes and layouts; what is left is the math of the LibTorch
+  // kernels it calls (convolutions, matmuls). No cuda_graph: capturing a package's run failed on the
+  // GPU machine (torch 2.11: "operation not permitted when stream is capturing"); Inductor's own
+  // CUDA graphs are torch.compile(mode="reduce-overhead").
+  static const std::vector<std::string> keys = {"cudnn_benchmark", "tf32"};
   return keys;
 }
 
