@@ -18,7 +18,7 @@
 #   cp -r .device-bundle/c2/* /tmp/g/
 #   cp -r .device-bundle/c3/* /tmp/g/
 #   bash scripts/device_gpu_run.sh            (carry .device-bundle/c4: builds, runs tests/gpu)
-#   bash scripts/device_gpu_bench.sh MODEL    (no carry: the GPU benchmark of one model, resnet50 or vit_b_16)
+#   bash scripts/device_gpu_bench.sh export, then piu, then torch   (no carry: the GPU benchmark)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${PIU_BUILD_DIR:-$ROOT/build}"
