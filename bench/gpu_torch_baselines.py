@@ -253,6 +253,8 @@ def export_models(args, device):
         attempt("TorchScript", base + ".pt", lambda p: torch.jit.save(traced, p))
         # autograd on: attention takes its composite path, which has an ONNX export (the fused op has none)
         traced = torch.jit.trace(model, x, check_trace=False)
+        # The same trace for `piu export` (device_gpu_bench.sh uses it where torch.onnx fails: ViT on torch 2.11).
+        attempt("TorchScript for export", base + ".export.pt", lambda p: torch.jit.save(traced, p))
         attempt("ONNX", base + ".onnx", lambda p: torch.onnx.export(
             traced, (x,), p, opset_version=17, input_names=["input"], output_names=["output"],
             dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, do_constant_folding=True, **onnx_kwargs))

@@ -9,6 +9,7 @@
 // run, replay after), tf32 and cudnn_benchmark (LibTorch's process-wide switches: the last session
 // opened sets them).
 #include <ATen/Parallel.h>
+#include <torch/csrc/jit/ir/ir.h>
 #include <torch/script.h>
 
 #include <memory>
@@ -113,6 +114,24 @@ class TorchSession final : public Session {
       } catch (const c10::Error&) {
         // As on the CPU: a module that cannot be frozen runs as it is.
       }
+    }
+    for (const auto& m : module_.modules())
+      for (const auto& method : m.get_methods()) set_convolution_flags(method.graph()->block(), *method.graph());
+  }
+
+  // A traced convolution is aten::_convolution with cuDNN's switches as constants (benchmark,
+  // deterministic, cudnn_enabled, allow_tf32): the values the tracing process had, TensorFloat-32
+  // on by PyTorch's default. They win over the process-wide switches, so the session's tf32 and
+  // cudnn_benchmark options are written into them (found on the GPU machine: a traced ResNet-18
+  // differed from the CPU by 3.3e-4 of its output scale with tf32 off).
+  void set_convolution_flags(torch::jit::Block* block, torch::jit::Graph& graph) const {
+    static const c10::Symbol convolution = c10::Symbol::fromQualString("aten::_convolution");
+    for (torch::jit::Node* node : block->nodes()) {
+      for (torch::jit::Block* inner : node->blocks()) set_convolution_flags(inner, graph);
+      if (node->kind() != convolution || node->inputs().size() != 13) continue;
+      torch::jit::WithInsertPoint here(node);
+      node->replaceInput(9, graph.insertConstant(options_.cudnn_benchmark));
+      node->replaceInput(12, graph.insertConstant(options_.tf32));
     }
   }
 
