@@ -45,7 +45,7 @@ libtorch           fp16   .pt         joint    --io device $TS --provider-option
 libtorch-cl        fp16   .pt         joint    --io device $TS --provider-option dtype=float16 --provider-option channels_last=1
 libtorch-graph     fp16   .pt         each     --io device $TS --provider-option dtype=float16 --provider-option cuda_graph=1
 libtorch-graph-cl  fp16   .pt         each     --io device $TS --provider-option dtype=float16 --provider-option cuda_graph=1 --provider-option channels_last=1
-aoti               fp32   _fp32.pt2   joint    --io device
+aoti               fp32   _fp32.pt2   joint    --io device $TS
 aoti               fp16   _fp16.pt2   joint    --io device
 EOF
 tmp="$(mktemp -d)"
