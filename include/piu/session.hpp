@@ -237,6 +237,9 @@ VerifyReport verify_one_at_a_time(const std::function<std::unique_ptr<Session>()
                                   const std::function<std::unique_ptr<Session>()>& open_candidate,
                                   const VerifyOptions& options = {});
 
+// Throws kBadInput unless `io` can apply to `session`: device I/O needs a GPU session.
+void check_io_placement(const Session& session, IoPlacement io);
+
 // Times session.run(inputs). Latency percentiles use the nearest-rank method. With IoPlacement::kDevice
 // the inputs are copied to the session's device once and the outputs stay there; it needs a GPU
 // session (kBadInput otherwise).

@@ -51,8 +51,7 @@ BenchJobReport bench_job(const BenchJobOptions& options) {
   auto session = Session::open(options.model, options.session);
   r.backend = session->backend();
   r.device = device_name(session->device());
-  if (b.io == IoPlacement::kDevice && session->device().kind == DeviceKind::kCpu)
-    throw Error(ErrorCode::kBadInput, "--io device needs a GPU session (--device cuda:N); " + options.model + " runs on cpu");
+  check_io_placement(*session, b.io);  // before the table's header is printed
   emit(options.progress, bench_header(r, b));
   for (int64_t batch : options.batches) {
     const std::vector<Tensor> inputs = make_inputs(*session, options.inputs, batch);

@@ -112,8 +112,7 @@ RunJobReport run_job(const RunJobOptions& options) {
   r.output_infos = session->outputs();
   r.inputs = make_inputs(*session, options.inputs, options.batch);
   if (options.io == IoPlacement::kDevice) {
-    if (session->device().kind == DeviceKind::kCpu)
-      throw Error(ErrorCode::kBadInput, "--io device needs a GPU session (--device cuda:N); " + options.model + " runs on cpu");
+    check_io_placement(*session, options.io);
     std::vector<Tensor> on_device;
     for (const Tensor& t : r.inputs) on_device.push_back(t.to(session->device()));
     for (const Tensor& t : session->run(on_device, session->device())) r.outputs.push_back(t.to(Device{}));

@@ -9,12 +9,16 @@
 
 namespace piu {
 
+void check_io_placement(const Session& session, IoPlacement io) {
+  if (io == IoPlacement::kDevice && session.device().kind == DeviceKind::kCpu)
+    throw Error(ErrorCode::kBadInput, "--io device needs a GPU session (--device cuda:N); " + session.path() +
+                                          " runs on cpu");
+}
+
 BenchResult benchmark(const Session& session, const std::vector<Tensor>& given, const BenchOptions& options) {
   using Clock = std::chrono::steady_clock;
   const bool on_gpu = session.device().kind == DeviceKind::kCuda;
-  if (options.io == IoPlacement::kDevice && !on_gpu)
-    throw Error(ErrorCode::kBadInput, "--io device needs a GPU session (--device cuda:N); " + session.path() +
-                                          " runs on " + device_name(session.device()));
+  check_io_placement(session, options.io);
   std::vector<Tensor> inputs = given;
   Device outputs_on;
   if (options.io == IoPlacement::kDevice) {

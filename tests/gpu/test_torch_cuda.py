@@ -19,28 +19,11 @@ import zipfile
 import numpy as np
 import pytest
 
-BIN = os.environ.get("PIU_BIN", os.path.join(os.path.dirname(__file__), "../../build/bin"))
-MODELS = os.environ.get("PIU_MODELS_DIR", os.path.join(os.path.dirname(__file__), "../../build/models"))
+from piu_command import model, piu
+
 FP16_MIN_SQNR_DB = 40.0
 
 pytestmark = pytest.mark.torch
-
-
-class Result:
-    def __init__(self, proc):
-        self.code, self.out, self.err = proc.returncode, proc.stdout, proc.stderr
-
-
-def piu(*args, timeout=600):
-    proc = subprocess.run([os.path.join(BIN, "piu"), *map(str, args)], capture_output=True, text=True, timeout=timeout)
-    return Result(proc)
-
-
-def model(name):
-    path = os.path.join(MODELS, name)
-    if not os.path.exists(path):
-        pytest.skip(f"missing {path}: run scripts/models.sh")
-    return path
 
 
 def one_line(r):

@@ -64,16 +64,7 @@ void append_cuda_provider(Ort::SessionOptions& so, const Device& device,
   // float32 means float32: TensorFloat-32 (10-bit mantissa) matmuls and convolutions only when
   // asked for (use_tf32=1); with them outputs differ from the CPU's by ~3e-4 of their scale.
   values.emplace("use_tf32", "0");
-  std::vector<const char*> keys, vals;
-  for (const auto& [k, v] : values) {
-    keys.push_back(k.c_str());
-    vals.push_back(v.c_str());
-  }
-  try {
-    Ort::ThrowOnError(api.UpdateCUDAProviderOptions(cuda, keys.data(), vals.data(), keys.size()));
-  } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kBadInput, fmt::format("CUDA provider options: {}", ort_message(e)));
-  }
+  update_provider_options(api.UpdateCUDAProviderOptions, cuda, values, "CUDA");
   try {
     Ort::ThrowOnError(api.SessionOptionsAppendExecutionProvider_CUDA_V2(so, cuda));
   } catch (const Ort::Exception& e) {

@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "piu/session.hpp"
 
@@ -26,6 +28,23 @@ Ort::Env& ort_env();
 
 // ONNX Runtime's message without its closing period, to sit inside ours.
 std::string ort_message(const Ort::Exception& e);
+
+// Passes `values` to one of ONNX Runtime's Update*ProviderOptions functions (`update`) for
+// `options`; throws kBadInput "<provider> provider options: <ONNX Runtime's reason>" when it refuses.
+template <typename Update, typename Options>
+void update_provider_options(Update update, Options* options, const std::map<std::string, std::string>& values,
+                             std::string_view provider) {
+  std::vector<const char*> keys, vals;
+  for (const auto& [k, v] : values) {
+    keys.push_back(k.c_str());
+    vals.push_back(v.c_str());
+  }
+  try {
+    Ort::ThrowOnError(update(options, keys.data(), vals.data(), keys.size()));
+  } catch (const Ort::Exception& e) {
+    throw Error(ErrorCode::kBadInput, std::string(provider) + " provider options: " + ort_message(e));
+  }
+}
 
 // Adds ONNX Runtime's CUDA execution provider for `device` with `provider_options` (ONNX Runtime's
 // names; device_id comes from `device`; use_tf32 is 0 unless given). Throws kUnsupported naming

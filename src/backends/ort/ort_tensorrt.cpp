@@ -35,16 +35,7 @@ void append_tensorrt_providers(Ort::SessionOptions& so, const SessionOptions& op
   }
   std::unique_ptr<OrtTensorRTProviderOptionsV2, void (*)(OrtTensorRTProviderOptionsV2*)> owner(
       raw, api.ReleaseTensorRTProviderOptions);
-  std::vector<const char*> keys, values;
-  for (const auto& [key, value] : tensorrt) {
-    keys.push_back(key.c_str());
-    values.push_back(value.c_str());
-  }
-  try {
-    Ort::ThrowOnError(api.UpdateTensorRTProviderOptions(raw, keys.data(), values.data(), keys.size()));
-  } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kBadInput, fmt::format("TensorRT provider options: {}", ort_message(e)));
-  }
+  update_provider_options(api.UpdateTensorRTProviderOptions, raw, tensorrt, "TensorRT");
   try {
     Ort::ThrowOnError(api.SessionOptionsAppendExecutionProvider_TensorRT_V2(so, raw));
   } catch (const Ort::Exception& e) {
