@@ -192,8 +192,9 @@ def device_name(device):
     return platform.processor() or platform.machine()
 
 
-def bench(args, device, meta):
-    """Runs every model/dtype/batch/mode config; returns one record each (an "error" where it failed)."""
+def bench(args, device, meta, on_record=None):
+    """Runs every model/dtype/batch/mode config; returns one record each (an "error" where it failed).
+    on_record(records so far) is called after each config (a long run killed midway keeps its results)."""
     configs = [(m, d, b, mode) for m in args.models for d in args.dtypes for b in args.batches for mode in args.modes]
     records = []
     model_key, model = None, None
@@ -220,6 +221,8 @@ def bench(args, device, meta):
             rec["error"] = f"{type(e).__name__}: {str(e).strip().splitlines()[0][:300] if str(e).strip() else ''}"
             log(f"{tag}: FAILED {rec['error']}")
         records.append(rec)
+        if on_record:
+            on_record(records)
         if mode not in ("eager", "cudagraph") and optional("torch._dynamo"):
             optional("torch._dynamo").reset()
     return records
@@ -344,13 +347,19 @@ def main():
     log(f"torch {torch.__version__} on {meta['gpu']}; fp32 TF32 {'on' if args.tf32 else 'off'} "
         f"(torch.backends.cuda.matmul.allow_tf32={args.tf32}, torch.backends.cudnn.allow_tf32={args.tf32}); "
         f"cudnn.benchmark=True")
-    records = bench(args, device, meta) if args.modes else []
+
+    def write(records):
+        if args.json:
+            with open(args.json + ".tmp", "w") as f:
+                json.dump(dict(meta, kind="pytorch-gpu-baselines", command=" ".join(sys.argv), tf32=args.tf32,
+                               cudnn_benchmark=True, records=records), f, indent=1)
+            os.replace(args.json + ".tmp", args.json)
+
+    records = bench(args, device, meta, on_record=write) if args.modes else []
     if records:
         print_table(records, args.tf32)
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(dict(meta, kind="pytorch-gpu-baselines", command=" ".join(sys.argv), tf32=args.tf32,
-                           cudnn_benchmark=True, records=records), f, indent=1)
+        write(records)
         log(f"wrote {args.json}")
     if args.export_dir:
         export_models(args, device)

@@ -8,7 +8,7 @@
 # then here: python3 bench/gpu_report.py --torch torch_gpu.json --piu piu_gpu.jsonl
 # What comes back in $OUT: torch_gpu.json, piu_gpu.jsonl, export.log / piu.log / torch.log, and with
 # the last step report.md. Environment: MODELS (resnet50 vit_b_16), MODES (eager,cudagraph,
-# reduce-overhead), CONFIGS and BENCH_ARGS for gpu_bench.sh.
+# reduce-overhead), DTYPES, BATCHES, CONFIGS and BENCH_ARGS for gpu_bench.sh.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -36,7 +36,7 @@ case "$STEP" in
       "$OUT/piu_gpu.jsonl" $MODELS 2>&1 | tee "$OUT/piu.log" ;;
   torch)
     "$PY" bench/gpu_torch_baselines.py --models "${MODELS// /,}" --modes "${MODES:-eager,cudagraph,reduce-overhead}" \
-      --json "$OUT/torch_gpu.json" 2>&1 | tee "$OUT/torch.log" ;;
+      ${DTYPES:+--dtypes "$DTYPES"} ${BATCHES:+--batches "$BATCHES"} --json "$OUT/torch_gpu.json" 2>&1 | tee "$OUT/torch.log" ;;
   *) echo "unknown step $STEP"; exit 2 ;;
 esac
 echo "$STEP: $((SECONDS - t0)) s" | tee -a "$OUT/$STEP.log"
