@@ -4,6 +4,9 @@
 Writes into OUT_DIR/cases:
   add.onnx           y = x + w, x: float32 [batch, 4], w an initializer
   multi_io.onnx      two inputs (float32 [batch, 3], int64 [batch]) and two outputs
+  token_mlp.onnx     two inputs like a text encoder's: ids int64 [batch, seq] (an embedding of 50)
+                     and mask float32 [batch, seq]; Gather -> MatMul -> Relu -> masked mean -> MatMul
+                     -> logits [batch, 4] (multi-input calibration)
   dynamic_hw.onnx    Relu over float32 [1, 3, height, width] (dynamic non-batch dims)
   reshape_dynamic.onnx  Reshape whose target comes from Shape(x)[0] (the simplifier regression)
   conv_bn.onnx       Conv -> BatchNormalization (random statistics) -> Relu over [batch, 3, 8, 8]:
@@ -48,6 +51,30 @@ def multi_io_model():
     one = numpy_helper.from_array(np.array(1, np.int64), "one")
     nodes = [helper.make_node("Mul", ["a", "two"], ["scaled"]), helper.make_node("Add", ["ids", "one"], ["shifted"])]
     graph = helper.make_graph(nodes, "multi_io", [a, ids], [scaled, shifted], [two, one])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
+def token_mlp_model():
+    rng = np.random.default_rng(0)
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT64, ["batch", "seq"])
+    mask = helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", "seq"])
+    logits = helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 4])
+    inits = [numpy_helper.from_array(a.astype(np.float32), n) for n, a in [
+        ("table", rng.standard_normal((50, 16))), ("w1", rng.standard_normal((16, 32)) / 4),
+        ("b1", rng.standard_normal(32) / 4), ("w2", rng.standard_normal((32, 4)) / 6)]]
+    inits.append(numpy_helper.from_array(np.array([-1], np.int64), "last"))
+    inits.append(numpy_helper.from_array(np.array([1], np.int64), "seq_axis"))
+    nodes = [
+        helper.make_node("Gather", ["table", "ids"], ["embedded"], name="embed"),
+        helper.make_node("MatMul", ["embedded", "w1"], ["h0"], name="fc1"),
+        helper.make_node("Add", ["h0", "b1"], ["h1"], name="fc1_bias"),
+        helper.make_node("Relu", ["h1"], ["h2"], name="relu"),
+        helper.make_node("Unsqueeze", ["mask", "last"], ["mask3"], name="mask_dim"),
+        helper.make_node("Mul", ["h2", "mask3"], ["masked"], name="apply_mask"),
+        helper.make_node("ReduceSum", ["masked", "seq_axis"], ["pooled"], keepdims=0, name="pool"),
+        helper.make_node("MatMul", ["pooled", "w2"], ["logits"], name="fc2"),
+    ]
+    graph = helper.make_graph(nodes, "token_mlp", [ids, mask], [logits], inits)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
 
 
@@ -122,6 +149,7 @@ def main():
     save(add_model(), os.path.join(out, "add.onnx"))
     save(multi_io_model(), os.path.join(out, "multi_io.onnx"))
     save(dynamic_hw_model(), os.path.join(out, "dynamic_hw.onnx"))
+    save(token_mlp_model(), os.path.join(out, "token_mlp.onnx"))
     save(reshape_dynamic_model(), os.path.join(out, "reshape_dynamic.onnx"))
     save(conv_bn_model(), os.path.join(out, "conv_bn.onnx"))
 

@@ -15,15 +15,18 @@
 namespace piu {
 
 // Calibration data as a user describes it; what is left unset comes from the model's input.
-// The items come from a folder (`dir`) or, when `load_item` is set, from a caller's function (the
-// seed's calibration_set + load_item_func): `load_item(items[i])` returns item i, or a batch of
-// items (one more dim), like a folder's .npy file; `dir` is then ignored. The function is called
-// on the job's thread, several times per item (calibration, then the accuracy check), and may
-// throw: its exception leaves the job unchanged (a piu::Error gets the item's name as context).
+// The items come from a folder (`dir`) or, when `load_item` or `load_inputs` is set, from a
+// caller's function (the seed's calibration_set + load_item_func): `load_item(items[i])` returns
+// item i, or a batch of items (one more dim), like a folder's .npy file; `load_inputs(items[i])`
+// returns a tensor per input name (an item or a batch each, like a folder's .npz file) for models of
+// several inputs; `dir` is then ignored. The function is called on the job's thread, several
+// times per item (calibration, then the accuracy check), and may throw: its exception leaves the
+// job unchanged (a piu::Error gets the item's name as context).
 struct CalibrationData {
-  std::string dir;                 // a folder of .npy files (one item or one batch each) or of images
-  std::vector<std::string> items;  // with load_item: the names of the items, in order
+  std::string dir;                 // a folder of .npy files (one item or one batch each), .npz files or images
+  std::vector<std::string> items;  // with load_item / load_inputs: the names of the items, in order
   std::function<Tensor(const std::string&)> load_item;
+  std::function<NamedTensors(const std::string&)> load_inputs;  // used when set, instead of load_item
   int64_t batch_size = 100;               // items per batch (the seed's stream_batch_size)
   std::optional<Shape> max_item_shape;    // default: the input's shape without its batch dim, when static
   int image_height = 0, image_width = 0;  // 0: the input's static H and W
@@ -35,8 +38,9 @@ struct CalibrationData {
 // Batching and image decoding of calibration data for a model input.
 struct CalibrationSetup {
   std::string dir;
-  std::vector<std::string> items;  // with load_item, used instead of dir
+  std::vector<std::string> items;  // with load_item or load_inputs, used instead of dir
   std::function<Tensor(const std::string&)> load_item;
+  std::function<NamedTensors(const std::string&)> load_inputs;
   BatchOptions batch;
   ImageInputOptions images;
 };
@@ -52,12 +56,13 @@ bool symmetric_activations_for(const std::string& target);
 // add the option's name as context).
 double parse_max_error_db(const std::string& text);
 
-// The model's single non-initializer input as its graph declares it (dims <= 0 are -1).
-// Throws kUnsupported naming `path` when the model has more than one input.
-TensorInfo single_input(const OnnxModel& model, const std::string& path);
-// `data` completed from `input`: item shape and rank, image size and channels. Throws kBadInput
-// when neither a folder nor load_item is given or the batch size is not positive.
-CalibrationSetup calibration_setup(const CalibrationData& data, const TensorInfo& input);
+// The model's non-initializer inputs as its graph declares them (dims <= 0 are -1). Throws
+// kBadInput naming `path` when it has none.
+std::vector<TensorInfo> model_inputs(const OnnxModel& model, const std::string& path);
+// `data` completed from the model's `inputs`: per input the item shape and rank; for a one-input
+// model also the image size and channels. Throws kBadInput when neither a folder nor a loader is
+// given or the batch size is not positive.
+CalibrationSetup calibration_setup(const CalibrationData& data, const std::vector<TensorInfo>& inputs);
 // Every item of the setup: the folder's files (calibration_from_folder) or the caller's items
 // (calibration_from_items), batched as the setup says.
 std::unique_ptr<CalibrationSource> calibration_source(const CalibrationSetup& setup);

@@ -27,25 +27,33 @@ class Session;
 // Calibration data
 // ---------------------------------------------------------------------------------------------
 
-// Yields batches of calibration items for a model with one input.
+// One batch of calibration data: a tensor per model input, items stacked along a new first dim,
+// keyed by input name. The key "" stands for the only input of a one-input model (items from
+// .npy files, images, or a loader of single tensors carry no name).
+using NamedTensors = std::map<std::string, Tensor>;
+
+// Yields batches of calibration items.
 class CalibrationSource {
  public:
   virtual ~CalibrationSource() = default;
   // Number of items, or -1 when unknown.
   virtual int64_t size() const = 0;
-  // The next batch: up to the batch size of items stacked along a new first dim. An undefined
-  // Tensor when all items were read. Throws kBadInput naming the item's file when an item cannot
-  // be read, does not fit the item shape, or holds NaN/Inf.
-  virtual Tensor next_batch() = 0;
+  // The next batch: up to the batch size of items, per input stacked along a new first dim (every
+  // input holds the same number of items). Empty when all items were read. Throws kBadInput naming
+  // the item's file when an item cannot be read, does not fit the item shape, holds NaN/Inf, or
+  // names other inputs than the items before it.
+  virtual NamedTensors next_inputs() = 0;
+  // The same for a source of unnamed single tensors: the batch's only tensor (undefined at the
+  // end). Throws kBadInput when the items hold named inputs.
+  Tensor next_batch();
   // Starts over from the first item.
   virtual void reset() = 0;
   // "128 .npy files in data/" (for progress lines and reports).
   virtual std::string describe() const = 0;
 };
 
-// How items become a batch (the seed's stream_batch_size and max_item_shape).
-struct BatchOptions {
-  int64_t batch_size = 100;
+// How one input's items become a batch.
+struct ItemLayout {
   // Largest item (the input's shape without the batch dim, e.g. [3, 224, 224]). Smaller items are
   // zero-padded at the end of each dim; larger ones are an error naming the item. Empty: every item
   // must have the shape of the first.
@@ -54,6 +62,27 @@ struct BatchOptions {
   // max_item_shape when given, else each loaded tensor is one item.
   int64_t item_rank = -1;
 };
+
+// How items become a batch (the seed's stream_batch_size and max_item_shape).
+struct BatchOptions {
+  int64_t batch_size = 100;
+  // The layout of unnamed items (key ""), as ItemLayout's fields.
+  Shape max_item_shape;
+  int64_t item_rank = -1;
+  // The layout of named inputs' items, by input name (an input missing here: ItemLayout{}).
+  std::map<std::string, ItemLayout> inputs = {};
+};
+
+// The batch's tensors in the order of `inputs` (a session's or model's inputs): a named batch must
+// hold exactly those names; an unnamed one ("") feeds a one-input model. Floating-point items are
+// converted to float32 for a float32 input. Throws kBadInput naming `what` (the source) and the
+// input for a missing or unknown name or a dtype the input does not take.
+std::vector<Tensor> feeds_for(const NamedTensors& batch, const std::vector<TensorInfo>& inputs,
+                              const std::string& what);
+// Rows [begin, end) of every tensor of a batch.
+NamedTensors slice_items(const NamedTensors& batch, int64_t begin, int64_t end);
+// Items in a batch (the first dim of its tensors; 1 for a 0-d tensor; 0 when empty).
+int64_t item_count(const NamedTensors& batch);
 
 // How image files become items.
 struct ImageInputOptions {
@@ -70,9 +99,15 @@ struct ImageInputOptions {
 std::unique_ptr<CalibrationSource> calibration_from_items(std::vector<std::string> items,
                                                           std::function<Tensor(const std::string&)> load_item,
                                                           const BatchOptions& batch);
-// A folder of .npy files (each one item or one batch, see calibration_from_items) or of images
+// The same for a model of several inputs: `load_inputs` returns a tensor per input name, each one
+// item or a batch of items (by the input's ItemLayout in `batch.inputs`), the same count for all.
+std::unique_ptr<CalibrationSource> calibration_from_named_items(
+    std::vector<std::string> items, std::function<NamedTensors(const std::string&)> load_inputs,
+    const BatchOptions& batch);
+// A folder of .npy files (each one item or one batch, see calibration_from_items), of .npz files
+// (an array per input name: named items, see calibration_from_named_items) or of images
 // (.jpg/.jpeg/.png/.bmp), read in name order. Throws kBadInput when the folder does not exist, holds
-// neither, or mixes both.
+// none of them, or mixes kinds.
 std::unique_ptr<CalibrationSource> calibration_from_folder(const std::string& dir, const BatchOptions& batch,
                                                            const ImageInputOptions& images = {});
 
@@ -114,11 +149,12 @@ struct CalibrationTable {
   int64_t batches = 0;
 };
 
-// Runs `model` (float inputs and activations) on ONNX Runtime over every batch of `source` and
-// returns the range of every float tensor (graph inputs, node outputs; not initializers). Memory
-// does not grow with the number of batches: per tensor it keeps the min/max and, for entropy and
-// percentile, one |x| histogram whose range grows with its bin width fixed. Throws kBadInput when
-// the source is empty or a batch does not fit the model's input.
+// Runs `model` on ONNX Runtime over every batch of `source` (a tensor per model input, see
+// feeds_for; integer inputs such as token ids are fed as they are) and returns the range of every
+// float tensor (graph inputs, node outputs; not initializers). Memory does not grow with the number
+// of batches: per tensor it keeps the min/max and, for entropy and percentile, one |x| histogram
+// whose range grows with its bin width fixed. Throws kBadInput when the source is empty or a batch
+// does not fit the model's inputs.
 CalibrationTable calibrate(const OnnxModel& model, CalibrationSource& source, const CalibrationOptions& options = {});
 
 // The threshold of one |x| histogram (bins of equal width from 0; bin i covers [i*w, (i+1)*w))

@@ -568,14 +568,14 @@ second of each batch.)",
 
 // `calibration=` (and `load_item_func=`) as the jobs' CalibrationData. A folder is passed on as a
 // path; anything else is materialized into a list (the job reads it twice: calibration, then the
-// accuracy check) and read through CalibrationData::load_item, which the job calls on its own
+// accuracy check) and read through CalibrationData::load_inputs, which the job calls on its own
 // thread without the GIL: it takes the GIL only around the Python code. A Python exception raised
 // there is kept and re-raised as itself once the job has unwound (run()). Not copyable: the
 // load_item function points at this object, which must outlive the job.
 class PythonCalibration {
  public:
-  PythonCalibration(std::string model, const py::object& calibration, const py::object& load_item_func)
-      : model_(std::move(model)), load_item_func_(load_item_func) {
+  PythonCalibration(const py::object& calibration, const py::object& load_item_func)
+      : load_item_func_(load_item_func) {
     const bool is_path = py::isinstance<py::str>(calibration) || py::hasattr(calibration, "__fspath__");
     if (is_path && load_item_func.is_none()) {
       data_.dir = py::module_::import("os").attr("fspath")(calibration).cast<std::string>();
@@ -591,7 +591,7 @@ class PythonCalibration {
     items_ = one_array ? py::list(py::make_tuple(calibration)) : py::list(calibration);
     const std::string prefix = load_item_func.is_none() ? "calibration[" : "calibration_set[";
     for (size_t i = 0; i < items_.size(); ++i) data_.items.push_back(prefix + std::to_string(i) + "]");
-    data_.load_item = [this](const std::string& name) { return load(name); };
+    data_.load_inputs = [this](const std::string& name) { return load(name); };
   }
   PythonCalibration(const PythonCalibration&) = delete;
   PythonCalibration& operator=(const PythonCalibration&) = delete;
@@ -611,8 +611,8 @@ class PythonCalibration {
   }
 
  private:
-  // Item `name` ("calibration[3]") as a host tensor; called by the job without the GIL.
-  piu::Tensor load(const std::string& name) {
+  // Item `name` ("calibration[3]") as host tensors; called by the job without the GIL.
+  piu::NamedTensors load(const std::string& name) {
     py::gil_scoped_acquire acquire;
     const size_t index = std::stoul(name.substr(name.rfind('[') + 1));
     try {
@@ -627,39 +627,31 @@ class PythonCalibration {
     }
   }
 
-  // An ndarray (item or batch) or a dict {the model's input name: ndarray}, copied into a tensor.
-  piu::Tensor to_tensor(const py::object& value, const std::string& name) {
-    py::object array = value;
-    if (py::isinstance<py::dict>(value)) {
-      const auto dict = value.cast<py::dict>();
-      if (dict.size() != 1)
-        throw piu::Error(piu::ErrorCode::kBadInput, name + ": a dict item holds " + std::to_string(dict.size()) +
-                                                        " arrays; calibration feeds a model of one input");
-      const auto [key, dict_value] = *dict.begin();
+  // An ndarray (item or batch; the key "") or a dict {input name: ndarray}, copied into tensors
+  // (the job checks the names against the model's inputs).
+  piu::NamedTensors to_tensor(const py::object& value, const std::string& name) {
+    piu::NamedTensors out;
+    auto copy = [&](const py::object& array, const std::string& what) {
+      const auto describe = [&what] { return what; };
+      const py::array contiguous_array = contiguous(array, describe);
+      return borrow_array(contiguous_array, describe).clone();  // the array may go as soon as this returns
+    };
+    if (!py::isinstance<py::dict>(value)) {
+      out.emplace("", copy(value, name));
+      return out;
+    }
+    const auto dict = value.cast<py::dict>();
+    if (dict.size() == 0) throw piu::Error(piu::ErrorCode::kBadInput, name + ": an empty dict");
+    for (const auto& [key, array] : dict) {
       const auto key_name = py::str(key).cast<std::string>();
-      if (key_name != input_name())
-        throw piu::Error(piu::ErrorCode::kBadInput,
-                         name + ": the model's input is '" + input_name() + "', not '" + key_name + "'");
-      array = py::reinterpret_borrow<py::object>(dict_value);
+      out.emplace(key_name, copy(py::reinterpret_borrow<py::object>(array), name + "['" + key_name + "']"));
     }
-    const auto what = [&name] { return name; };
-    const py::array contiguous_array = contiguous(array, what);
-    return borrow_array(contiguous_array, what).clone();  // the array may go as soon as this returns
+    return out;
   }
 
-  const std::string& input_name() {
-    if (input_name_.empty()) {
-      py::gil_scoped_release release;
-      input_name_ = piu::single_input(piu::OnnxModel::load(model_), model_).name;
-    }
-    return input_name_;
-  }
-
-  std::string model_;
   py::object load_item_func_;  // None: the items are the arrays (or dicts) themselves
   py::list items_;
   piu::CalibrationData data_;
-  std::string input_name_;                             // read from the model at the first dict item
   std::optional<py::error_already_set> python_error_;  // the first exception load_item_func raised
 };
 
@@ -724,7 +716,7 @@ void bind_quant_jobs(py::module_& m) {
       [](const std::string& model, const py::object& calibration, const py::object& load_item_func,
          const std::optional<std::string>& method, double percentile, int64_t batch_size,
          const py::object& max_item_shape, const std::optional<std::string>& cache, int threads) {
-        PythonCalibration python_data(model, calibration, load_item_func);
+        PythonCalibration python_data(calibration, load_item_func);
         piu::CalibrateJobOptions options;
         options.input = model;
         options.data = python_data.data(batch_size, max_item_shape);
@@ -758,7 +750,7 @@ void bind_quant_jobs(py::module_& m) {
         options.input = model;
         options.output = output;
         if (!calibration.is_none()) {
-          python_data.emplace(model, calibration, load_item_func);
+          python_data.emplace(calibration, load_item_func);
           options.data = python_data->data(batch_size, max_item_shape);
         }
         if (from_cache) options.from_cache = *from_cache;
@@ -861,7 +853,7 @@ void bind_deploy(py::module_& m) {
         options.progress = python_progress(progress);
         std::optional<PythonCalibration> python_data;
         if (int8) {
-          python_data.emplace(model, calibration, load_item_func);
+          python_data.emplace(calibration, load_item_func);
           options.calibration_data = python_data->data(batch_size, max_item_shape);
           options.calibration = calibration_options(method, percentile, threads);
           options.quantize.symmetric_activations = symmetric;

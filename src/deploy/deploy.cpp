@@ -26,7 +26,7 @@ std::string value_line(const ValueSummary& v) {
 
 // The calibration data completed from the model's input.
 CalibrationSetup deploy_calibration_setup(const DeployContext& ctx) {
-  return calibration_setup(ctx.options.calibration_data, single_input(ctx.model, ctx.input_path));
+  return calibration_setup(ctx.options.calibration_data, model_inputs(ctx.model, ctx.input_path));
 }
 
 // The first stage: a TorchScript input is exported to ONNX, an ONNX input loaded.
@@ -283,7 +283,8 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& given, c
   options.verify_options.shapes = verify_shapes(given);
   const auto t0 = Clock::now();
   if (options.output_dir.empty()) throw Error(ErrorCode::kBadInput, "deploy needs an output folder (-o DIR)");
-  if (options.int8 && options.calibration_data.dir.empty() && !options.calibration_data.load_item)
+  if (options.int8 && options.calibration_data.dir.empty() && !options.calibration_data.load_item &&
+      !options.calibration_data.load_inputs)
     throw Error(ErrorCode::kBadInput, "int8 needs calibration data (--data DIR)");
   const fs::path dir(options.output_dir);
   std::error_code ec;
@@ -298,8 +299,6 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& given, c
   report.output_dir = options.output_dir;
   std::error_code exists_ec;
   if (!fs::exists(model_path, exists_ec)) throw Error(ErrorCode::kIo, "cannot read " + model_path + ": no such file");
-  if (options.int8 && !is_torchscript_path(model_path))  // int8 calibration feeds one input
-    single_input(OnnxModel::load(model_path, {.load_external_data = false}), model_path);
   const bool created = !fs::exists(dir, ec);
   fs::create_directories(dir, ec);  // the staged files go there
   if (ec) throw Error(ErrorCode::kIo, "cannot create folder " + options.output_dir + ": " + ec.message());

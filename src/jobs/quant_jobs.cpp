@@ -43,7 +43,7 @@ double parse_max_error_db(const std::string& text) {
 using jobs_internal::finite_or_null;
 using jobs_internal::Json;
 
-TensorInfo single_input(const OnnxModel& model, const std::string& path) {
+std::vector<TensorInfo> model_inputs(const OnnxModel& model, const std::string& path) {
   const auto& g = model.proto().graph();
   std::set<std::string> inits;
   for (const auto& t : g.initializer()) inits.insert(t.name());
@@ -54,31 +54,52 @@ TensorInfo single_input(const OnnxModel& model, const std::string& path) {
     info.name = in.name();
     const auto& tt = in.type().tensor_type();
     if (auto d = dtype_from_onnx(tt.elem_type())) info.dtype = *d;
+    info.rank_known = tt.has_shape();
     for (const auto& dim : tt.shape().dim())
       info.shape.push_back(dim.has_dim_value() && dim.dim_value() > 0 ? dim.dim_value() : -1);
     inputs.push_back(info);
   }
-  if (inputs.size() != 1)
-    throw Error(ErrorCode::kUnsupported,
-                path + ": calibration feeds one input; the model has " + std::to_string(inputs.size()));
-  return inputs[0];
+  if (inputs.empty()) throw Error(ErrorCode::kBadInput, path + ": the model has no inputs to calibrate on");
+  return inputs;
 }
 
-CalibrationSetup calibration_setup(const CalibrationData& data, const TensorInfo& input) {
+namespace {
+
+// How one input's items are laid out: its shape without the batch dim (padded to when static).
+ItemLayout item_layout(const TensorInfo& input, const std::optional<Shape>& max_item_shape) {
+  ItemLayout layout;
+  const Shape item(input.shape.begin() + (input.shape.empty() ? 0 : 1), input.shape.end());
+  if (max_item_shape)
+    layout.max_item_shape = *max_item_shape;
+  else if (!item.empty() && is_static(item))
+    layout.max_item_shape = item;
+  if (!input.shape.empty()) layout.item_rank = static_cast<int64_t>(input.shape.size()) - 1;
+  return layout;
+}
+
+}  // namespace
+
+CalibrationSetup calibration_setup(const CalibrationData& data, const std::vector<TensorInfo>& inputs) {
   CalibrationSetup s;
   s.dir = data.dir;
   s.items = data.items;
   s.load_item = data.load_item;
-  if (s.dir.empty() && !s.load_item)
-    throw Error(ErrorCode::kBadInput, "--data DIR is required (a folder of .npy files or images)");
+  s.load_inputs = data.load_inputs;
+  if (s.dir.empty() && !s.load_item && !s.load_inputs)
+    throw Error(ErrorCode::kBadInput, "--data DIR is required (a folder of .npy or .npz files or images)");
   s.batch.batch_size = data.batch_size;
   if (s.batch.batch_size <= 0) throw Error(ErrorCode::kBadInput, "the calibration batch size must be positive");
+  if (inputs.size() != 1 && data.max_item_shape)
+    throw Error(ErrorCode::kBadInput, "max_item_shape is one input's; the model has " + std::to_string(inputs.size()) +
+                                          " inputs (their items must each keep one shape)");
+  for (const auto& in : inputs) s.batch.inputs[in.name] = item_layout(in, std::nullopt);
+  if (inputs.size() != 1) return s;
+  const TensorInfo& input = inputs[0];
+  const ItemLayout layout = item_layout(input, data.max_item_shape);
+  s.batch.inputs[input.name] = layout;
+  s.batch.max_item_shape = layout.max_item_shape;
+  s.batch.item_rank = layout.item_rank;
   const Shape item(input.shape.begin() + (input.shape.empty() ? 0 : 1), input.shape.end());
-  if (data.max_item_shape)
-    s.batch.max_item_shape = *data.max_item_shape;
-  else if (!item.empty() && is_static(item))
-    s.batch.max_item_shape = item;
-  if (!input.shape.empty()) s.batch.item_rank = static_cast<int64_t>(input.shape.size()) - 1;
   s.images.nhwc = data.nhwc;
   if (item.size() == 3) {
     const int64_t c = data.nhwc ? item[2] : item[0];
@@ -99,6 +120,7 @@ CalibrationSetup calibration_setup(const CalibrationData& data, const TensorInfo
 }
 
 std::unique_ptr<CalibrationSource> calibration_source(const CalibrationSetup& setup) {
+  if (setup.load_inputs) return calibration_from_named_items(setup.items, setup.load_inputs, setup.batch);
   if (setup.load_item) return calibration_from_items(setup.items, setup.load_item, setup.batch);
   return calibration_from_folder(setup.dir, setup.batch, setup.images);
 }
@@ -120,23 +142,24 @@ FallbackReport quantize_to_target(OnnxModel& model, const CalibrationTable& tabl
 
 SqnrMeasurement measure_output_sqnr(const std::string& reference_path, const SessionOptions& reference_session,
                                     const std::string& candidate_path, const SessionOptions& candidate_session,
-                                    CalibrationSource& eval, int batches) {
+                                    CalibrationSource& eval, int batches_wanted) {
   eval.reset();
-  std::vector<Tensor> inputs;
+  std::vector<NamedTensors> batches;
   SqnrMeasurement out;
-  for (Tensor t = eval.next_batch(); t.defined() && static_cast<int>(inputs.size()) < batches; t = eval.next_batch()) {
-    out.items += t.rank() > 0 ? t.dim(0) : 1;
-    inputs.push_back(is_floating(t.dtype()) ? to_float32(t) : t);
+  for (NamedTensors t = eval.next_inputs(); !t.empty() && static_cast<int>(batches.size()) < batches_wanted;
+       t = eval.next_inputs()) {
+    out.items += item_count(t);
+    batches.push_back(std::move(t));
   }
   std::vector<Tensor> reference, candidate;
   {
     auto session = Session::open(reference_path, reference_session);
-    for (const auto& x : inputs)
-      for (auto& o : session->run({x})) reference.push_back(o.clone());
+    for (const auto& b : batches)
+      for (auto& o : session->run(feeds_for(b, session->inputs(), eval.describe()))) reference.push_back(o.clone());
   }
   auto session = Session::open(candidate_path, candidate_session);
-  for (const auto& x : inputs)
-    for (auto& o : session->run({x})) candidate.push_back(o);
+  for (const auto& b : batches)
+    for (auto& o : session->run(feeds_for(b, session->inputs(), eval.describe()))) candidate.push_back(o);
   out.sqnr_db = sqnr_db(reference, candidate);
   return out;
 }
@@ -152,7 +175,7 @@ CalibrateJobReport calibrate_job(const CalibrateJobOptions& options) {
   CalibrateJobReport out;
   out.input = options.input;
   OnnxModel model = OnnxModel::load(options.input);
-  const CalibrationSetup setup = calibration_setup(options.data, single_input(model, options.input));
+  const CalibrationSetup setup = calibration_setup(options.data, model_inputs(model, options.input));
   auto source = calibration_source(setup);
   out.cache = options.cache.empty() ? default_cache_path(options.input) : options.cache;
   out.table = calibrate(model, *source, options.calibration);

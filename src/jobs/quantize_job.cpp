@@ -13,15 +13,20 @@ using jobs_internal::Json;
 
 namespace {
 
-// Two random batches of two, for an accuracy check without calibration data.
-std::unique_ptr<CalibrationSource> random_evaluation_source(const TensorInfo& input,
+// Two random batches of two items (an array per input), for an accuracy check without
+// calibration data.
+std::unique_ptr<CalibrationSource> random_evaluation_source(const std::vector<TensorInfo>& inputs,
                                                             const std::vector<ShapeSpec>& shapes) {
-  std::vector<TensorInfo> infos = {input};
-  std::vector<Tensor> random;
-  for (uint64_t seed = 0; seed < 2; ++seed) random.push_back(make_random_inputs(infos, shapes, 2, seed)[0]);
-  return calibration_from_items(
+  std::vector<NamedTensors> random(2);
+  for (uint64_t seed = 0; seed < 2; ++seed) {
+    std::vector<Tensor> made = make_random_inputs(inputs, shapes, 2, seed);
+    for (size_t i = 0; i < inputs.size(); ++i) random[seed].emplace(inputs[i].name, std::move(made[i]));
+  }
+  BatchOptions batch{.batch_size = 2, .max_item_shape = {}, .item_rank = -1};
+  for (const auto& in : inputs) batch.inputs[in.name] = {.max_item_shape = {}, .item_rank = static_cast<int64_t>(in.shape.size()) - 1};
+  return calibration_from_named_items(
       {"random batch 1", "random batch 2"}, [random](const std::string& n) { return random[n.back() == '1' ? 0 : 1]; },
-      BatchOptions{.batch_size = 2, .max_item_shape = {}, .item_rank = static_cast<int64_t>(input.shape.size()) - 1});
+      batch);
 }
 
 }  // namespace
@@ -39,17 +44,17 @@ QuantizeJobReport quantize_job(const QuantizeJobOptions& options) {
     throw Error(ErrorCode::kBadInput, "--data DIR is required (or --from-cache FILE)");
   if (options.sensitivity_runs < 0) throw Error(ErrorCode::kBadInput, "--sensitivity-runs must be 0 or more");
   OnnxModel model = OnnxModel::load(options.input);
-  const TensorInfo input = single_input(model, options.input);
+  const std::vector<TensorInfo> inputs = model_inputs(model, options.input);
   std::unique_ptr<CalibrationSource> eval;
   if (options.data) {
-    const CalibrationSetup setup = calibration_setup(*options.data, input);
+    const CalibrationSetup setup = calibration_setup(*options.data, inputs);
     if (options.from_cache.empty()) {
       auto source = calibration_source(setup);
       out.table = calibrate(model, *source, options.calibration);
     }
     eval = evaluation_source(setup);  // accuracy is measured on up to 32 calibration items
   } else {
-    eval = random_evaluation_source(input, options.shapes);
+    eval = random_evaluation_source(inputs, options.shapes);
   }
   if (!options.from_cache.empty()) out.table = read_tensorrt_cache(options.from_cache);
   if (!options.cache.empty()) write_tensorrt_cache(out.table, options.cache);

@@ -168,9 +168,6 @@ CalibrationTable calibrate(const OnnxModel& model, CalibrationSource& source, co
   std::vector<std::string> input_names;
   for (const auto& in : g.input())
     if (!initializers.count(in.name())) input_names.push_back(in.name());
-  if (input_names.size() != 1)
-    throw Error(ErrorCode::kUnsupported, "calibration feeds one input; the model has " +
-                                             std::to_string(input_names.size()));
   std::map<std::string, int32_t> types;
   for (const auto* list : {&g.input(), &g.output(), &g.value_info()})
     for (const auto& vi : *list)
@@ -184,7 +181,7 @@ CalibrationTable calibrate(const OnnxModel& model, CalibrationSource& source, co
     seen.insert(name);
     names.push_back(name);
   };
-  want(input_names[0]);
+  for (const auto& name : input_names) want(name);
   for (const auto& node : g.node())
     for (const auto& o : node.output()) want(o);
   std::set<std::string> outputs;
@@ -201,8 +198,10 @@ CalibrationTable calibrate(const OnnxModel& model, CalibrationSource& source, co
   so.intra_op_num_threads = options.threads;
   auto session = Session::open(augmented, so);
   { OnnxModel drop = std::move(augmented); }  // the session holds its own copy
-  const TensorInfo& input = session->inputs()[0];
-  std::map<std::string, size_t> out_index;
+  const std::vector<TensorInfo>& inputs = session->inputs();
+  const TensorInfo& input = inputs[0];  // its static batch dim, if any, sizes the chunks
+  std::map<std::string, size_t> in_index, out_index;
+  for (size_t i = 0; i < inputs.size(); ++i) in_index[inputs[i].name] = i;
   for (size_t i = 0; i < session->outputs().size(); ++i) out_index[session->outputs()[i].name] = i;
 
   const bool histogram = options.method != CalibrationMethod::kMinMax;
@@ -213,37 +212,45 @@ CalibrationTable calibrate(const OnnxModel& model, CalibrationSource& source, co
   int64_t chunk = static_batch > 0 ? static_batch : 1;
   bool chunk_known = static_batch > 0 || options.max_activation_bytes == 0;
   source.reset();
-  for (Tensor batch = source.next_batch(); batch.defined(); batch = source.next_batch()) {
-    if (batch.dtype() != input.dtype) {
-      if (!(is_floating(batch.dtype()) && input.dtype == DType::kFloat32))
-        throw Error(ErrorCode::kBadInput, source.describe() + ": items are " + std::string(dtype_name(batch.dtype())) +
-                                              " but input '" + input.name + "' takes " +
-                                              std::string(dtype_name(input.dtype)));
-      batch = to_float32(batch);
+  for (NamedTensors named = source.next_inputs(); !named.empty(); named = source.next_inputs()) {
+    const std::vector<Tensor> batch = feeds_for(named, inputs, source.describe());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (inputs[i].rank_known && batch[i].rank() != inputs[i].shape.size())
+        throw Error(ErrorCode::kBadInput, source.describe() + ": a batch of items has shape " +
+                                              shape_to_string(batch[i].shape()) + " but input '" + inputs[i].name +
+                                              "' is " + shape_to_string(inputs[i].shape));
+      if (batch[i].rank() == 0 || batch[i].dim(0) != batch[0].dim(0))
+        throw Error(ErrorCode::kBadInput, source.describe() + ": input '" + inputs[i].name +
+                                              "' does not hold the batch's items along its first dim");
     }
-    if (input.rank_known && batch.rank() != input.shape.size())
-      throw Error(ErrorCode::kBadInput, source.describe() + ": a batch of items has shape " +
-                                            shape_to_string(batch.shape()) + " but input '" + input.name + "' is " +
-                                            shape_to_string(input.shape));
-    if (options.max_activation_bytes == 0 && static_batch < 0) chunk = batch.dim(0);
-    for (int64_t begin = 0; begin < batch.dim(0);) {
-      int64_t end = std::min(batch.dim(0), begin + chunk);
-      Tensor part = batch.slice_rows(begin, end);
-      if (static_batch > 0 && end - begin < static_batch) {
-        // A static batch dim: fill the last chunk by repeating its items.
-        std::vector<Tensor> rows;
-        for (int64_t r = 0; r < static_batch; ++r) rows.push_back(batch.slice_rows(begin + r % (end - begin), begin + r % (end - begin) + 1));
-        part = concat_rows(rows);
+    const int64_t items = batch[0].dim(0);
+    if (options.max_activation_bytes == 0 && static_batch < 0) chunk = items;
+    for (int64_t begin = 0; begin < items;) {
+      int64_t end = std::min(items, begin + chunk);
+      std::vector<Tensor> part;
+      for (const Tensor& t : batch) {
+        if (static_batch > 0 && end - begin < static_batch) {
+          // A static batch dim: fill the last chunk by repeating its items.
+          std::vector<Tensor> rows;
+          for (int64_t r = 0; r < static_batch; ++r) {
+            const int64_t row = begin + r % (end - begin);
+            rows.push_back(t.slice_rows(row, row + 1));
+          }
+          part.push_back(concat_rows(rows));
+        } else {
+          part.push_back(t.slice_rows(begin, end));
+        }
       }
       std::vector<Tensor> outs;
       try {
-        outs = session->run({part});
+        outs = session->run(part);
       } catch (const Error& e) {
         throw e.with_context("calibrating on " + source.describe());
       }
       uint64_t bytes = 0;
       for (size_t k = 0; k < names.size(); ++k) {
-        const Tensor& t = names[k] == input.name ? part : outs[out_index.at(names[k])];
+        auto in = in_index.find(names[k]);
+        const Tensor& t = in != in_index.end() ? part[in->second] : outs[out_index.at(names[k])];
         if (t.dtype() != DType::kFloat32) continue;
         bytes += t.nbytes();
         add_values(stats[k], t.data_as<float>(), t.numel(), histogram, options.histogram_bins);
@@ -256,7 +263,7 @@ CalibrationTable calibrate(const OnnxModel& model, CalibrationSource& source, co
       }
       begin = end;
     }
-    table.items += batch.dim(0);
+    table.items += items;
     table.batches += 1;
     if (options.progress) options.progress(table.items, source.size());
   }

@@ -31,33 +31,32 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
   auto say = [&](const std::string& s) {
     if (log) log(s);
   };
-  // Evaluation batches and the float model's outputs on them.
-  std::vector<Tensor> inputs;
+  // Evaluation batches (a tensor per model input) and the float model's outputs on them.
+  std::vector<NamedTensors> batches;
   eval_data.reset();
   for (int b = 0; b < std::max(1, target.eval_batches); ++b) {
-    Tensor t = eval_data.next_batch();
-    if (!t.defined()) break;
-    inputs.push_back(t);
+    NamedTensors t = eval_data.next_inputs();
+    if (t.empty()) break;
+    batches.push_back(std::move(t));
   }
-  if (inputs.empty()) throw Error(ErrorCode::kBadInput, eval_data.describe() + ": no items to evaluate accuracy on");
+  if (batches.empty()) throw Error(ErrorCode::kBadInput, eval_data.describe() + ": no items to evaluate accuracy on");
+  std::vector<std::vector<Tensor>> inputs;
   std::vector<Tensor> reference;
   // Sensitivities use up to 4 items of the first batch (one session per node: the ranking needs
   // few items); the target is checked on every evaluation batch.
-  Tensor sensitivity_input;
+  std::vector<Tensor> sensitivity_input;
   std::vector<Tensor> sensitivity_reference;
   {
     SessionOptions so;
     so.intra_op_num_threads = target.threads;
     auto session = Session::open(model, so);
-    if (session->inputs().size() != 1)
-      throw Error(ErrorCode::kUnsupported, "accuracy evaluation feeds one input; the model has " +
-                                               std::to_string(session->inputs().size()));
-    for (auto& in : inputs) {
-      if (is_floating(in.dtype()) && session->inputs()[0].dtype == DType::kFloat32) in = to_float32(in);
-      for (auto& o : session->run({in})) reference.push_back(o.clone());
+    for (const auto& batch : batches) {
+      inputs.push_back(feeds_for(batch, session->inputs(), eval_data.describe()));
+      for (auto& o : session->run(inputs.back())) reference.push_back(o.clone());
     }
-    sensitivity_input = inputs[0].rank() > 0 ? inputs[0].slice_rows(0, std::min<int64_t>(4, inputs[0].dim(0))) : inputs[0];
-    for (auto& o : session->run({sensitivity_input})) sensitivity_reference.push_back(o.clone());
+    sensitivity_input = feeds_for(slice_items(batches[0], 0, std::min<int64_t>(4, item_count(batches[0]))),
+                                  session->inputs(), eval_data.describe());
+    for (auto& o : session->run(sensitivity_input)) sensitivity_reference.push_back(o.clone());
   }
 
   struct Outcome {
@@ -77,8 +76,8 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
     so.intra_op_num_threads = target.threads;
     auto session = Session::open(out.model, so);
     std::vector<Tensor> got;
-    for (const auto& in : with_metric ? inputs : std::vector<Tensor>{sensitivity_input})
-      for (auto& t : session->run({in})) got.push_back(t);
+    for (const auto& in : with_metric ? inputs : std::vector<std::vector<Tensor>>{sensitivity_input})
+      for (auto& t : session->run(in)) got.push_back(t);
     out.sqnr = sqnr_db(with_metric ? reference : sensitivity_reference, got);
     bool ok = true;
     if (target.min_sqnr_db > 0) ok = out.sqnr >= target.min_sqnr_db;

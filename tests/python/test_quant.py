@@ -52,8 +52,33 @@ def test_quantize_on_a_list_of_arrays_items_or_batches(tmp_path):
 def test_quantize_on_dicts_by_input_name(tmp_path):
     out = tmp_path / "int8.onnx"
     check_written(piu.quantize(model("shapes.onnx"), str(out), calibration=[{"input": x} for x in items()]), out)
-    with pytest.raises(piu.BadInputError, match="'input', not 'image'"):
+    with pytest.raises(piu.BadInputError, match="'image' the model lacks"):
         piu.quantize(model("shapes.onnx"), str(tmp_path / "bad.onnx"), calibration=[{"image": x} for x in items()])
+    assert not (tmp_path / "bad.onnx").exists()
+
+
+def token_items(count=8, seed=0):
+    """Items of token_mlp.onnx (two inputs): {"ids": int64 [12] below 50, "mask": float32 [12] of 0/1}."""
+    rng = np.random.default_rng(seed)
+    return [{"ids": rng.integers(0, 50, 12), "mask": (rng.random(12) < 0.8).astype(np.float32)}
+            for _ in range(count)]
+
+
+def test_a_model_of_two_inputs_calibrates_and_quantizes_from_dicts(tmp_path):
+    onnx_path = model("cases/token_mlp.onnx")
+    table = piu.calibrate(onnx_path, calibration=token_items(), cache=str(tmp_path / "token.cache"))
+    assert table["items"] == 8 and "mask" in table["ranges"] and "ids" not in table["ranges"]  # ids are int64
+    out = tmp_path / "int8.onnx"
+    report = piu.quantize(onnx_path, str(out), calibration=token_items(), batch_size=3)
+    check_written(report, out)
+    batch = token_items(4, seed=1)
+    (y,) = piu.Session(str(out)).run({"ids": np.stack([b["ids"] for b in batch]),
+                                      "mask": np.stack([b["mask"] for b in batch])})
+    assert y.shape == (4, 4)
+    with pytest.raises(piu.BadInputError, match="items hold no array for input 'mask'"):
+        piu.quantize(onnx_path, str(tmp_path / "bad.onnx"), calibration=[{"ids": b["ids"]} for b in token_items()])
+    with pytest.raises(piu.BadInputError, match="2 inputs"):
+        piu.quantize(onnx_path, str(tmp_path / "bad.onnx"), calibration=[b["ids"] for b in token_items()])
     assert not (tmp_path / "bad.onnx").exists()
 
 

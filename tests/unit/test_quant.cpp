@@ -86,14 +86,60 @@ TEST(Calibration, SetupFromItemsReadsThemThroughTheCallersLoader) {
   data.batch_size = 3;
   piu::TensorInfo input;
   input.shape = {-1, 1, 2, 2};
-  const piu::CalibrationSetup setup = piu::calibration_setup(data, input);
+  const piu::CalibrationSetup setup = piu::calibration_setup(data, {input});
   auto source = piu::calibration_source(setup);
   EXPECT_EQ(source->next_batch().shape(), (piu::Shape{3, 1, 2, 2}));  // item shape from the input; 1x2 padded
   EXPECT_EQ(source->next_batch().shape(), (piu::Shape{1, 1, 2, 2}));
   EXPECT_FALSE(source->next_batch().defined());
   EXPECT_EQ(calls, 4);
   piu::CalibrationData none;
-  expect_error_mentioning([&] { piu::calibration_setup(none, input); }, {"--data"});
+  expect_error_mentioning([&] { piu::calibration_setup(none, {input}); }, {"--data"});
+}
+
+// Items of a two-input model (token ids and a mask): a tensor per input name, one item or a batch.
+TEST(Calibration, NamedItemsOfSeveralInputsAreBatchedPerInput) {
+  auto load_inputs = [](const std::string& name) {
+    const int64_t n = name == "batch of 3" ? 3 : 1;
+    const piu::Shape ids = n == 3 ? piu::Shape{3, 5} : piu::Shape{5};
+    return piu::NamedTensors{{"ids", Tensor::zeros(piu::DType::kInt64, ids)},
+                             {"mask", Tensor::zeros(piu::DType::kFloat32, ids)}};
+  };
+  piu::BatchOptions batch;
+  batch.batch_size = 2;
+  batch.inputs["ids"] = {.max_item_shape = {}, .item_rank = 1};
+  batch.inputs["mask"] = {.max_item_shape = {}, .item_rank = 1};
+  auto src = piu::calibration_from_named_items({"one", "batch of 3"}, load_inputs, batch);
+  piu::NamedTensors a = src->next_inputs();
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a.at("ids").shape(), (piu::Shape{2, 5}));
+  EXPECT_EQ(a.at("ids").dtype(), piu::DType::kInt64);
+  EXPECT_EQ(src->next_inputs().at("mask").shape(), (piu::Shape{2, 5}));
+  EXPECT_TRUE(src->next_inputs().empty());
+  expect_error_mentioning([&] { src->reset(); src->next_batch(); }, {"named inputs"});
+
+  // feeds_for orders by the model's inputs and names what is missing or unknown.
+  piu::TensorInfo ids, mask;
+  ids.name = "ids";
+  ids.dtype = piu::DType::kInt64;
+  mask.name = "mask";
+  src->reset();
+  const piu::NamedTensors b = src->next_inputs();
+  const auto feeds = piu::feeds_for(b, {mask, ids}, "data");
+  EXPECT_EQ(feeds[0].dtype(), piu::DType::kFloat32);
+  EXPECT_EQ(feeds[1].dtype(), piu::DType::kInt64);
+  piu::TensorInfo other;
+  other.name = "other";
+  expect_error_mentioning([&] { piu::feeds_for(b, {ids, other}, "data"); }, {"data", "'mask'", "lacks"});
+  expect_error_mentioning([&] { piu::feeds_for({{"", feeds[0]}}, {ids, mask}, "data"); }, {"2 inputs", "ids, mask"});
+
+  // A file naming other inputs than the first, or holding other item counts per input.
+  auto uneven = piu::calibration_from_named_items(
+      {"odd"}, [](const std::string&) {
+        return piu::NamedTensors{{"ids", Tensor::zeros(piu::DType::kInt64, {3, 5})},
+                                 {"mask", Tensor::zeros(piu::DType::kFloat32, {2, 5})}};
+      },
+      batch);
+  expect_error_mentioning([&] { uneven->next_inputs(); }, {"odd", "items"});
 }
 
 TEST(Thresholds, PercentileAndEntropy) {
