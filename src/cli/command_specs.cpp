@@ -196,7 +196,8 @@ const Command& quantize_spec() {
                  option("--exclude"), option("--max-error"),
                  option("--sensitivity-runs", QuantizeJobOptions{}.sensitivity_runs)},
                 calibration_image_options()),
-           {option("--threads"), option("--shape"), option("--no-verify:sqnr"), option("--json")}),
+           {option("--threads"), option("--shape"), option("--input:verify"), option("--int-range"),
+            option("--no-verify:sqnr"), option("--json")}),
       1,
       1};
   return c;

@@ -13,15 +13,38 @@ using jobs_internal::Json;
 
 namespace {
 
-// Two random batches of two, for an accuracy check without calibration data.
-std::unique_ptr<CalibrationSource> random_evaluation_source(const TensorInfo& input,
-                                                            const std::vector<ShapeSpec>& shapes) {
+// Two random batches of two, for an accuracy check without calibration data; the given input
+// instead (one batch) when there is one. Random integers keep to the ranges given, then the model's.
+std::unique_ptr<CalibrationSource> random_evaluation_source(const TensorInfo& input, const QuantizeJobOptions& options,
+                                                            const OnnxModel& model) {
+  const int64_t item_rank = static_cast<int64_t>(input.shape.size()) - 1;
+  if (!options.inputs.empty()) {
+    const GivenInput& given = options.inputs.front();
+    if (options.inputs.size() > 1 || (!given.name.empty() && given.name != input.name))
+      throw Error(ErrorCode::kBadInput, given.source + ": the model's one input is '" + input.name + "'");
+    check_given_input(input, given);
+    const Tensor tensor = given.tensor;
+    const int64_t batch = tensor.rank() > 0 ? tensor.dim(0) : 1;
+    return calibration_from_items({given.source}, [tensor](const std::string&) { return tensor; },
+                                  BatchOptions{.batch_size = batch, .max_item_shape = {}, .item_rank = item_rank});
+  }
   std::vector<TensorInfo> infos = {input};
-  std::vector<Tensor> random;
-  for (uint64_t seed = 0; seed < 2; ++seed) random.push_back(make_random_inputs(infos, shapes, 2, seed)[0]);
+  RandomInputOptions random;
+  random.shapes = options.shapes;
+  random.batch = 2;
+  VerifyOptions ranges;
+  ranges.int_ranges = options.int_ranges;
+  random.int_ranges = with_model_ranges(ranges, model).int_ranges;
+  std::vector<Tensor> batches;
+  for (uint64_t seed = 0; seed < 2; ++seed) {
+    random.seed = seed;
+    batches.push_back(make_random_inputs(infos, random)[0]);
+  }
+  const std::vector<Tensor> random_batches = batches;
   return calibration_from_items(
-      {"random batch 1", "random batch 2"}, [random](const std::string& n) { return random[n.back() == '1' ? 0 : 1]; },
-      BatchOptions{.batch_size = 2, .max_item_shape = {}, .item_rank = static_cast<int64_t>(input.shape.size()) - 1});
+      {"random batch 1", "random batch 2"},
+      [random_batches](const std::string& n) { return random_batches[n.back() == '1' ? 0 : 1]; },
+      BatchOptions{.batch_size = 2, .max_item_shape = {}, .item_rank = item_rank});
 }
 
 }  // namespace
@@ -49,7 +72,7 @@ QuantizeJobReport quantize_job(const QuantizeJobOptions& options) {
     }
     eval = evaluation_source(setup);  // accuracy is measured on up to 32 calibration items
   } else {
-    eval = random_evaluation_source(input, options.shapes);
+    eval = random_evaluation_source(input, options, model);
   }
   if (!options.from_cache.empty()) out.table = read_tensorrt_cache(options.from_cache);
   if (!options.cache.empty()) write_tensorrt_cache(out.table, options.cache);

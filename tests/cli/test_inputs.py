@@ -167,3 +167,22 @@ def test_bad_inputs_are_one_line_errors_and_nothing_is_written(tmp_path):
     one_line_error(piu("optimize", rate_model(), "-o", out, "--int-range", "x:0:3"), "'x'", "float32")
     one_line_error(piu("optimize", rate_model(), "-o", out, "--int-range", "sr:5:5"), "LO must be below HI")
     assert not list(tmp_path.glob("out*")), "nothing written, no temp files left"
+
+
+def test_quantize_measures_sqnr_on_a_given_input(tmp_path):
+    conv = model("cases/conv_bn.onnx")
+    data = tmp_path / "data"
+    data.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        np.save(data / f"{i}.npy", rng.random((3, 8, 8), dtype=np.float32))
+    cache = tmp_path / "ranges.cache"
+    assert piu("calibrate", conv, "--data", data, "--cache", cache).code == 0
+    np.save(tmp_path / "x.npy", rng.random((5, 3, 8, 8), dtype=np.float32))
+    r = piu("quantize", conv, "-o", tmp_path / "q.onnx", "--from-cache", cache, "--input", tmp_path / "x.npy", "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["sqnr_db"] > 20
+    np.save(tmp_path / "x64.npy", rng.random((5, 3, 8, 8)))
+    one_line_error(piu("quantize", conv, "-o", tmp_path / "q2.onnx", "--from-cache", cache, "--input",
+                       tmp_path / "x64.npy"), "x64.npy", "float64", "float32")
+    assert not (tmp_path / "q2.onnx").exists()
