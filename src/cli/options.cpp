@@ -46,7 +46,7 @@ const std::vector<Entry>& table() {
       {"--from-cache", {"--from-cache", "", "FILE", "take activation ranges from a TensorRT calibration cache instead of calibrating"}},
       {"--image-size", {"--image-size", "", "HxW", "resize images to this (default: the model input's static size)"}},
       {"--input", {"--input", "-i", "[NAME=]FILE.npy|FILE.npz", "input tensor from a .npy file (unnamed: the first input), or every input of an .npz by name; others are random", true}},
-      {"--input-names", {"--input-names", "", "A,B", "ONNX input names of the export (default: input, or input_0, input_1, ...)"}},
+      {"--input-names", {"--input-names", "", "A,B", "ONNX input names of the export (default: the --shape names, else forward()'s argument names; one argument x or input is input)"}},
       {"--input-shape", {"--input-shape", "", "NAME:DIMS", "fix an input's shape (-1 keeps a dim dynamic), e.g. input:1x3x224x224", true}},
       {"--input:verify", {"--input", "-i", "[NAME=]FILE.npy|FILE.npz", "verify on this input instead of random values (unnamed: the first input; an .npz gives inputs by name); one run at its shapes, inputs not given random", true}},
       {"--int-range", {"--int-range", "", "NAME:LO:HI", "random values of an integer input: LO <= v < HI (default: below the size of the embedding table it indexes, else 0 or 1)", true}},

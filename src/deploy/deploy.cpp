@@ -290,6 +290,8 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& given, c
   if (options.output_dir.empty()) throw Error(ErrorCode::kBadInput, "deploy needs an output folder (-o DIR)");
   if (options.int8 && options.calibration_data.dir.empty() && !options.calibration_data.load_item)
     throw Error(ErrorCode::kBadInput, "int8 needs calibration data (--data DIR)");
+  if (options.int8 && !options.verify_options.inputs.empty())
+    throw Error(ErrorCode::kBadInput, "--input does not apply with --int8: its output SQNR is measured on --data items");
   const fs::path dir(options.output_dir);
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
