@@ -186,3 +186,18 @@ def test_quantize_measures_sqnr_on_a_given_input(tmp_path):
     one_line_error(piu("quantize", conv, "-o", tmp_path / "q2.onnx", "--from-cache", cache, "--input",
                        tmp_path / "x64.npy"), "x64.npy", "float64", "float32")
     assert not (tmp_path / "q2.onnx").exists()
+
+
+def test_token_ids_stay_below_the_embedding_table(tmp_path):
+    # ids index a [30, 4] table: random ids are drawn below 30 (checked by the values: the table is
+    # arange-valued, so an output above 4 * 2 - 1 means an id past 1 was drawn); --int-range wins.
+    ids_model = model("cases/token_ids.onnx")
+    out = tmp_path / "out.onnx"
+    r = piu("optimize", ids_model, "-o", out, "--shape", "ids:1x64", "--json")
+    assert r.code == 0, r.err
+    scale = max(c["scale"] for c in json.loads(r.out)["verification"])
+    assert 8 <= scale < 120, "ids reached past the {0, 1} default, and stayed inside the table"
+    r = piu("optimize", ids_model, "-o", tmp_path / "past.onnx", "--shape", "ids:1x64", "--int-range", "ids:0:1000")
+    assert r.code != 0 and "out of" in r.err, "the user's range wins over the table's"
+    r = piu("run", ids_model, "--shape", "ids:1x4", "--shape", "mask:1x4", "--json")
+    assert r.code == 0, r.err
