@@ -34,7 +34,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config unzip ca-certificates
   libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev
-  nlohmann-json3-dev libstb-dev libfmt-dev time
+  nlohmann-json3-dev libstb-dev libfmt-dev time zlib1g-dev
   libtorch-dev
   python3 python3-venv python3-pip python3-numpy python3-torch python3-torchvision
   python3-pytest

@@ -11,8 +11,13 @@ Writes into OUT_DIR/cases:
   reshape_dynamic.onnx  Reshape whose target comes from Shape(x)[0] (the simplifier regression)
   conv_bn.onnx       Conv -> BatchNormalization (random statistics) -> Relu over [batch, 3, 8, 8]:
                      folding the BN changes float rounding, so exact verification fails
+  branch_on_rate.onnx  an If on the value of an int64 input `sr` (an LSTM at 16000, an error
+                     otherwise), with a state input [2, batch, 16] sharing x's batch dim
   ext/model.onnx     add.onnx with w stored as external data in ext/weights.bin
   npy/<dtype>.npy    arange-valued arrays of every supported dtype, written by numpy
+  npy/inputs.npz, npy/inputs_compressed.npz  ids int64 [2, 3], x float32 [8], flag bool [] (savez and
+                     savez_compressed)
+  token_ids.onnx     ids int64 -> Gather on a [30, 4] table; mask int64 cast to float (input ranges)
   bad/...            empty file, truncated protobuf, PNG renamed .onnx, ModelProto without graph,
                      npy with bad magic, npy with an overflowing shape
 """
@@ -141,6 +146,70 @@ def png_bytes():
             chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
+def token_ids_model():
+    """ids int64 [batch, seq] -> Unsqueeze -> Gather on a [30, 4] table (an embedding); mask int64
+    [batch, seq] cast to float and multiplied in: only ids index a table."""
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT64, ["batch", "seq"])
+    mask = helper.make_tensor_value_info("mask", TensorProto.INT64, ["batch", "seq"])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1, "seq", 4])
+    table = numpy_helper.from_array(np.arange(120, dtype=np.float32).reshape(30, 4), "table")
+    axes = numpy_helper.from_array(np.array([1], np.int64), "axes")
+    nodes = [
+        helper.make_node("Unsqueeze", ["ids", "axes"], ["ids_1"]),
+        helper.make_node("Gather", ["table", "ids_1"], ["emb"]),
+        helper.make_node("Cast", ["mask"], ["mask_f"], to=TensorProto.FLOAT),
+        helper.make_node("Unsqueeze", ["mask_f", "axes"], ["mask_1"]),
+        helper.make_node("Unsqueeze", ["mask_1", "three"], ["mask_2"]),
+        helper.make_node("Mul", ["emb", "mask_2"], ["y"]),
+    ]
+    three = numpy_helper.from_array(np.array([3], np.int64), "three")
+    graph = helper.make_graph(nodes, "token_ids", [ids, mask], [y], [table, axes, three])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
+def branch_on_rate_model():
+    """An `If` on an int64 input's value, as a model that supports one sample rate: at 16000 an LSTM
+    runs over x [batch, 10, 8] from a state [2, batch, 16] (its dim named like x's batch); any other
+    rate takes a branch that reads past a table (an error at run time, as real models' unsupported
+    paths are). Random inputs (rates 0 or 1) fail; the user's own inputs verify."""
+    rng = np.random.default_rng(0)
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 10, 8])
+    sr = helper.make_tensor_value_info("sr", TensorProto.INT64, [1])
+    state = helper.make_tensor_value_info("state", TensorProto.FLOAT, [2, "batch", 16])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 16])
+    inits = [
+        numpy_helper.from_array(rng.standard_normal((1, 64, 8)).astype(np.float32) * 0.3, "W"),
+        numpy_helper.from_array(rng.standard_normal((1, 64, 16)).astype(np.float32) * 0.3, "R"),
+        numpy_helper.from_array(rng.standard_normal((1, 128)).astype(np.float32) * 0.1, "B"),
+        numpy_helper.from_array(np.array([16000], np.int64), "rate"),
+        numpy_helper.from_array(np.zeros((4, 1, 16), np.float32), "table"),
+        numpy_helper.from_array(np.array([100], np.int64), "past_end"),
+        numpy_helper.from_array(np.array([0], np.int64), "zero"),
+        numpy_helper.from_array(np.array([1], np.int64), "one"),
+        numpy_helper.from_array(np.array([2], np.int64), "two"),
+    ]
+    lstm_out = helper.make_tensor_value_info("h_n", TensorProto.FLOAT, None)
+    then_graph = helper.make_graph([
+        helper.make_node("Transpose", ["x"], ["x_t"], perm=[1, 0, 2]),
+        helper.make_node("Slice", ["state", "zero", "one", "zero"], ["h0"]),
+        helper.make_node("Slice", ["state", "one", "two", "zero"], ["c0"]),
+        helper.make_node("LSTM", ["x_t", "W", "R", "B", "", "h0", "c0"], ["", "h_n"], hidden_size=16),
+    ], "rate_16000", [], [lstm_out])
+    bad_out = helper.make_tensor_value_info("bad", TensorProto.FLOAT, None)
+    else_graph = helper.make_graph([
+        helper.make_node("Add", ["sr", "past_end"], ["index"]),
+        helper.make_node("Gather", ["table", "index"], ["bad"]),
+    ], "other_rate", [], [bad_out])
+    nodes = [
+        helper.make_node("Equal", ["sr", "rate"], ["is_16k_1"]),
+        helper.make_node("Squeeze", ["is_16k_1", "zero"], ["is_16k"]),
+        helper.make_node("If", ["is_16k"], ["h"], then_branch=then_graph, else_branch=else_graph),
+        helper.make_node("Squeeze", ["h", "zero"], ["y"]),
+    ]
+    graph = helper.make_graph(nodes, "branch_on_rate", [x, sr, state], [y], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
 def main():
     out = os.path.join(sys.argv[1] if len(sys.argv) > 1 else "build/models", "cases")
     shutil.rmtree(out, ignore_errors=True)
@@ -152,6 +221,8 @@ def main():
     save(token_mlp_model(), os.path.join(out, "token_mlp.onnx"))
     save(reshape_dynamic_model(), os.path.join(out, "reshape_dynamic.onnx"))
     save(conv_bn_model(), os.path.join(out, "conv_bn.onnx"))
+    save(branch_on_rate_model(), os.path.join(out, "branch_on_rate.onnx"))
+    save(token_ids_model(), os.path.join(out, "token_ids.onnx"))
 
     ext = add_model()
     onnx.external_data_helper.convert_model_to_external_data(ext, all_tensors_to_one_file=True, location="weights.bin",
@@ -161,6 +232,10 @@ def main():
     for dtype in ["float32", "float16", "float64", "int8", "uint8", "int16", "int32", "int64", "bool"]:
         arr = (np.arange(24) % 7).astype(dtype).reshape(2, 3, 4) if dtype != "bool" else (np.arange(24) % 3 == 0).reshape(2, 3, 4)
         np.save(os.path.join(out, "npy", dtype + ".npy"), arr)
+    arrays = {"ids": np.arange(6, dtype=np.int64).reshape(2, 3), "x": np.linspace(0, 1, 8, dtype=np.float32),
+              "flag": np.array(True)}
+    np.savez(os.path.join(out, "npy", "inputs.npz"), **arrays)
+    np.savez_compressed(os.path.join(out, "npy", "inputs_compressed.npz"), **arrays)
 
     bad = os.path.join(out, "bad")
     open(os.path.join(bad, "empty.onnx"), "wb").close()

@@ -6,6 +6,7 @@ Writes OUT_DIR/torch/<family>.pt, each traced at batch 2 with the input shape in
   unsupported.pt   a module using ops piu has no converter for (sort, grid_sampler) twice each
   state_dict.pt    a torch.save()d state_dict (not TorchScript)
   two_inputs.pt    forward(a, b) -> (a + b, a * b): several inputs and outputs
+  bert_like.pt     forward(input_ids, attention_mask), both int64: an embedding and a mask in arithmetic
   dict_out.pt      forward(x) -> {"logits": ..., "features": ...} (traced with strict=False)
   control_flow.pt  a scripted module with an `if` on a run-time value
 """
@@ -267,6 +268,31 @@ class Unsupported(nn.Module):
         return a + b + c.sum(1, keepdim=True)
 
 
+class BertLike(nn.Module):
+    """What a BERT-style encoder does with its two int64 inputs: token (and position) embeddings of
+    input_ids; attention_mask cast to float for the additive attention mask and for masked mean
+    pooling, and counted as integers."""
+
+    def __init__(self):
+        super().__init__()
+        self.tok = nn.Embedding(100, 16)
+        self.pos = nn.Embedding(128, 16)
+        self.norm = nn.LayerNorm(16)
+        self.qkv = nn.Linear(16, 48)
+        self.out = nn.Linear(16, 16)
+
+    def forward(self, input_ids, attention_mask):  # both [B, T] int64
+        positions = torch.arange(input_ids.size(1)).unsqueeze(0)
+        h = self.norm(self.tok(input_ids) + self.pos(positions))
+        q, k, v = self.qkv(h).chunk(3, dim=-1)
+        additive = (1.0 - attention_mask[:, None, :].to(torch.float32)) * -10000.0
+        scores = q @ k.transpose(1, 2) / 4.0 + additive
+        h = h + self.out(scores.softmax(-1) @ v)
+        m = attention_mask.unsqueeze(-1).to(h.dtype)
+        tokens = attention_mask.sum(1, keepdim=True)
+        return (h * m).sum(1) / m.sum(1).clamp(min=1.0), tokens
+
+
 class TwoInputs(nn.Module):
     def forward(self, a, b):
         return a + b, a * b
@@ -308,6 +334,9 @@ def main():
         f.write("\n".join(lines) + "\n")
     torch.jit.trace(Unsupported().eval(), torch.randn(2, 16)).save(os.path.join(out, "unsupported.pt"))
     torch.jit.trace(TwoInputs().eval(), (torch.randn(2, 3), torch.randn(2, 3))).save(os.path.join(out, "two_inputs.pt"))
+    ids, mask = torch.randint(0, 100, (2, 7)), torch.ones(2, 7, dtype=torch.int64)
+    mask[1, 4:] = 0
+    torch.jit.trace(BertLike().eval(), (ids, mask), check_trace=False).save(os.path.join(out, "bert_like.pt"))
     torch.save(Conv().state_dict(), os.path.join(out, "state_dict.pt"))
     torch.jit.trace(DictOut().eval(), torch.randn(2, 3), strict=False).save(os.path.join(out, "dict_out.pt"))
     torch.jit.script(Gated().eval()).save(os.path.join(out, "control_flow.pt"))

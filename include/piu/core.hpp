@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace piu {
@@ -82,19 +83,31 @@ bool is_static(const Shape& shape);
 // Product of dims; throws kBadInput when a dim is dynamic/negative or the product overflows int64.
 int64_t shape_numel(const Shape& shape);
 
-// A shape spec as users type it: "-1x3x224x224", "1,3,224,224", "[1, 3, 224, 224]", "input:1x3x224x224".
-// '?' is accepted as a dynamic dim. An empty name means "the first (or only) input".
+// A shape spec as users type it: "-1x3x224x224", "1,3,224,224", "[1, 3, 224, 224]", "input:1x3x224x224",
+// and optionally the input's dtype after a last ':' ("input_ids:-1x128:int64"). '?' is accepted as a
+// dynamic dim. An empty name means "the first (or only) input".
 struct ShapeSpec {
   std::string name;
   Shape shape;
+  std::optional<DType> dtype = std::nullopt;  // stated by the user; unset: the model's own
 };
 
-// Parses one spec. Throws kBadInput naming the offending text.
+// Parses one spec ("[NAME:]DIMS[:DTYPE]"). Throws kBadInput naming the offending text.
 ShapeSpec parse_shape_spec(std::string_view text);
 // Parses only dims (no name), same grammar as parse_shape_spec's right-hand side.
 Shape parse_shape(std::string_view text);
 // Parses several specs separated by ';' or whitespace (each may carry a name).
 std::vector<ShapeSpec> parse_shape_specs(std::string_view text);
+
+// The values random integer inputs are drawn from: low <= v < high. As users type it,
+// "NAME:LO:HI" (--int-range input_ids:0:30522).
+struct IntRange {
+  std::string name;
+  int64_t low = 0;
+  int64_t high = 2;
+};
+// Parses "NAME:LO:HI" (the name may contain ':'). Throws kBadInput naming the text unless LO < HI.
+IntRange parse_int_range(std::string_view text);
 
 // ---------------------------------------------------------------------------------------------
 // Tensor
@@ -216,6 +229,11 @@ Tensor to_float_type(const Tensor& tensor, DType to);
 // Throws kBadInput naming the file on bad magic, bad header, unsupported dtype, Fortran order,
 // overflowing shapes or a data section shorter than the header promises.
 Tensor read_npy(const std::string& path);
+// Reads a NumPy .npz file (numpy.savez or savez_compressed: a zip of .npy files) as (name, array)
+// pairs in the archive's order, each name without its ".npy". Throws kBadInput naming the file and
+// the entry for anything read_npy refuses, a malformed archive or a failed CRC; kUnsupported for
+// zip methods other than stored and deflate.
+std::vector<std::pair<std::string, Tensor>> read_npz(const std::string& path);
 // Writes a host tensor as .npy (format 1.0), atomically.
 void write_npy(const std::string& path, const Tensor& tensor);
 

@@ -130,6 +130,8 @@ struct DeployContext {
   // int8: the calibration data completed from the input model's input (export stage), which the
   // precision stage calibrates on and verification measures the output SQNR on.
   std::optional<CalibrationSetup> calibration;
+  // The export of a TorchScript input (its inputs' names and types), for verification against it.
+  std::optional<ExportReport> export_report;
 };
 
 struct DeployStage {

@@ -12,10 +12,14 @@
 namespace piu {
 
 struct ExportOptions {
-  // One spec per input, in forward()'s order or by name: "input:-1x3x224x224" (-1 = dynamic).
+  // One spec per input, in forward()'s order or by name: "input:-1x3x224x224" (-1 = dynamic); a
+  // spec's dtype ("input_ids:-1x128:int64") types that input, which a TorchScript file does not
+  // record (otherwise the export infers it from how the module reads the input).
   std::vector<ShapeSpec> input_shapes;
-  // ONNX names of the inputs and outputs. Empty: the seed's defaults, "input"/"output" for one,
-  // "input_0".../"output_0"... for several.
+  // ONNX names of the inputs and outputs. Empty inputs: the name a named shape spec gives, else
+  // forward()'s argument name ("input_ids"); a single argument called x, input or inputs is
+  // "input", the seed's default. Empty outputs: "output" for one, "output_0"... for several (a
+  // returned dict's keys).
   std::vector<std::string> input_names;
   std::vector<std::string> output_names;
   int opset = 11;                            // the seed's default opset_version
@@ -29,10 +33,19 @@ struct UnsupportedOp {
   std::string reason;  // what is missing
 };
 
+// A graph input of an export, and why it has its element type.
+struct ExportedInput {
+  std::string name;
+  DType dtype = DType::kFloat32;
+  std::string dtype_source;  // "given", "indices of aten::embedding (model.py:12)", "default ...", ...
+  Shape shape;               // as given, -1 for dynamic dims
+};
+
 struct ExportReport {
   int64_t torch_nodes = 0;  // TorchScript nodes after lowering (constants excluded)
   int64_t onnx_nodes = 0;
   std::vector<std::string> torch_inputs;  // forward()'s argument names, in order
+  std::vector<ExportedInput> inputs;       // the ONNX inputs, in the same order
   std::vector<UnsupportedOp> unsupported;  // filled before an export fails with kUnsupported
   // Wall seconds: loading LibTorch (the plugin, first export in a process only), reading and
   // lowering the TorchScript, converting, and finishing (folding, cleanup, shape inference).

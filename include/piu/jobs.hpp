@@ -81,6 +81,9 @@ VerifyReport verify_model_files(const std::string& reference_path, const std::st
 VerifyReport verify_model_files(const ModelBytes& reference, const std::string& candidate_path,
                                 const VerifyOptions& options, const SessionOptions& session = {},
                                 const CandidateView& view = {});
+// `options` with the integer ranges `model`'s graph implies (index_input_ranges) after the caller's.
+// Throws kBadInput when one of the caller's ranges names no input of `model`.
+VerifyOptions with_model_ranges(VerifyOptions options, const OnnxModel& model);
 // Throws kVerificationFailed "verification failed, nothing written: <the first difference>" unless
 // `report` passed.
 void require_verified(const VerifyReport& report);
@@ -207,6 +210,12 @@ struct ExportedModel {
 ExportedModel export_with_input_types(const std::string& path, const ExportOptions& options);
 // The same for a module held in memory.
 ExportedModel export_with_input_types(const ModelBytes& module, const ExportOptions& options);
+// `options` for verifying `exported` against the TorchScript it came from (whose inputs are
+// forward()'s argument names): the ranges and given inputs renamed from ONNX input names to
+// argument names (either is accepted), the exported model's own ranges (index_input_ranges) added
+// after the caller's, each given input checked against the export's input (dtype, rank, static
+// dims). Throws kBadInput naming the file or the option when one does not fit.
+VerifyOptions for_torchscript_reference(VerifyOptions options, const ExportReport& report, const OnnxModel& exported);
 // Exports the input, checks the result, stages it, verifies it against LibTorch running the
 // TorchScript file, then renames it into place.
 ExportJobReport export_job(const ExportJobOptions& options);

@@ -126,6 +126,8 @@ struct QuantizeJobOptions {
   int threads = 0;
   bool verify = true;                           // measure the output SQNR against the float model
   std::vector<ShapeSpec> shapes;                // of random evaluation inputs (without data)
+  std::vector<IntRange> int_ranges;             // of random integer evaluation inputs (then the model's own)
+  std::vector<GivenInput> inputs;               // without data: the SQNR is measured on this input instead
   std::function<void(const std::string&)> log;  // progress lines of the fallback search
 };
 struct QuantizeJobReport {

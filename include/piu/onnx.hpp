@@ -118,6 +118,12 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto);
 // Converts a host tensor to a TensorProto (raw_data).
 onnx::TensorProto tensor_to_proto(const Tensor& tensor, const std::string& name);
 
+// The values each integer graph input may take as far as the graph says: an input that reaches
+// the indices of a Gather on a table held in the model (an embedding: directly or through
+// Reshape, Unsqueeze, Squeeze, Flatten, Slice, Transpose, Expand, Identity or an integer Cast) is
+// [0, the smallest such table's size along its axis). Inputs without such a use are not listed.
+std::vector<IntRange> index_input_ranges(const OnnxModel& model);
+
 // Reads a serialized TensorProto file (as in ONNX's test_data_set_N/input_N.pb).
 Tensor read_tensor_pb(const std::string& path, std::string* name = nullptr);
 

@@ -160,13 +160,45 @@ const std::vector<std::string>& torchscript_file_kinds();
 // True when `path` ends with one of torchscript_file_kinds().
 bool is_torchscript_path(const std::string& path);
 
+// How random inputs are made.
+struct RandomInputOptions {
+  std::vector<ShapeSpec> shapes;  // sizes of dynamic dims (by input name, or the first input unnamed)
+  int64_t batch = 1;              // a dynamic first dim, and every dim of the same symbolic name
+  uint64_t seed = 0;
+  // Integer inputs are drawn from the range of their name; others from [0, 2) (masks, flags,
+  // small ids). Bool inputs are true or false, floats uniform in [-1, 1).
+  std::vector<IntRange> int_ranges;
+  // Sizes of symbolic dims already fixed (by inputs given as tensors), by dim name.
+  std::map<std::string, int64_t> dims;
+};
+
 // Inputs for a session: random values of each input's dtype and shape. Dynamic dims come from
-// `shapes` (by input name, or the first input when the name is empty); a dynamic first dim
-// otherwise takes `batch`; any other unresolved dynamic dim throws kBadInput naming it.
+// `shapes` (by input name, or the first input when the name is empty; a spec's dtype types an
+// input whose model declares none); a dynamic first dim otherwise takes `batch`; a symbolic dim
+// takes the size its name has elsewhere (the batch's name, a dim another input's shape fixed, or
+// options.dims), wherever it sits; any other unresolved dynamic dim throws kBadInput naming it.
+// Throws kBadInput when a shape or a range names no input.
+std::vector<Tensor> make_random_inputs(const std::vector<TensorInfo>& inputs, const RandomInputOptions& options);
+// make_random_inputs with these shapes, batch and seed.
 std::vector<Tensor> make_random_inputs(const std::vector<TensorInfo>& inputs, const std::vector<ShapeSpec>& shapes,
                                        int64_t batch = 1, uint64_t seed = 0);
-// Resolves one input's shape as make_random_inputs does.
+// Resolves one input's shape as make_random_inputs does (without the other inputs' dim names).
 Shape resolve_input_shape(const TensorInfo& info, const std::vector<ShapeSpec>& shapes, int64_t batch);
+
+// An input given as a tensor instead of a random one: the input's name ("" for the first input),
+// the tensor, and where it came from for messages ("ids.npy", "inputs.npz:ids").
+struct GivenInput {
+  std::string name;
+  Tensor tensor;
+  std::string source;
+};
+// Reads inputs as users name them: "NAME=FILE.npy", "FILE.npy" (the first input) and "FILE.npz"
+// (every array, by its name in the archive). Throws kBadInput (kIo for unreadable files) naming
+// the file, and when one input is given twice.
+std::vector<GivenInput> read_given_inputs(const std::vector<std::string>& specs);
+// Checks `given.tensor` against the input `info` (dtype; rank and static dims where the model
+// declares them). Throws kBadInput "SOURCE: input 'x' is int32 2x3, the model takes int64 [batch, 3]".
+void check_given_input(const TensorInfo& info, const GivenInput& given);
 
 // ---------------------------------------------------------------------------------------------
 // Benchmarking
@@ -211,6 +243,13 @@ struct VerifyOptions {
   // Types of the reference's inputs by position, for references that declare none (TorchScript:
   // an exported model's token ids are int64); empty: the reference's own.
   std::vector<DType> input_dtypes;
+  // Inputs given as tensors, by the reference's input names ("" for the first): verification then
+  // runs once, on these, at their shapes (`batches` is not used); inputs not given are random, their
+  // symbolic dims sized as the given tensors' dims of the same name.
+  std::vector<GivenInput> inputs;
+  // Ranges of random integer inputs by name (the user's first, then the model's own, e.g.
+  // index_input_ranges); other integer inputs are drawn from [0, 2).
+  std::vector<IntRange> int_ranges;
 };
 
 struct OutputCheck {
@@ -227,6 +266,14 @@ struct VerifyReport {
   std::vector<OutputCheck> checks;
   std::string failure;  // the first output that differs and the input shapes that exposed it
 };
+
+// The inputs a run on options.inputs (given as tensors) feeds, in the order of `inputs`: each given
+// tensor checked against its input (check_given_input), the rest random (seed, shapes and integer
+// ranges of `options`), a dynamic first dim as the given tensors' and every symbolic dim sized as
+// a given tensor's dim of the same name. `batch`, when set, receives that first dim. Throws
+// kBadInput naming the file for an input the model lacks or one given twice.
+std::vector<Tensor> inputs_with_given(const std::vector<TensorInfo>& inputs, const VerifyOptions& options,
+                                      int64_t* batch = nullptr);
 
 // Runs both sessions on the same random inputs for each batch size and compares every output.
 VerifyReport verify_sessions(const Session& reference, const Session& candidate, const VerifyOptions& options = {});

@@ -11,6 +11,11 @@ __version__: str
 ShapeSpecs = Union[None, str, Sequence[Optional[int]], Mapping[str, Union[str, Sequence[Optional[int]]]],
                    Sequence[Union[str, Sequence[Optional[int]]]]]
 Report = Dict[str, Any]
+# Inputs to verify on instead of random values: {input name: array}, or "NAME=FILE.npy" / "FILE.npz"
+# strings (as --input reads them).
+GivenInputs = Union[None, str, Mapping[str, np.ndarray], Sequence[str]]
+# Ranges of random integer inputs: {input name: (low, high)} (low <= v < high) or "NAME:LO:HI" strings.
+IntRanges = Union[None, str, Mapping[str, Sequence[int]], Sequence[str]]
 # A folder of .npy files or images; arrays (items or batches); {input name: array} dicts; or, with
 # load_item_func, the items passed to it (the seed's calibration_set).
 Calibration = Union[str, os.PathLike, np.ndarray, Iterable[np.ndarray], Iterable[Mapping[str, np.ndarray]],
@@ -45,24 +50,26 @@ class Session:
 def inspect(path: str) -> Report: ...
 def optimize(input: str, output: str, *, passes: Optional[List[str]] = None, fixed_point: bool = False,
              verify: bool = True, threads: int = 0, batches: Optional[List[int]] = None,
-             rel_tol: Optional[float] = None, verify_shapes: ShapeSpecs = None) -> Report: ...
+             rel_tol: Optional[float] = None, verify_shapes: ShapeSpecs = None, inputs: GivenInputs = None,
+             int_ranges: IntRanges = None) -> Report: ...
 def simplify(input: str, output: str, *, input_shapes: ShapeSpecs = None, max_fold_bytes: int = 16 << 20,
              skip_optimize: bool = False, verify: bool = True, threads: int = 0,
              batches: Optional[List[int]] = None, rel_tol: Optional[float] = None,
-             verify_shapes: ShapeSpecs = None) -> Report: ...
+             verify_shapes: ShapeSpecs = None, inputs: GivenInputs = None, int_ranges: IntRanges = None) -> Report: ...
 def round_weights(input: str, output: str, *, digits: int = 16, verify: bool = True, threads: int = 0,
                   batches: Optional[List[int]] = None, rel_tol: Optional[float] = None,
-                  verify_shapes: ShapeSpecs = None) -> Report: ...
+                  verify_shapes: ShapeSpecs = None, inputs: GivenInputs = None,
+                  int_ranges: IntRanges = None) -> Report: ...
 def fp16(input: str, output: str, *, keep_io_types: bool = False, op_block_list: Optional[List[str]] = None,
          node_block_list: List[str] = [], verify: bool = True, threads: int = 0,
          batches: Optional[List[int]] = None, rel_tol: Optional[float] = None,
-         verify_shapes: ShapeSpecs = None) -> Report: ...
+         verify_shapes: ShapeSpecs = None, inputs: GivenInputs = None, int_ranges: IntRanges = None) -> Report: ...
 def export(model: Union[str, "os.PathLike[str]", Any], output: Union[str, "os.PathLike[str]"], *,
            example_inputs: Any = None, shapes: ShapeSpecs = None, dynamic: Union[None, bool, Dict[Any, Any]] = None,
            input_names: Sequence[str] = (), output_names: Sequence[str] = (), opset: int = 11,
            constant_folding: bool = True, keep_initializers_as_inputs: bool = False, verify: bool = True,
            threads: int = 0, batches: Optional[List[int]] = None, rel_tol: Optional[float] = None,
-           verify_shapes: ShapeSpecs = None) -> Report:
+           verify_shapes: ShapeSpecs = None, inputs: GivenInputs = None, int_ranges: IntRanges = None) -> Report:
     """Exports a live torch.nn.Module (traced in memory), a ScriptModule or a TorchScript file to ONNX,
     verified against LibTorch before it is written; returns the report."""
     ...
@@ -90,7 +97,8 @@ def deploy(model: str, output_dir: str, *, shapes: ShapeSpecs = None, input_shap
            target: str = "ort", method: Optional[str] = None, percentile: float = 99.999, batch_size: int = 100,
            max_item_shape: ItemShape = None, verify: bool = True, bench: bool = True,
            bench_batches: Sequence[int] = (1, 8), bench_rounds: int = 3, bench_duration_s: float = 1.0,
-           threads: int = 0, backend: str = "auto", progress: Optional[Callable[[str], Any]] = None) -> Report: ...
+           threads: int = 0, backend: str = "auto", progress: Optional[Callable[[str], Any]] = None,
+           inputs: GivenInputs = None, int_ranges: IntRanges = None) -> Report: ...
 def versions() -> Dict[str, str]: ...
 def check_tensorrt_health() -> Dict[str, Any]: ...
 def tensorrt_provider_options(model: str, *, fp16_mode: bool = False, int8_mode: bool = False,

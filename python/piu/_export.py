@@ -23,35 +23,62 @@ def _dims(value: Any) -> List[int]:
     return [-1 if d is None else int(d) for d in value]
 
 
-def _normalize_shapes(shapes: Any) -> List[Tuple[str, List[int]]]:
-    """``shapes`` as (name, dims) pairs, in the forms piu's jobs take: [1, 3, 224, 224] (one
-    input), "input:-1x3x224x224" (several separated by ';' or spaces), a list of either, or
-    {name: dims}."""
+def _split_spec(text: str) -> Tuple[str, str, str]:
+    """"name:dims:dtype" -> (name, dims, dtype); name and dtype may be empty."""
+    head, _, tail = text.rpartition(":")
+    dtype = ""
+    if head and tail[:1].isalpha() and tail != "scalar":
+        dtype, text = tail, head
+    name, _, dims = text.rpartition(":")
+    return name, dims, dtype
+
+
+def _normalize_shapes(shapes: Any) -> List[Tuple[str, List[int], str]]:
+    """``shapes`` as (name, dims, dtype) triples, in the forms piu's jobs take: [1, 3, 224, 224]
+    (one input), "input:-1x3x224x224" or "ids:-1x128:int64" (several separated by ';' or spaces),
+    a list of either, or {name: dims}."""
     if shapes is None:
         return []
     if isinstance(shapes, str):
         shapes = [s for s in re.split(r"[;\s]+", shapes) if s]
     if isinstance(shapes, dict):
-        return [(str(k), _dims(v)) for k, v in shapes.items()]
+        return [(str(k), _dims(v), "") for k, v in shapes.items()]
     shapes = list(shapes)
     if shapes and (isinstance(shapes[0], int) or shapes[0] is None):
-        return [("", _dims(shapes))]
+        return [("", _dims(shapes), "")]
     out = []
     for item in shapes:
         if isinstance(item, str):
-            name, _, dims = item.rpartition(":")
-            out.append((name, _dims(dims)))
+            name, dims, dtype = _split_spec(item)
+            out.append((name, _dims(dims), dtype))
         else:
-            out.append(("", _dims(item)))
+            out.append(("", _dims(item), ""))
     return out
 
 
-def _example_from_shapes(torch: Any, specs: List[Tuple[str, List[int]]]) -> Tuple[Any, ...]:
+def _example_from_shapes(torch: Any, specs: List[Tuple[str, List[int], str]]) -> Tuple[Any, ...]:
+    """Random example inputs: float32 unless a spec states a dtype (integers 0 or 1, as masks and
+    small ids take)."""
     tensors = []
-    for _, dims in specs:
+    for _, dims, dtype in specs:
         size = [(_EXAMPLE_BATCH if i == 0 else _EXAMPLE_DIM) if d < 0 else d for i, d in enumerate(dims)]
-        tensors.append(torch.randn(*size, generator=torch.Generator().manual_seed(0)))
+        generator = torch.Generator().manual_seed(0)
+        kind = getattr(torch, dtype) if dtype else torch.float32
+        if kind.is_floating_point:
+            tensors.append(torch.randn(*size, generator=generator).to(kind))
+        else:
+            tensors.append(torch.randint(0, 2, size, generator=generator).to(kind))
     return tuple(tensors)
+
+
+def _with_dtypes(torch: Any, shapes: List[List[int]], example: Tuple[Any, ...]) -> List[str]:
+    """Shape specs "dims:dtype" carrying each example tensor's dtype: what the trace records and a
+    TorchScript file does not."""
+    specs = []
+    for dims, t in zip(shapes, example):
+        text = "x".join(str(d) for d in dims) if dims else "scalar"
+        specs.append(f"{text}:{str(t.dtype).replace('torch.', '')}" if torch.is_tensor(t) else text)
+    return specs
 
 
 def _as_tuple(example_inputs: Any) -> Tuple[Any, ...]:
@@ -146,6 +173,8 @@ def export(
     batches: Optional[List[int]] = None,
     rel_tol: Optional[float] = None,
     verify_shapes: Any = None,
+    inputs: Any = None,
+    int_ranges: Any = None,
 ) -> Dict[str, Any]:
     """Exports ``model`` to the ONNX file ``output`` with piu's exporter; returns the report dict
     (what ``piu export --json`` prints).
@@ -161,7 +190,12 @@ def export(
     torch.onnx.export), the trace is first checked against the live module on inputs it was not
     traced with (one more batch item where the batch is dynamic), then the ONNX model is run on
     ONNX Runtime against LibTorch at ``batches`` before it is written; a difference raises
-    ``VerificationError`` with nothing written.
+    ``VerificationError`` with nothing written. Input types: each example tensor's dtype (an int64
+    ``input_ids`` stays int64), a dtype in ``shapes`` ("ids:-1x128:int64"), else inferred from how
+    the module reads the input. ONNX input names default to forward()'s argument names (one
+    argument called x or input is "input"). ``inputs`` ({name: ndarray}, or "NAME=FILE.npy" /
+    "FILE.npz" strings) verifies on those values instead of random ones; ``int_ranges``
+    ({name: (low, high)} or "NAME:LO:HI") bounds random integer inputs.
     """
     output = os.fspath(output)
     names = list(input_names)
@@ -176,10 +210,18 @@ def export(
         batches=batches,
         rel_tol=rel_tol,
         verify_shapes=verify_shapes,
+        inputs=inputs,
+        int_ranges=int_ranges,
     )
     if isinstance(model, (str, os.PathLike)):
         if shapes is None and example_inputs is not None:
-            shapes = _shapes_from_example(_as_tuple(example_inputs), dynamic, names)
+            example = _as_tuple(example_inputs)
+            shapes = _shapes_from_example(example, dynamic, names)
+            try:
+                import torch
+                shapes = _with_dtypes(torch, shapes, example)
+            except ImportError:
+                pass
         return _piu._export(os.fspath(model), output, shapes=shapes, **job)
 
     try:
@@ -196,7 +238,8 @@ def export(
     example = _as_tuple(example_inputs) if example_inputs is not None else _example_from_shapes(torch, specs)
     if shapes is None and example:
         shapes = _shapes_from_example(example, dynamic, names)
-        specs = [("", dims) for dims in shapes]
+        specs = [("", dims, "") for dims in shapes]
+        shapes = _with_dtypes(torch, shapes, example)
     batch_dynamic = bool(specs and specs[0][1] and specs[0][1][0] < 0)
 
     if isinstance(model, torch.jit.ScriptModule):

@@ -321,6 +321,40 @@ py::object run_job(Job&& job) {
   return report_dict(report);
 }
 
+// Inputs to verify on: None; {input name: ndarray} (copied); "NAME=FILE.npy" / "FILE.npz" or a
+// list of such strings (read as --input reads them).
+std::vector<piu::GivenInput> to_given_inputs(const py::handle& inputs) {
+  if (inputs.is_none()) return {};
+  if (py::isinstance<py::str>(inputs)) return piu::read_given_inputs({inputs.cast<std::string>()});
+  if (!py::isinstance<py::dict>(inputs)) return piu::read_given_inputs(inputs.cast<std::vector<std::string>>());
+  std::vector<piu::GivenInput> given;
+  for (const auto& [key, value] : inputs.cast<py::dict>()) {
+    const auto name = key.cast<std::string>();
+    const std::string source = "inputs['" + name + "']";
+    const auto what = [&source] { return source; };
+    const py::array array = contiguous(py::reinterpret_borrow<py::object>(value), what);
+    given.push_back({name, borrow_array(array, what).clone(), source});
+  }
+  return given;
+}
+
+// Integer ranges of random inputs: None, {input name: (low, high)} or "NAME:LO:HI" strings.
+std::vector<piu::IntRange> to_int_ranges(const py::handle& ranges) {
+  std::vector<piu::IntRange> out;
+  if (ranges.is_none()) return out;
+  if (py::isinstance<py::str>(ranges)) return {piu::parse_int_range(ranges.cast<std::string>())};
+  if (py::isinstance<py::dict>(ranges)) {
+    for (const auto& [key, value] : ranges.cast<py::dict>()) {
+      const auto bounds = value.cast<std::pair<int64_t, int64_t>>();
+      out.push_back(piu::parse_int_range(key.cast<std::string>() + ":" + std::to_string(bounds.first) + ":" +
+                                         std::to_string(bounds.second)));
+    }
+    return out;
+  }
+  for (const auto& text : ranges.cast<std::vector<std::string>>()) out.push_back(piu::parse_int_range(text));
+  return out;
+}
+
 // The keyword arguments every model-writing job shares. None keeps the job's own default.
 struct WriteArgs {
   bool verify = true;
@@ -328,6 +362,8 @@ struct WriteArgs {
   std::optional<std::vector<int64_t>> batches;
   std::optional<double> rel_tol;
   py::object verify_shapes;
+  py::object inputs;
+  py::object int_ranges;
 
   void apply_to(piu::WriteOptions& write, const std::string& output) const {
     write.output = output;
@@ -336,16 +372,18 @@ struct WriteArgs {
     if (batches) write.verify_options.batches = *batches;
     if (rel_tol) write.verify_options.rel_tol = *rel_tol;
     write.verify_options.shapes = to_shape_specs(verify_shapes);
+    write.verify_options.inputs = to_given_inputs(inputs);
+    write.verify_options.int_ranges = to_int_ranges(int_ranges);
   }
 };
 
 // Defines a job that writes a model: f(input, output, <job's own arguments>, verify, threads,
-// batches, rel_tol, verify_shapes), all but input and output keyword-only.
+// batches, rel_tol, verify_shapes, inputs, int_ranges), all but input and output keyword-only.
 template <typename F, typename... JobArgs>
 void def_write_job(py::module_& m, const char* name, const std::string& doc, F&& f, JobArgs&&... job_args) {
   m.def(name, std::forward<F>(f), doc.c_str(), "input"_a, "output"_a, py::kw_only(), std::forward<JobArgs>(job_args)...,
         "verify"_a = true, "threads"_a = 0, "batches"_a = py::none(), "rel_tol"_a = py::none(),
-        "verify_shapes"_a = py::none());
+        "verify_shapes"_a = py::none(), "inputs"_a = py::none(), "int_ranges"_a = py::none());
 }
 
 piu::InputOptions input_options(const std::vector<std::string>& files, const py::object& shapes, uint64_t seed) {
@@ -381,10 +419,10 @@ void bind_write_jobs(py::module_& m) {
       std::string("Optimizes an ONNX model with the listed passes (None: the default list).") + kWriteDoc,
       [](const std::string& input, const std::string& output, const std::optional<std::vector<std::string>>& passes,
          bool fixed_point, bool verify, int threads, const std::optional<std::vector<int64_t>>& batches,
-         std::optional<double> rel_tol, const py::object& verify_shapes) {
+         std::optional<double> rel_tol, const py::object& verify_shapes, const py::object& inputs, const py::object& int_ranges) {
         piu::OptimizeJobOptions options;
         options.input = input;
-        WriteArgs{verify, threads, batches, rel_tol, verify_shapes}.apply_to(options.write, output);
+        WriteArgs{verify, threads, batches, rel_tol, verify_shapes, inputs, int_ranges}.apply_to(options.write, output);
         if (passes) options.optimize.passes = *passes;
         options.optimize.fixed_point = fixed_point;
         return run_job([&] { return piu::optimize_job(options); });
@@ -399,10 +437,10 @@ void bind_write_jobs(py::module_& m) {
           kWriteDoc,
       [](const std::string& input, const std::string& output, const py::object& input_shapes, uint64_t max_fold_bytes,
          bool skip_optimize, bool verify, int threads, const std::optional<std::vector<int64_t>>& batches,
-         std::optional<double> rel_tol, const py::object& verify_shapes) {
+         std::optional<double> rel_tol, const py::object& verify_shapes, const py::object& inputs, const py::object& int_ranges) {
         piu::SimplifyJobOptions options;
         options.input = input;
-        WriteArgs{verify, threads, batches, rel_tol, verify_shapes}.apply_to(options.write, output);
+        WriteArgs{verify, threads, batches, rel_tol, verify_shapes, inputs, int_ranges}.apply_to(options.write, output);
         options.simplify.input_shapes = to_shape_specs(input_shapes);
         options.simplify.max_fold_bytes = max_fold_bytes;
         options.simplify.skip_optimize = skip_optimize;
@@ -416,10 +454,10 @@ void bind_write_jobs(py::module_& m) {
       std::string("Rounds the model's float weights to `digits` decimal places (smaller values become 0).") + kWriteDoc,
       [](const std::string& input, const std::string& output, int digits, bool verify, int threads,
          const std::optional<std::vector<int64_t>>& batches, std::optional<double> rel_tol,
-         const py::object& verify_shapes) {
+         const py::object& verify_shapes, const py::object& inputs, const py::object& int_ranges) {
         piu::RoundWeightsJobOptions options;
         options.input = input;
-        WriteArgs{verify, threads, batches, rel_tol, verify_shapes}.apply_to(options.write, output);
+        WriteArgs{verify, threads, batches, rel_tol, verify_shapes, inputs, int_ranges}.apply_to(options.write, output);
         options.digits = digits;
         return run_job([&] { return piu::round_weights_job(options); });
       },
@@ -433,10 +471,10 @@ void bind_write_jobs(py::module_& m) {
       [](const std::string& input, const std::string& output, bool keep_io_types,
          const std::optional<std::vector<std::string>>& op_block_list, const std::vector<std::string>& node_block_list,
          bool verify, int threads, const std::optional<std::vector<int64_t>>& batches, std::optional<double> rel_tol,
-         const py::object& verify_shapes) {
+         const py::object& verify_shapes, const py::object& inputs, const py::object& int_ranges) {
         piu::Fp16JobOptions options;
         options.input = input;
-        WriteArgs{verify, threads, batches, rel_tol, verify_shapes}.apply_to(options.write, output);
+        WriteArgs{verify, threads, batches, rel_tol, verify_shapes, inputs, int_ranges}.apply_to(options.write, output);
         options.fp16.keep_io_types = keep_io_types;
         if (op_block_list) options.fp16.op_block_list = *op_block_list;
         options.fp16.node_block_list = {node_block_list.begin(), node_block_list.end()};
@@ -454,7 +492,8 @@ void bind_export(py::module_& m) {
          const std::vector<std::string>& input_names, const std::vector<std::string>& output_names, int opset,
          bool constant_folding, bool keep_initializers_as_inputs, bool verify, int threads,
          const std::optional<std::vector<int64_t>>& batches, std::optional<double> rel_tol,
-         const py::object& verify_shapes, const std::string& name) {
+         const py::object& verify_shapes, const std::string& name, const py::object& inputs,
+         const py::object& int_ranges) {
         piu::ExportJobOptions options;
         if (py::isinstance<py::bytes>(input) || py::isinstance<py::memoryview>(input)) {
           // One copy out of the Python buffer; the job and LibTorch then only read it.
@@ -477,6 +516,8 @@ void bind_export(py::module_& m) {
         if (batches) options.verify_options.batches = *batches;
         if (rel_tol) options.verify_options.rel_tol = *rel_tol;
         options.verify_shapes = to_shape_specs(verify_shapes);
+        options.verify_options.inputs = to_given_inputs(inputs);
+        options.verify_options.int_ranges = to_int_ranges(int_ranges);
         return run_job([&] { return piu::export_job(options); });
       },
       R"(The export job (piu.export calls it): `input` is a TorchScript file's path or a TorchScript
@@ -485,7 +526,8 @@ archive's bytes or memoryview (torch.jit.save into a buffer; `name` names them i
       "output_names"_a = defaults.output_names, "opset"_a = defaults.opset,
       "constant_folding"_a = defaults.constant_folding,
       "keep_initializers_as_inputs"_a = defaults.keep_initializers_as_inputs, "verify"_a = true, "threads"_a = 0,
-      "batches"_a = py::none(), "rel_tol"_a = py::none(), "verify_shapes"_a = py::none(), "name"_a = "module");
+      "batches"_a = py::none(), "rel_tol"_a = py::none(), "verify_shapes"_a = py::none(), "name"_a = "module",
+      "inputs"_a = py::none(), "int_ranges"_a = py::none());
 }
 
 void bind_session_jobs(py::module_& m) {
@@ -826,7 +868,7 @@ void bind_deploy(py::module_& m) {
          const std::string& target, const std::optional<std::string>& method, double percentile, int64_t batch_size,
          const py::object& max_item_shape, bool verify, bool bench, const std::vector<int64_t>& bench_batches,
          int bench_rounds, double bench_duration_s, int threads, const std::string& backend,
-         const py::object& progress) {
+         const py::object& progress, const py::object& inputs, const py::object& int_ranges) {
         if (int8 && fp16) throw piu::Error(piu::ErrorCode::kBadInput, "int8 and fp16 exclude each other");
         if (int8 == calibration.is_none())
           throw piu::Error(piu::ErrorCode::kBadInput,
@@ -843,6 +885,8 @@ void bind_deploy(py::module_& m) {
         options.simplify = simplify;
         options.simplify_options.input_shapes = to_shape_specs(input_shapes);
         options.verify = verify;
+        options.verify_options.inputs = to_given_inputs(inputs);
+        options.verify_options.int_ranges = to_int_ranges(int_ranges);
         options.bench = bench;
         options.bench_batches = bench_batches;
         options.bench_rounds = bench_rounds;
@@ -874,7 +918,7 @@ void bind_deploy(py::module_& m) {
       "max_item_shape"_a = py::none(), "verify"_a = defaults.verify, "bench"_a = defaults.bench,
       "bench_batches"_a = defaults.bench_batches, "bench_rounds"_a = defaults.bench_rounds,
       "bench_duration_s"_a = defaults.bench_options.duration_s, "threads"_a = 0, "backend"_a = "auto",
-      "progress"_a = py::none());
+      "progress"_a = py::none(), "inputs"_a = py::none(), "int_ranges"_a = py::none());
 }
 
 void bind_versions(py::module_& m) {

@@ -20,6 +20,8 @@ std::vector<Option> verify_options(const WriteOptions& defaults) {
   const VerifyOptions& v = defaults.verify_options;
   return {option("--no-verify"),
           option("--shape"),
+          option("--input:verify"),
+          option("--int-range"),
           option("--batch:verify", v.batches),
           option("--seed", v.seed),
           option("--rtol", v.rel_tol),
@@ -65,7 +67,8 @@ const Command& export_spec() {
                     option("--rtol", d.verify_options.rel_tol), option("--atol", d.verify_options.abs_tol),
                     option("--threads"), option("--no-verify"), option("--json"),
                     option("--opset", d.export_options.opset), option("--input-names"), option("--output-names"),
-                    option("--no-constant-folding"), option("--keep-initializers-as-inputs"), option("--verify-shape")},
+                    option("--no-constant-folding"), option("--keep-initializers-as-inputs"), option("--verify-shape"),
+                    option("--input:verify"), option("--int-range")},
                    1,
                    1};
   }();
@@ -193,7 +196,8 @@ const Command& quantize_spec() {
                  option("--exclude"), option("--max-error"),
                  option("--sensitivity-runs", QuantizeJobOptions{}.sensitivity_runs)},
                 calibration_image_options()),
-           {option("--threads"), option("--shape"), option("--no-verify:sqnr"), option("--json")}),
+           {option("--threads"), option("--shape"), option("--input:verify"), option("--int-range"),
+            option("--no-verify:sqnr"), option("--json")}),
       1,
       1};
   return c;

@@ -80,6 +80,8 @@ const Command& deploy_spec() {
                                    option("--max-fold-bytes", d.simplify_options.max_fold_bytes),
                                    option("--no-verify"),
                                    option("--shape:deploy"),
+                                   option("--input:verify"),
+                                   option("--int-range"),
                                    option("--batch:verify", v.batches),
                                    option("--seed", v.seed),
                                    option("--rtol", v.rel_tol),

@@ -126,6 +126,8 @@ QuantizeJobOptions quantize_options_from(const Args& args) {
   o.threads = static_cast<int>(args.get_int("--threads", o.threads));
   o.verify = !args.has("--no-verify");
   o.shapes = args.shapes();
+  for (const auto& r : args.all("--int-range")) o.int_ranges.push_back(parse_int_range(r));
+  if (args.has("--input")) o.inputs = read_given_inputs(args.all("--input"));
   if (!args.has("--json")) o.log = [](const std::string& s) { std::cerr << "[quantize] " << s << "\n"; };
   return o;
 }

@@ -8,6 +8,9 @@ VerifyOptions verify_options_from(const Args& args, VerifyOptions v) {
   v.seed = static_cast<uint64_t>(args.get_int("--seed", static_cast<int64_t>(v.seed)));
   v.rel_tol = args.get_double("--rtol", v.rel_tol);
   v.abs_tol = args.get_double("--atol", v.abs_tol);
+  for (const auto& r : args.all("--int-range")) v.int_ranges.push_back(parse_int_range(r));
+  // Read now: a bad file stops the command before any work.
+  if (args.has("--input")) v.inputs = read_given_inputs(args.all("--input"));
   return v;
 }
 

@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 
+#include "core/npy_internal.hpp"
 #include "piu/core.hpp"
 
 namespace piu {
@@ -63,7 +64,10 @@ std::string unquote(const std::string& s) {
 Tensor read_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kIo, "cannot read " + path + ": no such file or not readable");
-  const auto file_size = static_cast<uint64_t>(std::filesystem::file_size(path));
+  return read_npy_stream(in, static_cast<uint64_t>(std::filesystem::file_size(path)), path);
+}
+
+Tensor read_npy_stream(std::istream& in, uint64_t file_size, const std::string& path) {
   char magic[8] = {};
   in.read(magic, 8);
   if (in.gcount() < 8 || std::memcmp(magic, kMagic, 6) != 0) bad_npy(path, "bad magic (expected \\x93NUMPY)");

@@ -44,7 +44,7 @@ std::string_view trim(std::string_view s) {
 
 [[noreturn]] void bad_shape(std::string_view text, const std::string& why) {
   throw Error(ErrorCode::kBadInput, "bad shape '" + std::string(text) + "': " + why +
-                                        " (expected e.g. 1x3x224x224, -1,3,224,224 or input:1x3x224x224)");
+                                        " (expected e.g. 1x3x224x224, -1,3,224,224, input:1x3x224x224 or ids:-1x128:int64)");
 }
 
 }  // namespace
@@ -85,6 +85,18 @@ Shape parse_shape(std::string_view text) {
 ShapeSpec parse_shape_spec(std::string_view text) {
   std::string_view s = trim(text);
   ShapeSpec spec;
+  // A dtype after the last ':' ("ids:-1x128:int64"): dims are never a dtype's name.
+  if (size_t colon = s.rfind(':'); colon != std::string_view::npos) {
+    const std::string_view tail = trim(s.substr(colon + 1));
+    if (!tail.empty() && std::isalpha(static_cast<unsigned char>(tail.front())) && tail != "scalar") {
+      try {
+        spec.dtype = parse_dtype(tail);
+      } catch (const Error&) {
+        bad_shape(text, "'" + std::string(tail) + "' is not a dtype (float32, float16, int64, int32, bool, ...)");
+      }
+      s = trim(s.substr(0, colon));
+    }
+  }
   // The name is everything before the last ':' (names may contain ':' as in "input:0").
   size_t colon = s.rfind(':');
   if (colon != std::string_view::npos) {
@@ -94,6 +106,33 @@ ShapeSpec parse_shape_spec(std::string_view text) {
   }
   spec.shape = parse_shape(s);
   return spec;
+}
+
+IntRange parse_int_range(std::string_view text) {
+  const std::string_view s = trim(text);
+  auto bad = [&](const std::string& why) {
+    throw Error(ErrorCode::kBadInput,
+                "bad integer range '" + std::string(text) + "': " + why + " (expected NAME:LO:HI, LO <= values < HI)");
+  };
+  const size_t hi_colon = s.rfind(':');
+  const size_t lo_colon = hi_colon == std::string_view::npos || hi_colon == 0 ? std::string_view::npos
+                                                                               : s.rfind(':', hi_colon - 1);
+  if (lo_colon == std::string_view::npos || lo_colon == 0) bad("expected a name and two bounds");
+  IntRange r;
+  r.name = std::string(trim(s.substr(0, lo_colon)));
+  if (r.name.empty()) bad("empty input name");
+  for (auto [part, out] : {std::pair{s.substr(lo_colon + 1, hi_colon - lo_colon - 1), &r.low},
+                           std::pair{s.substr(hi_colon + 1), &r.high}}) {
+    const std::string_view tok = trim(part);
+    auto [ptr, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), *out);
+    if (tok.empty() || ec != std::errc() || ptr != tok.data() + tok.size()) {
+      std::string why(tok);  // (built in steps: GCC 12 warns falsely on "'" + std::string(tok))
+      why += "' is not an integer";
+      bad("'" + why);
+    }
+  }
+  if (r.low >= r.high) bad("LO must be below HI");
+  return r;
 }
 
 std::vector<ShapeSpec> parse_shape_specs(std::string_view text) {

@@ -39,6 +39,7 @@ void stage_export(DeployContext& ctx, StageRecord& rec) {
     ExportedModel exported = export_with_input_types(ctx.input_path, ctx.options.export_options);
     ctx.model = std::move(exported.model);
     ctx.input_dtypes = exported.input_dtypes;
+    ctx.export_report = exported.report;
     rec.summary = fmt::format("{} TorchScript nodes -> {} ONNX nodes (opset {})", exported.report.torch_nodes,
                               exported.report.onnx_nodes, ctx.options.export_options.opset);
   }
@@ -173,7 +174,11 @@ void stage_verify(DeployContext& ctx, StageRecord& rec) {
     input_so.backend = is_torchscript_path(ctx.input_path) ? "torch" : "ort";
     return verify_int8(ctx, rec, input_so, so);
   }
-  VerifyOptions vo = ctx.options.verify_options;
+  // Integer ranges from the model before it is staged (and leaves memory); a TorchScript input
+  // names its inputs by forward()'s arguments.
+  VerifyOptions vo = ctx.staged ? ctx.options.verify_options
+                     : ctx.export_report ? for_torchscript_reference(ctx.options.verify_options, *ctx.export_report, ctx.model)
+                                         : with_model_ranges(ctx.options.verify_options, ctx.model);
   if (ctx.options.fp16) vo.rel_tol = std::max(vo.rel_tol, kFp16RelTol);
   if (vo.input_dtypes.empty()) vo.input_dtypes = ctx.input_dtypes;
   vo.shapes = with_dynamic_dims_fixed(vo.shapes);  // as piu export verifies
@@ -286,6 +291,8 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& given, c
   if (options.int8 && options.calibration_data.dir.empty() && !options.calibration_data.load_item &&
       !options.calibration_data.load_inputs)
     throw Error(ErrorCode::kBadInput, "int8 needs calibration data (--data DIR)");
+  if (options.int8 && !options.verify_options.inputs.empty())
+    throw Error(ErrorCode::kBadInput, "--input does not apply with --int8: its output SQNR is measured on --data items");
   const fs::path dir(options.output_dir);
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
@@ -303,7 +310,7 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& given, c
   fs::create_directories(dir, ec);  // the staged files go there
   if (ec) throw Error(ErrorCode::kIo, "cannot create folder " + options.output_dir + ": " + ec.message());
   try {
-    DeployContext ctx{options, model_path, OnnxModel(), report, {}, nullptr, std::nullopt};
+    DeployContext ctx{options, model_path, OnnxModel(), report, {}, nullptr, std::nullopt, std::nullopt};
     int64_t nodes = 0;
     if (std::none_of(stages.begin(), stages.end(), [](const DeployStage& s) { return s.name == "export"; })) {
       ctx.model = OnnxModel::load(model_path);  // a list without the export stage takes ONNX as it is

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "export/export_state.hpp"
+#include "export/input_types.hpp"
 #include "piu/passes.hpp"
 #include "piu/simplify.hpp"
 
@@ -29,18 +30,6 @@ int64_t ir_version_for(int opset) {
   if (opset <= 17) return 8;
   if (opset <= 20) return 9;
   return 10;
-}
-
-// TorchScript records no input types: an input read as indices (embedding, index_select) is
-// int64, the others float.
-int32_t input_elem_type(const IrGraph& ir, int value) {
-  for (const auto& n : ir.nodes) {
-    if ((n.kind == "aten::embedding" && n.inputs.size() > 1 && n.inputs[1] == value) ||
-        (n.kind == "aten::index_select" && n.inputs.size() > 2 && n.inputs[2] == value) ||
-        (n.kind == "aten::one_hot" && !n.inputs.empty() && n.inputs[0] == value))
-      return onnx::TensorProto::INT64;
-  }
-  return onnx::TensorProto::FLOAT;
 }
 
 // One entry per kind and reason: "aten::transpose (16 uses, first at model.py:53): no converter".
@@ -91,11 +80,12 @@ void dump_if_asked(const onnx::ModelProto& proto) {
   }
 }
 
-// The ONNX side of forward()'s arguments: a name and a shape spec for each.
+// The ONNX side of forward()'s arguments: a name, a shape spec and an element type for each.
 struct Inputs {
   std::vector<std::string> arg_names;  // TorchScript's names
   std::vector<std::string> names;      // ONNX names
   std::vector<const ShapeSpec*> shapes;
+  std::vector<exporter::InputType> types;
 };
 
 std::string joined(const std::vector<std::string>& names) {
@@ -104,17 +94,25 @@ std::string joined(const std::vector<std::string>& names) {
   return s;
 }
 
-// Step 1a: names the inputs and gives each its shape spec (by position or by name); throws
-// kBadInput naming forward()'s arguments when they do not fit.
+// The default ONNX name of argument `arg` of `count`: forward()'s own name, except that a single
+// argument with a generic name (x, input, inputs) is "input", the seed's default.
+std::string default_input_name(const std::string& arg, size_t count) {
+  if (count == 1 && (arg == "x" || arg == "input" || arg == "inputs" || arg.empty())) return "input";
+  return arg.empty() ? "input_" + std::to_string(count) : arg;
+}
+
+// Step 1a: names the inputs (--input-names, else the name a --shape gave, else forward()'s own),
+// gives each its shape spec (by position or by name) and its element type; throws kBadInput naming
+// forward()'s arguments when they do not fit.
 Inputs match_inputs(const IrGraph& ir, const ExportOptions& options, const std::string& path) {
   Inputs in;
   const size_t n_in = ir.inputs.size();
   for (int i : ir.inputs) in.arg_names.push_back(ir.values[i].name);
   const std::string takes = path + ": forward() takes " + std::to_string(n_in) + " input(s) (" + joined(in.arg_names) + "), ";
+  std::vector<std::string> defaults;
+  for (size_t i = 0; i < n_in; ++i) defaults.push_back(default_input_name(in.arg_names[i], n_in));
   in.names = options.input_names;
-  if (in.names.empty())
-    for (size_t i = 0; i < n_in; ++i) in.names.push_back(n_in == 1 ? "input" : "input_" + std::to_string(i));
-  if (in.names.size() != n_in)
+  if (!in.names.empty() && in.names.size() != n_in)
     throw Error(ErrorCode::kBadInput, takes + std::to_string(in.names.size()) + " input name(s) given");
   in.shapes.assign(n_in, nullptr);
   size_t positional = 0;
@@ -126,16 +124,25 @@ Inputs match_inputs(const IrGraph& ir, const ExportOptions& options, const std::
     }
     size_t k = n_in;
     for (size_t i = 0; i < n_in; ++i)
-      if (in.names[i] == s.name || in.arg_names[i] == s.name) k = i;
+      if ((!in.names.empty() && in.names[i] == s.name) || defaults[i] == s.name || in.arg_names[i] == s.name) k = i;
     if (k == n_in)
       throw Error(ErrorCode::kBadInput,
                   path + ": no input named '" + s.name + "' (inputs: " + joined(in.arg_names) + ")");
     in.shapes[k] = &s;
   }
-  for (size_t i = 0; i < n_in; ++i)
+  if (in.names.empty())
+    for (size_t i = 0; i < n_in; ++i) in.names.push_back(in.shapes[i] && !in.shapes[i]->name.empty() ? in.shapes[i]->name : defaults[i]);
+  for (size_t i = 0; i < n_in; ++i) {
     if (!in.shapes[i])
       throw Error(ErrorCode::kBadInput, path + ": give the shape of input '" + in.arg_names[i] + "' (e.g. --shape " +
                                             in.names[i] + ":-1x3x224x224, -1 = dynamic)");
+    for (size_t j = 0; j < i; ++j)
+      if (in.names[j] == in.names[i])
+        throw Error(ErrorCode::kBadInput, path + ": two inputs named '" + in.names[i] + "'; give --input-names");
+  }
+  std::vector<std::optional<DType>> stated;
+  for (const ShapeSpec* s : in.shapes) stated.push_back(s->dtype);
+  in.types = exporter::input_types(ir, stated);
   return in;
 }
 
@@ -147,7 +154,7 @@ void bind_inputs(ExportState& state, const Inputs& in) {
     auto* v = state.graph.add_input();
     v->set_name(in.names[i]);
     auto* tt = v->mutable_type()->mutable_tensor_type();
-    const int32_t type = input_elem_type(ir, ir.inputs[i]);
+    const int32_t type = dtype_to_onnx(in.types[i].dtype);
     tt->set_elem_type(type);
     const Shape& shape = in.shapes[i]->shape;
     for (size_t d = 0; d < shape.size(); ++d) {
@@ -196,6 +203,10 @@ std::vector<std::string> output_names(const IrGraph& ir, const ExportOptions& op
   if (names.size() != n_out)
     throw Error(ErrorCode::kBadInput, path + ": forward() returns " + std::to_string(n_out) + " output(s), " +
                                           std::to_string(names.size()) + " output name(s) given");
+  for (const auto& name : names)
+    if (std::find(in.names.begin(), in.names.end(), name) != in.names.end())
+      throw Error(ErrorCode::kBadInput, path + ": an input and an output are both named '" + name +
+                                            "'; give --input-names or --output-names");
   return names;
 }
 
@@ -280,6 +291,8 @@ OnnxModel export_module(const std::string& path, const std::string* bytes, const
   // 1. Inputs: names and shapes checked against forward()'s arguments (declared in the graph below).
   const Inputs in = match_inputs(ir, options, path);
   report.torch_inputs = in.arg_names;
+  for (size_t i = 0; i < in.names.size(); ++i)
+    report.inputs.push_back({in.names[i], in.types[i].dtype, in.types[i].source, in.shapes[i]->shape});
   // 2. Coverage: every missing converter listed at once, before anything is converted.
   report.unsupported = missing_converters(ir);
   if (!report.unsupported.empty()) fail_unsupported(path, report, report_out);

@@ -23,6 +23,9 @@ struct IrValue {
   std::string name;  // TorchScript's debug name ("input.5"), for messages and ONNX names
   IrType type = IrType::kOther;
   std::string type_str;  // TorchScript's spelling ("Tensor", "int[]", "Dict(str, Tensor)") for errors
+  // A tensor's element type where the graph records one (a trace in memory does; a saved file's
+  // forward() declares only "Tensor").
+  std::optional<DType> dtype;
   // Constants (prim::Constant, frozen parameters, lists of constants): exactly one is set.
   std::optional<Tensor> tensor;
   std::optional<std::vector<Tensor>> tensors;  // Tensor[] (an RNN's weights), Tensor?[] (undefined = None)

@@ -23,10 +23,10 @@ ExportedModel with_input_types(OnnxModel model, const ExportReport& report) {
 // One spec per TorchScript argument: the export's shape with its dynamic dims other than the batch
 // at 64, unless a verification shape names that input (or names none), named as LibTorch calls it.
 std::vector<ShapeSpec> export_verify_shapes(const ExportJobOptions& options, const ExportReport& report) {
-  const std::vector<ShapeSpec> fixed = with_dynamic_dims_fixed(options.export_options.input_shapes);
   std::vector<ShapeSpec> out;
-  for (size_t i = 0; i < fixed.size() && i < report.torch_inputs.size(); ++i) {
-    ShapeSpec s = fixed[i];
+  for (size_t i = 0; i < report.inputs.size() && i < report.torch_inputs.size(); ++i) {
+    ShapeSpec s{report.inputs[i].name, report.inputs[i].shape};
+    s = with_dynamic_dims_fixed({s})[0];
     for (const auto& g : options.verify_shapes)
       if (g.name.empty() || g.name == s.name || g.name == report.torch_inputs[i]) s.shape = g.shape;
     s.name = report.torch_inputs[i];
@@ -35,7 +35,41 @@ std::vector<ShapeSpec> export_verify_shapes(const ExportJobOptions& options, con
   return out;
 }
 
+// The index of the export's input called `name` (its ONNX name or forward()'s argument name; ""
+// is the first), or throws kBadInput naming `what`.
+size_t export_input_index(const ExportReport& report, const std::string& name, const std::string& what) {
+  for (size_t i = 0; i < report.inputs.size(); ++i)
+    if ((name.empty() && i == 0) || report.inputs[i].name == name || report.torch_inputs[i] == name) return i;
+  std::string names;
+  for (const auto& in : report.inputs) names += (names.empty() ? "" : ", ") + in.name;
+  throw Error(ErrorCode::kBadInput, what + ": the model has no input '" + name + "' (inputs: " + names + ")");
+}
+
 }  // namespace
+
+VerifyOptions for_torchscript_reference(VerifyOptions options, const ExportReport& report, const OnnxModel& exported) {
+  for (auto& r : options.int_ranges) r.name = report.torch_inputs[export_input_index(report, r.name, "--int-range")];
+  for (IntRange r : index_input_ranges(exported)) {
+    r.name = report.torch_inputs[export_input_index(report, r.name, "index_input_ranges")];
+    options.int_ranges.push_back(std::move(r));
+  }
+  for (auto& spec : options.shapes)
+    for (size_t i = 0; i < report.inputs.size() && !spec.name.empty(); ++i)
+      if (report.inputs[i].name == spec.name) {
+        spec.name = report.torch_inputs[i];
+        break;
+      }
+  for (auto& g : options.inputs) {
+    const size_t i = export_input_index(report, g.name, g.source);
+    TensorInfo info;
+    info.name = report.inputs[i].name;
+    info.dtype = report.inputs[i].dtype;
+    info.shape = report.inputs[i].shape;
+    check_given_input(info, g);
+    g.name = report.torch_inputs[i];
+  }
+  return options;
+}
 
 ExportedModel export_with_input_types(const std::string& path, const ExportOptions& options) {
   ExportReport report;
@@ -60,15 +94,15 @@ ExportJobReport export_job(const ExportJobOptions& options) {
                                                : export_with_input_types(options.input, options.export_options);
   out.export_report = exported.report;
   check_model(exported.model, options.output);
+  VerifyOptions v = for_torchscript_reference(options.verify_options, exported.report, exported.model);
+  v.input_dtypes = exported.input_dtypes;
+  v.shapes = export_verify_shapes(options, exported.report);
   // Written under temp names first (a model over 2 GB gets external data), verified from that
   // file, then renamed into place.
   stage_verify_commit(std::move(exported.model), options.output, {}, [&](const std::string& staged) {
     if (!options.verify) return;
     // LibTorch runs the TorchScript module as written, ONNX Runtime the export, on the same random
     // inputs at several batch sizes, one runtime at a time.
-    VerifyOptions v = options.verify_options;
-    v.input_dtypes = exported.input_dtypes;
-    v.shapes = export_verify_shapes(options, exported.report);
     SessionOptions so;
     so.backend = "torch";  // whatever the input file is called
     so.intra_op_num_threads = options.threads;
@@ -86,6 +120,10 @@ std::string ExportJobReport::to_json() const {
   j["output"] = output;
   j["opset"] = opset;
   j["torch_nodes"] = export_report.torch_nodes;
+  j["inputs"] = Json::array();
+  for (const auto& in : export_report.inputs)
+    j["inputs"].push_back({{"name", in.name}, {"dtype", std::string(dtype_name(in.dtype))}, {"shape", in.shape},
+                           {"dtype_source", in.dtype_source}});
   j["onnx_nodes"] = export_report.onnx_nodes;
   j["seconds"] = {{"load_libtorch", export_report.load_s},
                   {"read", export_report.read_s},
@@ -99,6 +137,8 @@ std::string ExportJobReport::to_json() const {
 std::string ExportJobReport::to_text() const {
   std::string s = fmt::format("exported {} TorchScript nodes to {} ONNX nodes (opset {})\n", export_report.torch_nodes,
                               export_report.onnx_nodes, opset);
+  for (const auto& in : export_report.inputs)
+    s += fmt::format("input {}: {} {} ({})\n", in.name, dtype_name(in.dtype), shape_to_string(in.shape), in.dtype_source);
   if (verified) s += "verified against LibTorch:\n" + format_verify_report(verify);
   return s + "wrote " + output + "\n";
 }

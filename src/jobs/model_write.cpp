@@ -1,6 +1,10 @@
 // check -> stage under temp names -> verify one model at a time -> commit: how every piu job writes
 // a model.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <set>
 
 #include <filesystem>
 
@@ -124,6 +128,20 @@ void stage_verify_commit(OnnxModel&& result, const std::string& output, const Sa
   staged.commit();
 }
 
+VerifyOptions with_model_ranges(VerifyOptions options, const OnnxModel& model) {
+  std::vector<std::string> names;
+  std::set<std::string> initializers;
+  for (const auto& t : model.proto().graph().initializer()) initializers.insert(t.name());
+  for (const auto& v : model.proto().graph().input())
+    if (!initializers.count(v.name())) names.push_back(v.name());
+  for (const auto& r : options.int_ranges)
+    if (std::find(names.begin(), names.end(), r.name) == names.end())
+      throw Error(ErrorCode::kBadInput,
+                  fmt::format("--int-range names input '{}', the model has: {}", r.name, fmt::join(names, ", ")));
+  for (auto& r : index_input_ranges(model)) options.int_ranges.push_back(std::move(r));  // the user's come first
+  return options;
+}
+
 WriteReport check_verify_and_save(const std::string& input_path, OnnxModel&& result, const WriteOptions& options,
                                   const CandidateView& view) {
   WriteReport out;
@@ -144,11 +162,12 @@ WriteReport check_verify_and_save(const std::string& input_path, OnnxModel&& res
   SaveOptions save;
   if (!result.external_files().empty())  // an input with external data gives an output with it
     save.external_data = SaveOptions::ExternalData::kAlways;
+  const VerifyOptions verify_options = with_model_ranges(options.verify_options, result);
   stage_verify_commit(std::move(result), options.output, save, [&](const std::string& staged) {
     if (!options.verify) return;
     SessionOptions so;
     so.intra_op_num_threads = options.threads;
-    out.verify = verify_model_files(input_path, staged, options.verify_options, so, view);
+    out.verify = verify_model_files(input_path, staged, verify_options, so, view);
     out.verified = true;
     require_verified(out.verify);
   });

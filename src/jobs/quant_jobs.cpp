@@ -55,8 +55,10 @@ std::vector<TensorInfo> model_inputs(const OnnxModel& model, const std::string& 
     const auto& tt = in.type().tensor_type();
     if (auto d = dtype_from_onnx(tt.elem_type())) info.dtype = *d;
     info.rank_known = tt.has_shape();
-    for (const auto& dim : tt.shape().dim())
+    for (const auto& dim : tt.shape().dim()) {
       info.shape.push_back(dim.has_dim_value() && dim.dim_value() > 0 ? dim.dim_value() : -1);
+      info.dim_names.push_back(dim.has_dim_param() ? dim.dim_param() : "");
+    }
     inputs.push_back(info);
   }
   if (inputs.empty()) throw Error(ErrorCode::kBadInput, path + ": the model has no inputs to calibrate on");

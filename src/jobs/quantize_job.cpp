@@ -13,20 +13,31 @@ using jobs_internal::Json;
 
 namespace {
 
-// Two random batches of two items (an array per input), for an accuracy check without
-// calibration data.
-std::unique_ptr<CalibrationSource> random_evaluation_source(const std::vector<TensorInfo>& inputs,
-                                                            const std::vector<ShapeSpec>& shapes) {
-  std::vector<NamedTensors> random(2);
-  for (uint64_t seed = 0; seed < 2; ++seed) {
-    std::vector<Tensor> made = make_random_inputs(inputs, shapes, 2, seed);
-    for (size_t i = 0; i < inputs.size(); ++i) random[seed].emplace(inputs[i].name, std::move(made[i]));
+// The inputs accuracy is measured on without calibration data: the given ones (one batch, inputs
+// not given random) or two random batches of two. Random integers keep to the ranges given, then
+// the model's own (an embedding's table size).
+std::unique_ptr<CalibrationSource> evaluation_without_data(const std::vector<TensorInfo>& inputs,
+                                                           const QuantizeJobOptions& options, const OnnxModel& model) {
+  VerifyOptions random;
+  random.shapes = options.shapes;
+  random.int_ranges = options.int_ranges;
+  random = with_model_ranges(random, model);
+  random.inputs = options.inputs;
+  random.batches = {2};
+  std::vector<NamedTensors> batches;
+  for (uint64_t seed = 0; seed < (options.inputs.empty() ? 2u : 1u); ++seed) {
+    random.seed = seed;
+    std::vector<Tensor> made = inputs_with_given(inputs, random);
+    batches.emplace_back();
+    for (size_t i = 0; i < inputs.size(); ++i) batches.back().emplace(inputs[i].name, std::move(made[i]));
   }
-  BatchOptions batch{.batch_size = 2, .max_item_shape = {}, .item_rank = -1};
-  for (const auto& in : inputs) batch.inputs[in.name] = {.max_item_shape = {}, .item_rank = static_cast<int64_t>(in.shape.size()) - 1};
+  BatchOptions layout{.batch_size = item_count(batches[0]), .max_item_shape = {}, .item_rank = -1};
+  for (const auto& in : inputs)
+    layout.inputs[in.name] = {.max_item_shape = {}, .item_rank = static_cast<int64_t>(in.shape.size()) - 1};
+  std::vector<std::string> names = {options.inputs.empty() ? "random batch 1" : "the given inputs"};
+  if (batches.size() > 1) names.push_back("random batch 2");
   return calibration_from_named_items(
-      {"random batch 1", "random batch 2"}, [random](const std::string& n) { return random[n.back() == '1' ? 0 : 1]; },
-      batch);
+      names, [batches](const std::string& n) { return batches[n.back() == '2' ? 1 : 0]; }, layout);
 }
 
 }  // namespace
@@ -54,7 +65,7 @@ QuantizeJobReport quantize_job(const QuantizeJobOptions& options) {
     }
     eval = evaluation_source(setup);  // accuracy is measured on up to 32 calibration items
   } else {
-    eval = random_evaluation_source(inputs, options.shapes);
+    eval = evaluation_without_data(inputs, options, model);
   }
   if (!options.from_cache.empty()) out.table = read_tensorrt_cache(options.from_cache);
   if (!options.cache.empty()) write_tensorrt_cache(out.table, options.cache);

@@ -13,20 +13,11 @@ using jobs_internal::Json;
 std::vector<Tensor> make_inputs(const Session& session, const InputOptions& options, int64_t batch) {
   const auto& infos = session.inputs();
   std::vector<Tensor> given(infos.size());
-  for (const std::string& spec : options.files) {
-    std::string name, path = spec;
-    if (size_t eq = spec.find('='); eq != std::string::npos) {
-      name = spec.substr(0, eq);
-      path = spec.substr(eq + 1);
-    }
+  for (GivenInput& g : read_given_inputs(options.files)) {
     if (infos.empty()) throw Error(ErrorCode::kBadInput, "the model takes no inputs");
-    const size_t index = name.empty() ? 0 : session.input_index(name);
+    const size_t index = g.name.empty() ? 0 : session.input_index(g.name);
     if (given[index].defined()) throw Error(ErrorCode::kBadInput, "input '" + infos[index].name + "' given twice");
-    try {
-      given[index] = read_npy(path);
-    } catch (const Error& e) {
-      throw e.with_context("input '" + infos[index].name + "'");
-    }
+    given[index] = std::move(g.tensor);
   }
   // Random tensors for the rest; their dynamic dims follow the shapes, or the given tensors' batch.
   std::vector<TensorInfo> missing;

@@ -335,25 +335,41 @@ std::unique_ptr<CalibrationSource> calibration_from_folder(const std::string& di
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw Error(ErrorCode::kBadInput, "calibration data " + dir + ": " + (fs::exists(dir, ec) ? "not a folder" : "no such folder"));
-  std::vector<std::string> npys, imgs;
+  std::vector<std::string> npys, npzs, imgs;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (!entry.is_regular_file(ec)) continue;
     const std::string ext = lower(entry.path().extension().string());
     if (ext == ".npy") npys.push_back(entry.path().string());
+    if (ext == ".npz") npzs.push_back(entry.path().string());
     if (is_image_ext(ext)) imgs.push_back(entry.path().string());
   }
   if (ec) throw Error(ErrorCode::kIo, "cannot list calibration folder " + dir + ": " + ec.message());
-  if (npys.empty() && imgs.empty())
-    throw Error(ErrorCode::kBadInput, "calibration folder " + dir + " holds no .npy or image (.jpg, .jpeg, .png, .bmp) files");
-  if (!npys.empty() && !imgs.empty())
+  const int kinds = !npys.empty() + !npzs.empty() + !imgs.empty();
+  if (kinds == 0)
+    throw Error(ErrorCode::kBadInput, "calibration folder " + dir +
+                                          " holds no .npy, .npz or image (.jpg, .jpeg, .png, .bmp) files");
+  if (kinds > 1)
     throw Error(ErrorCode::kBadInput, "calibration folder " + dir + " mixes .npy files (" + std::to_string(npys.size()) +
-                                          ") and images (" + std::to_string(imgs.size()) + "); use one kind");
+                                          "), .npz files (" + std::to_string(npzs.size()) + ") and images (" +
+                                          std::to_string(imgs.size()) + "); use one kind");
   std::sort(npys.begin(), npys.end());
+  std::sort(npzs.begin(), npzs.end());
   std::sort(imgs.begin(), imgs.end());
   if (!npys.empty()) {
     const std::string what = std::to_string(npys.size()) + " .npy files in " + dir;
     return std::make_unique<ItemSource>(
         std::move(npys), [](const std::string& p) { return NamedTensors{{"", read_npy(p)}}; }, batch, what);
+  }
+  if (!npzs.empty()) {  // an array per input name
+    const std::string what = std::to_string(npzs.size()) + " .npz files in " + dir;
+    auto load = [](const std::string& p) {
+      NamedTensors inputs;
+      for (auto& [name, array] : read_npz(p))
+        if (!inputs.emplace(name, std::move(array)).second)
+          throw Error(ErrorCode::kBadInput, p + ": holds the array '" + name + "' twice");
+      return inputs;
+    };
+    return std::make_unique<ItemSource>(std::move(npzs), load, batch, what);
   }
   const std::string what = std::to_string(imgs.size()) + " images in " + dir;
   BatchOptions b = batch;

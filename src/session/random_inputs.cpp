@@ -1,82 +1,186 @@
 // Random inputs of the right dtype and shape, for `piu run/bench/compare` and verification.
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <cstring>
+#include <map>
 #include <random>
 
 #include "piu/session.hpp"
 
 namespace piu {
 
-Shape resolve_input_shape(const TensorInfo& info, const std::vector<ShapeSpec>& shapes, int64_t batch) {
-  const ShapeSpec* spec = nullptr;
+namespace {
+
+// The spec of `info`: the one naming it, else an unnamed one.
+const ShapeSpec* spec_for(const TensorInfo& info, const std::vector<ShapeSpec>& shapes) {
   for (const auto& s : shapes)
-    if (s.name == info.name) spec = &s;
-  if (!spec)
-    for (const auto& s : shapes)
-      if (s.name.empty()) spec = &s;
+    if (s.name == info.name) return &s;
+  for (const auto& s : shapes)
+    if (s.name.empty()) return &s;
+  return nullptr;
+}
+
+std::string dim_name(const TensorInfo& info, size_t d) { return d < info.dim_names.size() ? info.dim_names[d] : ""; }
+
+// The model's shape with the spec's dims put in (dynamic dims left -1); a model that declares no
+// shape (TorchScript) takes the spec's.
+Shape with_spec(const TensorInfo& info, const ShapeSpec* spec) {
   if (!info.rank_known) {
     if (!spec)
       throw Error(ErrorCode::kBadInput, "input '" + info.name +
                                             "' has no declared shape (TorchScript models do not record one): give it "
                                             "with --shape " + info.name + ":1x3x224x224 (-1 for the batch)");
-    Shape shape = spec->shape;
-    if (!shape.empty() && shape[0] < 0) shape[0] = batch;
-    for (size_t d = 0; d < shape.size(); ++d)
-      if (shape[d] < 0)
-        throw Error(ErrorCode::kBadInput, "input '" + info.name + "': dim " + std::to_string(d) + " of " +
-                                              shape_to_string(spec->shape) + " must be given");
-    return shape;
+    return spec->shape;
   }
   Shape shape = info.shape;
-  if (spec) {
-    if (spec->shape.size() != shape.size())
+  if (!spec) return shape;
+  if (spec->shape.size() != shape.size())
+    throw Error(ErrorCode::kBadInput, "shape " + shape_to_string(spec->shape) + " given for input '" + info.name +
+                                          "' has rank " + std::to_string(spec->shape.size()) +
+                                          ", the model expects " + shape_to_string(info.shape));
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] >= 0 && spec->shape[d] >= 0 && shape[d] != spec->shape[d])
       throw Error(ErrorCode::kBadInput, "shape " + shape_to_string(spec->shape) + " given for input '" + info.name +
-                                            "' has rank " + std::to_string(spec->shape.size()) +
-                                            ", the model expects " + shape_to_string(info.shape));
-    for (size_t d = 0; d < shape.size(); ++d) {
-      if (shape[d] >= 0 && spec->shape[d] >= 0 && shape[d] != spec->shape[d])
-        throw Error(ErrorCode::kBadInput, "shape " + shape_to_string(spec->shape) + " given for input '" + info.name +
-                                              "' conflicts with the model's static shape " +
-                                              shape_to_string(info.shape));
-      if (spec->shape[d] >= 0) shape[d] = spec->shape[d];
-    }
+                                            "' conflicts with the model's static shape " + shape_to_string(info.shape));
+    if (spec->shape[d] >= 0) shape[d] = spec->shape[d];
   }
-  if (!shape.empty() && shape[0] < 0) shape[0] = batch;
-  for (size_t d = 0; d < shape.size(); ++d)
-    if (shape[d] < 0) {
-      const std::string dim_name =
-          d < info.dim_names.size() && !info.dim_names[d].empty() ? " ('" + info.dim_names[d] + "')" : "";
-      std::string example;  // the shape with each dynamic dim spelled as its name: 1x3xheightxwidth
-      for (size_t k = 0; k < shape.size(); ++k) {
-        const bool named = k < info.dim_names.size() && !info.dim_names[k].empty();
-        example += (k ? "x" : "") + (shape[k] >= 0 ? std::to_string(shape[k]) : named ? info.dim_names[k] : "N");
-      }
-      throw Error(ErrorCode::kBadInput, "input '" + info.name + "' has dynamic dim " + std::to_string(d) + dim_name +
-                                            " in shape " + shape_to_string(info.shape) +
-                                            "; give its size with --shape " + info.name + ":" + example +
-                                            " (numbers for every dim)");
-    }
   return shape;
+}
+
+// `shape` (from with_spec) with its dynamic dims sized: the first by its name's size or `batch`,
+// the others by their names' sizes; throws kBadInput for a dim left unknown.
+Shape sized(const TensorInfo& info, const ShapeSpec* spec, Shape shape, int64_t batch,
+            const std::map<std::string, int64_t>& dims) {
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] >= 0) continue;
+    const std::string name = info.rank_known ? dim_name(info, d) : "";
+    if (auto it = dims.find(name); !name.empty() && it != dims.end())
+      shape[d] = it->second;
+    else if (d == 0)
+      shape[d] = batch;
+  }
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] >= 0) continue;
+    if (!info.rank_known)
+      throw Error(ErrorCode::kBadInput, "input '" + info.name + "': dim " + std::to_string(d) + " of " +
+                                            shape_to_string(spec->shape) + " must be given");
+    const std::string dim_label = dim_name(info, d).empty() ? "" : " ('" + dim_name(info, d) + "')";
+    std::string example;  // the shape with each dynamic dim spelled as its name: 1x3xheightxwidth
+    for (size_t k = 0; k < shape.size(); ++k) {
+      const std::string named = dim_name(info, k);
+      example += (k ? "x" : "") + (shape[k] >= 0 ? std::to_string(shape[k]) : !named.empty() ? named : "N");
+    }
+    throw Error(ErrorCode::kBadInput, "input '" + info.name + "' has dynamic dim " + std::to_string(d) + dim_label +
+                                          " in shape " + shape_to_string(info.shape) +
+                                          "; give its size with --shape " + info.name + ":" + example +
+                                          " (numbers for every dim)");
+  }
+  return shape;
+}
+
+// The dtype of a random input: the model's, or the spec's where the model declares none.
+DType random_dtype(const TensorInfo& info, const ShapeSpec* spec) {
+  if (!spec || !spec->dtype || *spec->dtype == info.dtype) return info.dtype;
+  if (!info.rank_known) return *spec->dtype;
+  throw Error(ErrorCode::kBadInput, "--shape " + (spec->name.empty() ? info.name : spec->name) + ": input '" +
+                                        info.name + "' is " + std::string(dtype_name(info.dtype)) + ", not " +
+                                        std::string(dtype_name(*spec->dtype)));
+}
+
+std::string input_names(const std::vector<TensorInfo>& inputs) {
+  std::string names;
+  for (const auto& i : inputs) names += (names.empty() ? "" : ", ") + i.name;
+  return names;
+}
+
+// The smallest and largest value of an integer dtype.
+std::pair<int64_t, int64_t> integer_limits(DType d) {
+  switch (d) {
+    case DType::kInt8: return {INT8_MIN, INT8_MAX};
+    case DType::kUInt8: return {0, UINT8_MAX};
+    case DType::kInt16: return {INT16_MIN, INT16_MAX};
+    case DType::kUInt16: return {0, UINT16_MAX};
+    case DType::kInt32: return {INT32_MIN, INT32_MAX};
+    case DType::kUInt32: return {0, UINT32_MAX};
+    default: return {INT64_MIN, INT64_MAX};
+  }
+}
+
+// Fills an integer tensor with values in [low, high).
+template <class T>
+void fill_integers(Tensor& t, int64_t low, int64_t high, std::mt19937_64& rng) {
+  std::uniform_int_distribution<int64_t> values(low, high - 1);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data_as<T>()[i] = static_cast<T>(values(rng));
+}
+
+}  // namespace
+
+Shape resolve_input_shape(const TensorInfo& info, const std::vector<ShapeSpec>& shapes, int64_t batch) {
+  const ShapeSpec* spec = spec_for(info, shapes);
+  return sized(info, spec, with_spec(info, spec), batch, {});
 }
 
 std::vector<Tensor> make_random_inputs(const std::vector<TensorInfo>& inputs, const std::vector<ShapeSpec>& shapes,
                                        int64_t batch, uint64_t seed) {
-  for (const auto& s : shapes) {
+  RandomInputOptions options;
+  options.shapes = shapes;
+  options.batch = batch;
+  options.seed = seed;
+  return make_random_inputs(inputs, options);
+}
+
+std::vector<Tensor> make_random_inputs(const std::vector<TensorInfo>& inputs, const RandomInputOptions& options) {
+  for (const auto& s : options.shapes) {
     bool found = s.name.empty();
     for (const auto& i : inputs) found = found || i.name == s.name;
-    if (!found) {
-      std::string names;
-      for (const auto& i : inputs) names += (names.empty() ? "" : ", ") + i.name;
-      throw Error(ErrorCode::kBadInput, "--shape names input '" + s.name + "', the model has: " + names);
-    }
+    if (!found) throw Error(ErrorCode::kBadInput, "--shape names input '" + s.name + "', the model has: " + input_names(inputs));
   }
-  std::mt19937_64 rng(seed);
-  std::vector<Tensor> out;
+  for (const auto& r : options.int_ranges) {
+    const TensorInfo* input = nullptr;
+    for (const auto& i : inputs)
+      if (i.name == r.name) input = &i;
+    if (!input)
+      throw Error(ErrorCode::kBadInput, "--int-range names input '" + r.name + "', the model has: " + input_names(inputs));
+  }
+  // Symbolic dims: the sizes given (options.dims), then those the shapes fix, then the batch's name.
+  std::map<std::string, int64_t> dims = options.dims;
+  std::vector<Shape> shapes;
   for (const auto& info : inputs) {
-    Tensor t = Tensor::zeros(info.dtype, resolve_input_shape(info, shapes, batch));
+    shapes.push_back(with_spec(info, spec_for(info, options.shapes)));
+    for (size_t d = 0; info.rank_known && d < info.shape.size(); ++d)
+      if (info.shape[d] < 0 && shapes.back()[d] >= 0 && !dim_name(info, d).empty())
+        dims.emplace(dim_name(info, d), shapes.back()[d]);
+  }
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].rank_known && !shapes[i].empty() && shapes[i][0] < 0 && !dim_name(inputs[i], 0).empty())
+      dims.emplace(dim_name(inputs[i], 0), options.batch);
+  std::mt19937_64 rng(options.seed);
+  std::vector<Tensor> out;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const TensorInfo& info = inputs[k];
+    const ShapeSpec* spec = spec_for(info, options.shapes);
+    const DType dtype = random_dtype(info, spec);
+    Tensor t = Tensor::zeros(dtype, sized(info, spec, shapes[k], options.batch, dims));
     const int64_t n = t.numel();
     std::uniform_real_distribution<float> real(-1.0f, 1.0f);
     std::uniform_int_distribution<int> small(0, 1);
-    switch (info.dtype) {
+    // Integer inputs are usually indices, token ids or masks: [0, 2) unless a range says more.
+    IntRange range{info.name, 0, 2};
+    for (auto it = options.int_ranges.rbegin(); it != options.int_ranges.rend(); ++it)
+      if (it->name == info.name) range = *it;  // the first range of a name wins
+    const bool ranged = std::any_of(options.int_ranges.begin(), options.int_ranges.end(),
+                                    [&](const IntRange& r) { return r.name == info.name; });
+    if (is_floating(dtype) || dtype == DType::kBool) {
+      if (ranged)
+        throw Error(ErrorCode::kBadInput, "--int-range " + info.name + ": input '" + info.name + "' is " +
+                                              std::string(dtype_name(dtype)) + ", not an integer");
+    } else if (const auto [lo, hi] = integer_limits(dtype); range.low < lo || range.high - 1 > hi) {
+      throw Error(ErrorCode::kBadInput, "--int-range " + range.name + ":" + std::to_string(range.low) + ":" +
+                                            std::to_string(range.high) + " does not fit input '" + info.name +
+                                            "' of type " + std::string(dtype_name(dtype)));
+    }
+    switch (dtype) {
       case DType::kFloat32:
         for (int64_t i = 0; i < n; ++i) t.data_as<float>()[i] = real(rng);
         break;
@@ -94,30 +198,29 @@ std::vector<Tensor> make_random_inputs(const std::vector<TensorInfo>& inputs, co
           t.data_as<uint16_t>()[i] = static_cast<uint16_t>(bits >> 16);
         }
         break;
-      // Integer inputs are usually indices or token ids: keep them small and valid.
       case DType::kInt8:
-        for (int64_t i = 0; i < n; ++i) t.data_as<int8_t>()[i] = static_cast<int8_t>(small(rng));
+        fill_integers<int8_t>(t, range.low, range.high, rng);
         break;
       case DType::kUInt8:
-        for (int64_t i = 0; i < n; ++i) t.data_as<uint8_t>()[i] = static_cast<uint8_t>(small(rng));
+        fill_integers<uint8_t>(t, range.low, range.high, rng);
         break;
       case DType::kInt16:
-        for (int64_t i = 0; i < n; ++i) t.data_as<int16_t>()[i] = static_cast<int16_t>(small(rng));
+        fill_integers<int16_t>(t, range.low, range.high, rng);
         break;
       case DType::kUInt16:
-        for (int64_t i = 0; i < n; ++i) t.data_as<uint16_t>()[i] = static_cast<uint16_t>(small(rng));
+        fill_integers<uint16_t>(t, range.low, range.high, rng);
         break;
       case DType::kInt32:
-        for (int64_t i = 0; i < n; ++i) t.data_as<int32_t>()[i] = small(rng);
+        fill_integers<int32_t>(t, range.low, range.high, rng);
         break;
       case DType::kUInt32:
-        for (int64_t i = 0; i < n; ++i) t.data_as<uint32_t>()[i] = static_cast<uint32_t>(small(rng));
+        fill_integers<uint32_t>(t, range.low, range.high, rng);
         break;
       case DType::kInt64:
-        for (int64_t i = 0; i < n; ++i) t.data_as<int64_t>()[i] = small(rng);
+        fill_integers<int64_t>(t, range.low, range.high, rng);
         break;
       case DType::kUInt64:
-        for (int64_t i = 0; i < n; ++i) t.data_as<uint64_t>()[i] = static_cast<uint64_t>(small(rng));
+        fill_integers<uint64_t>(t, range.low, range.high, rng);
         break;
       case DType::kBool:
         for (int64_t i = 0; i < n; ++i) t.data_as<bool>()[i] = small(rng) != 0;

@@ -1,5 +1,6 @@
 // Verification: a reference and a candidate model on the same random inputs, at several values of
 // the dynamic dims, every output compared.
+#include <algorithm>
 #include <cmath>
 
 #include "piu/session.hpp"
@@ -26,16 +27,39 @@ struct Run {
   std::vector<Tensor> expected;  // the reference's outputs
 };
 
-// The batch sizes to try and their random inputs.
+// The ranges that name one of `inputs` (the model's own ranges may name inputs a reference calls
+// otherwise; the jobs check the user's names before verifying).
+std::vector<IntRange> ranges_of(const std::vector<TensorInfo>& inputs, std::vector<IntRange> ranges) {
+  std::erase_if(ranges, [&](const IntRange& r) {
+    return std::none_of(inputs.begin(), inputs.end(), [&](const TensorInfo& i) { return i.name == r.name; });
+  });
+  return ranges;
+}
+
+// The run on the inputs given as tensors (inputs_with_given).
+Run given_run(const std::vector<TensorInfo>& inputs, const VerifyOptions& options) {
+  Run run{1, {}, {}};
+  run.inputs = inputs_with_given(inputs, options, &run.batch);
+  return run;
+}
+
+// The batch sizes to try and their random inputs (or the one run on the given inputs).
 std::vector<Run> plan_runs(const std::vector<TensorInfo>& inputs, const VerifyOptions& options) {
+  if (!options.inputs.empty()) return {given_run(inputs, options)};
   std::vector<int64_t> batches = options.batches.empty() ? std::vector<int64_t>{1} : options.batches;
   bool dynamic_batch = false;
   for (const auto& info : inputs)  // an undeclared shape (TorchScript) takes any batch
     dynamic_batch = dynamic_batch || !info.rank_known || (!info.shape.empty() && info.shape[0] < 0);
   if (!dynamic_batch) batches.resize(1);  // the first dim is fixed: one run tells all
   std::vector<Run> runs;
-  for (int64_t batch : batches)
-    runs.push_back({batch, make_random_inputs(inputs, options.shapes, batch, options.seed), {}});
+  for (int64_t batch : batches) {
+    RandomInputOptions random;
+    random.shapes = options.shapes;
+    random.batch = batch;
+    random.seed = options.seed;
+    random.int_ranges = ranges_of(inputs, options.int_ranges);
+    runs.push_back({batch, make_random_inputs(inputs, random), {}});
+  }
   return runs;
 }
 
@@ -102,13 +126,76 @@ std::vector<TensorInfo> typed_inputs(const std::vector<TensorInfo>& ref_in, cons
   return out;
 }
 
+// The reference's outputs on `run`; a reference that fails on random inputs gets a hint: a model
+// whose branches depend on input values needs values it accepts.
+std::vector<Tensor> run_reference(const Session& reference, const Run& run, const VerifyOptions& options) {
+  try {
+    return reference.run(run.inputs);
+  } catch (const Error& e) {
+    if (!options.inputs.empty() || e.code() == ErrorCode::kVerificationFailed) throw;
+    throw Error(e.code(), std::string(e.what()) +
+                              " (on random inputs: give values the model accepts with --input NAME=FILE.npy, "
+                              "--input FILE.npz or --int-range NAME:LO:HI)");
+  }
+}
+
 }  // namespace
+
+std::vector<Tensor> inputs_with_given(const std::vector<TensorInfo>& inputs, const VerifyOptions& options,
+                                      int64_t* batch) {
+  std::vector<const GivenInput*> given(inputs.size(), nullptr);
+  for (const GivenInput& g : options.inputs) {
+    size_t k = inputs.size();
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (inputs[i].name == g.name || (g.name.empty() && i == 0)) k = i;
+    if (k == inputs.size()) {
+      std::string names;
+      for (const auto& i : inputs) names += (names.empty() ? "" : ", ") + i.name;
+      throw Error(ErrorCode::kBadInput, g.source + ": the model has no input '" + g.name + "' (inputs: " + names + ")");
+    }
+    if (given[k]) throw Error(ErrorCode::kBadInput, g.source + ": input '" + inputs[k].name + "' is given twice");
+    check_given_input(inputs[k], g);
+    given[k] = &g;
+  }
+  RandomInputOptions random;
+  random.shapes = options.shapes;
+  random.seed = options.seed;
+  random.int_ranges = options.int_ranges;
+  random.batch = options.batches.empty() ? 1 : options.batches.front();
+  bool batch_set = false;
+  std::vector<TensorInfo> missing;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!given[i]) {
+      missing.push_back(inputs[i]);
+      continue;
+    }
+    const Tensor& t = given[i]->tensor;
+    if (!batch_set && t.rank() > 0 && (!inputs[i].rank_known || inputs[i].shape[0] < 0)) {
+      random.batch = t.dim(0);
+      batch_set = true;
+    }
+    for (size_t d = 0; inputs[i].rank_known && d < inputs[i].dim_names.size() && d < t.rank(); ++d)
+      if (inputs[i].shape[d] < 0 && !inputs[i].dim_names[d].empty()) random.dims.emplace(inputs[i].dim_names[d], t.dim(d));
+  }
+  // Ranges and shapes of given inputs are not the random ones' to check.
+  random.int_ranges = ranges_of(missing, random.int_ranges);
+  std::erase_if(random.shapes, [&](const ShapeSpec& s) {
+    return !s.name.empty() &&
+           std::none_of(missing.begin(), missing.end(), [&](const TensorInfo& m) { return m.name == s.name; });
+  });
+  if (batch) *batch = random.batch;
+  std::vector<Tensor> made = make_random_inputs(missing, random);
+  std::vector<Tensor> out;
+  size_t r = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) out.push_back(given[i] ? given[i]->tensor : std::move(made[r++]));
+  return out;
+}
 
 VerifyReport verify_sessions(const Session& reference, const Session& candidate, const VerifyOptions& options) {
   check_same_io(reference.inputs(), reference.outputs(), candidate);
   VerifyReport report;
   for (Run& run : plan_runs(typed_inputs(reference.inputs(), candidate.inputs()), options)) {
-    run.expected = reference.run(run.inputs);
+    run.expected = run_reference(reference, run, options);
     const auto actual = candidate.run(candidate_inputs(reference.inputs(), candidate.inputs(), run.inputs));
     compare_run(reference.outputs(), run, actual, options, report);
   }
@@ -123,7 +210,7 @@ VerifyReport verify_one_at_a_time(const std::function<std::unique_ptr<Session>()
   for (size_t i = 0; i < typed.size() && i < options.input_dtypes.size(); ++i)
     if (!typed[i].rank_known) typed[i].dtype = options.input_dtypes[i];
   std::vector<Run> runs = plan_runs(typed, options);
-  for (Run& run : runs) run.expected = reference->run(run.inputs);
+  for (Run& run : runs) run.expected = run_reference(*reference, run, options);
   const std::vector<TensorInfo> ref_in = reference->inputs(), ref_out = reference->outputs();
   reference.reset();  // only its outputs are needed now
   std::unique_ptr<Session> candidate = open_candidate();

@@ -54,7 +54,7 @@ def test_several_inputs_and_outputs(tmp_path):
     r = piu("export", model("torch/two_inputs.pt"), "-o", out, "--shape", "-1x3", "--shape", "-1x3")
     assert r.code == 0, r.err
     m = onnx.load(str(out))
-    assert [i.name for i in m.graph.input] == ["input_0", "input_1"]
+    assert [i.name for i in m.graph.input] == ["a", "b"], "forward()'s argument names"
     assert [o.name for o in m.graph.output] == ["output_0", "output_1"]
 
 

@@ -140,3 +140,46 @@ def test_a_path_takes_example_inputs_for_its_shapes(tmp_path):
     torch.jit.trace(module, torch.randn(1, 3, 32, 32)).save(str(tmp_path / "cnn.pt"))
     piu.export(tmp_path / "cnn.pt", tmp_path / "cnn.onnx", example_inputs=torch.randn(2, 3, 32, 32))
     assert piu.Session(str(tmp_path / "cnn.onnx")).inputs[0]["shape"] == [-1, 3, 32, 32]
+
+
+def bert_like():
+    """int64 input_ids into an embedding; an int64 attention_mask cast to float for a masked mean."""
+    import torch
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = torch.nn.Embedding(50, 8)
+
+        def forward(self, input_ids, attention_mask):
+            m = attention_mask.unsqueeze(-1).to(torch.float32)
+            return (self.emb(input_ids) * m).sum(1) / m.sum(1).clamp(min=1.0)
+
+    torch.manual_seed(0)
+    return Model()
+
+
+def test_a_live_module_keeps_its_example_dtypes_and_argument_names(tmp_path):
+    import torch
+
+    ids = torch.randint(0, 50, (2, 6))
+    mask = torch.ones(2, 6, dtype=torch.int64)
+    out = tmp_path / "bert.onnx"
+    report = piu.export(bert_like(), out, example_inputs=(ids, mask), dynamic={0: [0, 1], 1: [0, 1]}, opset=17)
+    assert report["verified"] is True
+    assert [(i["name"], i["dtype"], i["dtype_source"]) for i in report["inputs"]] == [
+        ("input_ids", "int64", "given"), ("attention_mask", "int64", "given")]
+    session = piu.Session(str(out))
+    assert [(i["name"], i["dtype"]) for i in session.inputs] == [("input_ids", "int64"), ("attention_mask", "int64")]
+    ids_np = np.array([[3, 9, 12, 0]], np.int64)
+    mask_np = np.array([[1, 1, 1, 0]], np.int64)
+    np.testing.assert_allclose(session.run([ids_np, mask_np])[0], run_torch(bert_like(), ids_np, mask_np)[0],
+                               rtol=1e-5, atol=1e-6)
+    # Verification on given arrays: one run at their shapes.
+    report = piu.export(bert_like(), tmp_path / "given.onnx", example_inputs=(ids, mask), opset=17,
+                        dynamic={0: [0, 1], 1: [0, 1]}, inputs={"input_ids": ids_np, "attention_mask": mask_np})
+    assert [c["batch"] for c in report["verification"]] == [1]
+    with pytest.raises(piu.BadInputError, match="int32"):
+        piu.export(bert_like(), tmp_path / "bad.onnx", example_inputs=(ids, mask), opset=17,
+                   inputs={"input_ids": ids_np.astype(np.int32)})
+    assert not (tmp_path / "bad.onnx").exists()

@@ -105,3 +105,21 @@ def test_export_takes_shapes_as_lists(tmp_path):
     piu.export(model("shapes.pt"), str(out), shapes=[None, 3, 64, 64], input_names=["image"])
     assert piu.Session(str(out)).inputs[0]["name"] == "image"
     assert piu.Session(str(out)).inputs[0]["shape"] == [-1, 3, 64, 64]
+
+
+def test_verification_on_given_arrays_and_integer_ranges(tmp_path):
+    # An If on the value of the int64 input `sr`: random rates fail, the user's rate verifies.
+    rate_model = model("cases/branch_on_rate.onnx")
+    with pytest.raises(piu.Error, match="--input"):
+        piu.optimize(rate_model, str(tmp_path / "random.onnx"))
+    report = piu.optimize(rate_model, str(tmp_path / "given.onnx"), inputs={"sr": np.array([16000], np.int64)})
+    assert report["verified"] and [c["batch"] for c in report["verification"]] == [1]
+    report = piu.simplify(rate_model, str(tmp_path / "ranged.onnx"), int_ranges={"sr": (16000, 16001)})
+    assert report["verified"] and {c["batch"] for c in report["verification"]} == {1, 3, 8}
+    np.savez(tmp_path / "all.npz", x=np.zeros((2, 10, 8), np.float32), sr=np.array([16000], np.int64),
+             state=np.zeros((2, 2, 16), np.float32))
+    report = piu.round_weights(rate_model, str(tmp_path / "rw.onnx"), inputs=str(tmp_path / "all.npz"))
+    assert [c["batch"] for c in report["verification"]] == [2]
+    with pytest.raises(piu.BadInputError, match="int32"):
+        piu.fp16(rate_model, str(tmp_path / "bad.onnx"), inputs={"sr": np.array([16000], np.int32)})
+    assert not (tmp_path / "bad.onnx").exists()

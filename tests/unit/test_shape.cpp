@@ -25,6 +25,28 @@ TEST(ShapeSpec, ParsesNames) {
   EXPECT_EQ(piu::parse_shape_spec("2x2").name, "");
 }
 
+TEST(ShapeSpec, ParsesADtypeAfterTheDims) {
+  auto s = piu::parse_shape_spec("input_ids:-1x128:int64");
+  EXPECT_EQ(s.name, "input_ids");
+  EXPECT_EQ(s.shape, (Shape{-1, 128}));
+  EXPECT_EQ(s.dtype, piu::DType::kInt64);
+  auto t = piu::parse_shape_spec("-1x8:bool");
+  EXPECT_EQ(t.name, "");
+  EXPECT_EQ(t.dtype, piu::DType::kBool);
+  auto u = piu::parse_shape_spec("input:0:[2, 3]:float16");  // names may still contain ':'
+  EXPECT_EQ(u.name, "input:0");
+  EXPECT_EQ(u.shape, (Shape{2, 3}));
+  EXPECT_EQ(u.dtype, piu::DType::kFloat16);
+  EXPECT_FALSE(piu::parse_shape_spec("x:scalar").dtype.has_value());
+  EXPECT_FALSE(piu::parse_shape_spec("x:2x3").dtype.has_value());
+  try {
+    piu::parse_shape_spec("x:2x3:int65");
+    ADD_FAILURE() << "accepted int65";
+  } catch (const piu::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'int65' is not a dtype"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ShapeSpec, ParsesSeveralSpecs) {
   auto specs = piu::parse_shape_specs("a:1x3;b:[2, 4] c:5");
   ASSERT_EQ(specs.size(), 3u);

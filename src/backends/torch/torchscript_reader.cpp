@@ -116,6 +116,12 @@ IrGraph read(const std::string& path, const std::string* bytes) {
     x.name = v->debugName();
     x.type = ir_type(v->type());
     x.type_str = v->type()->annotation_str();
+    if (const auto tensor = v->type()->cast<c10::TensorType>(); tensor && tensor->scalarType()) {
+      try {
+        x.dtype = torch_util::from_torch(*tensor->scalarType());
+      } catch (const Error&) {  // a type piu has no name for: left to the exporter's inference
+      }
+    }
     index[v] = static_cast<int>(ir.values.size());
     ir.values.push_back(std::move(x));
     return index[v];
