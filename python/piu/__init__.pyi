@@ -16,7 +16,7 @@ Report = Dict[str, Any]
 GivenInputs = Union[None, str, Mapping[str, np.ndarray], Sequence[str]]
 # Ranges of random integer inputs: {input name: (low, high)} (low <= v < high) or "NAME:LO:HI" strings.
 IntRanges = Union[None, str, Mapping[str, Sequence[int]], Sequence[str]]
-# A folder of .npy files or images; arrays (items or batches); {input name: array} dicts; or, with
+# A folder of .npy files, .npz files (an array per input name) or images; arrays (items or batches); {input name: array} dicts; or, with
 # load_item_func, the items passed to it (the seed's calibration_set).
 Calibration = Union[str, os.PathLike, np.ndarray, Iterable[np.ndarray], Iterable[Mapping[str, np.ndarray]],
                     Iterable[Any]]

@@ -34,7 +34,7 @@ std::array<float, 3> three_floats(const Args& args, const std::string& name, std
 CalibrationData calibration_data_from(const Args& args, const std::string& batch_option) {
   CalibrationData d;
   d.dir = args.get("--data");
-  if (d.dir.empty()) throw Error(ErrorCode::kBadInput, "--data DIR is required (a folder of .npy files or images)");
+  if (d.dir.empty()) throw Error(ErrorCode::kBadInput, "--data DIR is required (a folder of .npy or .npz files or images)");
   d.batch_size = args.get_int(batch_option, d.batch_size);
   if (d.batch_size <= 0) throw Error(ErrorCode::kBadInput, batch_option + " must be positive");
   if (args.has("--max-item-shape")) d.max_item_shape = parse_shape(args.get("--max-item-shape"));

@@ -37,7 +37,7 @@ const std::vector<Entry>& table() {
       {"--cache", {"--cache", "", "FILE", "TensorRT calibration cache to write (default: the model's stem + .trt.int8calibration beside it)"}},
       {"--cache:also", {"--cache", "", "FILE", "also write the ranges as a TensorRT calibration cache here"}},
       {"--calibration-batch", {"--calibration-batch", "", "N", "calibration items per batch (default {})"}},
-      {"--data", {"--data", "", "DIR", "calibration data: a folder of .npy files (one item or one batch each) or of images"}},
+      {"--data", {"--data", "", "DIR", "calibration data: a folder of .npy files (one item or one batch each), of .npz files (an array per input name, for models of several inputs) or of images"}},
       {"--digits", {"--digits", "", "N", "decimal places weights are rounded to (default {})"}},
       {"--duration", {"--duration", "", "SECONDS", "timed run length of each benchmark (default {})"}},
       {"--exclude", {"--exclude", "", "NODE[,NODE...]", "nodes kept in float", true}},
