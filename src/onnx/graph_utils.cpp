@@ -18,6 +18,13 @@ bool has_subgraph(const onnx::NodeProto& node) {
   return false;
 }
 
+bool is_nondeterministic(const std::string& op_type) {
+  static const std::unordered_set<std::string> kOps = {"RandomNormal",      "RandomUniform", "RandomNormalLike",
+                                                       "RandomUniformLike", "Multinomial",   "Bernoulli",
+                                                       "Dropout"};
+  return kOps.count(op_type) > 0;
+}
+
 int64_t count_nodes(const onnx::GraphProto& graph) {
   int64_t n = graph.node_size();
   for (const auto& node : graph.node())

@@ -25,6 +25,10 @@ int64_t default_opset(const onnx::ModelProto& model);
 // True when one of the node's attributes holds a graph (If, Loop, Scan bodies).
 bool has_subgraph(const onnx::NodeProto& node);
 
+// True for ONNX ops whose result may differ between two runs on the same inputs (random draws;
+// Dropout, which draws when its training_mode input is true): never folded nor merged.
+bool is_nondeterministic(const std::string& op_type);
+
 // Calls `visit(graph)` for every graph held by the node's attributes (the `g` and `graphs`
 // fields), in attribute order; not recursive.
 template <typename Visit>

@@ -20,10 +20,6 @@ namespace {
 using onnx::NodeProto;
 using onnx::TensorProto;
 
-// Ops whose result differs between runs, or that have effects: never folded.
-const std::set<std::string> kNondeterministic = {
-    "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"};
-
 using graph_utils::has_subgraph;
 using graph_utils::is_onnx_domain;
 using graph_utils::node_label;
@@ -231,7 +227,7 @@ FoldOutcome fold_constants(OnnxModel& model, const ShapeData& shape_data, uint64
       continue;
     }
     for (const auto& o : n.output()) known.erase(o);
-    if (!onnx_domain || has_subgraph(n) || kNondeterministic.count(n.op_type()) || n.op_type() == "Constant") continue;
+    if (!onnx_domain || has_subgraph(n) || graph_utils::is_nondeterministic(n.op_type()) || n.op_type() == "Constant") continue;
     bool inputs_constant = true;
     for (const auto& i : n.input())
       if (!i.empty() && !constants.count(i) && !folded_values.count(i)) inputs_constant = false;

@@ -38,7 +38,10 @@ SimplifyReport simplify(OnnxModel& model, const SimplifyOptions& options) {
   cleanup.infer_shapes = false;  // each round starts with inference; folding keeps those shapes valid
   OptimizeOptions passes;  // the seed's list (dead code included) plus the simplifier's extras
   passes.infer_shapes = false;
-  for (const char* extra : {"eliminate_nop_concat", "eliminate_nop_arithmetic", "fuse_pad_into_pool"})
+  // Common subexpressions merge first: the passes after it (and the next round's folding) then
+  // see one Shape/Slice/Concat chain where exporters wrote several.
+  for (const char* extra :
+       {"eliminate_common_subexpression", "eliminate_nop_concat", "eliminate_nop_arithmetic", "fuse_pad_into_pool"})
     passes.passes.push_back(extra);
   for (int round = 0; round < std::max(1, options.max_iterations); ++round) {
     std::map<std::string, int64_t> ops_before_round;
