@@ -239,6 +239,22 @@ std::optional<Shape> Graph::shape(const std::string& value) const {
   return std::nullopt;
 }
 
+std::optional<std::vector<std::string>> Graph::dim_params(const std::string& value) const {
+  if (const TensorProto* t = constant(value)) return std::vector<std::string>(t->dims_size());
+  for (const Graph* g = this; g; g = g->parent_) {
+    auto it = g->value_infos_.find(value);
+    if (it != g->value_infos_.end() && it->second->type().has_tensor_type() &&
+        it->second->type().tensor_type().has_shape()) {
+      std::vector<std::string> names;
+      for (const auto& d : it->second->type().tensor_type().shape().dim())
+        names.push_back(d.has_dim_param() ? d.dim_param() : std::string());
+      return names;
+    }
+    if (g->producer_.count(value) || g->graph_inputs_.count(value)) break;
+  }
+  return std::nullopt;
+}
+
 bool Graph::replace_uses(const std::string& from, const std::string& to) {
   if (from == to) return true;
   if (graph_outputs_.count(from)) return false;

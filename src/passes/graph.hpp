@@ -72,6 +72,9 @@ class Graph {
   std::optional<int32_t> elem_type(const std::string& value) const;
   // Shape of a value when its rank is known; unknown or symbolic dims are -1.
   std::optional<Shape> shape(const std::string& value) const;
+  // The symbolic names of a value's dims when its rank is known: dim_param where shape inference
+  // (or the file) named the dim, "" for static or unnamed dims. Equal names denote equal sizes.
+  std::optional<std::vector<std::string>> dim_params(const std::string& value) const;
 
   // --- edits: each keeps the use-def maps right -------------------------------------------------
 
