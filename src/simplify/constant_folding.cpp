@@ -135,6 +135,8 @@ int64_t constant_reshape_targets(onnx::GraphProto& graph, const ShapeData& data,
   std::unordered_map<std::string, const onnx::ValueInfoProto*> value_shapes;
   for (const auto& v : graph.value_info()) value_shapes[v.name()] = &v;
   for (const auto& v : graph.input()) value_shapes[v.name()] = &v;
+  // A name like "?" on several dims of one value does not say that two dims are equal.
+  const auto ambiguous = graph_utils::ambiguous_dim_params(graph);
   std::set<std::string> names;
   for (const auto& t : graph.initializer()) names.insert(t.name());
   for (const auto& n : graph.node())
@@ -160,8 +162,8 @@ int64_t constant_reshape_targets(onnx::GraphProto& graph, const ShapeData& data,
       if (d.has_dim_value()) {
         dims.push_back(d.dim_value());
         has_minus_one = has_minus_one || d.dim_value() == -1;
-      } else if (d.has_dim_param() && in_shape && i < in_shape->dim_size() && in_shape->dim(i).has_dim_param() &&
-                 in_shape->dim(i).dim_param() == d.dim_param()) {
+      } else if (d.has_dim_param() && !ambiguous.count(d.dim_param()) && in_shape && i < in_shape->dim_size() &&
+                 in_shape->dim(i).has_dim_param() && in_shape->dim(i).dim_param() == d.dim_param()) {
         dims.push_back(0);  // the input's own dim at this position
         ++copied;
       } else {

@@ -1,6 +1,7 @@
 // fold_shape_chains: shape sub-graphs as exporters write them, op counts before/after, outputs
 // compared on ONNX Runtime at several batch sizes (the batch dim must stay dynamic).
 #include "pass_test_util.hpp"
+#include "piu/simplify.hpp"
 
 namespace piu::test {
 namespace {
@@ -112,6 +113,33 @@ TEST(FoldShapeChains, ReshapeTargetCopiesOnlyTheInputsOwnDims) {
   EXPECT_EQ(node_count(after), 1);
   for (int64_t batch : {1, 3})
     expect_same_outputs(before, after, {random_tensor({batch, 4}, 1), random_tensor({batch, 4}, 2)});
+}
+
+TEST(FoldShapeChains, OneNameOnSeveralDimsSaysNothing) {
+  // x [n, 3, ?, ?] (one "?" for both unknown dims, as some exporters write) reshaped to
+  // [n, 3, W, H]: the target's "?" dims are not x's own dims at those positions. Taking them for
+  // equal would make the target [0, 3, 0, 0], a copy of x's shape, wrong whenever H != W.
+  ModelBuilder b = with_shape_constants(ModelBuilder(17));
+  b.input("x", {-1, 3, -1, -1});
+  b.output("y");
+  auto* dims = b.proto().mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+  dims->mutable_dim(2)->set_dim_param("?");
+  dims->mutable_dim(3)->set_dim_param("?");
+  b.initializer("two", int64s({2}));
+  b.initializer("three", int64s({3}));
+  b.node("Shape", {"x"}, {"s"});
+  b.node("Slice", {"s", "start", "two"}, {"n3"});
+  b.node("Gather", {"s", "three"}, {"w"});
+  b.node("Gather", {"s", "two"}, {"h"});
+  set_attribute(b.node("Concat", {"n3", "w", "h"}, {"target"}), "axis", int64_t{0});
+  b.node("Reshape", {"x", "target"}, {"y"});
+  const auto before = b.build();
+  const auto after = optimized(before, kFold);
+  EXPECT_EQ(count_op(after, "Shape"), 1);
+  OnnxModel simplified(before.proto());
+  simplify(simplified);
+  for (const OnnxModel* m : {&after, static_cast<const OnnxModel*>(&simplified)})
+    for (int64_t batch : {1, 2}) expect_same_outputs(before, *m, {random_tensor({batch, 3, 4, 6}, 3)});
 }
 
 }  // namespace
