@@ -33,9 +33,8 @@ std::unordered_set<std::string> ambiguous_dim_params(const onnx::GraphProto& gra
 }
 
 bool is_nondeterministic(const std::string& op_type) {
-  static const std::unordered_set<std::string> kOps = {"RandomNormal",      "RandomUniform", "RandomNormalLike",
-                                                       "RandomUniformLike", "Multinomial",   "Bernoulli",
-                                                       "Dropout"};
+  static const std::unordered_set<std::string> kOps = {
+      "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"};
   return kOps.count(op_type) > 0;
 }
 

@@ -249,7 +249,7 @@ std::optional<std::vector<std::string>> Graph::dim_params(const std::string& val
       std::vector<std::string> names;
       for (const auto& d : it->second->type().tensor_type().shape().dim())
         names.push_back(d.has_dim_param() && !g->ambiguous_dim_params_.count(d.dim_param()) ? d.dim_param()
-                                                                                          : std::string());
+                                                                                            : std::string());
       return names;
     }
     if (g->producer_.count(value) || g->graph_inputs_.count(value)) break;

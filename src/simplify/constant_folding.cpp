@@ -229,7 +229,8 @@ FoldOutcome fold_constants(OnnxModel& model, const ShapeData& shape_data, uint64
       continue;
     }
     for (const auto& o : n.output()) known.erase(o);
-    if (!onnx_domain || has_subgraph(n) || graph_utils::is_nondeterministic(n.op_type()) || n.op_type() == "Constant") continue;
+    if (!onnx_domain || has_subgraph(n) || graph_utils::is_nondeterministic(n.op_type()) || n.op_type() == "Constant")
+      continue;
     bool inputs_constant = true;
     for (const auto& i : n.input())
       if (!i.empty() && !constants.count(i) && !folded_values.count(i)) inputs_constant = false;

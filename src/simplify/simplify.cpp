@@ -36,7 +36,7 @@ SimplifyReport simplify(OnnxModel& model, const SimplifyOptions& options) {
   OptimizeOptions cleanup;  // dead code only, when the optimizer's passes are skipped
   cleanup.passes = {"eliminate_deadend", "eliminate_unused_initializer"};
   cleanup.infer_shapes = false;  // each round starts with inference; folding keeps those shapes valid
-  OptimizeOptions passes;  // the seed's list (dead code included) plus the simplifier's extras
+  OptimizeOptions passes;        // the seed's list (dead code included) plus the simplifier's extras
   passes.infer_shapes = false;
   // Common subexpressions merge first: the passes after it (and the next round's folding) then
   // see one Shape/Slice/Concat chain where exporters wrote several. fold_shape_chains then folds

@@ -143,7 +143,8 @@ class Tracker {
       if (!c || !c->all_known() || c->elements.size() != 1) return std::nullopt;
       bounds[k] = {c->elements[0].value};
     }
-    if (bounds[0].size() != 1 || bounds[1].size() != 1 || (bounds[2][0] != 0 && bounds[2][0] != -1)) return std::nullopt;
+    if (bounds[0].size() != 1 || bounds[1].size() != 1 || (bounds[2][0] != 0 && bounds[2][0] != -1))
+      return std::nullopt;
     const auto n = static_cast<int64_t>(in.elements.size());
     const int64_t step = bounds[3][0];
     if (step == 0) return std::nullopt;

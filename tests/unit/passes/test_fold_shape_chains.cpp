@@ -34,9 +34,9 @@ TEST(FoldShapeChains, StaticDimsFoldAndTheReshapeTargetBecomesConstant) {
   const auto after = optimized(before, kFold);
   ASSERT_EQ(node_count(after), 1);
   const auto& reshape = after.proto().graph().node(0);
-  const auto target = std::find_if(after.proto().graph().initializer().begin(),
-                                   after.proto().graph().initializer().end(),
-                                   [&](const auto& t) { return t.name() == reshape.input(1); });
+  const auto target =
+      std::find_if(after.proto().graph().initializer().begin(), after.proto().graph().initializer().end(),
+                   [&](const auto& t) { return t.name() == reshape.input(1); });
   ASSERT_NE(target, after.proto().graph().initializer().end());
   const Tensor t = tensor_from_proto(*target);
   EXPECT_EQ(std::vector<int64_t>(t.data_as<int64_t>(), t.data_as<int64_t>() + t.numel()),
