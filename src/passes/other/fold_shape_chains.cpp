@@ -16,6 +16,7 @@
 // dim_param (shape inference names equal sizes alike). Element values are dims, so a Cast between
 // int32 and int64 keeps them. Graph outputs are never replaced.
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <unordered_map>
 
@@ -93,6 +94,9 @@ class Tracker {
     if (op == "Cast") {
       const int64_t to = attribute_int(node, "to", 0);
       if (to != TensorProto::INT64 && to != TensorProto::INT32) return std::nullopt;
+      if (to == TensorProto::INT32)  // values int32 cannot hold (INT64_MAX as a Slice end) change
+        for (const auto& e : in->elements)
+          if (e.known() && (e.value < INT32_MIN || e.value > INT32_MAX)) return std::nullopt;
       in->elem_type = static_cast<int32_t>(to);
       return in;
     }

@@ -115,6 +115,22 @@ TEST(FoldShapeChains, ReshapeTargetCopiesOnlyTheInputsOwnDims) {
     expect_same_outputs(before, after, {random_tensor({batch, 4}, 1), random_tensor({batch, 4}, 2)});
 }
 
+TEST(FoldShapeChains, Int32CastOfAValueInt32CannotHoldStays) {
+  // 2^40 through Cast(int32) and back is not 2^40: neither folded nor merged with the original.
+  ModelBuilder b(17);
+  b.input("x", {-1}, DType::kInt64);
+  b.output("y", DType::kInt64);
+  b.initializer("big", Tensor::from_vector<int64_t>({int64_t{1} << 40}, {1}));
+  set_attribute(b.node("Cast", {"big"}, {"b32"}), "to", int64_t{onnx::TensorProto::INT32});
+  set_attribute(b.node("Cast", {"b32"}, {"b64"}), "to", int64_t{onnx::TensorProto::INT64});
+  b.node("Add", {"x", "b64"}, {"y"});
+  const auto before = b.build();
+  const auto after = optimized(before, kFold);
+  EXPECT_EQ(count_op(after, "Cast"), 2);
+  Tensor x = Tensor::from_vector<int64_t>({1, 2}, {2});
+  EXPECT_EQ(run_model(after, {x})[0].data_as<int64_t>()[0], run_model(before, {x})[0].data_as<int64_t>()[0]);
+}
+
 TEST(FoldShapeChains, OneNameOnSeveralDimsSaysNothing) {
   // x [n, 3, ?, ?] (one "?" for both unknown dims, as some exporters write) reshaped to
   // [n, 3, W, H]: the target's "?" dims are not x's own dims at those positions. Taking them for
