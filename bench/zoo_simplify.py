@@ -4,8 +4,10 @@
 For each zoo model: piu simplify, verified by piu on ONNX Runtime at batch 1, 3 and 8 against the
 original (max abs error <= 1e-4 x output scale); then onnxsim.simplify and onnxslim.slim on the
 same file, each in its own process, and their results compared with the original by `piu compare`
-at batch 1, 3 and 8. Reports node counts (subgraphs included), whether each result still has a
-dynamic batch dim and still computes the right outputs at each batch, wall times and peak resident
+at batch 1, 3 and 8. A model with other dynamic dims has a MODEL.shapes file beside it (one
+NAME:DIMS a line, the batch left at -1; tests/zoo/real_models.py writes them): both verifications
+run at those sizes. Reports node counts (subgraphs included), whether each result kept every dynamic
+input dim of the original and still computes the right outputs at each batch, wall times and peak resident
 memory per process. piu runs twice: once verified (its node counts and errors), once with
 --no-verify, which is the work the peers do and is what the time and memory columns compare. A
 peer result that is wrong at some batch size does not count against piu in the "piu ≤ both" column.
@@ -52,9 +54,19 @@ def run(cmd):
         return code, elapsed, out.read().decode(), err.read().decode(), kib / 1024
 
 
-def summary(path):
+def dynamic_dims(model):
+    """(input name, axis) of every input dim without a fixed size."""
+    inits = {t.name for t in model.graph.initializer}
+    return {(v.name, i) for v in model.graph.input if v.name not in inits
+            for i, d in enumerate(v.type.tensor_type.shape.dim) if not d.HasField("dim_value") or d.dim_value < 0}
+
+
+def summary(path, original=None):
+    """(node count, True when every dynamic input dim of `original` (default: the model itself) is
+    still dynamic)."""
     import onnx
     m = onnx.load(path, load_external_data=False)
+    wanted = dynamic_dims(onnx.load(original, load_external_data=False)) if original else dynamic_dims(m)
     def walk(g):
         n = len(g.node)
         for node in g.node:
@@ -63,8 +75,7 @@ def summary(path):
                     n += walk(a.g)
                 n += sum(walk(sg) for sg in a.graphs)
         return n
-    d0 = m.graph.input[0].type.tensor_type.shape.dim[0]
-    return walk(m.graph), not d0.HasField("dim_value")
+    return walk(m.graph), bool(wanted) and wanted <= dynamic_dims(m)
 
 
 def main():
@@ -79,15 +90,19 @@ def main():
     rows = []
     for name in names:
         src = os.path.join(args.zoo, name + ".onnx")
+        shapes = []
+        if os.path.exists(os.path.join(args.zoo, name + ".shapes")):
+            with open(os.path.join(args.zoo, name + ".shapes")) as f:
+                shapes = [a for line in f if line.strip() for a in ("--shape", line.strip())]
         row = {"model": name, "nodes": summary(src)[0]}
         out = os.path.join(tmp, "piu.onnx")
-        code, t, stdout, stderr, _ = run([args.piu, "simplify", src, "-o", out, "--json"])
+        code, t, stdout, stderr, _ = run([args.piu, "simplify", src, "-o", out, "--json", *shapes])
         if code == 0:
             j = json.loads(stdout)
-            row["piu"] = summary(out)
+            row["piu"] = summary(out, src)
             row["piu_verified_s"] = t
             # Timed and measured like the peers: the same work without piu's own verification.
-            _, row["piu_s"], _, _, row["piu_mib"] = run([args.piu, "simplify", src, "-o", out, "--no-verify"])
+            _, row["piu_s"], _, _, row["piu_mib"] = run([args.piu, "simplify", src, "-o", out, "--no-verify", *shapes])
             row["err"] = max((c["max_abs"] / c["scale"] if c["scale"] else c["max_abs"]) for c in j["verification"])
         else:
             row["piu"] = None
@@ -95,7 +110,7 @@ def main():
         for peer in ("onnxsim", "onnxslim"):
             out = os.path.join(tmp, peer + ".onnx")
             code, t, _, stderr, mib = run([sys.executable, "-c", PEER, peer, src, out])
-            row[peer] = summary(out) if code == 0 else None
+            row[peer] = summary(out, src) if code == 0 else None
             row[peer + "_s"] = t
             row[peer + "_mib"] = mib
             if code != 0:
@@ -103,7 +118,8 @@ def main():
                 continue
             # Does the peer's model still compute the same outputs at other batch sizes?
             wrong = [b for b in (1, 3, 8)
-                     if run([args.piu, "compare", src, out, "--batch", str(b), "--atol", "1e-4", "--rtol", "1e-3"])[0]]
+                     if run([args.piu, "compare", src, out, "--batch", str(b), "--atol", "1e-4", "--rtol", "1e-3",
+                             *shapes])[0]]
             row[peer + "_wrong_batches"] = wrong
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
@@ -112,7 +128,7 @@ def main():
         v = r.get(key)
         if v is None:
             return "fails"
-        note = "" if v[1] else " (batch fixed!)"
+        note = "" if v[1] else " (dynamic dim fixed!)"
         wrong = r.get(key + "_wrong_batches")
         if wrong:
             note += " (wrong at batch " + ",".join(map(str, wrong)) + ")"

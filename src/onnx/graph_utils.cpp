@@ -18,6 +18,26 @@ bool has_subgraph(const onnx::NodeProto& node) {
   return false;
 }
 
+std::unordered_set<std::string> ambiguous_dim_params(const onnx::GraphProto& graph) {
+  std::unordered_set<std::string> ambiguous;
+  auto scan = [&](const onnx::ValueInfoProto& v) {
+    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return;
+    std::unordered_set<std::string> seen;
+    for (const auto& d : v.type().tensor_type().shape().dim())
+      if (d.has_dim_param() && !seen.insert(d.dim_param()).second) ambiguous.insert(d.dim_param());
+  };
+  for (const auto& v : graph.input()) scan(v);
+  for (const auto& v : graph.output()) scan(v);
+  for (const auto& v : graph.value_info()) scan(v);
+  return ambiguous;
+}
+
+bool is_nondeterministic(const std::string& op_type) {
+  static const std::unordered_set<std::string> kOps = {
+      "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"};
+  return kOps.count(op_type) > 0;
+}
+
 int64_t count_nodes(const onnx::GraphProto& graph) {
   int64_t n = graph.node_size();
   for (const auto& node : graph.node())

@@ -25,6 +25,16 @@ int64_t default_opset(const onnx::ModelProto& model);
 // True when one of the node's attributes holds a graph (If, Loop, Scan bodies).
 bool has_subgraph(const onnx::NodeProto& node);
 
+// The dim_params that name two dims of one value's shape (graph inputs, outputs, value_info of
+// `graph`), such as the "?" some exporters write for every unknown dim. Shape inference treats equal
+// names as equal sizes, so such a name says nothing: passes must not take two dims carrying it
+// for the same size.
+std::unordered_set<std::string> ambiguous_dim_params(const onnx::GraphProto& graph);
+
+// True for ONNX ops whose result may differ between two runs on the same inputs (random draws;
+// Dropout, which draws when its training_mode input is true): never folded nor merged.
+bool is_nondeterministic(const std::string& op_type);
+
 // Calls `visit(graph)` for every graph held by the node's attributes (the `g` and `graphs`
 // fields), in attribute order; not recursive.
 template <typename Visit>

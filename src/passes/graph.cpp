@@ -13,6 +13,7 @@ Graph::Graph(GraphProto& proto, int64_t opset, const Graph* parent) : proto_(pro
   for (const auto& v : proto_.value_info()) value_infos_[v.name()] = &v;
   for (const auto& v : proto_.output()) value_infos_[v.name()] = &v;
   for (const auto& v : proto_.input()) value_infos_[v.name()] = &v;
+  ambiguous_dim_params_ = graph_utils::ambiguous_dim_params(proto_);
   used_names_.insert(graph_inputs_.begin(), graph_inputs_.end());
   // Names in value_info (possibly stale) and names defined inside subgraphs are taken too, so a
   // fresh name never inherits an old shape or shadows a subgraph's own value.
@@ -233,6 +234,23 @@ std::optional<Shape> Graph::shape(const std::string& value) const {
       for (const auto& d : it->second->type().tensor_type().shape().dim())
         shape.push_back(d.has_dim_value() ? d.dim_value() : kDynamicDim);
       return shape;
+    }
+    if (g->producer_.count(value) || g->graph_inputs_.count(value)) break;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> Graph::dim_params(const std::string& value) const {
+  if (const TensorProto* t = constant(value)) return std::vector<std::string>(t->dims_size());
+  for (const Graph* g = this; g; g = g->parent_) {
+    auto it = g->value_infos_.find(value);
+    if (it != g->value_infos_.end() && it->second->type().has_tensor_type() &&
+        it->second->type().tensor_type().has_shape()) {
+      std::vector<std::string> names;
+      for (const auto& d : it->second->type().tensor_type().shape().dim())
+        names.push_back(d.has_dim_param() && !g->ambiguous_dim_params_.count(d.dim_param()) ? d.dim_param()
+                                                                                            : std::string());
+      return names;
     }
     if (g->producer_.count(value) || g->graph_inputs_.count(value)) break;
   }

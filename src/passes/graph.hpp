@@ -72,6 +72,10 @@ class Graph {
   std::optional<int32_t> elem_type(const std::string& value) const;
   // Shape of a value when its rank is known; unknown or symbolic dims are -1.
   std::optional<Shape> shape(const std::string& value) const;
+  // The symbolic names of a value's dims when its rank is known: dim_param where shape inference
+  // (or the file) named the dim, "" for static or unnamed dims and for names that also name another
+  // dim of one value (graph_utils::ambiguous_dim_params). Equal names denote equal sizes.
+  std::optional<std::vector<std::string>> dim_params(const std::string& value) const;
 
   // --- edits: each keeps the use-def maps right -------------------------------------------------
 
@@ -130,6 +134,7 @@ class Graph {
   std::unordered_map<std::string, TensorProto*> initializers_;
   std::unordered_set<std::string> used_names_;
   std::unordered_map<std::string, const onnx::ValueInfoProto*> value_infos_;
+  std::unordered_set<std::string> ambiguous_dim_params_;
   int64_t name_counter_ = 0;
 };
 

@@ -20,10 +20,6 @@ namespace {
 using onnx::NodeProto;
 using onnx::TensorProto;
 
-// Ops whose result differs between runs, or that have effects: never folded.
-const std::set<std::string> kNondeterministic = {
-    "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"};
-
 using graph_utils::has_subgraph;
 using graph_utils::is_onnx_domain;
 using graph_utils::node_label;
@@ -139,6 +135,8 @@ int64_t constant_reshape_targets(onnx::GraphProto& graph, const ShapeData& data,
   std::unordered_map<std::string, const onnx::ValueInfoProto*> value_shapes;
   for (const auto& v : graph.value_info()) value_shapes[v.name()] = &v;
   for (const auto& v : graph.input()) value_shapes[v.name()] = &v;
+  // A name like "?" on several dims of one value does not say that two dims are equal.
+  const auto ambiguous = graph_utils::ambiguous_dim_params(graph);
   std::set<std::string> names;
   for (const auto& t : graph.initializer()) names.insert(t.name());
   for (const auto& n : graph.node())
@@ -164,8 +162,8 @@ int64_t constant_reshape_targets(onnx::GraphProto& graph, const ShapeData& data,
       if (d.has_dim_value()) {
         dims.push_back(d.dim_value());
         has_minus_one = has_minus_one || d.dim_value() == -1;
-      } else if (d.has_dim_param() && in_shape && i < in_shape->dim_size() && in_shape->dim(i).has_dim_param() &&
-                 in_shape->dim(i).dim_param() == d.dim_param()) {
+      } else if (d.has_dim_param() && !ambiguous.count(d.dim_param()) && in_shape && i < in_shape->dim_size() &&
+                 in_shape->dim(i).has_dim_param() && in_shape->dim(i).dim_param() == d.dim_param()) {
         dims.push_back(0);  // the input's own dim at this position
         ++copied;
       } else {
@@ -231,7 +229,8 @@ FoldOutcome fold_constants(OnnxModel& model, const ShapeData& shape_data, uint64
       continue;
     }
     for (const auto& o : n.output()) known.erase(o);
-    if (!onnx_domain || has_subgraph(n) || kNondeterministic.count(n.op_type()) || n.op_type() == "Constant") continue;
+    if (!onnx_domain || has_subgraph(n) || graph_utils::is_nondeterministic(n.op_type()) || n.op_type() == "Constant")
+      continue;
     bool inputs_constant = true;
     for (const auto& i : n.input())
       if (!i.empty() && !constants.count(i) && !folded_values.count(i)) inputs_constant = false;

@@ -36,9 +36,14 @@ SimplifyReport simplify(OnnxModel& model, const SimplifyOptions& options) {
   OptimizeOptions cleanup;  // dead code only, when the optimizer's passes are skipped
   cleanup.passes = {"eliminate_deadend", "eliminate_unused_initializer"};
   cleanup.infer_shapes = false;  // each round starts with inference; folding keeps those shapes valid
-  OptimizeOptions passes;  // the seed's list (dead code included) plus the simplifier's extras
+  OptimizeOptions passes;        // the seed's list (dead code included) plus the simplifier's extras
   passes.infer_shapes = false;
-  for (const char* extra : {"eliminate_nop_concat", "eliminate_nop_arithmetic", "fuse_pad_into_pool"})
+  // Common subexpressions merge first: the passes after it (and the next round's folding) then
+  // see one Shape/Slice/Concat chain where exporters wrote several. fold_shape_chains then folds
+  // what ONNX's data propagation left (it gives up on some Slice forms) and merges equal shape
+  // values; the Reshapes it gives constant targets let the next round's inference know their ranks.
+  for (const char* extra : {"eliminate_common_subexpression", "fold_shape_chains", "eliminate_nop_concat",
+                            "eliminate_nop_arithmetic", "fuse_pad_into_pool"})
     passes.passes.push_back(extra);
   for (int round = 0; round < std::max(1, options.max_iterations); ++round) {
     std::map<std::string, int64_t> ops_before_round;

@@ -99,3 +99,36 @@ def test_round_weights_flushes_denormals(tmp_path):
     before = src.read_bytes()
     assert piu("round-weights", src, "-o", tmp_path / "again.onnx").code == 0
     assert src.read_bytes() == before, "the input is never modified"
+
+
+def test_common_subexpression_and_shape_chains_as_optimize_passes(tmp_path):
+    # x [batch, 3, 4]: y = Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0)), [-1])) written twice (two
+    # Shape chains), as exporters do; z = Relu of the second. The two passes leave one Reshape with a
+    # constant target [0, -1], the batch stays dynamic, and the result is verified by piu.
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, dtype=np.int64), name)
+    nodes = []
+    for k in ("1", "2"):
+        nodes += [helper.make_node("Shape", ["x"], ["s" + k]),
+                  helper.make_node("Gather", ["s" + k, "zero"], ["g" + k]),
+                  helper.make_node("Unsqueeze", ["g" + k, "axes"], ["u" + k]),
+                  helper.make_node("Concat", ["u" + k, "rest"], ["c" + k], axis=0),
+                  helper.make_node("Reshape", ["x", "c" + k], ["r" + k])]
+    nodes += [helper.make_node("Relu", ["r1"], ["y"]), helper.make_node("Sigmoid", ["r2"], ["z"])]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3, 4])],
+        [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in ("y", "z")],
+        [i64("zero", 0), i64("axes", [0]), i64("rest", [-1])])
+    src, out = tmp_path / "chains.onnx", tmp_path / "out.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), src)
+    r = piu("optimize", src, "-o", out, "--passes", "eliminate_common_subexpression,fold_shape_chains", "--json")
+    assert r.code == 0, r.err
+    j = json.loads(r.out)
+    assert j["verified"] and (j["nodes_before"], j["nodes_after"]) == (12, 3)
+    m = onnx.load(out)
+    assert [o.name for o in m.graph.output] == ["y", "z"]
+    assert m.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    x = np.random.default_rng(0).standard_normal((5, 3, 4)).astype(np.float32)
+    a = ort.InferenceSession(str(src)).run(None, {"x": x})
+    b = ort.InferenceSession(str(out)).run(None, {"x": x})
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)

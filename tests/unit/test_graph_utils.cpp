@@ -153,3 +153,21 @@ TEST(GraphUtils, RemoveUnusedInitializersKeepsReadAndInterfaceValues) {
   ASSERT_EQ(proto.initializer_size(), 2);
   EXPECT_EQ(proto.input_size(), 2);
 }
+
+TEST(GraphUtils, NondeterministicOpsAreRandomDrawsAndDropout) {
+  for (const char* op : {"RandomNormal", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"})
+    EXPECT_TRUE(gu::is_nondeterministic(op)) << op;
+  for (const char* op : {"Shape", "Add", "Constant", "Range"}) EXPECT_FALSE(gu::is_nondeterministic(op)) << op;
+}
+
+TEST(GraphUtils, DimParamOnTwoDimsOfOneValueIsAmbiguous) {
+  onnx::GraphProto g;
+  auto add_value = [](onnx::ValueInfoProto* v, const std::vector<std::string>& dims) {
+    auto* shape = v->mutable_type()->mutable_tensor_type()->mutable_shape();
+    for (const auto& d : dims) shape->add_dim()->set_dim_param(d);
+  };
+  add_value(g.add_input(), {"batch", "?", "?"});
+  add_value(g.add_output(), {"batch", "seq"});
+  add_value(g.add_value_info(), {"seq", "unk__1", "unk__1"});
+  EXPECT_EQ(gu::ambiguous_dim_params(g), (std::unordered_set<std::string>{"?", "unk__1"}));
+}

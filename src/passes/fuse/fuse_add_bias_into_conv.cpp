@@ -1,5 +1,6 @@
 // fuse_add_bias_into_conv: turns Add(Conv(X, W), B) into Conv(X, W, B') when B is a constant
-// that varies only along the channel axis of the Conv's output.
+// that varies only along the channel axis of the Conv's output. ConvTranspose the same way (its
+// bias input is per output channel too; M is then W's dim 1 times group).
 //
 // Safe because Conv's bias input adds B'[m] to every element of output channel m, which is exactly
 // what the Add computes when B, broadcast against the Conv's output [N, M, d1, ...], has all its
@@ -12,6 +13,7 @@
 // The Conv then produces the Add's output name, so graph outputs keep their names.
 #include <cstring>
 
+#include "passes/fuse/conv_weight.hpp"
 #include "passes/pass.hpp"
 
 namespace piu::passes {
@@ -23,7 +25,7 @@ class FuseAddBiasIntoConv final : public Pass {
   std::string description() const override {
     return "turn an Add of a per-channel constant after a Conv into its bias";
   }
-  std::vector<std::string> op_types() const override { return {"Conv"}; }
+  std::vector<std::string> op_types() const override { return {"Conv", "ConvTranspose"}; }
 
   bool match(const Graph& graph, const NodeProto& conv) const override {
     const bool no_bias = conv.input_size() == 2 || (conv.input_size() == 3 && conv.input(2).empty());
@@ -44,8 +46,8 @@ class FuseAddBiasIntoConv final : public Pass {
     const std::string bias_name = add->input(1 - conv_slot);
 
     const auto w_shape = graph.shape(conv.input(1));
-    if (!w_shape || w_shape->size() < 3 || (*w_shape)[0] <= 0) return false;
-    const int64_t channels = (*w_shape)[0];
+    const int64_t channels = w_shape ? conv_output_channels(conv, *w_shape) : 0;
+    if (channels <= 0) return false;
     const int64_t rank = static_cast<int64_t>(w_shape->size());  // the Conv output's rank
     const auto bias = graph.constant_tensor(bias_name);
     if (!bias) return false;

@@ -4,7 +4,9 @@
 //   s = scale / sqrt(var + epsilon);  W'[m] = W[m] * s[m];  B' = (B - mean) * s + bias
 //
 // Safe because inference-mode BN is a per-output-channel affine map, and Conv is linear in W and B
-// per output channel (dim 0 of W, for any group count). It only fires when:
+// per output channel (dim 0 of W, for any group count). ConvTranspose likewise: its W is
+// [C, M/group, k...], and element (c, j, ...) feeds output channel (c / (C/group)) * M/group + j.
+// It only fires when:
 //  - the BN is in inference form: only output 0 is used; training_mode is 0 (opset >= 14);
 //    is_test is set (opset < 7, where is_test = 0 means training); spatial = 1 (opset < 9);
 //  - W, the optional B and the four BN parameters are constants of matching sizes, and W is
@@ -17,6 +19,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "passes/fuse/conv_weight.hpp"
 #include "passes/pass.hpp"
 
 namespace piu::passes {
@@ -53,7 +56,7 @@ class FuseBnIntoConv final : public Pass {
     for (int i = 0; i < 5; ++i)
       if (bn.input(i).empty()) return false;
     const NodeProto* conv = graph.producer(bn.input(0));
-    if (!conv || conv->op_type() != "Conv" || !is_onnx_domain(*conv) || conv->output_size() != 1) return false;
+    if (!conv || !is_conv_with_bias_input(*conv) || conv->output_size() != 1) return false;
     // Inference form only.
     const int64_t opset = graph.opset();
     if (opset >= 14 && attribute_int(bn, "training_mode", 0) != 0) return false;
@@ -76,8 +79,9 @@ class FuseBnIntoConv final : public Pass {
 
     // Everything is checked and computed before the first edit.
     const auto w = graph.constant_tensor(conv->input(1));
-    if (!w || !is_conv_weight_type(w->dtype()) || w->rank() < 3 || w->dim(0) <= 0) return false;
-    const int64_t channels = w->dim(0);
+    if (!w || !is_conv_weight_type(w->dtype())) return false;
+    const int64_t channels = conv_output_channels(*conv, w->shape());
+    if (channels <= 0) return false;
     const bool has_bias = conv->input_size() >= 3 && !conv->input(2).empty();
     std::optional<Tensor> b;
     if (has_bias) {
@@ -104,8 +108,8 @@ class FuseBnIntoConv final : public Pass {
       store(new_b, c, folded);
     }
     Tensor new_w = Tensor::zeros(w->dtype(), w->shape());
-    const int64_t per_channel = w->numel() / channels;
-    for (int64_t i = 0; i < w->numel(); ++i) store(new_w, i, element_as_double(*w, i) * factor[i / per_channel]);
+    for (int64_t i = 0; i < w->numel(); ++i)
+      store(new_w, i, element_as_double(*w, i) * factor[conv_output_channel_of(*conv, w->shape(), i)]);
 
     // Edits.
     std::vector<std::string> old_values = {conv->input(1), has_bias ? conv->input(2) : std::string()};

@@ -1,0 +1,292 @@
+// fold_shape_chains: follows the small integer vectors that exporters compute from tensor shapes
+// (Shape -> Cast -> Gather/Slice -> Unsqueeze -> Concat -> Reshape) symbolically, dim by dim, and
+//  - replaces a value every element of which is known (a static dim, a constant) by a constant:
+//      Gather(Shape(x), 1) where x is [batch, 3, h, w]          ->  3
+//      Concat(Unsqueeze(that), [-1])                            ->  [3, -1]
+//  - makes readers of a value read an earlier value with the same elements (same dims of the same
+//    tensors, same element type and rank), e.g. Cast-to-int64 of an int64 shape value, or
+//    Squeeze(Slice(Shape(x), 0, 1)) after Gather(Shape(x), 0);
+//  - gives a Reshape a constant target when the computed one copies the input's own dims at the
+//    same positions (those become 0) and has at most one other unknown entry (that becomes -1):
+//      Reshape(x [n, 120, h, w], Concat(Slice(Shape(x), 0, 2), [-1]))  ->  Reshape(x, [0, 120, -1])
+// Dynamic dims are never baked in: an element is known only when it is a static dim or a constant.
+// (The one unknown Reshape entry becoming -1 assumes it is not 0 at run time, as the simplifier's
+// own Reshape-target folding does: an empty tensor reshaped by a computed target.)
+// Two dims are the same element when they are the same axis of the same tensor, or carry the same
+// dim_param (shape inference names equal sizes alike). Element values are dims, so a Cast between
+// int32 and int64 keeps them. Graph outputs are never replaced.
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <unordered_map>
+
+#include "passes/pass.hpp"
+
+namespace piu::passes {
+namespace {
+
+// One element of a shape value: a number, or a symbol standing for a dim known only at run time.
+struct Element {
+  int64_t value = 0;
+  std::string symbol;  // empty when the value is known
+  bool known() const { return symbol.empty(); }
+  bool operator==(const Element& o) const { return value == o.value && symbol == o.symbol; }
+};
+
+struct ShapeValue {
+  std::vector<Element> elements;
+  bool scalar = false;  // rank 0 (then one element), else rank 1
+  int32_t elem_type = TensorProto::INT64;
+  bool all_known() const {
+    return std::all_of(elements.begin(), elements.end(), [](const Element& e) { return e.known(); });
+  }
+  std::string key() const {
+    std::string k = std::to_string(elem_type) + (scalar ? "s" : "v");
+    for (const auto& e : elements) k.append(e.known() ? std::to_string(e.value) : "$" + e.symbol).append(",");
+    return k;
+  }
+};
+
+class Tracker {
+ public:
+  explicit Tracker(const Graph& graph) : graph_(graph) {}
+
+  // The shape value of `name`, when it is one (tracked, or an int32/int64 constant of rank <= 1).
+  std::optional<ShapeValue> get(const std::string& name) const {
+    if (auto it = values_.find(name); it != values_.end()) return it->second;
+    const TensorProto* t = graph_.constant(name);
+    if (!t || t->dims_size() > 1) return std::nullopt;
+    if (t->data_type() != TensorProto::INT64 && t->data_type() != TensorProto::INT32) return std::nullopt;
+    const auto ints = constant_ints(graph_, name);
+    if (!ints || ints->size() > 64) return std::nullopt;
+    ShapeValue v;
+    v.scalar = t->dims_size() == 0;
+    v.elem_type = t->data_type();
+    for (int64_t i : *ints) v.elements.push_back({i, {}});
+    return v;
+  }
+
+  // The dims of tensor `name` as elements, when its rank is known.
+  std::optional<std::vector<Element>> dims_of(const std::string& name) const {
+    const auto shape = graph_.shape(name);
+    const auto params = graph_.dim_params(name);
+    if (!shape || !params || params->size() != shape->size()) return std::nullopt;
+    std::vector<Element> dims;
+    for (size_t i = 0; i < shape->size(); ++i) {
+      if ((*shape)[i] >= 0)
+        dims.push_back({(*shape)[i], {}});
+      else if (!(*params)[i].empty())
+        dims.push_back({0, "p:" + (*params)[i]});
+      else
+        dims.push_back({0, "t:" + std::to_string(name.size()) + ":" + name + "#" + std::to_string(i)});
+    }
+    return dims;
+  }
+
+  // Computes the shape value a node produces, when its op and inputs allow.
+  std::optional<ShapeValue> evaluate(const NodeProto& node) const {
+    const std::string& op = node.op_type();
+    if (!is_onnx_domain(node) || node.output_size() != 1 || node.input_size() == 0) return std::nullopt;
+    if (op == "Shape") return shape(node);
+    auto in = get(node.input(0));
+    if (!in) return std::nullopt;
+    if (op == "Identity") return in;
+    if (op == "Cast") {
+      const int64_t to = attribute_int(node, "to", 0);
+      if (to != TensorProto::INT64 && to != TensorProto::INT32) return std::nullopt;
+      if (to == TensorProto::INT32)  // values int32 cannot hold (INT64_MAX as a Slice end) change
+        for (const auto& e : in->elements)
+          if (e.known() && (e.value < INT32_MIN || e.value > INT32_MAX)) return std::nullopt;
+      in->elem_type = static_cast<int32_t>(to);
+      return in;
+    }
+    if (op == "Gather") return gather(node, *in);
+    if (op == "Slice") return slice(node, *in);
+    if (op == "Concat") return concat(node);
+    if (op == "Unsqueeze" || op == "Squeeze") return squeeze_or_unsqueeze(node, *in);
+    return std::nullopt;
+  }
+
+  void set(const std::string& name, ShapeValue v) { values_[name] = std::move(v); }
+
+ private:
+  std::optional<ShapeValue> shape(const NodeProto& node) const {
+    auto dims = dims_of(node.input(0));
+    if (!dims) return std::nullopt;
+    const auto rank = static_cast<int64_t>(dims->size());
+    auto clamp = [&](int64_t i) { return std::clamp(i < 0 ? i + rank : i, int64_t{0}, rank); };
+    const int64_t start = clamp(attribute_int(node, "start", 0));
+    const int64_t end = clamp(attribute_int(node, "end", rank));
+    ShapeValue v;
+    for (int64_t i = start; i < end; ++i) v.elements.push_back((*dims)[i]);
+    return v;
+  }
+
+  std::optional<ShapeValue> gather(const NodeProto& node, const ShapeValue& in) const {
+    if (in.scalar || node.input_size() != 2 || attribute_int(node, "axis", 0) != 0) return std::nullopt;
+    const auto index = get(node.input(1));
+    if (!index || !index->all_known()) return std::nullopt;
+    ShapeValue v;
+    v.scalar = index->scalar;
+    v.elem_type = in.elem_type;
+    const auto n = static_cast<int64_t>(in.elements.size());
+    for (const auto& e : index->elements) {
+      const int64_t i = e.value < 0 ? e.value + n : e.value;
+      if (i < 0 || i >= n) return std::nullopt;
+      v.elements.push_back(in.elements[i]);
+    }
+    return v;
+  }
+
+  std::optional<ShapeValue> slice(const NodeProto& node, const ShapeValue& in) const {
+    if (in.scalar || node.input_size() < 3) return std::nullopt;
+    std::vector<int64_t> bounds[4] = {{}, {}, {0}, {1}};  // starts, ends, axes, steps
+    for (int k = 0; k < 4 && k + 1 < node.input_size(); ++k) {
+      if (node.input(k + 1).empty()) continue;
+      const auto c = get(node.input(k + 1));
+      if (!c || !c->all_known() || c->elements.size() != 1) return std::nullopt;
+      bounds[k] = {c->elements[0].value};
+    }
+    if (bounds[0].size() != 1 || bounds[1].size() != 1 || (bounds[2][0] != 0 && bounds[2][0] != -1))
+      return std::nullopt;
+    const auto n = static_cast<int64_t>(in.elements.size());
+    const int64_t step = bounds[3][0];
+    if (step == 0) return std::nullopt;
+    int64_t start = bounds[0][0], end = bounds[1][0];
+    if (start < 0) start += n;
+    if (end < 0) end += n;
+    if (step > 0) {
+      start = std::clamp(start, int64_t{0}, n);
+      end = std::clamp(end, int64_t{0}, n);
+    } else {
+      start = std::clamp(start, int64_t{-1}, n - 1);
+      end = std::clamp(end, int64_t{-1}, n - 1);
+    }
+    ShapeValue v;
+    v.elem_type = in.elem_type;
+    for (int64_t i = start; step > 0 ? i < end : i > end; i += step) v.elements.push_back(in.elements[i]);
+    return v;
+  }
+
+  std::optional<ShapeValue> concat(const NodeProto& node) const {
+    if (attribute_int(node, "axis", 0) != 0 && attribute_int(node, "axis", 0) != -1) return std::nullopt;
+    ShapeValue v;
+    for (int i = 0; i < node.input_size(); ++i) {
+      const auto part = get(node.input(i));
+      if (!part || part->scalar || (i > 0 && part->elem_type != v.elem_type)) return std::nullopt;
+      v.elem_type = part->elem_type;
+      v.elements.insert(v.elements.end(), part->elements.begin(), part->elements.end());
+    }
+    return v;
+  }
+
+  // Unsqueeze of a scalar at axis 0 and Squeeze of a one-element vector: the same element.
+  std::optional<ShapeValue> squeeze_or_unsqueeze(const NodeProto& node, ShapeValue in) const {
+    std::optional<std::vector<int64_t>> axes = attribute_ints(node, "axes");
+    if (node.input_size() >= 2 && !node.input(1).empty()) {
+      const auto c = get(node.input(1));
+      if (!c || !c->all_known()) return std::nullopt;
+      axes = std::vector<int64_t>{};
+      for (const auto& e : c->elements) axes->push_back(e.value);
+    }
+    if (node.op_type() == "Unsqueeze") {
+      if (!in.scalar || !axes || axes->size() != 1 || ((*axes)[0] != 0 && (*axes)[0] != -1)) return std::nullopt;
+      in.scalar = false;
+      return in;
+    }
+    if (in.scalar || in.elements.size() != 1) return std::nullopt;
+    if (axes && !(axes->size() == 1 && ((*axes)[0] == 0 || (*axes)[0] == -1))) return std::nullopt;
+    in.scalar = true;
+    return in;
+  }
+
+  const Graph& graph_;
+  std::unordered_map<std::string, ShapeValue> values_;
+};
+
+TensorProto to_tensor(const ShapeValue& v) {
+  TensorProto t;
+  t.set_data_type(v.elem_type);
+  if (!v.scalar) t.add_dims(static_cast<int64_t>(v.elements.size()));
+  for (const auto& e : v.elements) {
+    if (v.elem_type == TensorProto::INT64)
+      t.add_int64_data(e.value);
+    else
+      t.add_int32_data(static_cast<int32_t>(e.value));
+  }
+  return t;
+}
+
+// A constant target for Reshape(data, target), when the target's elements allow one (see top).
+std::optional<ShapeValue> constant_reshape_target(const Tracker& tracker, const NodeProto& reshape,
+                                                  const ShapeValue& target) {
+  if (target.scalar || attribute_int(reshape, "allowzero", 0) != 0) return std::nullopt;
+  const auto data_dims = tracker.dims_of(reshape.input(0));
+  ShapeValue out = target;
+  int unknown = 0, copied = 0;
+  bool has_minus_one = false;
+  for (size_t i = 0; i < out.elements.size(); ++i) {
+    Element& e = out.elements[i];
+    if (e.known()) {
+      has_minus_one = has_minus_one || e.value == -1;
+      continue;
+    }
+    if (data_dims && i < data_dims->size() && (*data_dims)[i] == e) {
+      e = {0, {}};  // Reshape copies the input's dim at this position
+      ++copied;
+    } else {
+      e = {-1, {}};
+      ++unknown;
+    }
+  }
+  if (unknown > 1 || (unknown == 1 && has_minus_one) || (unknown == 0 && copied == 0)) return std::nullopt;
+  return out;
+}
+
+class FoldShapeChains final : public Pass {
+ public:
+  std::string name() const override { return "fold_shape_chains"; }
+  std::string description() const override {
+    return "fold Shape/Cast/Gather/Slice/Concat/Unsqueeze/Squeeze chains on shapes; constant Reshape targets";
+  }
+
+  int run(Graph& graph) const override {
+    Tracker tracker(graph);
+    std::map<std::string, std::string> first;  // ShapeValue::key() -> the earliest value holding it
+    int changes = 0;
+    for (NodeProto* node : graph.nodes()) {
+      if (node->op_type() == "Reshape" && is_onnx_domain(*node) && node->input_size() == 2 &&
+          !graph.constant(node->input(1))) {
+        if (const auto target = tracker.get(node->input(1))) {
+          if (const auto fixed = constant_reshape_target(tracker, *node, *target)) {
+            graph.set_input(node, 1, graph.add_initializer(to_tensor(*fixed), node->input(1) + "_static"));
+            ++changes;
+          }
+        }
+        continue;
+      }
+      if (node->op_type() == "Constant") continue;
+      auto value = tracker.evaluate(*node);
+      if (!value) continue;
+      const std::string out = node->output(0);
+      tracker.set(out, *value);
+      // An Identity is left to eliminate_identity: folding it would turn the constant it passes on
+      // (a Constant node, which ONNX Runtime does not read at load time) into an initializer that
+      // ONNX Runtime checks strictly (a one-element vector where Range wants a scalar).
+      if (out.empty() || node->op_type() == "Identity" || graph.is_graph_output(out) || graph.use_count(out) == 0)
+        continue;
+      if (value->all_known()) {
+        if (graph.replace_uses(out, graph.add_initializer(to_tensor(*value), out + "_folded"))) ++changes;
+        continue;
+      }
+      auto [it, inserted] = first.emplace(value->key(), out);
+      if (!inserted && graph.replace_uses(out, it->second)) ++changes;
+    }
+    return changes;
+  }
+};
+
+PIU_REGISTER_PASS(FoldShapeChains);
+
+}  // namespace
+}  // namespace piu::passes
