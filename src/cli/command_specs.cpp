@@ -58,15 +58,16 @@ const Command& export_spec() {
   static const Command c = [] {
     const ExportJobOptions d;
     return Command{"export",
-                   "MODEL.pt -o OUT.onnx --shape NAME:DIMS [--opset N] [--no-verify]",
+                   "MODEL.pt -o OUT.onnx --shape NAME:DIMS [--opset N] [--no-verify] [--list-converters]",
                    "Export a TorchScript module to ONNX natively (LibTorch reads it, piu converts each op), "
                    "keeping -1 dims dynamic; verified against LibTorch at batch 1 and 4 before it is written.",
                    {option("--output"), option("--shape:export"), option("--batch:verify", d.verify_options.batches),
                     option("--rtol", d.verify_options.rel_tol), option("--atol", d.verify_options.abs_tol),
                     option("--threads"), option("--no-verify"), option("--json"),
                     option("--opset", d.export_options.opset), option("--input-names"), option("--output-names"),
-                    option("--no-constant-folding"), option("--keep-initializers-as-inputs"), option("--verify-shape")},
-                   1,
+                    option("--no-constant-folding"), option("--keep-initializers-as-inputs"), option("--verify-shape"),
+                    option("--list-converters")},
+                   0,
                    1};
   }();
   return c;

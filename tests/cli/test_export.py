@@ -92,3 +92,13 @@ def test_scripted_control_flow_is_named_with_its_location(tmp_path):
     r = piu("export", model("torch/control_flow.pt"), "-o", out, "--shape", "-1x3")
     one_line_error(r, "prim::If (at ", "control flow", "torch.jit.trace")
     assert not out.exists()
+
+
+def test_list_converters():
+    r = piu("export", "--list-converters")
+    assert r.code == 0, r.err
+    kinds = r.out.split()
+    assert kinds == sorted(kinds) and len(kinds) == len(set(kinds))
+    assert {"aten::relu", "aten::_convolution", "prim::ListConstruct"} <= set(kinds)
+    r = piu("export", "--list-converters", "--json")
+    assert r.code == 0 and json.loads(r.out) == kinds
