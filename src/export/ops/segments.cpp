@@ -1,0 +1,89 @@
+// Ops over groups of elements: embedding_bag (sum/mean/max of each bag, bags given by offsets or
+// by the rows of a 2-D input) and unique (_unique, _unique2).
+#include <limits>
+
+#include "export/converter.hpp"
+
+namespace piu::exporter {
+namespace {
+
+using onnx::TensorProto;
+
+std::string range_to(ConvertContext& ctx, const std::string& end) {
+  return ctx.emit("Range", {ctx.const_i64({0}, true), end, ctx.const_i64({1}, true)});
+}
+
+// embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights,
+// include_last_offset, padding_idx): membership of each index position in each bag as a [B, N]
+// mask, then a MatMul (sum, mean) or a masked ReduceMax. Only the first output (the bags) is bound.
+void embedding_bag(ConvertContext& ctx) {
+  const std::string weight = ctx.tensor(0);
+  const int32_t type = ctx.elem_type(0);
+  const int64_t mode = ctx.int_const(4);
+  const bool include_last = ctx.num_inputs() > 7 && ctx.bool_const(7);
+  std::string indices = ctx.tensor(1), starts, ends;
+  const std::string n = ctx.emit("Size", {indices});
+  if (ctx.rank(1) == 2) {  // each row a bag
+    auto& g = ctx.add("Gather", {ctx.emit("Shape", {indices}), ctx.const_i64({1}, true)});
+    set_int(g, "axis", 0);
+    starts = ctx.emit("Range", {ctx.const_i64({0}, true), n, g.output(0)});
+    ends = ctx.emit("Add", {starts, g.output(0)});
+    indices = ctx.emit("Reshape", {indices, ctx.const_i64({-1})});
+  } else {
+    const std::string offsets = cast(ctx, ctx.tensor(2), TensorProto::INT64, ctx.elem_type(2));
+    const std::string max = ctx.const_i64({std::numeric_limits<int64_t>::max()});
+    starts = include_last ? ctx.emit("Slice", {offsets, ctx.const_i64({0}), ctx.const_i64({-1})}) : offsets;
+    ends = ctx.emit("Slice", {offsets, ctx.const_i64({1}), max});
+    if (!include_last) {
+      auto& cat = ctx.add("Concat", {ends, unsqueeze(ctx, n, {0})});
+      set_int(cat, "axis", 0);
+      ends = cat.output(0);
+    }
+  }
+  const std::string pos = unsqueeze(ctx, range_to(ctx, n), {0});  // [1, N]
+  std::string member = ctx.emit("And", {ctx.emit("Not", {ctx.emit("Less", {pos, unsqueeze(ctx, starts, {1})})}),
+                                        ctx.emit("Less", {pos, unsqueeze(ctx, ends, {1})})});  // [B, N]
+  if (ctx.num_inputs() > 8 && !ctx.is_none(8) && ctx.int_const(8) >= 0)
+    member = ctx.emit("And", {member, unsqueeze(ctx, ctx.emit("Not", {ctx.emit("Equal", {indices, ctx.const_i64({ctx.int_const(8)}, true)})}), {0})});
+  auto& rows = ctx.add("Gather", {weight, indices});
+  set_int(rows, "axis", 0);
+  std::string emb = rows.output(0);  // [N, D]
+  if (ctx.num_inputs() > 6 && !ctx.is_none(6)) {
+    if (mode != 0) throw Unconvertible("embedding_bag: per_sample_weights need mode='sum'");
+    emb = ctx.emit("Mul", {emb, unsqueeze(ctx, ctx.emit("Reshape", {ctx.tensor(6), ctx.const_i64({-1})}), {1})});
+  }
+  const std::string m = cast(ctx, member, type, TensorProto::BOOL);
+  const std::string count = reduce(ctx, "ReduceSum", m, {1}, true).output(0);  // [B, 1]
+  const std::string zero = ctx.const_scalar(0, type, "zero");
+  if (mode == 0 || mode == 1) {
+    std::string sum = ctx.emit("MatMul", {m, emb});
+    if (mode == 1) sum = ctx.emit("Div", {sum, ctx.emit("Max", {count, ctx.const_scalar(1, type, "one")})});
+    return ctx.bind(0, sum);
+  }
+  if (mode != 2) throw Unconvertible("embedding_bag mode " + std::to_string(mode));
+  const std::string lowest = ctx.const_scalar(-std::numeric_limits<float>::infinity(), type, "lowest");
+  const std::string masked = ctx.emit("Where", {unsqueeze(ctx, member, {2}), unsqueeze(ctx, emb, {0}), lowest});
+  const std::string max = reduce(ctx, "ReduceMax", masked, {1}, false).output(0);
+  ctx.bind(0, ctx.emit("Where", {ctx.emit("Greater", {count, zero}), max, zero}));  // empty bags: 0
+}
+
+// _unique2(x, sorted, return_inverse, return_counts) -> (values, inverse, counts), and
+// _unique(x, sorted, return_inverse) -> (values, inverse): ONNX Unique over the flattened x.
+void unique(ConvertContext& ctx) {
+  const std::string x = ctx.tensor(0);
+  auto& n = ctx.add("Unique", {x}, 4);
+  set_int(n, "sorted", ctx.num_inputs() > 1 && !ctx.bool_const(1) ? 0 : 1);
+  ctx.bind(0, n.output(0));
+  ctx.set_rank(0, 1);
+  if (ctx.node().outputs.size() > 1) ctx.bind(1, ctx.emit("Reshape", {n.output(2), ctx.emit("Shape", {x})}), TensorProto::INT64);
+  if (ctx.node().outputs.size() > 2) ctx.bind(2, n.output(3), TensorProto::INT64);
+}
+
+}  // namespace
+
+PIU_REGISTER_CONVERTER(aten_embedding_bag, "aten::embedding_bag", embedding_bag);
+PIU_REGISTER_CONVERTER(aten__embedding_bag, "aten::_embedding_bag", embedding_bag);
+PIU_REGISTER_CONVERTER(aten__unique, "aten::_unique", unique);
+PIU_REGISTER_CONVERTER(aten__unique2, "aten::_unique2", unique);
+
+}  // namespace piu::exporter
