@@ -39,6 +39,8 @@ class ConvertContext {
   const IrNode& node() const { return node_; }
   // Argument i as the IR holds it; throws Unconvertible when the node has fewer arguments.
   const IrValue& in(size_t i) const;
+  // Output k as the IR holds it (its TorchScript type).
+  const IrValue& out(size_t k) const;
   size_t num_inputs() const { return node_.inputs.size(); }
   // True when argument i is absent or the constant None.
   bool is_none(size_t i) const { return i >= num_inputs() || in(i).none; }
@@ -125,6 +127,9 @@ class ConvertContext {
   void bind(size_t k, const std::string& onnx_value, int32_t elem_type = 0);
   void bind_ints(size_t k, const std::vector<int64_t>& values);
   void bind_tensor_list(size_t k, const std::vector<std::string>& values, const std::vector<int32_t>& types = {});
+  // In-place list mutation (aten::append, insert, Delete, _set_item in scripted code): argument i,
+  // a list of tensors, holds `values` from now on, for every later reader of it.
+  void set_tensor_list(size_t i, const std::vector<std::string>& values, const std::vector<int32_t>& types);
   // Binds output k to a tensor known now (a new_zeros of a constant shape): it becomes an
   // initializer when something reads it, and in-place fills on slices of it are applied here.
   void bind_constant(size_t k, Tensor t);

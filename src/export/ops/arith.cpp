@@ -152,7 +152,6 @@ PIU_REGISTER_CONVERTER(aten_div, "aten::div", div);
 PIU_REGISTER_CONVERTER(aten_div_, "aten::div_", div);
 PIU_REGISTER_CONVERTER(aten_floordiv, "aten::floordiv", floordiv);
 PIU_REGISTER_CONVERTER(aten_floor_divide, "aten::floor_divide", floor_divide);
-PIU_REGISTER_CONVERTER(aten__floor_divide, "aten::_floor_divide", floor_divide);
 PIU_REGISTER_CONVERTER(aten_rsub, "aten::rsub", rsub);
 PIU_REGISTER_CONVERTER(aten_neg, "aten::neg", neg);
 
