@@ -23,3 +23,16 @@ CASES = [
     Case(["aten::adaptive_max_pool1d", "aten::adaptive_max_pool3d"], pools, (torch.randn(2, 3, 6), torch.randn(2, 3, 2, 4, 3)),
          name="adaptive_max_pool_1d_3d"),
 ]
+
+
+class Interpolate(torch.nn.Module):
+    """aten::__interpolate: F.interpolate as the builtin scripted code reaches through torch.ops."""
+
+    def forward(self, x):
+        up = torch.ops.aten.__interpolate(x, None, [2.0, 1.5], "bilinear", False, None, False)
+        near = torch.ops.aten.__interpolate(x, [5, 7], None, "nearest", None, None, False)
+        one = torch.ops.aten.__interpolate(x, 6, None, "bilinear", True, None, False)
+        return up, near, one
+
+
+CASES.append(Case(["aten::__interpolate"], Interpolate(), (torch.randn(2, 3, 4, 6),), script=True, name="interpolate_builtin"))

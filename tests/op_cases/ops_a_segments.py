@@ -34,3 +34,12 @@ CASES = [
                                            torch.tensor([[1.0, 2, 3], [4, 4, 0]])), dynamic=("8", "4", "2x3")),
     Case(["aten::_unique2", "aten::_unique"], unique, (torch.tensor([[3.0, 1, 2, 3], [1, 1, 5, 0]]),), dynamic=("2x4",)),
 ]
+
+
+def renorm(w, ids):
+    # the functional form; nn.Embedding(max_norm=...) calls embedding_renorm_ on its weight in
+    # place, which freezing cannot fold (the weight stays a module attribute)
+    return torch.ops.aten.embedding_renorm(w, ids.long(), 1.0, 2.0), torch.ops.aten.embedding_renorm(w, ids.long(), 0.5, 1.0)
+
+
+CASES.append(Case(["aten::embedding_renorm"], renorm, (torch.randn(6, 4), torch.tensor([[1.0, 2], [0, 2]])), dynamic=("", "")))

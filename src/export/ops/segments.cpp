@@ -1,5 +1,6 @@
 // Ops over groups of elements: embedding_bag (sum/mean/max of each bag, bags given by offsets or
-// by the rows of a 2-D input) and unique (_unique, _unique2).
+// by the rows of a 2-D input), embedding_renorm (the rows an embedding reads) and unique
+// (_unique, _unique2).
 #include <limits>
 
 #include "export/converter.hpp"
@@ -67,6 +68,25 @@ void embedding_bag(ConvertContext& ctx) {
   ctx.bind(0, ctx.emit("Where", {ctx.emit("Greater", {count, zero}), max, zero}));  // empty bags: 0
 }
 
+// embedding_renorm(weight, indices, max_norm, norm_type) (nn.Embedding's max_norm): the rows that
+// indices reads and whose p-norm exceeds max_norm scaled to max_norm / (norm + 1e-7).
+void embedding_renorm(ConvertContext& ctx) {
+  const std::string w = ctx.tensor(0);
+  const int32_t type = ctx.elem_type(0);
+  const double max_norm = ctx.float_const(2), p = ctx.float_const(3);
+  const std::string pow = ctx.emit("Pow", {ctx.emit("Abs", {w}), ctx.const_scalar(p, type, "p")});
+  const std::string norm = ctx.emit("Pow", {reduce(ctx, "ReduceSum", pow, {1}, true).output(0), ctx.const_scalar(1 / p, type, "inv_p")});
+  auto& rows = ctx.add("Gather", {ctx.emit("Shape", {w}), ctx.const_i64({0}, true)});
+  set_int(rows, "axis", 0);
+  const std::string ids = ctx.emit("Reshape", {ctx.tensor(1), ctx.const_i64({-1, 1})});
+  const std::string hits = cast(ctx, ctx.emit("Equal", {ids, range_to(ctx, rows.output(0))}), TensorProto::INT64, TensorProto::BOOL);
+  const std::string read = ctx.emit("Greater", {reduce(ctx, "ReduceSum", hits, {0}, false).output(0), ctx.const_i64({0}, true)});
+  const std::string limit = ctx.const_scalar(max_norm, type, "max_norm");
+  const std::string over = ctx.emit("And", {unsqueeze(ctx, read, {1}), ctx.emit("Greater", {norm, limit})});
+  const std::string scale = ctx.emit("Div", {limit, ctx.emit("Add", {norm, ctx.const_scalar(1e-7, type, "eps")})});
+  ctx.bind(0, ctx.emit("Mul", {w, ctx.emit("Where", {over, scale, ctx.const_scalar(1, type, "one")})}));
+}
+
 // _unique2(x, sorted, return_inverse, return_counts) -> (values, inverse, counts), and
 // _unique(x, sorted, return_inverse) -> (values, inverse): ONNX Unique over the flattened x.
 void unique(ConvertContext& ctx) {
@@ -83,6 +103,7 @@ void unique(ConvertContext& ctx) {
 
 PIU_REGISTER_CONVERTER(aten_embedding_bag, "aten::embedding_bag", embedding_bag);
 PIU_REGISTER_CONVERTER(aten__embedding_bag, "aten::_embedding_bag", embedding_bag);
+PIU_REGISTER_CONVERTER(aten_embedding_renorm, "aten::embedding_renorm", embedding_renorm);
 PIU_REGISTER_CONVERTER(aten__unique, "aten::_unique", unique);
 PIU_REGISTER_CONVERTER(aten__unique2, "aten::_unique2", unique);
 
