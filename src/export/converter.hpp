@@ -205,6 +205,10 @@ bool fold_ints(ConvertContext& ctx, char op);
 // result (src/export/ops/control.cpp).
 bool compare_numbers(ConvertContext& ctx);
 
+// aten::all / aten::any on a tensor (all elements, or along a dim): binds output 0
+// (src/export/ops/elementwise.cpp).
+void tensor_all_any(ConvertContext& ctx, bool all);
+
 // Repeats a one-element list to `n` entries (PyTorch accepts stride=2 for (2, 2)).
 std::vector<int64_t> repeat_to(std::vector<int64_t> v, size_t n);
 // PyTorch's symmetric padding per spatial dim -> ONNX's [begins..., ends...].

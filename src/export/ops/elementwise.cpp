@@ -1,5 +1,6 @@
 // More element-wise ops: acos/asin, isinf/isnan/isfinite, fmod, celu, hardshrink, glu, addcmul,
-// aminmax, and the bitwise family (bitwise_not, xor, shifts) on bools and signed ints.
+// aminmax, the bitwise family (bitwise_not, xor, shifts) on bools and signed ints, and all/any of
+// tensors.
 #include "export/converter.hpp"
 
 namespace piu::exporter {
@@ -133,6 +134,23 @@ void rshift(ConvertContext& ctx) {
 }
 
 }  // namespace
+
+// all(x) / all(x, dim, keepdim) and any: ReduceMin / ReduceMax of x != 0 as int32.
+void tensor_all_any(ConvertContext& ctx, bool all) {
+  std::string x = ctx.tensor(0);
+  if (ctx.elem_type(0) != TensorProto::BOOL) x = cast(ctx, x, TensorProto::BOOL, ctx.elem_type(0));
+  x = cast(ctx, x, TensorProto::INT32, TensorProto::BOOL);
+  const char* op = all ? "ReduceMin" : "ReduceMax";
+  std::string r;
+  if (ctx.num_inputs() == 1) {
+    auto& n = ctx.add(op, {x});
+    set_int(n, "keepdims", 0);
+    r = n.output(0);
+  } else {
+    r = reduce(ctx, op, x, ctx.ints_const(1), ctx.num_inputs() > 2 && ctx.bool_const(2)).output(0);
+  }
+  ctx.bind(0, cast(ctx, r, TensorProto::BOOL, TensorProto::INT32), TensorProto::BOOL);
+}
 
 PIU_REGISTER_CONVERTER(aten_acos, "aten::acos", unary<kAcos>);
 PIU_REGISTER_CONVERTER(aten_asin, "aten::asin", unary<kAsin>);
