@@ -132,7 +132,9 @@ def markdown(rows, max_opset, piu_version):
     pct = lambda k: f"{100.0 * k / n:.1f}%"  # noqa: E731
     out = [f"torch.onnx {torch.__version__}: {n} aten ops with a TorchScript symbolic at opset <= {max_opset}; "
            f"{piu_version}.", "",
-           f"- **{tested} of {n} ({pct(tested)}) have a tested converter**; {converted} ({pct(converted)}) have a converter",
+           f"- **{tested} of {n} ({pct(tested)}) have a tested converter**; {converted} ({pct(converted)}) have a converter; "
+           f"{tested} of the {n - excused} that ONNX can express and a graph can hold "
+           f"({100.0 * tested / max(n - excused, 1):.1f}%)",
            f"- {excused} have none for a reason below (ONNX cannot express them, or no graph contains them); "
            f"{n - converted - excused} have none yet", "",
            "| op (torch.onnx's name) | piu converter | test |", "|---|---|---|"]
@@ -156,8 +158,8 @@ def main():
     version = subprocess.run([args.piu, "--version"], capture_output=True, text=True).stdout.strip().splitlines()
     rows = coverage(torch_onnx_ops(args.max_opset), converters, tests_by_kind(args.models))
     text = markdown(rows, args.max_opset, version[0] if version else "piu")
-    text += f"\nMachine: {platform.machine()} {platform.system()}, Python {platform.python_version()}; " \
-            f"{datetime.date.today().isoformat()}.\n"
+    text += f"\nWritten by tests/zoo/onnx_coverage.py on {datetime.date.today().isoformat()} " \
+            f"(Python {platform.python_version()}, {platform.machine()}).\n"
     if args.markdown:
         open(args.markdown, "w").write(text)
     else:
