@@ -205,6 +205,10 @@ bool fold_ints(ConvertContext& ctx, char op);
 // result (src/export/ops/control.cpp).
 bool compare_numbers(ConvertContext& ctx);
 
+// The lengths of a packed sequence held as (padded time-major data, batch_sizes): how many
+// steps each of data's batch items has (src/export/ops/packed.cpp).
+std::string packed_lengths(ConvertContext& ctx, const std::string& batch_sizes, const std::string& data);
+
 // aten::all / aten::any on a tensor (all elements, or along a dim): binds output 0
 // (src/export/ops/elementwise.cpp).
 void tensor_all_any(ConvertContext& ctx, bool all);

@@ -40,8 +40,6 @@ REASONS = {
     "aten::_standard_gamma": "random Gamma draws: no ONNX op (torch.onnx only has a Caffe2 ATen fallback)",
     "aten::dequantize": "quantized tensors (eager-mode quantized models): piu exports float models and quantizes "
                         "them itself (piu quantize)",
-    "aten::_pack_padded_sequence": "not yet: packed sequences need the RNN converters to take sequence lengths",
-    "aten::_pad_packed_sequence": "not yet: packed sequences need the RNN converters to take sequence lengths",
 }
 
 
