@@ -11,13 +11,17 @@ namespace {
 void cdist(ConvertContext& ctx) {
   const double p = ctx.float_const(2);
   const int32_t type = ctx.elem_type(0);
-  const std::string diff = ctx.emit("Abs", {ctx.emit("Sub", {unsqueeze(ctx, ctx.tensor(0), {-2}), unsqueeze(ctx, ctx.tensor(1), {-3})})});
+  const std::string diff =
+      ctx.emit("Abs", {ctx.emit("Sub", {unsqueeze(ctx, ctx.tensor(0), {-2}), unsqueeze(ctx, ctx.tensor(1), {-3})})});
   if (p == 1) return ctx.bind(0, reduce(ctx, "ReduceSum", diff, {-1}, false).output(0));
-  if (p == std::numeric_limits<double>::infinity()) return ctx.bind(0, reduce(ctx, "ReduceMax", diff, {-1}, false).output(0));
+  if (p == std::numeric_limits<double>::infinity())
+    return ctx.bind(0, reduce(ctx, "ReduceMax", diff, {-1}, false).output(0));
   if (p == 2)
-    return ctx.bind(0, ctx.emit("Sqrt", {reduce(ctx, "ReduceSum", ctx.emit("Mul", {diff, diff}), {-1}, false).output(0)}));
+    return ctx.bind(0,
+                    ctx.emit("Sqrt", {reduce(ctx, "ReduceSum", ctx.emit("Mul", {diff, diff}), {-1}, false).output(0)}));
   if (p <= 0) throw Unconvertible("cdist with p <= 0");
-  const std::string sum = reduce(ctx, "ReduceSum", ctx.emit("Pow", {diff, ctx.const_scalar(p, type, "p")}), {-1}, false).output(0);
+  const std::string sum =
+      reduce(ctx, "ReduceSum", ctx.emit("Pow", {diff, ctx.const_scalar(p, type, "p")}), {-1}, false).output(0);
   ctx.bind(0, ctx.emit("Pow", {sum, ctx.const_scalar(1 / p, type, "inv_p")}));
 }
 

@@ -24,8 +24,12 @@ std::string is_nan(ConvertContext& ctx) { return ctx.emit("IsNaN", {ctx.tensor(0
 std::string all_false(ConvertContext& ctx) {
   return fill(ctx, ctx.emit("Shape", {ctx.tensor(0)}), 0, TensorProto::BOOL);
 }
-void isinf(ConvertContext& ctx) { ctx.bind(0, is_float(ctx.elem_type(0)) ? is_inf(ctx) : all_false(ctx), TensorProto::BOOL); }
-void isnan(ConvertContext& ctx) { ctx.bind(0, is_float(ctx.elem_type(0)) ? is_nan(ctx) : all_false(ctx), TensorProto::BOOL); }
+void isinf(ConvertContext& ctx) {
+  ctx.bind(0, is_float(ctx.elem_type(0)) ? is_inf(ctx) : all_false(ctx), TensorProto::BOOL);
+}
+void isnan(ConvertContext& ctx) {
+  ctx.bind(0, is_float(ctx.elem_type(0)) ? is_nan(ctx) : all_false(ctx), TensorProto::BOOL);
+}
 void isfinite(ConvertContext& ctx) {
   if (!is_float(ctx.elem_type(0))) return ctx.bind(0, ctx.emit("Not", {all_false(ctx)}), TensorProto::BOOL);
   ctx.bind(0, ctx.emit("Not", {ctx.emit("Or", {is_inf(ctx), is_nan(ctx)})}), TensorProto::BOOL);
@@ -50,7 +54,8 @@ void celu(ConvertContext& ctx) {
     return ctx.bind(0, n.output(0));
   }
   const std::string a = ctx.const_scalar(alpha, type, "alpha"), zero = ctx.const_scalar(0, type, "zero");
-  const std::string em1 = ctx.emit("Sub", {ctx.emit("Exp", {ctx.emit("Div", {x, a})}), ctx.const_scalar(1, type, "one")});
+  const std::string em1 =
+      ctx.emit("Sub", {ctx.emit("Exp", {ctx.emit("Div", {x, a})}), ctx.const_scalar(1, type, "one")});
   ctx.bind(0, ctx.emit("Add", {ctx.emit("Max", {x, zero}), ctx.emit("Min", {ctx.emit("Mul", {a, em1}), zero})}));
 }
 
@@ -112,8 +117,8 @@ void bitwise_xor(ConvertContext& ctx) {
 
 // 2^b as a's integer type (through double: exact for every shift that fits in 64 bits).
 std::string power_of_two(ConvertContext& ctx, const std::string& b, int32_t b_type, int32_t type) {
-  const std::string p = ctx.emit("Pow", {ctx.const_scalar(2, TensorProto::DOUBLE, "two"),
-                                         cast(ctx, b, TensorProto::DOUBLE, b_type)});
+  const std::string p =
+      ctx.emit("Pow", {ctx.const_scalar(2, TensorProto::DOUBLE, "two"), cast(ctx, b, TensorProto::DOUBLE, b_type)});
   return cast(ctx, p, type, TensorProto::DOUBLE);
 }
 

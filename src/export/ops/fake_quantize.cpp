@@ -41,8 +41,9 @@ void per_tensor(ConvertContext& ctx) {
     if (auto t = ctx.in(i).tensor; t && t->numel() == 1) {
       const double v = t->dtype() == DType::kFloat32 ? t->data_as<float>()[0]
                        : t->dtype() == DType::kInt64 ? static_cast<double>(t->data_as<int64_t>()[0])
-                       : t->dtype() == DType::kInt32 ? t->data_as<int32_t>()[0]
-                                                     : throw Unconvertible("fake_quantize: scale of an unsupported type");
+                       : t->dtype() == DType::kInt32
+                           ? t->data_as<int32_t>()[0]
+                           : throw Unconvertible("fake_quantize: scale of an unsupported type");
       return constant(v, to);
     }
     return cast(ctx, ctx.emit("Reshape", {ctx.tensor(i), ctx.const_i64({})}), to, ctx.elem_type(i));

@@ -74,9 +74,7 @@ void range_length(ConvertContext& ctx) {
 }
 
 // __derive_index(index, start, step) = start + index * step
-void derive_index(ConvertContext& ctx) {
-  ctx.bind_ints(0, {ctx.int_const(1) + ctx.int_const(0) * ctx.int_const(2)});
-}
+void derive_index(ConvertContext& ctx) { ctx.bind_ints(0, {ctx.int_const(1) + ctx.int_const(0) * ctx.int_const(2)}); }
 
 }  // namespace
 

@@ -23,10 +23,10 @@ void bce_with_logits(ConvertContext& ctx) {
   const int32_t type = ctx.elem_type(0);
   const std::string one = ctx.const_scalar(1, type, "one");
   std::string log_weight = one;
-  if (!ctx.is_none(3))
-    log_weight = ctx.emit("Add", {one, ctx.emit("Mul", {ctx.emit("Sub", {ctx.tensor(3), one}), t})});
+  if (!ctx.is_none(3)) log_weight = ctx.emit("Add", {one, ctx.emit("Mul", {ctx.emit("Sub", {ctx.tensor(3), one}), t})});
   const std::string soft = ctx.emit("Softplus", {ctx.emit("Neg", {x})});
-  std::string loss = ctx.emit("Add", {ctx.emit("Mul", {ctx.emit("Sub", {one, t}), x}), ctx.emit("Mul", {log_weight, soft})});
+  std::string loss =
+      ctx.emit("Add", {ctx.emit("Mul", {ctx.emit("Sub", {one, t}), x}), ctx.emit("Mul", {log_weight, soft})});
   if (!ctx.is_none(2)) loss = ctx.emit("Mul", {loss, ctx.tensor(2)});
   ctx.bind(0, reduced(ctx, loss, ctx.int_const(4)));
 }
@@ -39,10 +39,12 @@ void cross_entropy_loss(ConvertContext& ctx) {
   const int32_t t_type = ctx.elem_type(1);
   if (t_type == TensorProto::FLOAT || t_type == TensorProto::DOUBLE) {
     if (!ctx.is_none(2)) throw Unconvertible("cross_entropy with class-probability targets and weights");
-    if (ctx.opset() < 13 && ctx.rank(0) != 2) throw Unconvertible("class-probability cross_entropy on rank > 2 needs opset 13");
+    if (ctx.opset() < 13 && ctx.rank(0) != 2)
+      throw Unconvertible("class-probability cross_entropy on rank > 2 needs opset 13");
     auto& ls = ctx.add("LogSoftmax", {ctx.tensor(0)});
     set_int(ls, "axis", 1);
-    const std::string nll = ctx.emit("Neg", {reduce(ctx, "ReduceSum", ctx.emit("Mul", {ctx.tensor(1), ls.output(0)}), {1}, false).output(0)});
+    const std::string nll = ctx.emit(
+        "Neg", {reduce(ctx, "ReduceSum", ctx.emit("Mul", {ctx.tensor(1), ls.output(0)}), {1}, false).output(0)});
     return ctx.bind(0, reduced(ctx, nll, reduction));
   }
   if (ctx.opset() < 12) throw Unconvertible("cross_entropy needs opset 12 (SoftmaxCrossEntropyLoss)");
@@ -66,7 +68,8 @@ void kl_div(ConvertContext& ctx) {
     loss = ctx.emit("Mul", {ctx.emit("Exp", {t}), ctx.emit("Sub", {t, x})});
   } else {
     const std::string zero = ctx.const_scalar(0, type, "zero");
-    const std::string xlogy = ctx.emit("Where", {ctx.emit("Greater", {t, zero}), ctx.emit("Mul", {t, ctx.emit("Log", {t})}), zero});
+    const std::string xlogy =
+        ctx.emit("Where", {ctx.emit("Greater", {t, zero}), ctx.emit("Mul", {t, ctx.emit("Log", {t})}), zero});
     loss = ctx.emit("Sub", {xlogy, ctx.emit("Mul", {t, x})});
   }
   ctx.bind(0, reduced(ctx, loss, ctx.int_const(2)));
@@ -74,7 +77,8 @@ void kl_div(ConvertContext& ctx) {
 
 }  // namespace
 
-PIU_REGISTER_CONVERTER(aten_binary_cross_entropy_with_logits, "aten::binary_cross_entropy_with_logits", bce_with_logits);
+PIU_REGISTER_CONVERTER(aten_binary_cross_entropy_with_logits, "aten::binary_cross_entropy_with_logits",
+                       bce_with_logits);
 PIU_REGISTER_CONVERTER(aten_cross_entropy_loss, "aten::cross_entropy_loss", cross_entropy_loss);
 PIU_REGISTER_CONVERTER(aten_kl_div, "aten::kl_div", kl_div);
 

@@ -47,7 +47,8 @@ void pad_packed_sequence(ConvertContext& ctx) {
   // pads [begin T, B, F, end T, B, F]: the time dim up to total_length
   auto& have = ctx.add("Gather", {ctx.emit("Shape", {y}), ctx.const_i64({0})});
   set_int(have, "axis", 0);
-  auto& pads = ctx.add("Concat", {ctx.const_i64({0, 0, 0}), ctx.emit("Sub", {steps, have.output(0)}), ctx.const_i64({0, 0})});
+  auto& pads =
+      ctx.add("Concat", {ctx.const_i64({0, 0, 0}), ctx.emit("Sub", {steps, have.output(0)}), ctx.const_i64({0, 0})});
   set_int(pads, "axis", 0);
   y = ctx.emit("Pad", {y, pads.output(0), value});
   // step t of sequence b is padding when t >= lengths[b]: a mask [T, B, 1]

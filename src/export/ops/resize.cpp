@@ -1,6 +1,7 @@
 // Upsampling (F.interpolate): upsample_nearest1d/2d/3d, upsample_linear1d, upsample_bilinear2d,
-// upsample_trilinear3d, __interpolate (scripted code's builtin), with an output size (constant or computed from sizes: the batch and
-// channels are taken from the input at run time) or scale factors -> Resize.
+// upsample_trilinear3d and __interpolate (scripted code's builtin), with an output size (constant
+// or computed from sizes: the batch and channels are taken from the input at run time) or scale
+// factors -> Resize.
 #include "export/converter.hpp"
 
 namespace piu::exporter {
@@ -92,8 +93,10 @@ void interpolate(ConvertContext& ctx) {
   if (mode != "nearest" && !linear_mode) throw Unconvertible("interpolate mode '" + mode + "' is not supported yet");
   const bool align = linear_mode && !ctx.is_none(4) && ctx.bool_const(4);
   std::string size;
-  if (!ctx.is_none(1))
-    size = ctx.in(1).type == IrType::kInt ? ctx.const_i64(std::vector<int64_t>(spatial, ctx.int_const(1))) : ctx.int_list(1);
+  if (!ctx.is_none(1) && ctx.in(1).type == IrType::kInt)
+    size = ctx.const_i64(std::vector<int64_t>(spatial, ctx.int_const(1)));
+  else if (!ctx.is_none(1))
+    size = ctx.int_list(1);
   std::vector<double> scales;
   if (size.empty() && !ctx.is_none(2)) {
     if (!ctx.in(2).floats) throw Unconvertible("interpolate with a scale factor computed at run time");

@@ -58,11 +58,13 @@ void recurrent(ConvertContext& ctx, const RnnKind& kind) {
   const size_t p = ctx.num_inputs() > 3 && ctx.in(3).type == IrType::kTensorList ? 1 : 0;  // packed
   const bool has_biases = ctx.bool_const(3 + p);
   const int64_t layers = ctx.int_const(4 + p);
-  if (ctx.bool_const(6 + p)) throw Unconvertible("a recurrent layer in training mode cannot be exported; call model.eval()");
+  if (ctx.bool_const(6 + p))
+    throw Unconvertible("a recurrent layer in training mode cannot be exported; call model.eval()");
   const int64_t dirs = ctx.bool_const(7 + p) ? 2 : 1;
   const bool batch_first = !p && ctx.bool_const(8);
-  const std::string lengths =
-      p ? cast(ctx, packed_lengths(ctx, ctx.tensor(1), ctx.tensor(0)), onnx::TensorProto::INT32, onnx::TensorProto::INT64) : "";
+  const std::string lengths = p ? cast(ctx, packed_lengths(ctx, ctx.tensor(1), ctx.tensor(0)), onnx::TensorProto::INT32,
+                                       onnx::TensorProto::INT64)
+                                : "";
   const auto params = ctx.tensor_list(2 + p);
   const size_t per = has_biases ? 4 : 2;
   if (params.size() != static_cast<size_t>(layers * dirs) * per)

@@ -40,14 +40,15 @@ std::string index_along(ConvertContext& ctx, size_t i, int64_t dim, int64_t rank
 void index_fill(ConvertContext& ctx) {
   const std::string x = ctx.tensor(0);
   const int64_t dim = positive_dim(ctx, 1), rank = ctx.rank(0);
-  const std::string positions = ctx.emit("Range", {ctx.const_i64({0}, true),
-                                                   squeeze(ctx, dim_size(ctx, x, dim), {0}), ctx.const_i64({1}, true)});
+  const std::string positions =
+      ctx.emit("Range", {ctx.const_i64({0}, true), squeeze(ctx, dim_size(ctx, x, dim), {0}), ctx.const_i64({1}, true)});
   const std::string index = ctx.emit("Reshape", {ctx.tensor(2), ctx.const_i64({-1, 1})});
   const std::string hits = cast(ctx, ctx.emit("Equal", {index, positions}), TensorProto::INT64);  // [k, n]
   std::vector<int64_t> shape(rank, 1);
   shape[dim] = -1;
   const std::string any = reduce(ctx, "ReduceSum", hits, {0}, false).output(0);
-  const std::string mask = ctx.emit("Reshape", {ctx.emit("Greater", {any, ctx.const_i64({0}, true)}), ctx.const_i64(shape)});
+  const std::string mask =
+      ctx.emit("Reshape", {ctx.emit("Greater", {any, ctx.const_i64({0}, true)}), ctx.const_i64(shape)});
   ctx.bind(0, ctx.emit("Where", {mask, ctx.tensor(3, 0), x}));
 }
 
@@ -67,8 +68,8 @@ void index_add(ConvertContext& ctx) {
   const std::string x = ctx.tensor(0);
   const int64_t dim = positive_dim(ctx, 1), rank = ctx.rank(0);
   const int32_t type = ctx.elem_type(0);
-  const std::string positions = ctx.emit("Range", {ctx.const_i64({0}, true),
-                                                   squeeze(ctx, dim_size(ctx, x, dim), {0}), ctx.const_i64({1}, true)});
+  const std::string positions =
+      ctx.emit("Range", {ctx.const_i64({0}, true), squeeze(ctx, dim_size(ctx, x, dim), {0}), ctx.const_i64({1}, true)});
   const std::string index = ctx.emit("Reshape", {ctx.tensor(2), ctx.const_i64({-1, 1})});
   const std::string one_hot = cast(ctx, ctx.emit("Equal", {index, positions}), type, TensorProto::BOOL);
   std::vector<int64_t> perm;
@@ -100,7 +101,8 @@ void index_put(ConvertContext& ctx) {
     const std::string shape = ctx.emit("Shape", {common});
     std::vector<std::string> parts;
     for (size_t k = 0; k < indices.size(); ++k)
-      parts.push_back(unsqueeze(ctx, cast(ctx, ctx.emit("Expand", {indices[k], shape}), TensorProto::INT64, types[k]), {-1}));
+      parts.push_back(
+          unsqueeze(ctx, cast(ctx, ctx.emit("Expand", {indices[k], shape}), TensorProto::INT64, types[k]), {-1}));
     auto& cat = ctx.add("Concat", parts);
     set_int(cat, "axis", -1);
     nd = cat.output(0);
@@ -128,7 +130,8 @@ void bucketize(ConvertContext& ctx) {
   const std::string x = unsqueeze(ctx, ctx.tensor(0), {-1}), b = ctx.tensor(1);
   const bool right = ctx.num_inputs() > 3 && ctx.bool_const(3);
   const std::string below = right ? ctx.emit("Not", {ctx.emit("Less", {x, b})}) : ctx.emit("Less", {b, x});
-  const std::string count = reduce(ctx, "ReduceSum", cast(ctx, below, TensorProto::INT64, TensorProto::BOOL), {-1}, false).output(0);
+  const std::string count =
+      reduce(ctx, "ReduceSum", cast(ctx, below, TensorProto::INT64, TensorProto::BOOL), {-1}, false).output(0);
   const bool int32 = ctx.num_inputs() > 2 && ctx.bool_const(2);
   const int32_t type = int32 ? TensorProto::INT32 : TensorProto::INT64;
   ctx.bind(0, cast(ctx, count, type, TensorProto::INT64), type);

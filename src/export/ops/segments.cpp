@@ -45,7 +45,10 @@ void embedding_bag(ConvertContext& ctx) {
   std::string member = ctx.emit("And", {ctx.emit("Not", {ctx.emit("Less", {pos, unsqueeze(ctx, starts, {1})})}),
                                         ctx.emit("Less", {pos, unsqueeze(ctx, ends, {1})})});  // [B, N]
   if (ctx.num_inputs() > 8 && !ctx.is_none(8) && ctx.int_const(8) >= 0)
-    member = ctx.emit("And", {member, unsqueeze(ctx, ctx.emit("Not", {ctx.emit("Equal", {indices, ctx.const_i64({ctx.int_const(8)}, true)})}), {0})});
+    member = ctx.emit(
+        "And", {member,
+                unsqueeze(ctx, ctx.emit("Not", {ctx.emit("Equal", {indices, ctx.const_i64({ctx.int_const(8)}, true)})}),
+                          {0})});
   auto& rows = ctx.add("Gather", {weight, indices});
   set_int(rows, "axis", 0);
   std::string emb = rows.output(0);  // [N, D]
@@ -75,12 +78,15 @@ void embedding_renorm(ConvertContext& ctx) {
   const int32_t type = ctx.elem_type(0);
   const double max_norm = ctx.float_const(2), p = ctx.float_const(3);
   const std::string pow = ctx.emit("Pow", {ctx.emit("Abs", {w}), ctx.const_scalar(p, type, "p")});
-  const std::string norm = ctx.emit("Pow", {reduce(ctx, "ReduceSum", pow, {1}, true).output(0), ctx.const_scalar(1 / p, type, "inv_p")});
+  const std::string norm =
+      ctx.emit("Pow", {reduce(ctx, "ReduceSum", pow, {1}, true).output(0), ctx.const_scalar(1 / p, type, "inv_p")});
   auto& rows = ctx.add("Gather", {ctx.emit("Shape", {w}), ctx.const_i64({0}, true)});
   set_int(rows, "axis", 0);
   const std::string ids = ctx.emit("Reshape", {ctx.tensor(1), ctx.const_i64({-1, 1})});
-  const std::string hits = cast(ctx, ctx.emit("Equal", {ids, range_to(ctx, rows.output(0))}), TensorProto::INT64, TensorProto::BOOL);
-  const std::string read = ctx.emit("Greater", {reduce(ctx, "ReduceSum", hits, {0}, false).output(0), ctx.const_i64({0}, true)});
+  const std::string hits =
+      cast(ctx, ctx.emit("Equal", {ids, range_to(ctx, rows.output(0))}), TensorProto::INT64, TensorProto::BOOL);
+  const std::string read =
+      ctx.emit("Greater", {reduce(ctx, "ReduceSum", hits, {0}, false).output(0), ctx.const_i64({0}, true)});
   const std::string limit = ctx.const_scalar(max_norm, type, "max_norm");
   const std::string over = ctx.emit("And", {unsqueeze(ctx, read, {1}), ctx.emit("Greater", {norm, limit})});
   const std::string scale = ctx.emit("Div", {limit, ctx.emit("Add", {norm, ctx.const_scalar(1e-7, type, "eps")})});
@@ -95,7 +101,8 @@ void unique(ConvertContext& ctx) {
   set_int(n, "sorted", ctx.num_inputs() > 1 && !ctx.bool_const(1) ? 0 : 1);
   ctx.bind(0, n.output(0));
   ctx.set_rank(0, 1);
-  if (ctx.node().outputs.size() > 1) ctx.bind(1, ctx.emit("Reshape", {n.output(2), ctx.emit("Shape", {x})}), TensorProto::INT64);
+  if (ctx.node().outputs.size() > 1)
+    ctx.bind(1, ctx.emit("Reshape", {n.output(2), ctx.emit("Shape", {x})}), TensorProto::INT64);
   if (ctx.node().outputs.size() > 2) ctx.bind(2, n.output(3), TensorProto::INT64);
 }
 

@@ -36,7 +36,8 @@ void diagonal(ConvertContext& ctx) {
   for (int64_t r = std::max<int64_t>(0, -offset), c = std::max<int64_t>(0, offset); r < n1 && c < n2; ++r, ++c)
     positions.push_back(r * n2 + c);
   const std::string x = ctx.emit("Reshape", {transpose(ctx, ctx.tensor(0), perm), ctx.const_i64(flat)});
-  auto& g = ctx.add("Gather", {x, ctx.const_tensor(index_tensor({static_cast<int64_t>(positions.size())}, positions), "diag")});
+  auto& g = ctx.add("Gather",
+                    {x, ctx.const_tensor(index_tensor({static_cast<int64_t>(positions.size())}, positions), "diag")});
   set_int(g, "axis", -1);
   ctx.bind(0, g.output(0));
 }
@@ -69,12 +70,14 @@ void im2col(ConvertContext& ctx) {
   if (!shape || shape->size() != 4 || (*shape)[2] < 0 || (*shape)[3] < 0)
     throw Unconvertible("im2col needs a 4-D input with static height and width");
   const int64_t hp = (*shape)[2] + 2 * pad[0], wp = (*shape)[3] + 2 * pad[1];
-  const int64_t oh = (hp - dil[0] * (k[0] - 1) - 1) / stride[0] + 1, ow = (wp - dil[1] * (k[1] - 1) - 1) / stride[1] + 1;
+  const int64_t oh = (hp - dil[0] * (k[0] - 1) - 1) / stride[0] + 1,
+                ow = (wp - dil[1] * (k[1] - 1) - 1) / stride[1] + 1;
   std::vector<int64_t> positions;
   for (int64_t ki = 0; ki < k[0]; ++ki)
     for (int64_t kj = 0; kj < k[1]; ++kj)
       for (int64_t y = 0; y < oh; ++y)
-        for (int64_t x = 0; x < ow; ++x) positions.push_back((ki * dil[0] + y * stride[0]) * wp + kj * dil[1] + x * stride[1]);
+        for (int64_t x = 0; x < ow; ++x)
+          positions.push_back((ki * dil[0] + y * stride[0]) * wp + kj * dil[1] + x * stride[1]);
   std::string x = ctx.tensor(0);
   if (pad[0] || pad[1]) x = ctx.emit("Pad", {x, ctx.const_i64({0, 0, pad[0], pad[1], 0, 0, pad[0], pad[1]})});
   x = ctx.emit("Reshape", {x, ctx.const_i64({0, 0, hp * wp})});
