@@ -6,7 +6,8 @@ from op_case import Case
 
 def per_tensor(x):
     return torch.fake_quantize_per_tensor_affine(x, 0.05, 3, 0, 255), \
-        torch.fake_quantize_per_tensor_affine(x, 0.02, -2, -128, 127)
+        torch.fake_quantize_per_tensor_affine(x, 0.02, -2, -128, 127), \
+        torch.fake_quantize_per_tensor_affine(x, torch.tensor([0.03]), torch.tensor([5], dtype=torch.int32), 0, 255)
 
 
 def per_channel(x):

@@ -36,16 +36,9 @@ void per_tensor(ConvertContext& ctx) {
     if (to == TensorProto::FLOAT) return ctx.const_scalar(v, to, "scale");
     return cast(ctx, ctx.const_scalar(v, TensorProto::INT32, "zero_point"), to, TensorProto::INT32);
   };
+  // A number, or a one-element tensor reshaped to 0-d (folded when it is a constant).
   auto scalar = [&](size_t i, int32_t to) {
     if (auto v = ctx.maybe_scalar(i)) return constant(*v, to);
-    if (auto t = ctx.in(i).tensor; t && t->numel() == 1) {
-      const double v = t->dtype() == DType::kFloat32 ? t->data_as<float>()[0]
-                       : t->dtype() == DType::kInt64 ? static_cast<double>(t->data_as<int64_t>()[0])
-                       : t->dtype() == DType::kInt32
-                           ? t->data_as<int32_t>()[0]
-                           : throw Unconvertible("fake_quantize: scale of an unsupported type");
-      return constant(v, to);
-    }
     return cast(ctx, ctx.emit("Reshape", {ctx.tensor(i), ctx.const_i64({})}), to, ctx.elem_type(i));
   };
   ctx.bind(0, qdq(ctx, scalar(1, TensorProto::FLOAT), scalar(2, type), -1));
