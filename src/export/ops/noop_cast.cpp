@@ -42,6 +42,9 @@ void reshape_from_tensor(ConvertContext& ctx) {
   ctx.bind(0, ctx.emit("Reshape", {ctx.tensor(0), cast(ctx, ctx.tensor(1), TensorProto::INT64, ctx.elem_type(1))}));
 }
 
+// item(x): the one element as the 0-d tensor that stands for a number.
+void item(ConvertContext& ctx) { ctx.bind(0, ctx.emit("Reshape", {ctx.tensor(0), ctx.const_i64({})})); }
+
 // _dim_arange(like, dim) = arange(like.size(dim))
 void dim_arange(ConvertContext& ctx) {
   auto& g = ctx.add("Gather", {ctx.emit("Shape", {ctx.tensor(0)}), ctx.const_i64({ctx.int_const(1)}, true)});
@@ -56,7 +59,7 @@ PIU_REGISTER_CONVERTER(aten_alias, "aten::alias", identity);
 // conj on real tensors (complex ones are not exported; aten::_conj asserts on real ones).
 PIU_REGISTER_CONVERTER(aten_conj, "aten::conj", identity);
 PIU_REGISTER_CONVERTER(aten_conj_physical, "aten::conj_physical", identity);
-PIU_REGISTER_CONVERTER(aten_item, "aten::item", identity);  // a 0-d tensor stands for the number
+PIU_REGISTER_CONVERTER(aten_item, "aten::item", item);
 PIU_REGISTER_CONVERTER(aten_alpha_dropout_, "aten::alpha_dropout_", dropout);
 PIU_REGISTER_CONVERTER(aten_feature_alpha_dropout, "aten::feature_alpha_dropout", dropout);
 PIU_REGISTER_CONVERTER(aten_feature_alpha_dropout_, "aten::feature_alpha_dropout_", dropout);
