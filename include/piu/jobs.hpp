@@ -219,5 +219,7 @@ VerifyOptions for_torchscript_reference(VerifyOptions options, const ExportRepor
 // Exports the input, checks the result, stages it, verifies it against LibTorch running the
 // TorchScript file, then renames it into place.
 ExportJobReport export_job(const ExportJobOptions& options);
+// Every op kind that has a converter (supported_torch_ops), one per line, or as a JSON array.
+std::string format_converter_list(bool json);
 
 }  // namespace piu

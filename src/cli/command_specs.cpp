@@ -60,7 +60,7 @@ const Command& export_spec() {
   static const Command c = [] {
     const ExportJobOptions d;
     return Command{"export",
-                   "MODEL.pt -o OUT.onnx --shape NAME:DIMS [--opset N] [--no-verify]",
+                   "MODEL.pt -o OUT.onnx --shape NAME:DIMS [--opset N] [--no-verify] [--list-converters]",
                    "Export a TorchScript module to ONNX natively (LibTorch reads it, piu converts each op), "
                    "keeping -1 dims dynamic; verified against LibTorch at batch 1 and 4 before it is written.",
                    {option("--output"), option("--shape:export"), option("--batch:verify", d.verify_options.batches),
@@ -68,8 +68,8 @@ const Command& export_spec() {
                     option("--threads"), option("--no-verify"), option("--json"),
                     option("--opset", d.export_options.opset), option("--input-names"), option("--output-names"),
                     option("--no-constant-folding"), option("--keep-initializers-as-inputs"), option("--verify-shape"),
-                    option("--input:verify"), option("--int-range")},
-                   1,
+                    option("--input:verify"), option("--int-range"), option("--list-converters")},
+                   0,
                    1};
   }();
   return c;

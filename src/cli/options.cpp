@@ -57,6 +57,7 @@ const std::vector<Entry>& table() {
       {"--json", {"--json", "", "", "print JSON instead of a table"}},
       {"--keep-initializers-as-inputs", {"--keep-initializers-as-inputs", "", "", "list the weights as graph inputs too"}},
       {"--keep-io-types", {"--keep-io-types", "", "", "keep float32 graph inputs and outputs (Cast nodes at the boundary)"}},
+      {"--list-converters", {"--list-converters", "", "", "print every op kind that has a converter (one a line, or JSON with --json) and exit"}},
       {"--list-passes", {"--list-passes", "", "", "print every pass with a one-line description and exit"}},
       {"--max-error", {"--max-error", "", "DB|X", "accuracy target: output SQNR in dB ('30db') or relative RMS error (0.03); the most sensitive layers stay float until it is met"}},
       {"--max-fold-bytes", {"--max-fold-bytes", "", "N", "largest folded constant, in bytes (default {}); larger values stay computed"}},

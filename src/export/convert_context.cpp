@@ -29,6 +29,8 @@ const IrValue& ConvertContext::in(size_t i) const {
   return state_.ir.values[node_.inputs[i]];
 }
 
+const IrValue& ConvertContext::out(size_t k) const { return state_.ir.values[node_.outputs.at(k)]; }
+
 int64_t ConvertContext::int_const(size_t i) const {
   const IrValue& v = in(i);
   if (v.ints && v.ints->size() == 1) return v.ints->at(0);
@@ -286,6 +288,12 @@ void ConvertContext::set_list_length(size_t k, int64_t length) { state_.repr[nod
 void ConvertContext::bind_ints(size_t k, const std::vector<int64_t>& values) {
   state_.repr[node_.outputs.at(k)].ints = values;
   state_.repr[node_.outputs.at(k)].elem = onnx::TensorProto::INT64;
+}
+
+void ConvertContext::set_tensor_list(size_t i, const std::vector<std::string>& values,
+                                     const std::vector<int32_t>& types) {
+  state_.repr[node_.inputs.at(i)].list = values;
+  state_.repr[node_.inputs.at(i)].list_types = types;
 }
 
 void ConvertContext::bind_tensor_list(size_t k, const std::vector<std::string>& values,

@@ -39,6 +39,8 @@ class ConvertContext {
   const IrNode& node() const { return node_; }
   // Argument i as the IR holds it; throws Unconvertible when the node has fewer arguments.
   const IrValue& in(size_t i) const;
+  // Output k as the IR holds it (its TorchScript type).
+  const IrValue& out(size_t k) const;
   size_t num_inputs() const { return node_.inputs.size(); }
   // True when argument i is absent or the constant None.
   bool is_none(size_t i) const { return i >= num_inputs() || in(i).none; }
@@ -125,6 +127,9 @@ class ConvertContext {
   void bind(size_t k, const std::string& onnx_value, int32_t elem_type = 0);
   void bind_ints(size_t k, const std::vector<int64_t>& values);
   void bind_tensor_list(size_t k, const std::vector<std::string>& values, const std::vector<int32_t>& types = {});
+  // In-place list mutation (aten::append, insert, Delete, _set_item in scripted code): argument i,
+  // a list of tensors, holds `values` from now on, for every later reader of it.
+  void set_tensor_list(size_t i, const std::vector<std::string>& values, const std::vector<int32_t>& types);
   // Binds output k to a tensor known now (a new_zeros of a constant shape): it becomes an
   // initializer when something reads it, and in-place fills on slices of it are applied here.
   void bind_constant(size_t k, Tensor t);
@@ -199,6 +204,14 @@ bool fold_ints(ConvertContext& ctx, char op);
 // A comparison whose operands are both numbers (not tensors), done now: true when it bound the
 // result (src/export/ops/control.cpp).
 bool compare_numbers(ConvertContext& ctx);
+
+// The lengths of a packed sequence held as (padded time-major data, batch_sizes): how many
+// steps each of data's batch items has (src/export/ops/packed.cpp).
+std::string packed_lengths(ConvertContext& ctx, const std::string& batch_sizes, const std::string& data);
+
+// aten::all / aten::any on a tensor (all elements, or along a dim): binds output 0
+// (src/export/ops/elementwise.cpp).
+void tensor_all_any(ConvertContext& ctx, bool all);
 
 // Repeats a one-element list to `n` entries (PyTorch accepts stride=2 for (2, 2)).
 std::vector<int64_t> repeat_to(std::vector<int64_t> v, size_t n);

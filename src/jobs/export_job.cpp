@@ -143,4 +143,12 @@ std::string ExportJobReport::to_text() const {
   return s + "wrote " + output + "\n";
 }
 
+std::string format_converter_list(bool json) {
+  const auto kinds = supported_torch_ops();
+  if (json) return Json(kinds).dump(1) + "\n";
+  std::string s;
+  for (const auto& k : kinds) s += k + "\n";
+  return s;
+}
+
 }  // namespace piu

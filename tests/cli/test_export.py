@@ -2,6 +2,7 @@
 against LibTorch by the export itself (batch 1 and 4) at every opset from its lowest to 21."""
 import json
 import os
+import subprocess
 
 import onnx
 import pytest
@@ -61,7 +62,7 @@ def test_several_inputs_and_outputs(tmp_path):
 def test_unsupported_ops_are_all_listed_with_locations(tmp_path):
     out = tmp_path / "u.onnx"
     r = piu("export", model("torch/unsupported.pt"), "-o", out, "--shape", "-1x16")
-    one_line_error(r, "aten::sort (2 uses, first at", "aten::grid_sampler", "no converter")
+    one_line_error(r, "aten::sort (2 uses, first at", "aten::_standard_gamma", "no converter")
     assert not out.exists()
 
 
@@ -92,3 +93,31 @@ def test_scripted_control_flow_is_named_with_its_location(tmp_path):
     r = piu("export", model("torch/control_flow.pt"), "-o", out, "--shape", "-1x3")
     one_line_error(r, "prim::If (at ", "control flow", "torch.jit.trace")
     assert not out.exists()
+
+
+def test_list_converters():
+    r = piu("export", "--list-converters")
+    assert r.code == 0, r.err
+    kinds = r.out.split()
+    assert kinds == sorted(kinds) and len(kinds) == len(set(kinds))
+    assert {"aten::relu", "aten::_convolution", "prim::ListConstruct"} <= set(kinds)
+    r = piu("export", "--list-converters", "--json")
+    assert r.code == 0 and json.loads(r.out) == kinds
+
+
+def test_onnx_coverage_tool_joins_torch_onnx_converters_and_cases(tmp_path):
+    """tests/zoo/onnx_coverage.py: every op an op case lists is in that case's graph, and every op
+    with a converter and a case is reported as tested."""
+    model("ops/cases.json")
+    out = tmp_path / "coverage.json"
+    tool = os.path.join(os.path.dirname(__file__), "..", "zoo", "onnx_coverage.py")
+    r = subprocess.run(["/usr/bin/python3", "-W", "ignore", tool, "--piu", os.path.join(BIN, "piu"), "--models", MODELS,
+                        "--json", str(out), "--markdown", str(tmp_path / "coverage.md")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "has no such node" not in r.stderr, r.stderr
+    rows = {row["op"]: row for row in json.load(open(out))}
+    assert len(rows) > 300
+    assert rows["aten::grid_sampler"]["converter"] == ["aten::grid_sampler"]
+    assert "case grid_sampler" in rows["aten::grid_sampler"]["tests"]
+    assert rows["aten::__and_"]["converter"] == ["aten::__and__"]
+    assert rows["aten::_standard_gamma"]["reason"].startswith("random Gamma")

@@ -161,8 +161,9 @@ void find(ConvertContext& ctx) {
   ctx.bind_ints(0, {at == std::string::npos ? -1 : static_cast<int64_t>(at)});
 }
 
-// all(list) / any(list) of bools known now.
+// all(list) / any(list) of bools known now; on tensors, tensor_all_any.
 void all_any(ConvertContext& ctx, bool all) {
+  if (ctx.in(0).type == IrType::kTensor) return tensor_all_any(ctx, all);
   const auto v = ctx.maybe_ints(0);
   if (!v || ctx.in(0).type == IrType::kTensor) throw Unconvertible("all()/any() of values known only at run time");
   bool r = all;

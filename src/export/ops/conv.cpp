@@ -38,6 +38,7 @@ void conv_transpose(ConvertContext& ctx) { emit_conv(ctx, true, 3, 4, 7, 5, 6); 
 }  // namespace
 
 PIU_REGISTER_CONVERTER(aten__convolution, "aten::_convolution", convolution);
+PIU_REGISTER_CONVERTER(aten_convolution, "aten::convolution", convolution);  // the same first 9 arguments
 PIU_REGISTER_CONVERTER(aten_conv1d, "aten::conv1d", conv);
 PIU_REGISTER_CONVERTER(aten_conv2d, "aten::conv2d", conv);
 PIU_REGISTER_CONVERTER(aten_conv3d, "aten::conv3d", conv);

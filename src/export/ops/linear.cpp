@@ -117,10 +117,10 @@ void layer_norm_op(ConvertContext& ctx) {
 
 // softmax(x, dim, dtype). Before opset 13 Softmax flattens the dims from `axis` on, which is the
 // same as one axis only for the last: other axes are moved last and back.
-void softmax(ConvertContext& ctx, const std::string& op) {
+void softmax(ConvertContext& ctx, const std::string& op, bool has_dtype = true) {
   std::string x = ctx.tensor(0);
   int32_t type = ctx.elem_type(0);
-  if (ctx.num_inputs() > 2 && !ctx.is_none(2)) {
+  if (has_dtype && ctx.num_inputs() > 2 && !ctx.is_none(2)) {
     type = dtype_arg(ctx, 2, type);
     x = cast(ctx, x, type, ctx.elem_type(0));
   }
@@ -142,6 +142,8 @@ void softmax(ConvertContext& ctx, const std::string& op) {
 }
 void softmax_op(ConvertContext& ctx) { softmax(ctx, "Softmax"); }
 void log_softmax_op(ConvertContext& ctx) { softmax(ctx, "LogSoftmax"); }
+// _log_softmax(x, dim, half_to_float): half_to_float is a CUDA-only flag, not a dtype.
+void internal_log_softmax(ConvertContext& ctx) { softmax(ctx, "LogSoftmax", false); }
 
 // mean(x, dims, keepdim, dtype) / sum(x, dims, keepdim, dtype), and mean(x, dtype) / sum(x, dtype)
 // over all elements (a 0-d result).
@@ -238,6 +240,7 @@ PIU_REGISTER_CONVERTER(aten_group_norm, "aten::group_norm", group_norm);
 PIU_REGISTER_CONVERTER(aten_instance_norm, "aten::instance_norm", instance_norm);
 PIU_REGISTER_CONVERTER(aten_softmax, "aten::softmax", softmax_op);
 PIU_REGISTER_CONVERTER(aten_log_softmax, "aten::log_softmax", log_softmax_op);
+PIU_REGISTER_CONVERTER(aten__log_softmax, "aten::_log_softmax", internal_log_softmax);
 PIU_REGISTER_CONVERTER(aten_mean, "aten::mean", mean);
 PIU_REGISTER_CONVERTER(aten_sum, "aten::sum", sum);
 

@@ -78,6 +78,8 @@ PIU_REGISTER_CONVERTER(aten_avg_pool3d, "aten::avg_pool3d", avg_pool);
 PIU_REGISTER_CONVERTER(aten_adaptive_avg_pool1d, "aten::adaptive_avg_pool1d", adaptive_avg_pool);
 PIU_REGISTER_CONVERTER(aten_adaptive_avg_pool2d, "aten::adaptive_avg_pool2d", adaptive_avg_pool);
 PIU_REGISTER_CONVERTER(aten_adaptive_avg_pool3d, "aten::adaptive_avg_pool3d", adaptive_avg_pool);
+PIU_REGISTER_CONVERTER(aten_adaptive_max_pool1d, "aten::adaptive_max_pool1d", adaptive_max_pool);
 PIU_REGISTER_CONVERTER(aten_adaptive_max_pool2d, "aten::adaptive_max_pool2d", adaptive_max_pool);
+PIU_REGISTER_CONVERTER(aten_adaptive_max_pool3d, "aten::adaptive_max_pool3d", adaptive_max_pool);
 
 }  // namespace piu::exporter

@@ -10,6 +10,8 @@ namespace {
 // A list of ints with computed elements becomes a 1-D int64 value (Concat of the elements); a
 // list of tensors is kept as names for cat/stack.
 void list_construct(ConvertContext& ctx) {
+  if (ctx.num_inputs() == 0 && ctx.out(0).type == IrType::kTensorList)  // an empty list, appended to later
+    return ctx.bind_tensor_list(0, {});
   std::vector<std::string> items;
   bool tensors = ctx.num_inputs() > 0;  // Tensor?[] (aten::index) holds None elements too
   for (size_t i = 0; i < ctx.num_inputs(); ++i)

@@ -1,6 +1,7 @@
 // Upsampling (F.interpolate): upsample_nearest1d/2d/3d, upsample_linear1d, upsample_bilinear2d,
-// upsample_trilinear3d, with an output size (constant or computed from sizes: the batch and
-// channels are taken from the input at run time) or scale factors -> Resize.
+// upsample_trilinear3d and __interpolate (scripted code's builtin), with an output size (constant
+// or computed from sizes: the batch and channels are taken from the input at run time) or scale
+// factors -> Resize.
 #include "export/converter.hpp"
 
 namespace piu::exporter {
@@ -10,15 +11,15 @@ std::string empty_floats(ConvertContext& ctx, const char* hint) {
   return ctx.const_tensor(Tensor::zeros(DType::kFloat32, {0}), hint);
 }
 
-// Resize with `sizes` (when output_size is given) or `scales` (scale factors).
+// Resize with `sizes` (when an output size, a 1-D int64 value, is given) or `scales` (factors).
 void resize(ConvertContext& ctx, const std::string& mode, bool align_corners, size_t spatial,
-            const std::optional<size_t>& size_arg, const std::vector<double>& scales) {
+            const std::string& output_size, const std::vector<double>& scales) {
   const std::string x = ctx.tensor(0);
   std::string sizes_v, scales_v;
-  if (size_arg) {
+  if (!output_size.empty()) {
     // sizes = [N, C] of x (Slice of Shape: the batch stays dynamic) ++ output_size
     const std::string nc = ctx.emit("Slice", {ctx.emit("Shape", {x}), ctx.const_i64({0}), ctx.const_i64({2}), ctx.const_i64({0})});
-    auto& cat = ctx.add("Concat", {nc, ctx.int_list(*size_arg)});
+    auto& cat = ctx.add("Concat", {nc, output_size});
     set_int(cat, "axis", 0);
     sizes_v = cat.output(0);
   } else {
@@ -56,12 +57,12 @@ void resize(ConvertContext& ctx, const std::string& mode, bool align_corners, si
   ctx.bind(0, n.output(0));
 }
 
-// The output_size argument, if given (an int list: constant or computed).
-std::optional<size_t> size_arg(ConvertContext& ctx, size_t i) {
-  if (ctx.is_none(i)) return std::nullopt;
-  if (ctx.in(i).type != IrType::kIntList) return std::nullopt;
-  if (auto v = ctx.maybe_ints(i); v && v->empty()) return std::nullopt;
-  return i;
+// The output_size argument as a 1-D int64 value, or "" when it is not given.
+std::string size_arg(ConvertContext& ctx, size_t i) {
+  if (ctx.is_none(i)) return "";
+  if (ctx.in(i).type != IrType::kIntList) return "";
+  if (auto v = ctx.maybe_ints(i); v && v->empty()) return "";
+  return ctx.int_list(i);
 }
 
 // Scale factors: a float[] (the .vec overloads) or separate optional floats.
@@ -82,6 +83,29 @@ void linear(ConvertContext& ctx, size_t spatial) {
   resize(ctx, "linear", ctx.bool_const(2), spatial, size_arg(ctx, 1), scales_from(ctx, 3, spatial));
 }
 
+// __interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias):
+// F.interpolate as a builtin of scripted code; size and scale_factor a number or a list.
+void interpolate(ConvertContext& ctx) {
+  const size_t spatial = static_cast<size_t>(ctx.rank(0) - 2);
+  const std::string mode = ctx.in(3).str.value_or("nearest");
+  if (ctx.num_inputs() > 6 && ctx.bool_const(6)) throw Unconvertible("interpolate with antialias=True");
+  const bool linear_mode = mode == "linear" || mode == "bilinear" || mode == "trilinear";
+  if (mode != "nearest" && !linear_mode) throw Unconvertible("interpolate mode '" + mode + "' is not supported yet");
+  const bool align = linear_mode && !ctx.is_none(4) && ctx.bool_const(4);
+  std::string size;
+  if (!ctx.is_none(1) && ctx.in(1).type == IrType::kInt)
+    size = ctx.const_i64(std::vector<int64_t>(spatial, ctx.int_const(1)));
+  else if (!ctx.is_none(1))
+    size = ctx.int_list(1);
+  std::vector<double> scales;
+  if (size.empty() && !ctx.is_none(2)) {
+    if (!ctx.in(2).floats) throw Unconvertible("interpolate with a scale factor computed at run time");
+    scales = *ctx.in(2).floats;
+    if (scales.size() == 1) scales.assign(spatial, scales[0]);
+  }
+  resize(ctx, linear_mode ? "linear" : "nearest", align, spatial, size, scales);
+}
+
 void nearest1d(ConvertContext& ctx) { nearest(ctx, 1); }
 void nearest2d(ConvertContext& ctx) { nearest(ctx, 2); }
 void nearest3d(ConvertContext& ctx) { nearest(ctx, 3); }
@@ -91,6 +115,7 @@ void trilinear3d(ConvertContext& ctx) { linear(ctx, 3); }
 
 }  // namespace
 
+PIU_REGISTER_CONVERTER(aten___interpolate, "aten::__interpolate", interpolate);
 PIU_REGISTER_CONVERTER(aten_upsample_nearest1d, "aten::upsample_nearest1d", nearest1d);
 PIU_REGISTER_CONVERTER(aten_upsample_nearest2d, "aten::upsample_nearest2d", nearest2d);
 PIU_REGISTER_CONVERTER(aten_upsample_nearest3d, "aten::upsample_nearest3d", nearest3d);

@@ -50,14 +50,22 @@ std::string rows(ConvertContext& ctx, const std::string& v, int64_t from, int64_
 
 // lstm(input, hx[h0, c0], params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
 // gru / rnn_*(input, h0, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+// The packed-sequence overloads (lstm.data, gru.data, ...) take (data, batch_sizes, hx, params, ...,
+// bidirectional): piu holds a packed pair as the padded time-major tensor and batch_sizes
+// (src/export/ops/packed.cpp), and the lengths become the ONNX op's sequence_lens.
 void recurrent(ConvertContext& ctx, const RnnKind& kind) {
   const bool lstm = kind.gates == 4;
-  const bool has_biases = ctx.bool_const(3);
-  const int64_t layers = ctx.int_const(4);
-  if (ctx.bool_const(6)) throw Unconvertible("a recurrent layer in training mode cannot be exported; call model.eval()");
-  const int64_t dirs = ctx.bool_const(7) ? 2 : 1;
-  const bool batch_first = ctx.bool_const(8);
-  const auto params = ctx.tensor_list(2);
+  const size_t p = ctx.num_inputs() > 3 && ctx.in(3).type == IrType::kTensorList ? 1 : 0;  // packed
+  const bool has_biases = ctx.bool_const(3 + p);
+  const int64_t layers = ctx.int_const(4 + p);
+  if (ctx.bool_const(6 + p))
+    throw Unconvertible("a recurrent layer in training mode cannot be exported; call model.eval()");
+  const int64_t dirs = ctx.bool_const(7 + p) ? 2 : 1;
+  const bool batch_first = !p && ctx.bool_const(8);
+  const std::string lengths = p ? cast(ctx, packed_lengths(ctx, ctx.tensor(1), ctx.tensor(0)), onnx::TensorProto::INT32,
+                                       onnx::TensorProto::INT64)
+                                : "";
+  const auto params = ctx.tensor_list(2 + p);
   const size_t per = has_biases ? 4 : 2;
   if (params.size() != static_cast<size_t>(layers * dirs) * per)
     throw Unconvertible("recurrent layers with projections (proj_size) are not supported yet");
@@ -69,11 +77,11 @@ void recurrent(ConvertContext& ctx, const RnnKind& kind) {
 
   std::string h0, c0;
   if (lstm) {
-    const auto hx = ctx.tensor_list(1);
+    const auto hx = ctx.tensor_list(1 + p);
     h0 = hx.at(0);
     c0 = hx.at(1);
-  } else if (!ctx.is_none(1)) {
-    h0 = ctx.tensor(1);
+  } else if (!ctx.is_none(1 + p)) {
+    h0 = ctx.tensor(1 + p);
   }
   std::string x = ctx.tensor(0);
   if (batch_first) x = transpose(ctx, x, {1, 0, 2});
@@ -90,7 +98,8 @@ void recurrent(ConvertContext& ctx, const RnnKind& kind) {
         b.push_back(c.output(0));
       }
     }
-    std::vector<std::string> inputs = {x, stack_dirs(ctx, w), stack_dirs(ctx, r), has_biases ? stack_dirs(ctx, b) : "", ""};
+    std::vector<std::string> inputs = {x, stack_dirs(ctx, w), stack_dirs(ctx, r), has_biases ? stack_dirs(ctx, b) : "",
+                                       lengths};
     inputs.push_back(h0.empty() ? "" : rows(ctx, h0, l * dirs, (l + 1) * dirs));
     if (lstm) inputs.push_back(rows(ctx, c0, l * dirs, (l + 1) * dirs));
     while (inputs.back().empty()) inputs.pop_back();
