@@ -19,8 +19,10 @@ def cases():
 
 @pytest.mark.parametrize("case", cases() or [pytest.param({}, marks=pytest.mark.skip(
     reason="missing build/models/ops: run scripts/models.sh"))], ids=lambda c: c.get("name", "-"))
-def test_op_case_exports_and_matches_libtorch(tmp_path, case):
+def test_op_case_exports_and_matches_libtorch(tmp_path, monkeypatch, case):
     assert "error" not in case, f"the case itself fails in PyTorch: {case.get('error')}"
+    if case.get("torch_libraries"):  # op libraries LibTorch must load first (torchvision's)
+        monkeypatch.setenv("PIU_TORCH_LIBRARIES", ":".join(case["torch_libraries"]))
     pt = model(f"ops/{case['name']}.pt")
     names = [i["name"] for i in case["inputs"]]
     shapes = [f"{i['name']}:{i['spec']}" for i in case["inputs"]]
