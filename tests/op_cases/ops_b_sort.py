@@ -15,7 +15,8 @@ def top_and_sort(x):
 
 class Unique(nn.Module):
     def forward(self, x):
-        return torch.unique(torch.round(x), dim=0, return_inverse=True, return_counts=True)
+        r = torch.round(x)
+        return torch.unique(r, dim=0, return_inverse=True, return_counts=True) + (torch.unique(r, False, dim=1),)
 
 
 CASES = [

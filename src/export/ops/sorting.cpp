@@ -41,10 +41,9 @@ void sort(ConvertContext& ctx) {
   top_k(ctx, k, dim, descending, true);
 }
 
-// unique_dim(x, dim, sorted, return_inverse, return_counts) -> (values, inverse, counts). ONNX's
-// Unique sorts the same way (lexicographically along dim) when sorted.
+// unique_dim(x, dim, sorted, return_inverse, return_counts) -> (values, inverse, counts): sorted
+// lexicographically along dim as ONNX's sorted Unique does (PyTorch sorts even when sorted=False).
 void unique_dim(ConvertContext& ctx) {
-  if (!ctx.bool_const(2)) throw Unconvertible("unique_dim with sorted=False is not supported");
   auto& n = ctx.add("Unique", {ctx.tensor(0)}, 4);
   set_int(n, "axis", ctx.int_const(1));
   set_int(n, "sorted", 1);
