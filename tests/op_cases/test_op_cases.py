@@ -43,3 +43,14 @@ def test_op_case_exports_and_matches_libtorch(tmp_path, monkeypatch, case):
             args += ["--input", f]
         r = piu(*args)
         assert r.code == 0, (opset, r.out, r.err)
+
+
+def test_a_module_calling_torchvision_ops_without_their_library_says_how(tmp_path, monkeypatch):
+    pt = model("ops/b_nms.pt")
+    monkeypatch.delenv("PIU_TORCH_LIBRARIES", raising=False)
+    r = piu("export", pt, "-o", tmp_path / "nms.onnx", "--shape", "scores:8")
+    assert r.code == 2, r.err
+    assert "torchvision::nms" in r.err and "PIU_TORCH_LIBRARIES" in r.err, r.err
+    monkeypatch.setenv("PIU_TORCH_LIBRARIES", str(tmp_path / "missing.so"))
+    r = piu("export", pt, "-o", tmp_path / "nms.onnx", "--shape", "scores:8")
+    assert r.code == 2 and "cannot load" in r.err, r.err
