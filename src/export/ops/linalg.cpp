@@ -41,7 +41,7 @@ void tensordot(ConvertContext& ctx) {
 // linalg_cross(a, b, dim=-1): c_i = a_{i+1} b_{i+2} - a_{i+2} b_{i+1} over a dim of size 3.
 void linalg_cross(ConvertContext& ctx) {
   const int64_t dim = ctx.num_inputs() > 2 ? ctx.int_const(2) : -1;
-  auto rotated = [&](const std::string& v, std::vector<int64_t> order) {
+  auto rotated = [&](const std::string& v, const std::vector<int64_t>& order) {
     auto& g = ctx.add("Gather", {v, ctx.const_i64(order)});
     set_int(g, "axis", dim);
     return g.output(0);
