@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the converter test cases of tests/op_cases/ops_*.py (run with /usr/bin/python3):
 OUT_DIR/ops/<name>.pt (traced or scripted), OUT_DIR/ops/<name>.<input>.npy (the example inputs) and
-OUT_DIR/ops/cases.json: [{name, ops, inputs: [{name, spec, dtype, file}], opset, atol, rtol}].
+OUT_DIR/ops/cases.json: [{name, ops, inputs: [{name, spec, dtype, file}], opset, atol, rtol}], with
+torch_libraries: [path] for a case calling torchvision's ops.
 A case that fails to trace is written to cases.json with its "error" (the test reports it)."""
 import glob
 import importlib.util
@@ -27,6 +28,13 @@ def load_cases():
     return cases
 
 
+def torchvision_library():
+    """The file of torchvision's ops, which LibTorch needs loaded to run a module calling them."""
+    import torchvision  # noqa: F401 (registers the ops)
+
+    return importlib.util.find_spec("torchvision._C").origin
+
+
 def main():
     out = os.path.join(sys.argv[1] if len(sys.argv) > 1 else "build/models", "ops")
     os.makedirs(out, exist_ok=True)
@@ -43,6 +51,8 @@ def main():
             with torch.no_grad():
                 traced = torch.jit.script(module) if case.script else torch.jit.trace(module, inputs, check_trace=False)
             traced.save(os.path.join(out, name + ".pt"))
+            if "torchvision::" in str(traced.inlined_graph):
+                rec["torch_libraries"] = [torchvision_library()]
             for arg, spec, t in zip(names, specs, inputs):
                 file = f"{name}.{arg}.npy"
                 np.save(os.path.join(out, file), t.numpy())

@@ -119,6 +119,11 @@ ConvertContext::Operands ConvertContext::operands() {
   o.a = tensor(0, first_is_tensor ? -1 : 1);
   o.b = tensor(1, first_is_tensor ? 0 : -1);
   o.type = elem_type(first_is_tensor ? 0 : 1);
+  if (first_is_tensor && in(1).type == IrType::kTensor && is_float_type(elem_type(0)) != is_float_type(elem_type(1))) {
+    // An integer (or bool) tensor with a float tensor is float: x.numel() * x, a size as a 0-d tensor.
+    const int32_t a = elem_type(0), b = elem_type(1), to = is_float_type(a) ? a : b;
+    return Operands{cast(*this, o.a, to, a), cast(*this, o.b, to, b), to};
+  }
   return o;
 }
 

@@ -19,8 +19,10 @@ def cases():
 
 @pytest.mark.parametrize("case", cases() or [pytest.param({}, marks=pytest.mark.skip(
     reason="missing build/models/ops: run scripts/models.sh"))], ids=lambda c: c.get("name", "-"))
-def test_op_case_exports_and_matches_libtorch(tmp_path, case):
+def test_op_case_exports_and_matches_libtorch(tmp_path, monkeypatch, case):
     assert "error" not in case, f"the case itself fails in PyTorch: {case.get('error')}"
+    if case.get("torch_libraries"):  # op libraries LibTorch must load first (torchvision's)
+        monkeypatch.setenv("PIU_TORCH_LIBRARIES", ":".join(case["torch_libraries"]))
     pt = model(f"ops/{case['name']}.pt")
     names = [i["name"] for i in case["inputs"]]
     shapes = [f"{i['name']}:{i['spec']}" for i in case["inputs"]]
@@ -41,3 +43,14 @@ def test_op_case_exports_and_matches_libtorch(tmp_path, case):
             args += ["--input", f]
         r = piu(*args)
         assert r.code == 0, (opset, r.out, r.err)
+
+
+def test_a_module_calling_torchvision_ops_without_their_library_says_how(tmp_path, monkeypatch):
+    pt = model("ops/b_nms.pt")
+    monkeypatch.delenv("PIU_TORCH_LIBRARIES", raising=False)
+    r = piu("export", pt, "-o", tmp_path / "nms.onnx", "--shape", "scores:8")
+    assert r.code == 2, r.err
+    assert "torchvision::nms" in r.err and "PIU_TORCH_LIBRARIES" in r.err, r.err
+    monkeypatch.setenv("PIU_TORCH_LIBRARIES", str(tmp_path / "missing.so"))
+    r = piu("export", pt, "-o", tmp_path / "nms.onnx", "--shape", "scores:8")
+    assert r.code == 2 and "cannot load" in r.err, r.err

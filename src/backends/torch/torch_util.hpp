@@ -6,7 +6,11 @@
 #include <torch/script.h>
 #include <torch/version.h>
 
+#include <dlfcn.h>
+
+#include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "piu/core.hpp"
@@ -88,6 +92,21 @@ inline bool looks_like_zip(const std::string& path) {
   return is_zip_archive(std::string_view(magic, static_cast<size_t>(in.gcount())));
 }
 
+// The op libraries named in PIU_TORCH_LIBRARIES (paths separated by ':'), loaded once: LibTorch
+// registers the ops of such a library (torchvision's nms, roi_align, ... in torchvision/_C.so) as it
+// loads, and only then can it load modules that call them.
+inline void load_op_libraries() {
+  static const bool loaded = [] {
+    const char* list = std::getenv("PIU_TORCH_LIBRARIES");
+    std::stringstream paths(list ? list : "");
+    for (std::string path; std::getline(paths, path, ':');)
+      if (!path.empty() && !dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL))
+        throw Error(ErrorCode::kBadInput, "PIU_TORCH_LIBRARIES: cannot load " + path + ": " + dlerror());
+    return true;
+  }();
+  (void)loaded;
+}
+
 // torch::jit::load in eval mode, from the file `path` or, when `bytes` is given, from those bytes
 // (`path` then only names them), every tensor the file holds (weights and the code's constants)
 // placed on `device`. Throws kBadInput for files that are not zip archives, zip archives without
@@ -96,6 +115,7 @@ inline bool looks_like_zip(const std::string& path) {
 inline torch::jit::Module load_module(const std::string& path, const std::string* bytes = nullptr,
                                       c10::Device device = c10::kCPU) {
   silence_warnings();
+  load_op_libraries();
   const bool zip = bytes ? is_zip_archive(*bytes) : looks_like_zip(path);
   if (!zip)
     throw Error(ErrorCode::kBadInput,
@@ -110,8 +130,15 @@ inline torch::jit::Module load_module(const std::string& path, const std::string
     } else {
       module = torch::jit::load(path, device);
     }
-  } catch (const c10::Error& e) {
-    const std::string what = e.what_without_backtrace();
+  } catch (const std::exception& e) {  // c10::Error, or torch::jit::ErrorReport for code calling unknown ops
+    std::string what = exception_text(e);
+    what.erase(0, what.find_first_not_of('\n'));
+    if (what.find("Unknown builtin op: ") != std::string::npos) {
+      const std::string library =
+          what.find("op: torchvision::") != std::string::npos ? "torchvision's _C library" : "the library defining it";
+      throw Error(ErrorCode::kBadInput, path + ": LibTorch cannot load it: " + first_line(what) + " (load " + library +
+                                            " with PIU_TORCH_LIBRARIES=FILE)");
+    }
     if (what.find("constants.pkl") != std::string::npos || what.find("code/") != std::string::npos ||
         what.find("bytecode") != std::string::npos)
       throw Error(ErrorCode::kBadInput,

@@ -192,6 +192,8 @@ PIU_REGISTER_CONVERTER(aten_reflection_pad1d, "aten::reflection_pad1d", reflecti
 PIU_REGISTER_CONVERTER(aten_reflection_pad2d, "aten::reflection_pad2d", reflection_pad);
 PIU_REGISTER_CONVERTER(aten_replication_pad1d, "aten::replication_pad1d", replication_pad);
 PIU_REGISTER_CONVERTER(aten_replication_pad2d, "aten::replication_pad2d", replication_pad);
+PIU_REGISTER_CONVERTER(aten_reflection_pad3d, "aten::reflection_pad3d", reflection_pad);
+PIU_REGISTER_CONVERTER(aten_replication_pad3d, "aten::replication_pad3d", replication_pad);
 PIU_REGISTER_CONVERTER(aten_masked_fill, "aten::masked_fill", masked_fill);
 PIU_REGISTER_CONVERTER(aten_where, "aten::where", where);
 PIU_REGISTER_CONVERTER(aten_to, "aten::to", to);

@@ -211,25 +211,9 @@ void einsum(ConvertContext& ctx) {
   ctx.bind(0, node.output(0), ctx.tensor_list_types(1)[0]);
 }
 
-// norm(x, p, dim, keepdim) for p = 1 or 2: ReduceL1 / ReduceL2 (F.normalize's denominator).
-void norm(ConvertContext& ctx) {
-  const double p = ctx.is_none(1) ? 2.0 : ctx.float_const(1);
-  if (p != 1.0 && p != 2.0) throw Unconvertible("norm with p other than 1 or 2 is not supported yet");
-  const std::string op = p == 1.0 ? "ReduceL1" : "ReduceL2";
-  if (ctx.num_inputs() < 3) {
-    auto& n = ctx.add(op, {ctx.tensor(0)});
-    set_int(n, "keepdims", 0);
-    ctx.bind(0, n.output(0));
-    return;
-  }
-  ctx.bind(0, reduce(ctx, op, ctx.tensor(0), ctx.ints_const(2), ctx.num_inputs() > 3 && ctx.bool_const(3)).output(0));
-}
-
 }  // namespace
 
 PIU_REGISTER_CONVERTER(aten_einsum, "aten::einsum", einsum);
-PIU_REGISTER_CONVERTER(aten_norm, "aten::norm", norm);
-PIU_REGISTER_CONVERTER(aten_linalg_vector_norm, "aten::linalg_vector_norm", norm);
 PIU_REGISTER_CONVERTER(aten_linear, "aten::linear", linear);
 PIU_REGISTER_CONVERTER(aten_matmul, "aten::matmul", matmul);
 PIU_REGISTER_CONVERTER(aten_bmm, "aten::bmm", matmul);  // batched [B, n, m] x [B, m, p]: MatMul broadcasts the same

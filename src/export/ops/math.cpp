@@ -62,7 +62,6 @@ void max_min(ConvertContext& ctx, const std::string& reduce_op, const std::strin
     auto& a = ctx.add(arg_op, {ctx.tensor(0)});
     set_int(a, "axis", dim);
     set_int(a, "keepdims", keep ? 1 : 0);
-    set_int(a, "select_last_index", 0);
     ctx.bind(1, a.output(0), onnx::TensorProto::INT64);
   }
 }

@@ -1,19 +1,23 @@
-// Pools: max_pool1d/2d/3d, avg_pool1d/2d/3d, adaptive_avg/max_pool (global, or an output size
-// that evenly divides a static input).
+// Pools: max_pool1d/2d/3d (and _with_indices), avg_pool1d/2d/3d, adaptive_avg/max_pool (global,
+// or an output size that evenly divides a static input).
 #include <algorithm>
+#include <climits>
 
 #include "export/converter.hpp"
 
 namespace piu::exporter {
 namespace {
 
-// max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+// max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode), and
+// max_pool2d_with_indices (the same) -> (values, indices): ONNX counts indices over the whole
+// tensor, PyTorch within each channel's plane, so they are taken modulo the plane's size.
 void max_pool(ConvertContext& ctx) {
   const auto kernel = ctx.ints_const(1);
   const size_t n = kernel.size();
   auto stride = ctx.ints_const(2);
   if (stride.empty()) stride = kernel;  // stride=None means the kernel size
-  auto& node = ctx.add("MaxPool", {ctx.tensor(0)});
+  const bool with_indices = ctx.node().outputs.size() > 1;
+  auto& node = ctx.add("MaxPool", {ctx.tensor(0)}, with_indices ? 2 : 1);
   set_ints(node, "kernel_shape", kernel);
   set_ints(node, "strides", repeat_to(stride, n));
   set_ints(node, "pads", both_sides(repeat_to(ctx.ints_const(3), n)));
@@ -21,6 +25,12 @@ void max_pool(ConvertContext& ctx) {
   if (std::any_of(dil.begin(), dil.end(), [](int64_t d) { return d != 1; })) set_ints(node, "dilations", dil);
   set_int(node, "ceil_mode", ctx.bool_const(5) ? 1 : 0);
   ctx.bind(0, node.output(0));
+  if (!with_indices) return;
+  const std::string spatial =
+      ctx.emit("Slice", {ctx.emit("Shape", {ctx.tensor(0)}), ctx.const_i64({2}), ctx.const_i64({INT64_MAX})});
+  auto& plane = ctx.add("ReduceProd", {spatial});
+  set_int(plane, "keepdims", 1);
+  ctx.bind(1, ctx.emit("Mod", {node.output(1), plane.output(0)}), onnx::TensorProto::INT64);
 }
 
 // avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
@@ -72,6 +82,9 @@ void adaptive_max_pool(ConvertContext& ctx) { adaptive_pool(ctx, "GlobalMaxPool"
 PIU_REGISTER_CONVERTER(aten_max_pool1d, "aten::max_pool1d", max_pool);
 PIU_REGISTER_CONVERTER(aten_max_pool2d, "aten::max_pool2d", max_pool);
 PIU_REGISTER_CONVERTER(aten_max_pool3d, "aten::max_pool3d", max_pool);
+PIU_REGISTER_CONVERTER(aten_max_pool1d_with_indices, "aten::max_pool1d_with_indices", max_pool);
+PIU_REGISTER_CONVERTER(aten_max_pool2d_with_indices, "aten::max_pool2d_with_indices", max_pool);
+PIU_REGISTER_CONVERTER(aten_max_pool3d_with_indices, "aten::max_pool3d_with_indices", max_pool);
 PIU_REGISTER_CONVERTER(aten_avg_pool1d, "aten::avg_pool1d", avg_pool);
 PIU_REGISTER_CONVERTER(aten_avg_pool2d, "aten::avg_pool2d", avg_pool);
 PIU_REGISTER_CONVERTER(aten_avg_pool3d, "aten::avg_pool3d", avg_pool);

@@ -1,7 +1,7 @@
 // Upsampling (F.interpolate): upsample_nearest1d/2d/3d, upsample_linear1d, upsample_bilinear2d,
-// upsample_trilinear3d and __interpolate (scripted code's builtin), with an output size (constant
-// or computed from sizes: the batch and channels are taken from the input at run time) or scale
-// factors -> Resize.
+// upsample_trilinear3d, upsample_bicubic2d and __interpolate (scripted code's builtin), with an
+// output size (constant or computed from sizes: the batch and channels are taken from the input at
+// run time) or scale factors -> Resize.
 #include "export/converter.hpp"
 
 namespace piu::exporter {
@@ -54,6 +54,7 @@ void resize(ConvertContext& ctx, const std::string& mode, bool align_corners, si
   } else {
     str("coordinate_transformation_mode", align_corners ? "align_corners" : "pytorch_half_pixel");
   }
+  if (mode == "cubic") set_float(n, "cubic_coeff_a", -0.75f);  // PyTorch's bicubic kernel
   ctx.bind(0, n.output(0));
 }
 
@@ -78,9 +79,10 @@ std::vector<double> scales_from(ConvertContext& ctx, size_t first, size_t spatia
 void nearest(ConvertContext& ctx, size_t spatial) {
   resize(ctx, "nearest", false, spatial, size_arg(ctx, 1), scales_from(ctx, 2, spatial));
 }
-// upsample_(bi|tri)linearNd(input, output_size, align_corners, scales...) and the .vec overload
-void linear(ConvertContext& ctx, size_t spatial) {
-  resize(ctx, "linear", ctx.bool_const(2), spatial, size_arg(ctx, 1), scales_from(ctx, 3, spatial));
+// upsample_(bi|tri)linearNd(input, output_size, align_corners, scales...) and the .vec overload;
+// upsample_bicubic2d likewise.
+void linear(ConvertContext& ctx, size_t spatial, const std::string& mode = "linear") {
+  resize(ctx, mode, ctx.bool_const(2), spatial, size_arg(ctx, 1), scales_from(ctx, 3, spatial));
 }
 
 // __interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias):
@@ -112,6 +114,7 @@ void nearest3d(ConvertContext& ctx) { nearest(ctx, 3); }
 void linear1d(ConvertContext& ctx) { linear(ctx, 1); }
 void bilinear2d(ConvertContext& ctx) { linear(ctx, 2); }
 void trilinear3d(ConvertContext& ctx) { linear(ctx, 3); }
+void bicubic2d(ConvertContext& ctx) { linear(ctx, 2, "cubic"); }
 
 }  // namespace
 
@@ -122,5 +125,6 @@ PIU_REGISTER_CONVERTER(aten_upsample_nearest3d, "aten::upsample_nearest3d", near
 PIU_REGISTER_CONVERTER(aten_upsample_linear1d, "aten::upsample_linear1d", linear1d);
 PIU_REGISTER_CONVERTER(aten_upsample_bilinear2d, "aten::upsample_bilinear2d", bilinear2d);
 PIU_REGISTER_CONVERTER(aten_upsample_trilinear3d, "aten::upsample_trilinear3d", trilinear3d);
+PIU_REGISTER_CONVERTER(aten_upsample_bicubic2d, "aten::upsample_bicubic2d", bicubic2d);
 
 }  // namespace piu::exporter

@@ -312,6 +312,7 @@ PIU_REGISTER_CONVERTER(aten_expand_as, "aten::expand_as", expand_as);
 PIU_REGISTER_CONVERTER(aten_narrow, "aten::narrow", narrow);
 PIU_REGISTER_CONVERTER(aten_split_with_sizes, "aten::split_with_sizes", split);
 PIU_REGISTER_CONVERTER(aten_unsafe_split, "aten::unsafe_split", split);
+PIU_REGISTER_CONVERTER(aten_unsafe_split_with_sizes, "aten::unsafe_split_with_sizes", split);
 PIU_REGISTER_CONVERTER(aten_unsafe_chunk, "aten::unsafe_chunk", chunk);
 PIU_REGISTER_CONVERTER(aten_flatten, "aten::flatten", flatten);
 PIU_REGISTER_CONVERTER(aten_view, "aten::view", reshape);
