@@ -40,6 +40,11 @@ REASONS = {
     "aten::_standard_gamma": "random Gamma draws: no ONNX op (torch.onnx only has a Caffe2 ATen fallback)",
     "aten::dequantize": "quantized tensors (eager-mode quantized models): piu exports float models and quantizes "
                         "them itself (piu quantize)",
+    "aten::quantize_per_tensor": "makes quantized tensors (eager-mode quantization), as aten::dequantize reads them",
+    "aten::tanhshrink": "never in a TorchScript graph: F.tanhshrink runs as x - tanh(x) (aten::sub, aten::tanh, "
+                        "both converted)",
+    "aten::true_divide": "never in a TorchScript graph: tracing and scripting record aten::div (converted)",
+    "aten::scan": "a placeholder torch.onnx registers to refuse, not an operator a graph holds",
 }
 
 
@@ -73,6 +78,10 @@ def kinds_of(name):
 
 def graph_kinds(path):
     """Every node kind of a saved TorchScript module's forward graph, calls inlined, blocks included."""
+    try:
+        import torchvision  # noqa: F401 (registers torchvision's ops, which its op cases call)
+    except ImportError:
+        pass
     module = torch.jit.load(path)
     graph = module.graph
     torch._C._jit_pass_inline(graph)
@@ -134,7 +143,7 @@ def markdown(rows, max_opset, piu_version):
            f"{tested} of the {n - excused} that ONNX can express and a graph can hold "
            f"({100.0 * tested / max(n - excused, 1):.1f}%)",
            f"- {excused} have none for a reason below (ONNX cannot express them, or no graph contains them); "
-           f"{n - converted - excused} have none yet", "",
+           f"{n - converted - excused} {'has' if n - converted - excused == 1 else 'have'} none yet", "",
            "| op (torch.onnx's name) | piu converter | test |", "|---|---|---|"]
     for r in rows:
         conv = "✓ " + ", ".join(f"`{k}`" for k in r["converter"]) if r["converter"] else "— " + r["reason"]
