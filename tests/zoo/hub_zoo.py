@@ -12,7 +12,8 @@ bench/zoo_simplify.summary) are counted for each. One JSON line per model; --mar
 
 Integer inputs: the options piu has are found in `piu export --help` (and optimize's, simplify's):
 a dtype in --shape (ids:-1x-1:int64), --input FILE.npz (the example inputs themselves, the
-verification then runs on them) or else --int-range; what was used is recorded in each row
+verification then runs on them, once, at their shape) or else --int-range, for models with integer
+inputs (float-only models verify on random inputs at batch 1 and 4); what was used is recorded in each row
 ("input_options"), and the ONNX inputs' names and types are recorded too ("onnx_inputs").
 
   python3 tests/zoo/hub_zoo.py --piu build/bin/piu [--source timm|transformers] [--size 128]
@@ -25,6 +26,7 @@ must import there (any version: models or options a version lacks are reported p
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -174,10 +176,12 @@ def _vit(tf):
 
 
 def _whisper_encoder(tf):
-    # Whisper's encoder takes exactly 2 * max_source_positions frames.
-    cfg = tf.WhisperConfig(vocab_size=VOCAB, num_mel_bins=16, d_model=64, encoder_layers=2, encoder_attention_heads=4,
-                           encoder_ffn_dim=128, decoder_layers=1, decoder_attention_heads=4, decoder_ffn_dim=128,
-                           max_source_positions=32, max_target_positions=32, torchscript=True)
+    # Whisper's encoder takes exactly 2 * max_source_positions frames. The special token ids default
+    # to the real vocabulary's (50256 and up): inside the small one they must be.
+    cfg = tf.WhisperConfig(vocab_size=VOCAB, pad_token_id=0, bos_token_id=1, eos_token_id=2, decoder_start_token_id=1,
+                           suppress_tokens=[], begin_suppress_tokens=[], num_mel_bins=16, d_model=64, encoder_layers=2,
+                           encoder_attention_heads=4, encoder_ffn_dim=128, decoder_layers=1, decoder_attention_heads=4,
+                           decoder_ffn_dim=128, max_source_positions=32, max_target_positions=32, torchscript=True)
     encoder = tf.WhisperModel(cfg).get_encoder()
     return Features(encoder), {"input_features": torch.randn(1, 16, 64)}, {"input_features": [-1, 16, 64]}
 
@@ -274,14 +278,16 @@ def piu_features(piu):
 
 
 def dims_text(dims):
+    """[-1, 3, 8] as piu's DIMS: -1x3x8."""
     return "x".join(str(d) for d in dims)
 
 
 def export_arguments(inputs, dims, features, npz):
     """piu export's input arguments for these example inputs: --shape NAME:DIMS (with :int64 where
-    piu takes a dtype), then --input NPZ when piu takes given inputs, else --int-range for integer
-    inputs where it has that, else --verify-shape at the example's size for dynamic non-batch dims.
-    Returns (arguments, a note saying what integer inputs were given)."""
+    piu takes a dtype), then, for a model with integer inputs, --input NPZ when piu takes given
+    inputs, else --int-range where it has that; without --input, --verify-shape at the example's size
+    for dynamic dims other than the batch. Returns (arguments, a note saying how integer inputs were
+    given)."""
     args, note = [], []
     integer = [k for k, v in inputs.items() if not v.is_floating_point()]
     for k, v in inputs.items():
@@ -289,7 +295,7 @@ def export_arguments(inputs, dims, features, npz):
         args += ["--shape", f"{k}:{dims_text(dims[k])}{dtype}"]
     if integer and features["dtype"]:
         note.append("dtype in --shape")
-    if features["input"]:
+    if integer and features["input"]:  # float-only models verify on random inputs at batch 1 and 4
         args += ["--input", npz]
         note.append("--input example .npz")
         return args, ", ".join(note)
@@ -416,7 +422,8 @@ def run_one(args, source, family, name, features, tmp):
                 shape_args += ["--shape", f"{onnx_name}:-1x{dims_text(v.shape[1:])}"]
         for command, key in (("optimize", "optimize_input"), ("simplify", "simplify_input")):
             extra = []
-            if features[key]:  # the example inputs under the export's own input names
+            if features[key] and any(not v.is_floating_point() for v in inputs.values()):
+                # the example inputs under the export's own input names
                 named = os.path.join(tmp, name + ".onnx-names.npz")
                 np.savez(named, **{n: v.numpy() for n, v in zip(onnx_names, inputs.values())})
                 extra = ["--input", named]
@@ -429,6 +436,7 @@ def run_one(args, source, family, name, features, tmp):
 
 
 def cell_nodes(step):
+    """A table cell for one step (optimize, simplify, onnxslim): its node count or ✗ and its error."""
     if not step:
         return ""
     if step.get("status") == "ok":
@@ -448,24 +456,36 @@ def markdown(rows):
                 export += " (int64 " + ", ".join(r["integer_inputs_not_integer"]) + " typed " + ", ".join(
                     t for (n, t), k in zip(r["onnx_inputs"], r["size"]) if k in r["integer_inputs_not_integer"]) + ")"
         else:
-            export = f"✗ {r['status']}: " + r.get("error", "").replace("piu export: error: ", "")[:110]
+            error = re.sub(r"^/\S+?\.pt: ", "", r.get("error", "").replace("piu export: error: ", ""))
+            export = f"✗ {r['status']}: " + error[:110]
             export = export.replace("|", "\\|")
         err = f"{r['max_abs']:.1e} ({r['scale']:.1e})" if "max_abs" in r else ""
         print(f"| {r['model']} | {r['family']} | {export} | {r.get('nodes_exported', '')} | "
               f"{cell_nodes(r.get('optimize'))} | {cell_nodes(r.get('simplify'))} | {cell_nodes(r.get('onnxslim'))} "
               f"| {err} |")
+    failures = [(r["model"], step, (r.get(step) or {}).get("error") if step != "export" else r.get("error"))
+                for r in rows for step in ("export", "optimize", "simplify", "onnxslim")
+                if (r["status"] != "ok" if step == "export" else (r.get(step) or {}).get("status") == "fails")]
+    if failures:
+        print("\nFailures, first line each:\n")
+        for model, step, error in failures:
+            error = re.sub(r"^/\S+?\.pt: ", "", (error or "").replace("piu export: error: ", ""))
+            print(f"- {model}, {step}: `{error}`")
     for source in ("timm", "transformers"):
         k = [r for r in rows if r["source"] == source]
         if k:
             ok = [r for r in k if r["status"] == "ok"]
+            counted = [r for r in ok if (r.get("simplify") or {}).get("nodes") is not None
+                       and (r.get("onnxslim") or {}).get("nodes") is not None]
+            smaller = sum(r["simplify"]["nodes"] <= r["onnxslim"]["nodes"] for r in counted)
             print(f"\n{source}: {len(ok)} of {len(k)} export, verify against LibTorch and pass the checker "
                   f"({len({r['family'] for r in ok})} families); simplified: "
-                  f"{sum(r.get('simplify', {}).get('status') == 'ok' for r in k)}; piu simplify ≤ onnxslim nodes: "
-                  f"{sum(1 for r in ok if r.get('simplify', {}).get('nodes') is not None and r.get('onnxslim', {}).get('nodes') is not None and r['simplify']['nodes'] <= r['onnxslim']['nodes'])}"
-                  f" of {sum(1 for r in ok if r.get('simplify', {}).get('nodes') is not None and r.get('onnxslim', {}).get('nodes') is not None)}")
+                  f"{sum((r.get('simplify') or {}).get('status') == 'ok' for r in k)}; "
+                  f"piu simplify ≤ onnxslim nodes: {smaller} of {len(counted)}")
 
 
 def first_existing(*paths):
+    """The first of paths that exists, else this Python."""
     return next((p for p in paths if os.path.exists(p)), sys.executable)
 
 
@@ -483,12 +503,19 @@ def main():
     ap.add_argument("--timeout", type=int, default=1800)
     ap.add_argument("--json", help="append each row to this file, one JSON line each")
     ap.add_argument("--markdown", action="store_true")
-    ap.add_argument("--from-json", help="print the markdown table of saved rows and exit")
+    ap.add_argument("--from-json",
+                    help="print the markdown table of saved rows (the last row of a model run twice) and exit")
     ap.add_argument("--list", action="store_true", help="print the models (source, family, name) and exit")
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
     if args.from_json:
-        markdown([json.loads(line) for line in open(args.from_json) if line.strip()])
+        rows = {}  # a model run again replaces its earlier row
+        for line in open(args.from_json):
+            if line.strip():
+                row = json.loads(line)
+                rows.pop(row["model"], None)
+                rows[row["model"]] = row
+        markdown(list(rows.values()))
         return
     sources = args.source or ["timm", "transformers"]
     todo = [("timm", f, n) for f, n in TIMM if "timm" in sources]
