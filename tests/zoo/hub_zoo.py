@@ -484,6 +484,12 @@ def markdown(rows):
                   f"piu simplify ≤ onnxslim nodes: {smaller} of {len(counted)}")
 
 
+def module_version(python, module):
+    """`module.__version__` as that Python imports it, or None when it cannot."""
+    r = subprocess.run([python, "-c", f"import {module}; print({module}.__version__)"], capture_output=True, text=True)
+    return r.stdout.strip() or None if r.returncode == 0 else None
+
+
 def first_existing(*paths):
     """The first of paths that exists, else this Python."""
     return next((p for p in paths if os.path.exists(p)), sys.executable)
@@ -534,7 +540,12 @@ def main():
             versions[lib] = __import__(lib).__version__
         except ImportError:
             versions[lib] = None
+    for key, python, module in (("onnx", args.checker_python, "onnx"), ("onnxslim", args.slim_python, "onnxslim")):
+        versions[key] = module_version(python, module)
     print(f"piu options for inputs: {features}; versions: {versions}", file=sys.stderr, flush=True)
+    if versions["onnx"] is None:
+        print(f"warning: {args.checker_python} has no onnx: every export will fail its checker step "
+              "(--checker-python)", file=sys.stderr, flush=True)
     tmp = tempfile.mkdtemp(prefix="piu-hub-zoo-")
     rows = []
     try:
