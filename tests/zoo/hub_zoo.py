@@ -374,6 +374,22 @@ def slim(args, src, out):
     return {"status": "ok", "nodes": graph_facts(args, out).get("nodes"), "s": round(time.perf_counter() - t0, 2)}
 
 
+def diagnose_without_verify(args, pt, out, export_args):
+    """When an export failed past conversion: the same export with --no-verify, to tell a conversion
+    failure from a verification one. Returns {"status", "onnx_inputs"} (the file is removed)."""
+    given = [a for i, a in enumerate(export_args) if a != "--input" and (i == 0 or export_args[i - 1] != "--input")]
+    try:
+        r = subprocess.run([args.piu, "export", pt, "-o", out, *given, "--opset", str(args.opset), "--no-verify"],
+                           capture_output=True, text=True, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        return {"status": "fails", "error": "timed out"}
+    if r.returncode:
+        return {"status": "fails", "error": ((r.stderr or r.stdout).strip().splitlines() or [""])[0][:300]}
+    facts = graph_facts(args, out)
+    os.remove(out)
+    return {"status": "ok", "onnx_inputs": facts.get("inputs")}
+
+
 def run_one(args, source, family, name, features, tmp):
     """Builds, traces, exports, optimizes, simplifies and slims one model; returns its row."""
     row = {"model": name, "family": family, "source": source}
@@ -406,6 +422,8 @@ def run_one(args, source, family, name, features, tmp):
     if row["status"] == "fails":  # the table shows the first line; the tail keeps the rest
         row["error_tail"] = row.get("error", "")
         row["error"] = row.get("error_first_line") or row["error_tail"]
+        if "cannot be exported yet" not in row["error"]:
+            row["without_verify"] = diagnose_without_verify(args, pt, out, export_args)
     if os.path.exists(out):
         facts = graph_facts(args, out)
         row["nodes_exported"] = facts.get("nodes")
@@ -458,6 +476,9 @@ def markdown(rows):
         else:
             error = re.sub(r"^/\S+?\.pt: ", "", r.get("error", "").replace("piu export: error: ", ""))
             export = f"✗ {r['status']}: " + error[:110]
+            if (r.get("without_verify") or {}).get("status") == "ok":
+                export += " (converts with --no-verify; inputs " + ", ".join(
+                    f"{n} {t}" for n, t in r["without_verify"]["onnx_inputs"]) + ")"
             export = export.replace("|", "\\|")
         err = f"{r['max_abs']:.1e} ({r['scale']:.1e})" if "max_abs" in r else ""
         print(f"| {r['model']} | {r['family']} | {export} | {r.get('nodes_exported', '')} | "
