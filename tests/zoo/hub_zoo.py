@@ -221,8 +221,8 @@ def build_timm(name, size, exportable):
     if exportable:
         kwargs["exportable"] = True
     torch.manual_seed(0)
-    model = timm.create_model(name, **kwargs).eval()
-    (channels, height, width), fixed = timm_default_input(model)
+    default_model = timm.create_model(name, **kwargs).eval()
+    (channels, height, width), fixed = timm_default_input(default_model)
     notes = {"default_size": [height, width]}
     attempts = []
     if size and size < min(height, width):
@@ -231,6 +231,7 @@ def build_timm(name, size, exportable):
     first_error = None
     for want, extra in attempts:
         try:
+            model = default_model
             if extra:
                 torch.manual_seed(0)
                 model = timm.create_model(name, **kwargs, **extra).eval()
@@ -253,7 +254,7 @@ def build_transformers(name):
     """Builds transformers model `name` of TRANSFORMERS (random init, eval) and traces it with its
     example inputs. Returns (traced module, inputs, dims, notes)."""
     import transformers
-    family, builder = TRANSFORMERS[name]
+    _, builder = TRANSFORMERS[name]
     torch.manual_seed(0)
     module, inputs, dims = builder(transformers)
     module = module.eval()
@@ -433,7 +434,7 @@ def run_one(args, source, family, name, features, tmp):
                 if not v.is_floating_point() and not t.startswith("INT")]
         if any(not v.is_floating_point() for v in inputs.values()):
             row["integer_inputs_not_integer"] = lost
-        shape_args, verify_args = [], []
+        shape_args = []
         onnx_names = [n for n, _ in facts.get("inputs", [])]
         for onnx_name, (k, v) in zip(onnx_names, inputs.items()):
             if any(d < 0 for d in dims[k][1:]):
