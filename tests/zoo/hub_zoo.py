@@ -19,6 +19,7 @@ inputs (float-only models verify on random inputs at batch 1 and 4); what was us
   python3 tests/zoo/hub_zoo.py --piu build/bin/piu [--source timm|transformers] [--size 128]
                                [--json OUT.jsonl] [--markdown] [--list] [MODEL ...]
   python3 tests/zoo/hub_zoo.py --from-json OUT.jsonl      # the markdown table of saved rows
+  python3 scripts/zoo_compare.py A.jsonl B.jsonl --a-name 2.11 --b-name 1.13   # two runs compared
 
 Run with the Python whose torch matches the LibTorch piu's torch plugin links; timm and transformers
 must import there (any version: models or options a version lacks are reported per model).
@@ -393,7 +394,9 @@ def diagnose_without_verify(args, pt, out, export_args):
 
 def run_one(args, source, family, name, features, tmp):
     """Builds, traces, exports, optimizes, simplifies and slims one model; returns its row."""
-    row = {"model": name, "family": family, "source": source}
+    # opset and group as export_zoo's rows have them: scripts/zoo_compare.py compares two runs
+    # (e.g. LibTorch 1.13 here and 2.11 on the GPU machine).
+    row = {"model": name, "family": family, "source": source, "group": source, "opset": args.opset}
     t0 = time.perf_counter()
     try:
         if source == "timm":
