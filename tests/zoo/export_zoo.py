@@ -153,6 +153,38 @@ def eager(name, group):
 CHECKER = "import onnx,sys; onnx.checker.check_model(sys.argv[1], full_check=True)"
 
 
+def export_and_check(args, pt, out, shape_args, opset, verify, extra_args=()):
+    """Runs `piu export PT -o OUT SHAPE_ARGS --opset N --json [EXTRA_ARGS]` (args.piu, args.timeout), then
+    onnx.checker (full check) in args.checker_python. Returns the row's fields: rc, export_s, status
+    ("ok", "checker" or "fails"), and nodes, verified, max_abs, scale, batches, checker on success, or
+    error (the last 1200 characters of piu's message) and error_first_line on failure. OUT is left in place."""
+    cmd = [args.piu, "export", pt, "-o", out, *shape_args, "--opset", str(opset), "--json", *extra_args]
+    if not verify:
+        cmd.append("--no-verify")
+    t1 = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+    row = {"export_s": round(time.perf_counter() - t1, 2), "rc": r.returncode}
+    if r.returncode != 0:
+        row["status"] = "fails"
+        row["error"] = (r.stderr or r.stdout).strip()[-1200:]
+        row["error_first_line"] = ((r.stderr or r.stdout).strip().splitlines() or [""])[0][:300]
+        return row
+    rep = json.loads(r.stdout)
+    row["nodes"] = rep["onnx_nodes"]
+    row["verified"] = verify
+    worst = max(rep.get("verification", []), key=lambda v: v["max_abs"] / max(v["scale"], 1e-30), default=None)
+    if worst:
+        row["max_abs"] = worst["max_abs"]
+        row["scale"] = worst["scale"]
+    row["batches"] = sorted({v["batch"] for v in rep.get("verification", [])})
+    c = subprocess.run([args.checker_python, "-c", CHECKER, out], capture_output=True, text=True)
+    row["checker"] = c.returncode == 0
+    if c.returncode:
+        row["checker_error"] = c.stderr.strip()[-300:]
+    row["status"] = "ok" if row["checker"] else "checker"
+    return row
+
+
 def run_one(args, name, group, opsets, tmp):
     t0 = time.perf_counter()
     try:
@@ -168,31 +200,9 @@ def run_one(args, name, group, opsets, tmp):
     rows = []
     for opset in opsets:
         out = os.path.join(tmp, f"{name}.{opset}.onnx")
-        cmd = [args.piu, "export", pt, "-o", out, "--shape", spec, "--opset", str(opset), "--json"]
         verify = not args.verify_opset or opset in args.verify_opset
-        if not verify:
-            cmd.append("--no-verify")
-        t1 = time.perf_counter()
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
-        row = {"model": name, "group": group, "opset": opset, "trace_s": round(trace_s, 2),
-               "export_s": round(time.perf_counter() - t1, 2), "rc": r.returncode}
-        if r.returncode == 0:
-            rep = json.loads(r.stdout)
-            row["nodes"] = rep["onnx_nodes"]
-            row["verified"] = verify
-            worst = max(rep.get("verification", []), key=lambda v: v["max_abs"] / max(v["scale"], 1e-30), default=None)
-            if worst:
-                row["max_abs"] = worst["max_abs"]
-                row["scale"] = worst["scale"]
-            row["batches"] = sorted({v["batch"] for v in rep.get("verification", [])})
-            c = subprocess.run([args.checker_python, "-c", CHECKER, out], capture_output=True, text=True)
-            row["checker"] = c.returncode == 0
-            if c.returncode:
-                row["checker_error"] = c.stderr.strip()[-300:]
-            row["status"] = "ok" if row["checker"] else "checker"
-        else:
-            row["status"] = "fails"
-            row["error"] = (r.stderr or r.stdout).strip()[-1200:]
+        row = {"model": name, "group": group, "opset": opset, "trace_s": round(trace_s, 2)}
+        row.update(export_and_check(args, pt, out, ["--shape", spec], opset, verify))
         rows.append(row)
         for f in (out, out + ".data"):  # a model over 2 GB has its weights beside it
             if os.path.exists(f):
