@@ -168,6 +168,10 @@ class ConvertContext {
   // Makes IR value `value` (a block input) the ONNX value `onnx_value` of element type `elem` and
   // rank `rank` (-1 unknown), dropping any constant it held.
   void bind_value(int value, const std::string& onnx_value, int32_t elem, int64_t rank);
+  // Declares output k's ONNX value (already bound) with its element type and shape (-1: a dim
+  // left unknown) in the graph being built: what ONNX shape inference cannot find itself (a
+  // Loop's carried outputs).
+  void declare_output(size_t k, const Shape& shape);
   // A point to come back to when an attempt (unrolling a loop) turns out to need run-time values:
   // rollback removes the nodes made since in the graph being built and restores every value's
   // representation (initializers made stay; unused ones are dropped when the export finishes).

@@ -56,6 +56,7 @@ bool ConvertContext::convert_subgraph(size_t b, onnx::GraphProto& body, std::vec
   ConvertContext out(state_, results);
   types.resize(block.outputs.size(), 0);
   std::vector<std::string> names;
+  std::vector<std::optional<Shape>> found;
   for (size_t k = 0; k < block.outputs.size(); ++k) {
     std::string value = out.tensor(k);
     const int32_t own = out.elem_type(k);
@@ -63,15 +64,39 @@ bool ConvertContext::convert_subgraph(size_t b, onnx::GraphProto& body, std::vec
     if (types[k] != own) value = cast(out, value, types[k], own);
     const std::string name = out.emit("Identity", {value}, node_.outputs.empty() ? "result" : state_.ir.values[node_.outputs[0]].name);
     names.push_back(name);
-    if (shapes) shapes->push_back(state_.shape_of(name));
+    found.push_back(state_.shape_of(name));
   }
+  if (shapes) *shapes = found;
   body.clear_value_info();  // rank-only declarations made for inference while converting
   for (size_t k = 0; k < names.size(); ++k) {
     auto* v = body.add_output();
     v->set_name(names[k]);
-    v->mutable_type()->mutable_tensor_type()->set_elem_type(types[k]);
+    auto* tt = v->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(types[k]);
+    // The shape found here, declared: ONNX's If/Loop inference takes a subgraph's outputs from
+    // their declarations (dynamic dims stay unnamed).
+    if (!found[k]) continue;
+    auto* shape = tt->mutable_shape();
+    for (int64_t d : *found[k]) {
+      auto* dim = shape->add_dim();
+      if (d >= 0) dim->set_dim_value(d);
+    }
   }
   return true;
+}
+
+void ConvertContext::declare_output(size_t k, const Shape& shape) {
+  const auto& r = state_.repr[node_.outputs.at(k)];
+  if (r.onnx.empty() || !state_.declared.insert(r.onnx).second) return;
+  auto* v = state_.target().add_value_info();
+  v->set_name(r.onnx);
+  auto* tt = v->mutable_type()->mutable_tensor_type();
+  if (r.elem) tt->set_elem_type(r.elem);
+  auto* dims = tt->mutable_shape();
+  for (int64_t d : shape) {
+    auto* dim = dims->add_dim();
+    if (d >= 0) dim->set_dim_value(d);
+  }
 }
 
 ConvertContext::Checkpoint ConvertContext::checkpoint() const {

@@ -2,6 +2,8 @@
 // len, dim, list indexing, int and bool comparisons (known now, or computed at run time as 0-d
 // tensors), `not`, `is None`, float(), and the string/exception ops of shape checks (converted
 // only when a branch that raises is taken).
+#include <algorithm>
+
 #include "export/converter.hpp"
 
 namespace piu::exporter {
@@ -67,6 +69,53 @@ void not_(ConvertContext& ctx) {
   if (const auto a = ctx.maybe_ints(0); a && a->size() == 1) return ctx.bind_ints(0, {a->at(0) ? 0 : 1});
   ctx.bind(0, ctx.emit("Not", {cast(ctx, ctx.tensor(0), onnx::TensorProto::BOOL, ctx.elem_type(0))}),
            onnx::TensorProto::BOOL);
+}
+
+// Python's range() in scripted loops: __range_length(lo, hi, step) is the trip count,
+// __derive_index(i, start, step) the loop variable. Known now, or int64 arithmetic at run time.
+void range_length(ConvertContext& ctx) {
+  const auto lo = ctx.maybe_scalar(0), hi = ctx.maybe_scalar(1), step = ctx.maybe_scalar(2);
+  if (!step || *step == 0) throw Unconvertible("range() with a step known only at run time");
+  const auto s = static_cast<int64_t>(*step);
+  if (lo && hi) {
+    const auto span = static_cast<int64_t>(*hi) - static_cast<int64_t>(*lo);
+    const int64_t n = s > 0 ? (span + s - 1) / s : (span + s + 1) / s;
+    return ctx.bind_ints(0, {std::max<int64_t>(n, 0)});
+  }
+  // (hi - lo + step - 1) / step for a positive step, (hi - lo + step + 1) / step for a negative one
+  // (ONNX Div truncates, as C++ does); never below 0.
+  const std::string span = ctx.emit("Sub", {ctx.int_scalar(1), ctx.int_scalar(0)});
+  const std::string biased = ctx.emit("Add", {span, ctx.const_i64({s > 0 ? s - 1 : s + 1}, true)});
+  const std::string n = ctx.emit("Div", {biased, ctx.const_i64({s}, true)});
+  ctx.bind(0, ctx.emit("Max", {n, ctx.const_i64({0}, true)}), onnx::TensorProto::INT64);
+}
+
+void derive_index(ConvertContext& ctx) {
+  const auto i = ctx.maybe_scalar(0), start = ctx.maybe_scalar(1), step = ctx.maybe_scalar(2);
+  if (i && start && step)
+    return ctx.bind_ints(0, {static_cast<int64_t>(*start) + static_cast<int64_t>(*i) * static_cast<int64_t>(*step)});
+  const std::string scaled = ctx.emit("Mul", {ctx.int_scalar(0), ctx.int_scalar(2)});
+  ctx.bind(0, ctx.emit("Add", {ctx.int_scalar(1), scaled}), onnx::TensorProto::INT64);
+}
+
+// `x in list` for a list of ints/floats known now (`sr in self.sample_rates`): known now, or an Or
+// of Equal on x computed at run time.
+void contains(ConvertContext& ctx) {
+  if (ctx.in(0).type == IrType::kTensorList || ctx.in(0).type == IrType::kOther)
+    throw Unconvertible("`in` on a " + ctx.in(0).type_str + "; piu evaluates `in` on lists of numbers");
+  std::vector<double> items;
+  if (const auto& f = ctx.in(0).floats) items = *f;
+  else if (const auto v = ctx.maybe_ints(0)) items.assign(v->begin(), v->end());
+  else throw Unconvertible("`in` on a list known only at run time");
+  if (const auto x = ctx.maybe_scalar(1)) {
+    const bool found = std::find(items.begin(), items.end(), *x) != items.end();
+    return ctx.bind_ints(0, {found ? 1 : 0});
+  }
+  const int32_t type = ctx.elem_type(1);
+  const std::string x = ctx.tensor(1);
+  std::string any = ctx.const_scalar(0, onnx::TensorProto::BOOL, "false");
+  for (double item : items) any = ctx.emit("Or", {any, ctx.emit("Equal", {x, ctx.const_scalar(item, type, "item")})});
+  ctx.bind(0, any, onnx::TensorProto::BOOL);
 }
 
 // float(x) of an int or a one-element tensor computed at run time: a 0-d float (PyTorch's double;
@@ -166,6 +215,9 @@ PIU_REGISTER_CONVERTER(prim_is_cuda, "prim::is_cuda", known_false);
 PIU_REGISTER_CONVERTER(prim_is_nested, "prim::is_nested", known_false);
 PIU_REGISTER_CONVERTER(aten_dim, "aten::dim", dim);
 PIU_REGISTER_CONVERTER(aten_Float, "aten::Float", to_float);
+PIU_REGISTER_CONVERTER(aten___range_length, "aten::__range_length", range_length);
+PIU_REGISTER_CONVERTER(aten___derive_index, "aten::__derive_index", derive_index);
+PIU_REGISTER_CONVERTER(aten___contains__, "aten::__contains__", contains);
 PIU_REGISTER_CONVERTER(aten___getitem__, "aten::__getitem__", getitem);
 PIU_REGISTER_CONVERTER(aten___not__, "aten::__not__", not_);
 PIU_REGISTER_CONVERTER(aten___is__, "aten::__is__", is);

@@ -149,7 +149,8 @@ void runtime_loop(ConvertContext& ctx) {
   set_graph(loop, "body", std::move(graph));
   for (size_t k = 0; k < node.outputs.size(); ++k) {
     ctx.bind(k, loop.output(static_cast<int>(k)), types[k]);
-    if (shapes[k]) ctx.set_rank(k, static_cast<int64_t>(shapes[k]->size()));
+    // ONNX's Loop inference leaves carried outputs without a shape: what the body keeps is declared.
+    if (shapes[k]) ctx.declare_output(k, *shapes[k]);
   }
 }
 
