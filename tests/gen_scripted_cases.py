@@ -10,6 +10,8 @@ Writes OUT_DIR/scripted/:
                    data (ONNX Loop)
   tensor_if.pt     forward(x) with `if x.sum() > 0` (ONNX If) and a branch on the last element
   big_loop.pt      a loop over a constant range too long to unroll (ONNX Loop)
+  counted.pt       forward(x, n: int): a while loop counting to an int input, with an `if` on tensor data in
+                   its body, and a range(1, T) loop whose carried tensor grows (ONNX Loop, If in a Loop)
   state_write.pt   forward() writes a buffer (module state): unsupported, exit 2
   dict_write.pt    a dict built and written at run time: unsupported, exit 2
   string_op.pt     a string made from a run-time value: unsupported, exit 2
@@ -140,6 +142,32 @@ class BigLoop(nn.Module):
         return y
 
 
+class Counted(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.allowed: List[int] = [1, 2, 3]
+
+    def _grow(self, x):  # x [B, T, 4]: frames gathered one at a time, T known only at run time
+        y = x[:, :1]
+        for t in range(1, x.size(1)):
+            y = torch.cat([y, x[:, t : t + 1] * float(t)], dim=1)
+        return y
+
+    def forward(self, x, n: int):  # x [B, T, 4]
+        i = 0
+        y = x
+        while i < n:
+            if bool(y.sum() > 0):
+                y = self.fc(y)
+            else:
+                y = y + 1.0
+            i += 1
+        if n in self.allowed:
+            y = y * float(i)
+        return self._grow(y)
+
+
 class StateWrite(nn.Module):
     def __init__(self):
         super().__init__()
@@ -179,7 +207,8 @@ def main():
     out = os.path.join(sys.argv[1] if len(sys.argv) > 1 else "build/models", "scripted")
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
-    for name, cls in [("vad", VadLike), ("tensor_if", TensorIf), ("big_loop", BigLoop), ("state_write", StateWrite),
+    for name, cls in [("vad", VadLike), ("tensor_if", TensorIf), ("big_loop", BigLoop), ("counted", Counted),
+                      ("state_write", StateWrite),
                       ("dict_write", DictWrite), ("string_op", StringOp), ("runtime_raise", RuntimeRaise)]:
         torch.jit.script(cls().eval()).save(os.path.join(out, name + ".pt"))
 

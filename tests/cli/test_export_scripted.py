@@ -82,6 +82,16 @@ def test_long_constant_loop_is_an_onnx_loop(tmp_path):
     assert "Loop" in ops(out)
 
 
+def test_loops_counting_to_an_int_input_and_growing_carried_values(tmp_path):
+    out = export(tmp_path, "counted", "--shape", "x:-1x-1x4", "--verify-shape", "x:-1x5x4", opset=13)
+    assert ops(out).count("Loop") == 2 and ops(out).count("If") == 2, "the `if` in the while loop and `n in allowed`"
+    rng = np.random.default_rng(2)
+    for n in (0, 2, 5):
+        for sign in (1, -1):
+            x = (np.abs(rng.standard_normal((2, 3 + n, 4))) * sign).astype(np.float32)
+            compare(model("scripted/counted.pt"), out, tmp_path, x=x, n=np.array(n, dtype=np.int64))
+
+
 @pytest.mark.parametrize("name,shape,needles", [
     ("state_write", ["--shape", "-1x4"], ["prim::GetAttr (at ", "self.state", "forward() writes"]),
     ("dict_write", ["--shape", "-1x4"], ["prim::DictConstruct (at ", "aten::_set_item (at "]),
