@@ -16,12 +16,21 @@ std::string label(const IrNode& n) { return n.kind + (n.source.empty() ? "" : " 
 
 // Runs one converter; its failure comes back as a value: the reason it gave up, or nullopt when it
 // converted the node. (Unconvertible is how a converter, or the ConvertContext reader it called,
-// gives up from deep inside; this is the one place it is caught.)
+// gives up from deep inside; this is the one place it is caught.) A converter tripping over a use
+// of its op it did not expect (an index out of range, an empty optional) is reported the same way,
+// naming the node, rather than ending the export as piu's internal error: the user's model is fine,
+// this use of the op is not supported.
 std::optional<std::string> run_converter(ConvertFn fn, ConvertContext& ctx) {
   try {
     fn(ctx);
   } catch (const Unconvertible& e) {
     return std::string(e.what());
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    return "this use of the op is not supported (the converter stopped at: " + std::string(e.what()) + ")";
   }
   return std::nullopt;
 }

@@ -145,10 +145,8 @@ std::shared_ptr<torch::jit::Graph> prepare(torch::jit::Module& module, const std
   }
 }
 
-IrGraph read(const std::string& path, const std::string* bytes) {
-  torch::jit::Module module = torch_util::load_module(path, bytes);
-  const std::shared_ptr<torch::jit::Graph> graph = prepare(module, path);
-
+// The prepared graph's values and nodes copied into the IR.
+IrGraph lower(const torch::jit::Module& module, const std::shared_ptr<torch::jit::Graph>& graph, const std::string& path) {
   IrGraph ir;
   std::unordered_map<const torch::jit::Value*, int> index;
   auto add_value = [&](const torch::jit::Value* v) {
@@ -264,6 +262,17 @@ IrGraph read(const std::string& path, const std::string* bytes) {
     ir.outputs.push_back(lookup(out, nullptr));
   }
   return ir;
+}
+
+IrGraph read(const std::string& path, const std::string* bytes) {
+  torch::jit::Module module = torch_util::load_module(path, bytes);
+  const std::shared_ptr<torch::jit::Graph> graph = prepare(module, path);
+  try {
+    return lower(module, graph, path);
+  } catch (const c10::Error& e) {  // LibTorch refusing to describe a value or node: not piu's bug
+    throw Error(ErrorCode::kUnsupported,
+                path + ": LibTorch cannot describe the module's graph: " + torch_util::first_line(e.what_without_backtrace()));
+  }
 }
 
 const bool registered = register_torchscript_reader(read);

@@ -87,7 +87,8 @@ void range_length(ConvertContext& ctx) {
   const std::string span = ctx.emit("Sub", {ctx.int_scalar(1), ctx.int_scalar(0)});
   const std::string biased = ctx.emit("Add", {span, ctx.const_i64({s > 0 ? s - 1 : s + 1}, true)});
   const std::string n = ctx.emit("Div", {biased, ctx.const_i64({s}, true)});
-  ctx.bind(0, ctx.emit("Max", {n, ctx.const_i64({0}, true)}), onnx::TensorProto::INT64);
+  const std::string zero = ctx.const_i64({0}, true);  // Max takes int64 only from opset 12
+  ctx.bind(0, ctx.emit("Where", {ctx.emit("Less", {n, zero}), zero, n}), onnx::TensorProto::INT64);
 }
 
 void derive_index(ConvertContext& ctx) {
