@@ -11,7 +11,8 @@ Writes OUT_DIR/scripted/:
   tensor_if.pt     forward(x) with `if x.sum() > 0` (ONNX If) and a branch on the last element
   big_loop.pt      a loop over a constant range too long to unroll (ONNX Loop)
   counted.pt       forward(x, n: int): a while loop counting to an int input, with an `if` on tensor data in
-                   its body, and a range(1, T) loop whose carried tensor grows (ONNX Loop, If in a Loop)
+                   its body, and a range(1, T) loop whose carried tensor grows (ONNX Loop, If in a Loop);
+                   returns the count too (a number output)
   state_write.pt   forward() writes a buffer (module state): unsupported, exit 2
   dict_write.pt    a dict built and written at run time: unsupported, exit 2
   string_op.pt     a string made from a run-time value: unsupported, exit 2
@@ -165,7 +166,7 @@ class Counted(nn.Module):
             i += 1
         if n in self.allowed:
             y = y * float(i)
-        return self._grow(y)
+        return self._grow(y), i  # the count: a number output, a 0-d int64
 
 
 class StateWrite(nn.Module):

@@ -85,6 +85,8 @@ def test_long_constant_loop_is_an_onnx_loop(tmp_path):
 def test_loops_counting_to_an_int_input_and_growing_carried_values(tmp_path):
     out = export(tmp_path, "counted", "--shape", "x:-1x-1x4", "--verify-shape", "x:-1x5x4", opset=11)
     assert ops(out).count("Loop") == 2 and ops(out).count("If") == 2, "the `if` in the while loop and `n in allowed`"
+    count = onnx.load(str(out)).graph.output[1].type.tensor_type
+    assert count.elem_type == onnx.TensorProto.INT64 and len(count.shape.dim) == 0
     rng = np.random.default_rng(2)
     for n in (0, 2, 5):
         for sign in (1, -1):

@@ -220,9 +220,13 @@ class TorchSession final : public Session {
       items.push_back(result);
     std::vector<at::Tensor> out;
     for (size_t i = 0; i < items.size(); ++i) {
+      // A returned number (a loop's count) as a 0-d tensor, typed as the exporter types it.
+      if (items[i].isInt()) items[i] = at::scalar_tensor(items[i].toInt(), at::kLong);
+      else if (items[i].isDouble()) items[i] = at::scalar_tensor(items[i].toDouble(), at::kFloat);
+      else if (items[i].isBool()) items[i] = at::scalar_tensor(items[i].toBool(), at::kBool);
       if (!items[i].isTensor())
         throw Error(ErrorCode::kUnsupported, path_ + ": output " + std::to_string(i) + " is a " + items[i].tagKind() +
-                                                 "; the torch backend returns tensors only");
+                                                 "; the torch backend returns tensors and numbers only");
       out.push_back(items[i].toTensor());
     }
     return out;
