@@ -13,6 +13,8 @@ Writes OUT_DIR/scripted/:
   counted.pt       forward(x, n: int): a while loop counting to an int input, with an `if` on tensor data in
                    its body, and a range(1, T) loop whose carried tensor grows (ONNX Loop, If in a Loop);
                    returns the count too (a number output)
+  rates.pt         forward(x, sr: int) normalizing the sample rate as streaming VAD models do: `sr != 16000 and
+                   sr % 16000 == 0`, `x[:, ::sr // 16000]` (a run-time slice step), `sr / 16000` (a float)
   state_write.pt   forward() writes a buffer (module state): unsupported, exit 2
   dict_write.pt    a dict built and written at run time: unsupported, exit 2
   string_op.pt     a string made from a run-time value: unsupported, exit 2
@@ -169,6 +171,21 @@ class Counted(nn.Module):
         return self._grow(y), i  # the count: a number output, a 0-d int64
 
 
+class Rates(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x, sr: int):  # x [B, T]
+        if sr != 16000 and (sr % 16000 == 0):
+            step = sr // 16000
+            x = x[:, ::step]
+            sr = 16000
+        frames = x.shape[1] // 4
+        y = self.fc(x[:, : frames * 4].reshape(x.size(0), frames, 4))
+        return y * (sr / 16000)
+
+
 class StateWrite(nn.Module):
     def __init__(self):
         super().__init__()
@@ -208,7 +225,7 @@ def main():
     out = os.path.join(sys.argv[1] if len(sys.argv) > 1 else "build/models", "scripted")
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
-    for name, cls in [("vad", VadLike), ("tensor_if", TensorIf), ("big_loop", BigLoop), ("counted", Counted),
+    for name, cls in [("vad", VadLike), ("tensor_if", TensorIf), ("big_loop", BigLoop), ("counted", Counted), ("rates", Rates),
                       ("state_write", StateWrite),
                       ("dict_write", DictWrite), ("string_op", StringOp), ("runtime_raise", RuntimeRaise)]:
         torch.jit.script(cls().eval()).save(os.path.join(out, name + ".pt"))

@@ -94,6 +94,24 @@ def test_loops_counting_to_an_int_input_and_growing_carried_values(tmp_path):
             compare(model("scripted/counted.pt"), out, tmp_path, x=x, n=np.array(n, dtype=np.int64))
 
 
+def test_sample_rate_normalization_with_a_run_time_slice_step(tmp_path):
+    # Random verification inputs hold sr = 0 or 1, for which this module slices with step 0: export
+    # unverified, then compare at the rates it accepts.
+    out = tmp_path / "rates.onnx"
+    r = piu("export", model("scripted/rates.pt"), "-o", out, "--shape", "x:-1x-1", "--no-verify")
+    assert r.code == 0, r.err
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 96)).astype(np.float32)
+    for sr in (8000, 16000, 32000, 48000):
+        compare(model("scripted/rates.pt"), out, tmp_path, x=x, sr=np.array(sr, dtype=np.int64))
+    # The module's own failure on an input it refuses is the user's input, exit 2 with its error.
+    np.save(tmp_path / "zero.npy", np.array(0, dtype=np.int64))
+    np.save(tmp_path / "x.npy", x)
+    one_line_error(piu("run", model("scripted/rates.pt"), "--input", f"x={tmp_path / 'x.npy'}",
+                       "--input", f"sr={tmp_path / 'zero.npy'}"), "the module failed on these inputs",
+                   "slice step must be positive")
+
+
 @pytest.mark.parametrize("name,shape,needles", [
     ("state_write", ["--shape", "-1x4"], ["prim::GetAttr (at ", "self.state", "forward() writes"]),
     ("dict_write", ["--shape", "-1x4"], ["prim::DictConstruct (at ", "aten::_set_item (at "]),
