@@ -62,7 +62,8 @@ bool ConvertContext::convert_subgraph(size_t b, onnx::GraphProto& body, std::vec
     const int32_t own = out.elem_type(k);
     if (types[k] == 0) types[k] = own;
     if (types[k] != own) value = cast(out, value, types[k], own);
-    const std::string name = out.emit("Identity", {value}, node_.outputs.empty() ? "result" : state_.ir.values[node_.outputs[0]].name);
+    const std::string hint = node_.outputs.empty() ? "result" : state_.ir.values[node_.outputs[0]].name;
+    const std::string name = out.emit("Identity", {value}, hint);
     names.push_back(name);
     found.push_back(state_.shape_of(name));
   }

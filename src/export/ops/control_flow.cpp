@@ -46,7 +46,7 @@ void runtime_if(ConvertContext& ctx) {
   std::vector<onnx::GraphProto> branches(2);
   std::vector<std::optional<Shape>> shapes[2];
   for (size_t b = 0; b < 2; ++b) {
-    branches[b].set_name(ctx.node().source.empty() ? "branch" : "branch_" + std::to_string(b));
+    branches[b].set_name(b == 0 ? "then" : "else");
     if (!ctx.convert_subgraph(b, branches[b], types, &shapes[b])) return;
   }
   if (node.outputs.empty()) return;  // nothing either branch computes is read
