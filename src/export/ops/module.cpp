@@ -10,12 +10,16 @@ std::string attribute(const ConvertContext& ctx) {
   return ctx.node().attribute.empty() ? "a module attribute" : ctx.node().attribute;
 }
 
-// self.x read where forward() also writes it, or an attribute that is not a tensor, number, string
-// or list of them.
+// self.x read where forward() also writes it (the reader made every attribute forward() only reads
+// a constant where a constant can hold it), or an attribute no constant holds (a dict, an object).
 void get_attr(ConvertContext& ctx) {
+  const IrValue& out = ctx.value(ctx.node().outputs.at(0));
+  if (out.type == IrType::kOther || out.type == IrType::kNone)
+    throw Unconvertible("reads " + attribute(ctx) + ", a " + out.type_str +
+                        "; piu reads attributes that are tensors, numbers, strings or lists of them");
   throw Unconvertible("reads " + attribute(ctx) +
-                      ", module state that forward() writes (or a value that is not a tensor, number, string or "
-                      "list); ONNX models hold no state: pass the state as an input and return its new value");
+                      ", module state that forward() writes; ONNX models hold no state: pass the state as an input "
+                      "and return its new value");
 }
 
 void set_attr(ConvertContext& ctx) {
