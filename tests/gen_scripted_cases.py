@@ -15,6 +15,8 @@ Writes OUT_DIR/scripted/:
                    returns the count too (a number output)
   rates.pt         forward(x, sr: int) normalizing the sample rate as streaming VAD models do: `sr != 16000 and
                    sr % 16000 == 0`, `x[:, ::sr // 16000]` (a run-time slice step), `sr / 16000` (a float)
+  list_append.pt   frames appended to a list in a loop over dim 1, then stacked: unrolled when the dim is static;
+                   over a dynamic dim (an ONNX Loop) unsupported, exit 2
   state_write.pt   forward() writes a buffer (module state): unsupported, exit 2
   dict_write.pt    a dict built and written at run time: unsupported, exit 2
   string_op.pt     a string made from a run-time value: unsupported, exit 2
@@ -186,6 +188,14 @@ class Rates(nn.Module):
         return y * (sr / 16000)
 
 
+class ListAppend(nn.Module):
+    def forward(self, x):  # x [B, T, 3]
+        out: List[torch.Tensor] = []
+        for t in range(x.size(1)):
+            out.append(x[:, t] * float(t))
+        return torch.stack(out, 1)
+
+
 class StateWrite(nn.Module):
     def __init__(self):
         super().__init__()
@@ -226,6 +236,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
     for name, cls in [("vad", VadLike), ("tensor_if", TensorIf), ("big_loop", BigLoop), ("counted", Counted), ("rates", Rates),
+                      ("list_append", ListAppend),
                       ("state_write", StateWrite),
                       ("dict_write", DictWrite), ("string_op", StringOp), ("runtime_raise", RuntimeRaise)]:
         torch.jit.script(cls().eval()).save(os.path.join(out, name + ".pt"))

@@ -306,6 +306,7 @@ void ConvertContext::bind_tensor_list(size_t k, const std::vector<std::string>& 
                                       const std::vector<int32_t>& types) {
   state_.repr[node_.outputs.at(k)].list = values;
   state_.repr[node_.outputs.at(k)].list_types = types;
+  state_.repr[node_.outputs.at(k)].list_depth = state_.bodies.size();
 }
 
 bool ConvertContext::convert_block(size_t b) {

@@ -26,6 +26,7 @@ class ExportState {
     std::optional<std::vector<int64_t>> ints;  // a known int / int list bound by a converter
     std::optional<std::vector<std::string>> list;  // a Tensor[]
     std::vector<int32_t> list_types;               // its element types, when known
+    size_t list_depth = 0;  // how many run-time If/Loop bodies were open where the list was made
     int64_t rank = -1;  // a tensor's rank when a converter knows it (saves a shape-inference run)
     int64_t length = -1;  // a computed int list's length
     std::string size_of;  // an int read by aten::size(size_of, size_dim) from a dynamic dim

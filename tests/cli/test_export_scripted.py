@@ -112,7 +112,13 @@ def test_sample_rate_normalization_with_a_run_time_slice_step(tmp_path):
                    "slice step must be positive")
 
 
+def test_a_list_appended_to_in_a_static_loop_is_unrolled(tmp_path):
+    out = export(tmp_path, "list_append", "--shape", "-1x5x3")
+    assert "Loop" not in ops(out)
+
+
 @pytest.mark.parametrize("name,shape,needles", [
+    ("list_append", ["--shape", "-1x-1x3"], ["aten::append (at ", "carry a tensor"]),
     ("state_write", ["--shape", "-1x4"], ["prim::GetAttr (at ", "self.state", "forward() writes"]),
     ("dict_write", ["--shape", "-1x4"], ["prim::DictConstruct (at ", "aten::_set_item (at "]),
     ("string_op", ["--shape", "x:-1x4"], ["aten::str (at ", "run time"]),

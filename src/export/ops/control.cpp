@@ -119,6 +119,14 @@ void contains(ConvertContext& ctx) {
   ctx.bind(0, any, onnx::TensorProto::BOOL);
 }
 
+// list.append(x) on a list of tensors: the list grows here (later readers of the list see it; the
+// node's own output is the same list).
+void append(ConvertContext& ctx) {
+  if (ctx.in(0).type != IrType::kTensorList) throw Unconvertible("append to a " + ctx.in(0).type_str);
+  ctx.append_to_list(0, ctx.tensor(1), ctx.elem_type(1));
+  ctx.bind_tensor_list(0, ctx.tensor_list(0), ctx.tensor_list_types(0));
+}
+
 // float(x) of an int or a one-element tensor computed at run time: a 0-d float (PyTorch's double;
 // float is what it meets in float tensors' arithmetic).
 void to_float(ConvertContext& ctx) {
@@ -219,6 +227,7 @@ PIU_REGISTER_CONVERTER(aten_Float, "aten::Float", to_float);
 PIU_REGISTER_CONVERTER(aten___range_length, "aten::__range_length", range_length);
 PIU_REGISTER_CONVERTER(aten___derive_index, "aten::__derive_index", derive_index);
 PIU_REGISTER_CONVERTER(aten___contains__, "aten::__contains__", contains);
+PIU_REGISTER_CONVERTER(aten_append, "aten::append", append);
 PIU_REGISTER_CONVERTER(aten___getitem__, "aten::__getitem__", getitem);
 PIU_REGISTER_CONVERTER(aten___not__, "aten::__not__", not_);
 PIU_REGISTER_CONVERTER(aten___is__, "aten::__is__", is);
