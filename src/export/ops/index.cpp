@@ -26,7 +26,8 @@ void slice(ConvertContext& ctx) {
   if (ctx.in(0).type != IrType::kTensor) throw Unconvertible("slicing a list (aten::slice.t) is not supported yet");
   // A step known now must be positive; one computed at run time (x[:, ::step] in scripted code) is
   // taken as it comes.
-  const auto step = ctx.num_inputs() > 4 ? ctx.maybe_ints(4) : std::optional<std::vector<int64_t>>(std::vector<int64_t>{1});
+  const std::optional<std::vector<int64_t>> step =
+      ctx.num_inputs() > 4 ? ctx.maybe_ints(4) : std::vector<int64_t>{1};
   if (step && (step->size() != 1 || step->at(0) <= 0)) throw Unconvertible("slice with a step below 1");
   const std::string steps = step ? ctx.const_i64({step->at(0)}) : unsqueeze(ctx, ctx.int_scalar(4), {0});
   const std::string starts = bound(ctx, 2, 0), ends = bound(ctx, 3, INT64_MAX);
