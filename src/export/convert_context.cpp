@@ -298,8 +298,12 @@ void ConvertContext::bind_ints(size_t k, const std::vector<int64_t>& values) {
 
 void ConvertContext::set_tensor_list(size_t i, const std::vector<std::string>& values,
                                      const std::vector<int32_t>& types) {
-  state_.repr[node_.inputs.at(i)].list = values;
-  state_.repr[node_.inputs.at(i)].list_types = types;
+  auto& r = state_.repr[node_.inputs.at(i)];
+  if (r.list_depth < state_.bodies.size())
+    throw Unconvertible("changes a list made outside a loop or branch decided at run time (what it holds would "
+                        "depend on the run); carry a tensor and torch.cat onto it instead, which becomes an ONNX Loop");
+  r.list = values;
+  r.list_types = types;
 }
 
 void ConvertContext::bind_tensor_list(size_t k, const std::vector<std::string>& values,

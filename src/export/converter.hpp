@@ -133,7 +133,9 @@ class ConvertContext {
   void bind_ints(size_t k, const std::vector<int64_t>& values);
   void bind_tensor_list(size_t k, const std::vector<std::string>& values, const std::vector<int32_t>& types = {});
   // In-place list mutation (aten::append, insert, Delete, _set_item in scripted code): argument i,
-  // a list of tensors, holds `values` from now on, for every later reader of it.
+  // a list of tensors, holds `values` from now on, for every later reader of it. Throws
+  // Unconvertible for a list made outside the run-time If branch or Loop body being built (what it
+  // holds would depend on the run).
   void set_tensor_list(size_t i, const std::vector<std::string>& values, const std::vector<int32_t>& types);
   // Binds output k to a tensor known now (a new_zeros of a constant shape): it becomes an
   // initializer when something reads it, and in-place fills on slices of it are applied here.
@@ -165,11 +167,6 @@ class ConvertContext {
   // True while the nodes being converted sit in an If branch or Loop body that runs or not at run
   // time (a `raise` there cannot be resolved now).
   bool in_runtime_block() const;
-  // Appends `value` (of element type `type`) to the tensor list argument i, which later readers of
-  // that list see (aten::append in straight-line code or an unrolled loop). Throws Unconvertible
-  // for a list made outside the run-time If branch or Loop body being built (its length would
-  // depend on the run).
-  void append_to_list(size_t i, const std::string& value, int32_t type);
   // Makes IR value `value` (a block input) the ONNX value `onnx_value` of element type `elem` and
   // rank `rank` (-1 unknown), dropping any constant it held.
   void bind_value(int value, const std::string& onnx_value, int32_t elem, int64_t rank);

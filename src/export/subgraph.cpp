@@ -27,17 +27,6 @@ std::string ConvertContext::fresh_name(const std::string& hint) { return state_.
 
 bool ConvertContext::in_runtime_block() const { return !state_.bodies.empty(); }
 
-void ConvertContext::append_to_list(size_t i, const std::string& value, int32_t type) {
-  tensor_list(i);  // a constant list gets its names first
-  auto& r = state_.repr[node_.inputs.at(i)];
-  if (r.list_depth < state_.bodies.size())
-    throw Unconvertible("appends to a list made outside a loop or branch decided at run time (its length would "
-                        "depend on the run); carry a tensor and torch.cat onto it instead, which becomes an ONNX Loop");
-  r.list->push_back(value);
-  r.list_types.resize(r.list->size() - 1, onnx::TensorProto::FLOAT);
-  r.list_types.push_back(type);
-}
-
 void ConvertContext::bind_value(int value, const std::string& onnx_value, int32_t elem, int64_t rank) {
   IrValue& v = state_.ir.values[value];
   v.tensor.reset();

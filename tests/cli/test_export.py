@@ -96,7 +96,6 @@ def test_scripted_control_flow_on_data_is_an_onnx_if(tmp_path):
     assert [n.op_type for n in onnx.load(str(out)).graph.node].count("If") == 1
 
 
-
 def test_list_converters():
     r = piu("export", "--list-converters")
     assert r.code == 0, r.err

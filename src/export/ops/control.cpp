@@ -71,34 +71,6 @@ void not_(ConvertContext& ctx) {
            onnx::TensorProto::BOOL);
 }
 
-// Python's range() in scripted loops: __range_length(lo, hi, step) is the trip count,
-// __derive_index(i, start, step) the loop variable. Known now, or int64 arithmetic at run time.
-void range_length(ConvertContext& ctx) {
-  const auto lo = ctx.maybe_scalar(0), hi = ctx.maybe_scalar(1), step = ctx.maybe_scalar(2);
-  if (!step || *step == 0) throw Unconvertible("range() with a step known only at run time");
-  const auto s = static_cast<int64_t>(*step);
-  if (lo && hi) {
-    const auto span = static_cast<int64_t>(*hi) - static_cast<int64_t>(*lo);
-    const int64_t n = s > 0 ? (span + s - 1) / s : (span + s + 1) / s;
-    return ctx.bind_ints(0, {std::max<int64_t>(n, 0)});
-  }
-  // (hi - lo + step - 1) / step for a positive step, (hi - lo + step + 1) / step for a negative one
-  // (ONNX Div truncates, as C++ does); never below 0.
-  const std::string span = ctx.emit("Sub", {ctx.int_scalar(1), ctx.int_scalar(0)});
-  const std::string biased = ctx.emit("Add", {span, ctx.const_i64({s > 0 ? s - 1 : s + 1}, true)});
-  const std::string n = ctx.emit("Div", {biased, ctx.const_i64({s}, true)});
-  const std::string zero = ctx.const_i64({0}, true);  // Max takes int64 only from opset 12
-  ctx.bind(0, ctx.emit("Where", {ctx.emit("Less", {n, zero}), zero, n}), onnx::TensorProto::INT64);
-}
-
-void derive_index(ConvertContext& ctx) {
-  const auto i = ctx.maybe_scalar(0), start = ctx.maybe_scalar(1), step = ctx.maybe_scalar(2);
-  if (i && start && step)
-    return ctx.bind_ints(0, {static_cast<int64_t>(*start) + static_cast<int64_t>(*i) * static_cast<int64_t>(*step)});
-  const std::string scaled = ctx.emit("Mul", {ctx.int_scalar(0), ctx.int_scalar(2)});
-  ctx.bind(0, ctx.emit("Add", {ctx.int_scalar(1), scaled}), onnx::TensorProto::INT64);
-}
-
 // `x in list` for a list of ints/floats known now (`sr in self.sample_rates`): known now, or an Or
 // of Equal on x computed at run time.
 void contains(ConvertContext& ctx) {
@@ -117,14 +89,6 @@ void contains(ConvertContext& ctx) {
   std::string any = ctx.const_scalar(0, onnx::TensorProto::BOOL, "false");
   for (double item : items) any = ctx.emit("Or", {any, ctx.emit("Equal", {x, ctx.const_scalar(item, type, "item")})});
   ctx.bind(0, any, onnx::TensorProto::BOOL);
-}
-
-// list.append(x) on a list of tensors: the list grows here (later readers of the list see it; the
-// node's own output is the same list).
-void append(ConvertContext& ctx) {
-  if (ctx.in(0).type != IrType::kTensorList) throw Unconvertible("append to a " + ctx.in(0).type_str);
-  ctx.append_to_list(0, ctx.tensor(1), ctx.elem_type(1));
-  ctx.bind_tensor_list(0, ctx.tensor_list(0), ctx.tensor_list_types(0));
 }
 
 // float(x) of an int or a one-element tensor computed at run time: a 0-d float (PyTorch's double;
@@ -224,10 +188,7 @@ PIU_REGISTER_CONVERTER(prim_is_cuda, "prim::is_cuda", known_false);
 PIU_REGISTER_CONVERTER(prim_is_nested, "prim::is_nested", known_false);
 PIU_REGISTER_CONVERTER(aten_dim, "aten::dim", dim);
 PIU_REGISTER_CONVERTER(aten_Float, "aten::Float", to_float);
-PIU_REGISTER_CONVERTER(aten___range_length, "aten::__range_length", range_length);
-PIU_REGISTER_CONVERTER(aten___derive_index, "aten::__derive_index", derive_index);
 PIU_REGISTER_CONVERTER(aten___contains__, "aten::__contains__", contains);
-PIU_REGISTER_CONVERTER(aten_append, "aten::append", append);
 PIU_REGISTER_CONVERTER(aten___getitem__, "aten::__getitem__", getitem);
 PIU_REGISTER_CONVERTER(aten___not__, "aten::__not__", not_);
 PIU_REGISTER_CONVERTER(aten___is__, "aten::__is__", is);
