@@ -8,7 +8,7 @@ Writes OUT_DIR/torch/<family>.pt, each traced at batch 2 with the input shape in
   two_inputs.pt    forward(a, b) -> (a + b, a * b): several inputs and outputs
   bert_like.pt     forward(input_ids, attention_mask), both int64: an embedding and a mask in arithmetic
   dict_out.pt      forward(x) -> {"logits": ..., "features": ...} (traced with strict=False)
-  control_flow.pt  a scripted module with an `if` on a run-time value
+  control_flow.pt  a scripted module with an `if` on a run-time value (an ONNX If)
 """
 import os
 import sys
@@ -247,7 +247,7 @@ class DictOut(nn.Module):
 
 
 class Gated(nn.Module):
-    """Scripted, with an `if` on a run-time value: reported as control flow."""
+    """Scripted, with an `if` on a run-time value: an ONNX If."""
 
     def __init__(self):
         super().__init__()

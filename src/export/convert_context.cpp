@@ -216,7 +216,8 @@ std::vector<int32_t> ConvertContext::tensor_list_types(size_t i) {
 
 onnx::NodeProto& ConvertContext::add(const std::string& op, const std::vector<std::string>& inputs, size_t outputs,
                                      const std::string& hint) {
-  onnx::NodeProto* n = state_.graph.add_node();
+  onnx::NodeProto* n = state_.target().add_node();
+  ++state_.nodes_added;
   n->set_op_type(op);
   const std::string base = hint.empty() ? (node_.outputs.empty() ? op : state_.ir.values[node_.outputs[0]].name) : hint;
   n->set_name(state_.unique(op + "_" + base));
@@ -252,7 +253,7 @@ void ConvertContext::set_rank(size_t k, int64_t rank) {
   // No element type: inference fills it in (and a guessed one could conflict). The declarations are
   // dropped before the model is finished.
   if (rank < 0 || r.onnx.empty() || !state_.declared.insert(r.onnx).second) return;
-  auto* v = state_.graph.add_value_info();
+  auto* v = state_.target().add_value_info();
   v->set_name(r.onnx);
   auto* tt = v->mutable_type()->mutable_tensor_type();
   for (int64_t d = 0; d < rank; ++d) tt->mutable_shape()->add_dim();
@@ -297,14 +298,19 @@ void ConvertContext::bind_ints(size_t k, const std::vector<int64_t>& values) {
 
 void ConvertContext::set_tensor_list(size_t i, const std::vector<std::string>& values,
                                      const std::vector<int32_t>& types) {
-  state_.repr[node_.inputs.at(i)].list = values;
-  state_.repr[node_.inputs.at(i)].list_types = types;
+  auto& r = state_.repr[node_.inputs.at(i)];
+  if (r.list_depth < state_.bodies.size())
+    throw Unconvertible("changes a list made outside a loop or branch decided at run time (what it holds would "
+                        "depend on the run); carry a tensor and torch.cat onto it instead, which becomes an ONNX Loop");
+  r.list = values;
+  r.list_types = types;
 }
 
 void ConvertContext::bind_tensor_list(size_t k, const std::vector<std::string>& values,
                                       const std::vector<int32_t>& types) {
   state_.repr[node_.outputs.at(k)].list = values;
   state_.repr[node_.outputs.at(k)].list_types = types;
+  state_.repr[node_.outputs.at(k)].list_depth = state_.bodies.size();
 }
 
 bool ConvertContext::convert_block(size_t b) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ class ConvertContext {
   // Output k as the IR holds it (its TorchScript type).
   const IrValue& out(size_t k) const;
   size_t num_inputs() const { return node_.inputs.size(); }
+  // Any IR value by its index (a block's inputs and outputs), as the IR holds it.
+  const IrValue& value(int v) const;
+  // A fresh ONNX value name made from `hint` (a subgraph's inputs).
+  std::string fresh_name(const std::string& hint);
   // True when argument i is absent or the constant None.
   bool is_none(size_t i) const { return i >= num_inputs() || in(i).none; }
 
@@ -128,7 +133,9 @@ class ConvertContext {
   void bind_ints(size_t k, const std::vector<int64_t>& values);
   void bind_tensor_list(size_t k, const std::vector<std::string>& values, const std::vector<int32_t>& types = {});
   // In-place list mutation (aten::append, insert, Delete, _set_item in scripted code): argument i,
-  // a list of tensors, holds `values` from now on, for every later reader of it.
+  // a list of tensors, holds `values` from now on, for every later reader of it. Throws
+  // Unconvertible for a list made outside the run-time If branch or Loop body being built (what it
+  // holds would depend on the run).
   void set_tensor_list(size_t i, const std::vector<std::string>& values, const std::vector<int32_t>& types);
   // Binds output k to a tensor known now (a new_zeros of a constant shape): it becomes an
   // initializer when something reads it, and in-place fills on slices of it are applied here.
@@ -149,6 +156,35 @@ class ConvertContext {
   // (nullopt when the value's ints are not known).
   void bind_value_ints(int value, const std::vector<int64_t>& ints);
   std::optional<std::vector<int64_t>> value_ints(int value) const;
+  // Control flow decided at run time (src/export/subgraph.cpp). Converts sub-block b's nodes into
+  // `body` (an ONNX If branch or Loop body; the caller has declared its inputs and bound the
+  // block's inputs with bind_value), then makes each block output k a graph output of `body`: of
+  // ONNX element type types[k] when that is nonzero (cast if needed), else of its own type, which
+  // is written back to types[k]. shapes, when given, receives each output's shape as far as known.
+  // Returns false when a node in it failed, as convert_block does.
+  [[nodiscard]] bool convert_subgraph(size_t b, onnx::GraphProto& body, std::vector<int32_t>& types,
+                                      std::vector<std::optional<Shape>>* shapes = nullptr);
+  // True while the nodes being converted sit in an If branch or Loop body that runs or not at run
+  // time (a `raise` there cannot be resolved now).
+  bool in_runtime_block() const;
+  // Makes IR value `value` (a block input) the ONNX value `onnx_value` of element type `elem` and
+  // rank `rank` (-1 unknown), dropping any constant it held.
+  void bind_value(int value, const std::string& onnx_value, int32_t elem, int64_t rank);
+  // Declares output k's ONNX value (already bound) with its element type and shape (-1: a dim
+  // left unknown) in the graph being built: what ONNX shape inference cannot find itself (a
+  // Loop's carried outputs).
+  void declare_output(size_t k, const Shape& shape);
+  // A point to come back to when an attempt (unrolling a loop) turns out to need run-time values:
+  // rollback removes the nodes made since in the graph being built and restores every value's
+  // representation (initializers made stay; unused ones are dropped when the export finishes).
+  struct Checkpoint {
+    int nodes = 0, value_infos = 0;
+    size_t unsupported = 0;
+    std::shared_ptr<const void> repr;
+  };
+  Checkpoint checkpoint() const;
+  void rollback(const Checkpoint& point);
+
   // A string output known now (str(device), a string picked by a branch).
   void bind_str(size_t k, const std::string& s);
   // Makes output k the same value as input i (for no-ops: dropout in eval, contiguous, detach).

@@ -22,6 +22,7 @@ namespace {
 using exporter::ConvertStatus;
 using exporter::ExportState;
 using exporter::IrGraph;
+using exporter::IrType;
 
 // The IR version ONNX Runtime expects with each opset (the ONNX release that introduced it).
 int64_t ir_version_for(int opset) {
@@ -130,6 +131,15 @@ Inputs match_inputs(const IrGraph& ir, const ExportOptions& options, const std::
                   path + ": no input named '" + s.name + "' (inputs: " + joined(in.arg_names) + ")");
     in.shapes[k] = &s;
   }
+  static const ShapeSpec kScalar;  // a number argument is a 0-d tensor; its shape may be left out
+  for (size_t i = 0; i < n_in; ++i) {
+    const IrType type = ir.values[ir.inputs[i]].type;
+    if (type != IrType::kInt && type != IrType::kFloat && type != IrType::kBool) continue;
+    if (in.shapes[i] && shape_numel(in.shapes[i]->shape) != 1)
+      throw Error(ErrorCode::kBadInput, path + ": input '" + in.arg_names[i] + "' is a number (" +
+                                            ir.values[ir.inputs[i]].type_str + "); it takes no shape");
+    in.shapes[i] = &kScalar;
+  }
   if (in.names.empty())
     for (size_t i = 0; i < n_in; ++i) in.names.push_back(in.shapes[i] && !in.shapes[i]->name.empty() ? in.shapes[i]->name : defaults[i]);
   for (size_t i = 0; i < n_in; ++i) {
@@ -143,6 +153,12 @@ Inputs match_inputs(const IrGraph& ir, const ExportOptions& options, const std::
   std::vector<std::optional<DType>> stated;
   for (const ShapeSpec* s : in.shapes) stated.push_back(s->dtype);
   in.types = exporter::input_types(ir, stated);
+  for (size_t i = 0; i < n_in; ++i) {  // a number argument (`sr: int`) is a 0-d tensor of its own type
+    const IrType type = ir.values[ir.inputs[i]].type;
+    if (type == IrType::kInt) in.types[i] = {DType::kInt64, "a number argument (int)"};
+    if (type == IrType::kFloat) in.types[i] = {DType::kFloat32, "a number argument (float)"};
+    if (type == IrType::kBool) in.types[i] = {DType::kBool, "a number argument (bool)"};
+  }
   return in;
 }
 
@@ -157,6 +173,7 @@ void bind_inputs(ExportState& state, const Inputs& in) {
     const int32_t type = dtype_to_onnx(in.types[i].dtype);
     tt->set_elem_type(type);
     const Shape& shape = in.shapes[i]->shape;
+    tt->mutable_shape();  // a 0-d input (a number argument) has a shape with no dims
     for (size_t d = 0; d < shape.size(); ++d) {
       auto* dim = tt->mutable_shape()->add_dim();
       if (shape[d] >= 0)

@@ -16,19 +16,29 @@ std::string label(const IrNode& n) { return n.kind + (n.source.empty() ? "" : " 
 
 // Runs one converter; its failure comes back as a value: the reason it gave up, or nullopt when it
 // converted the node. (Unconvertible is how a converter, or the ConvertContext reader it called,
-// gives up from deep inside; this is the one place it is caught.)
+// gives up from deep inside; this is the one place it is caught.) A converter tripping over a use
+// of its op it did not expect (an index out of range, an empty optional) is reported the same way,
+// naming the node, rather than ending the export as piu's internal error: the user's model is fine,
+// this use of the op is not supported.
 std::optional<std::string> run_converter(ConvertFn fn, ConvertContext& ctx) {
   try {
     fn(ctx);
   } catch (const Unconvertible& e) {
     return std::string(e.what());
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    return "this use of the op is not supported (the converter stopped at: " + std::string(e.what()) + ")";
   }
   return std::nullopt;
 }
 
 // The graph built so far as a model for shape inference; large initializers keep their dims but
-// not their bytes.
-onnx::ModelProto light_copy(const onnx::GraphProto& graph, int opset) {
+// not their bytes. The subgraphs being built follow the graph's nodes, their inputs declared as
+// graph inputs: a value inside a branch or loop body has the shape it has on any one run.
+onnx::ModelProto light_copy(const onnx::GraphProto& graph, const std::vector<onnx::GraphProto*>& bodies, int opset) {
   onnx::ModelProto m;
   m.set_ir_version(8);
   auto* o = m.add_opset_import();
@@ -44,6 +54,11 @@ onnx::ModelProto light_copy(const onnx::GraphProto& graph, int opset) {
     c->set_data_type(t.data_type());
     *c->mutable_dims() = t.dims();
     if (t.raw_data().size() <= 4096) c->set_raw_data(t.raw_data());  // large ones: dims are enough
+  }
+  for (const onnx::GraphProto* body : bodies) {
+    for (const auto& v : body->input()) *g->add_input() = v;
+    for (const auto& n : body->node()) *g->add_node() = n;
+    for (const auto& v : body->value_info()) *g->add_value_info() = v;
   }
   return m;
 }
@@ -89,7 +104,16 @@ ConvertStatus ExportState::convert_node(const IrNode& n) {
     return ConvertStatus::kFailed;
   };
   if (std::any_of(n.inputs.begin(), n.inputs.end(), [&](int v) { return failed[v]; })) return fail();
-  for (int o : n.outputs) repr[o] = {};  // a loop body is converted once per iteration
+  for (int o : n.outputs) {  // a loop body is converted once per iteration (or again as an ONNX Loop)
+    repr[o] = {};
+    IrValue& v = ir.values[o];  // constants a converter set (a branch's string, a taken branch's result)
+    v.tensor.reset();
+    v.tensors.reset();
+    v.ints.reset();
+    v.floats.reset();
+    v.str.reset();
+    v.none = false;
+  }
   const ConvertFn fn = find_converter(n.kind);
   if (!fn) {
     unsupported.push_back({n.kind, n.source, "no converter"});
@@ -143,7 +167,7 @@ std::string ExportState::unique(std::string hint) {
 
 std::optional<Shape> ExportState::shape_of(const std::string& value) {
   auto it = shapes.find(value);
-  if (it == shapes.end() && inferred_nodes != graph.node_size()) {
+  if (it == shapes.end() && inferred_nodes != nodes_added) {
     infer_shapes_so_far();
     it = shapes.find(value);
   }
@@ -152,7 +176,7 @@ std::optional<Shape> ExportState::shape_of(const std::string& value) {
 }
 
 void ExportState::infer_shapes_so_far() {
-  onnx::ModelProto m = light_copy(graph, opset);
+  onnx::ModelProto m = light_copy(graph, bodies, opset);
   try {
     // No type checks; what cannot be inferred stays unknown; data propagation (Reshape targets
     // computed from Shape).
@@ -172,9 +196,9 @@ void ExportState::infer_shapes_so_far() {
     dim_names[v.name()] = symbols;
   };
   for (const auto& v : m.graph().value_info()) record(v);
-  for (const auto& v : graph.input()) record(v);
+  for (const auto& v : m.graph().input()) record(v);
   for (const auto& t : graph.initializer()) shapes[t.name()] = Shape(t.dims().begin(), t.dims().end());
-  inferred_nodes = graph.node_size();
+  inferred_nodes = nodes_added;
 }
 
 }  // namespace piu::exporter

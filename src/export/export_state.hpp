@@ -26,6 +26,7 @@ class ExportState {
     std::optional<std::vector<int64_t>> ints;  // a known int / int list bound by a converter
     std::optional<std::vector<std::string>> list;  // a Tensor[]
     std::vector<int32_t> list_types;               // its element types, when known
+    size_t list_depth = 0;  // how many run-time If/Loop bodies were open where the list was made
     int64_t rank = -1;  // a tensor's rank when a converter knows it (saves a shape-inference run)
     int64_t length = -1;  // a computed int list's length
     std::string size_of;  // an int read by aten::size(size_of, size_dim) from a dynamic dim
@@ -47,12 +48,17 @@ class ExportState {
   // values move between iterations): its representation and, for constants, the constant.
   void assign(int dst, int src);
 
+  // Where converters' nodes go: the model's graph, or the innermost If branch / Loop body being
+  // built (initializers always go to the model's graph, which subgraphs may read).
+  onnx::GraphProto& target() { return bodies.empty() ? graph : *bodies.back(); }
+
   // A fresh ONNX name made from `hint` (characters ONNX tools dislike become '_').
   std::string unique(std::string hint);
 
   // Shapes of the values built so far, from ONNX shape inference over a light copy of the graph
-  // (large initializers keep their dims but not their bytes). Re-run only when a value newer than
-  // the last run is asked for. nullopt when even the rank is unknown.
+  // (large initializers keep their dims but not their bytes) with the subgraphs being built laid
+  // out after it (their inputs as graph inputs). Re-run only when a value newer than the last run
+  // is asked for. nullopt when even the rank is unknown.
   std::optional<Shape> shape_of(const std::string& value);
 
   IrGraph& ir;  // constants are released once their last reader is converted
@@ -68,7 +74,9 @@ class ExportState {
   std::map<std::string, Shape> shapes;
   std::map<std::string, std::vector<std::string>> dim_names;  // symbolic dims ("batch"), "" elsewhere
   std::set<std::string> declared;  // values given a rank-only value_info by set_rank
-  int inferred_nodes = -1;
+  std::vector<onnx::GraphProto*> bodies;  // the If branches / Loop bodies being built, innermost last
+  int64_t nodes_added = 0;                 // ONNX nodes made so far (anywhere): the shape cache's key
+  int64_t inferred_nodes = -1;             // nodes_added when shapes were last inferred
 
  private:
   void index_nodes(const std::vector<IrNode>& nodes);

@@ -42,7 +42,9 @@ struct IrNode {
   std::string kind;  // "aten::_convolution", "prim::ListConstruct", ...
   std::vector<int> inputs;
   std::vector<int> outputs;
-  std::string source;  // "model.py:12" (TorchScript's source range), or "" when unknown
+  std::string source;  // "model.py:12" (the Python source when the file keeps it, else TorchScript's code)
+  // prim::GetAttr / prim::SetAttr: the attribute's path ("self.state"); prim::CallMethod: the method.
+  std::string attribute;
   // Sub-blocks: prim::If's then/else branches, prim::Loop's body (control flow in scripted code).
   std::vector<IrBlock> blocks;
 };
@@ -64,9 +66,11 @@ struct IrGraph {
 };
 
 // Reads a TorchScript file into an IrGraph: load, eval, freeze (parameters become constants),
-// inline calls, remove mutation and aliasing where LibTorch can, lower tuples, propagate
+// inline calls, resolve the module attributes freezing left (or all of them when LibTorch cannot
+// freeze the module), remove mutation and aliasing where LibTorch can, lower tuples, propagate
 // constants, drop dead code. Reads `bytes` when given (`path` then only names them). Throws
-// kBadInput for files that are not TorchScript.
+// kBadInput for files that are not TorchScript, and kUnsupported naming the construct and its
+// source location when a graph cannot be represented here.
 using TorchScriptReader = std::function<IrGraph(const std::string& path, const std::string* bytes)>;
 
 // The torch plugin registers its reader when it loads; returns true for a static registrar

@@ -139,13 +139,25 @@ class TorchSession final : public Session {
     const auto& schema = module_.get_method("forward").function().getSchema();
     const auto& args = schema.arguments();
     for (size_t i = 1; i < args.size(); ++i) {  // argument 0 is `self`
+      TensorInfo info;
+      info.name = args[i].name();
+      // A number argument (a sample rate: `sr: int`) is fed as a 0-d tensor of its kind, as the
+      // exporter declares it; forward() gets the number.
+      const c10::TypeKind kind = args[i].type()->kind();
+      if (kind == c10::TypeKind::IntType || kind == c10::TypeKind::FloatType || kind == c10::TypeKind::BoolType) {
+        info.dtype = kind == c10::TypeKind::IntType     ? DType::kInt64
+                     : kind == c10::TypeKind::FloatType ? DType::kFloat32
+                                                        : DType::kBool;
+        number_args_.push_back(kind);
+        inputs_.push_back(info);  // shape {}: rank known, a scalar
+        continue;
+      }
       if (!args[i].type()->cast<c10::TensorType>())
         throw Error(ErrorCode::kUnsupported, path_ + ": forward() argument '" + args[i].name() + "' is a " +
                                                  args[i].type()->annotation_str() +
-                                                 "; the torch backend feeds tensors only");
-      TensorInfo info;
-      info.name = args[i].name();
+                                                 "; the torch backend feeds tensors and numbers only");
       info.rank_known = false;  // TorchScript records no input shapes
+      number_args_.push_back(c10::TypeKind::TensorType);
       inputs_.push_back(info);
     }
     const auto& returns = schema.returns();
@@ -188,6 +200,16 @@ class TorchSession final : public Session {
   // The module's forward pass; its outputs (a tensor, a tuple's or a dict's values in order) flattened.
   std::vector<at::Tensor> forward(const std::vector<at::Tensor>& args) const {
     std::vector<c10::IValue> values(args.begin(), args.end());
+    for (size_t i = 0; i < values.size() && i < number_args_.size(); ++i) {
+      const c10::TypeKind kind = number_args_[i];
+      if (kind == c10::TypeKind::TensorType) continue;
+      if (args[i].numel() != 1)
+        throw Error(ErrorCode::kBadInput, path_ + ": forward() argument '" + inputs_[i].name + "' is a number; got " +
+                                              std::to_string(args[i].numel()) + " values");
+      if (kind == c10::TypeKind::IntType) values[i] = args[i].item<int64_t>();
+      else if (kind == c10::TypeKind::FloatType) values[i] = args[i].item<double>();
+      else values[i] = args[i].item<bool>();
+    }
     const c10::IValue result = const_cast<torch::jit::Module&>(module_).forward(values);
     std::vector<c10::IValue> items;
     if (result.isTuple())
@@ -198,9 +220,13 @@ class TorchSession final : public Session {
       items.push_back(result);
     std::vector<at::Tensor> out;
     for (size_t i = 0; i < items.size(); ++i) {
+      // A returned number (a loop's count) as a 0-d tensor, typed as the exporter types it.
+      if (items[i].isInt()) items[i] = at::scalar_tensor(items[i].toInt(), at::kLong);
+      else if (items[i].isDouble()) items[i] = at::scalar_tensor(items[i].toDouble(), at::kFloat);
+      else if (items[i].isBool()) items[i] = at::scalar_tensor(items[i].toBool(), at::kBool);
       if (!items[i].isTensor())
         throw Error(ErrorCode::kUnsupported, path_ + ": output " + std::to_string(i) + " is a " + items[i].tagKind() +
-                                                 "; the torch backend returns tensors only");
+                                                 "; the torch backend returns tensors and numbers only");
       out.push_back(items[i].toTensor());
     }
     return out;
@@ -214,6 +240,7 @@ class TorchSession final : public Session {
   }
 
   torch::jit::Module module_;
+  std::vector<c10::TypeKind> number_args_;  // per input: TensorType, or the number type forward() takes
   BackendOptions options_;
   std::unique_ptr<torch_util::CudaGraph> graph_;  // with cuda_graph=1
 };

@@ -63,9 +63,26 @@ inline std::string exception_text(const std::exception& e) {
 
 // The one funnel from LibTorch's errors while running a model to piu::Error: kBackend with the first
 // line of LibTorch's message, after `context` (the model's path). piu's own errors pass unchanged.
+// The module's own code failing on the inputs it was given (its TorchScript raising, or a kernel
+// refusing an argument it computed: "slice step must be positive") is kBadInput with the error's
+// last line, which names it; piu did nothing wrong there.
 inline Error run_error(const std::exception& e, const std::string& context) {
   if (const auto* piu_error = dynamic_cast<const Error*>(&e)) return *piu_error;
-  return Error(ErrorCode::kBackend, context + ": libtorch: " + first_line(exception_text(e)));
+  const std::string text = exception_text(e);
+  if (text.find("The following operation failed in the TorchScript interpreter") != std::string::npos) {
+    std::string last;
+    size_t begin = 0;
+    while (begin < text.size()) {
+      size_t end = text.find('\n', begin);
+      if (end == std::string::npos) end = text.size();
+      if (text.find_first_not_of(" \t\r", begin) < end) last = text.substr(begin, end - begin);
+      begin = end + 1;
+    }
+    const size_t start = last.find_first_not_of(" \t");
+    return Error(ErrorCode::kBadInput, context + ": the module failed on these inputs: " +
+                                           (start == std::string::npos ? first_line(text) : last.substr(start)));
+  }
+  return Error(ErrorCode::kBackend, context + ": libtorch: " + first_line(text));
 }
 
 // Drops LibTorch's warnings (deprecations, resized outputs): they are not the user's business, and

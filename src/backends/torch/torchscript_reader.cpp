@@ -1,8 +1,11 @@
 // Reads a TorchScript module into an IrGraph (src/ir/ir.hpp), which the exporter converts to ONNX.
 // Built into the torch plugin beside the TorchScript backend: the exporter never includes LibTorch,
 // and the two meet only in the IR. LibTorch's own passes do the lowering: freeze (parameters become
-// constants, Conv+BN folds), inline, remove mutation, lower tuples, constant propagation, dead
-// code; then every value and node is copied into torch-free types.
+// constants, Conv+BN folds), inline (methods calling methods of self), module attributes freezing
+// left resolved to constants (module_attributes.cpp), remove mutation, lower tuples, constant
+// propagation, dead code; then every value and node is copied into torch-free types. What is left
+// of the module (`self`: state forward() writes, calls LibTorch could not inline) reaches the
+// exporter as nodes it reports, with their source location.
 #include <torch/csrc/jit/passes/constant_propagation.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/inliner.h>
@@ -12,6 +15,7 @@
 #include <functional>
 #include <unordered_map>
 
+#include "backends/torch/module_attributes.hpp"
 #include "backends/torch/torch_util.hpp"
 #include "ir/ir.hpp"
 
@@ -83,8 +87,12 @@ void set_constant(IrValue& v, const c10::IValue& iv) {
   }
 }
 
+// "file.py:12": the Python source the module was scripted from when the file keeps it (torch.jit.save
+// writes it as debug information), else the line of the TorchScript code in the archive.
 std::string source_of(const torch::jit::Node* n) {
-  if (auto flc = n->sourceRange().file_line_col()) {
+  torch::jit::SourceRange range = n->sourceRange();
+  if (auto original = range.findSourceRangeThatGenerated()) range = *original;
+  if (auto flc = range.file_line_col()) {
     const auto& [file, line, col] = *flc;
     (void)col;
     return file + ":" + std::to_string(line);
@@ -92,23 +100,53 @@ std::string source_of(const torch::jit::Node* n) {
   return "";
 }
 
-IrGraph read(const std::string& path, const std::string* bytes) {
-  torch::jit::Module module = torch_util::load_module(path, bytes);
-  std::shared_ptr<torch::jit::Graph> graph;
+// A node LibTorch made without a source range (a dict or list literal) is located at its first
+// reader that has one.
+std::string source_near(const torch::jit::Node* n) {
+  std::string s = source_of(n);
+  for (const torch::jit::Value* o : n->outputs())
+    for (const auto& use : o->uses())
+      if (s.empty()) s = source_of(use.user);
+  return s;
+}
+
+// What a prim::GetAttr / prim::SetAttr / prim::CallMethod / prim::CallFunction names, for messages.
+std::string attribute_of(const torch::jit::Node* n, const std::string& owner) {
+  if (n->kind() == c10::prim::GetAttr || n->kind() == c10::prim::SetAttr)
+    return owner + "." + n->s(c10::attr::name);
+  if (n->kind() == c10::prim::CallMethod) return owner + "." + n->s(c10::attr::name) + "()";
+  if (n->kind() == c10::prim::CallFunction && n->inputs().size() > 0)
+    if (auto f = n->input(0)->type()->cast<c10::FunctionType>()) return f->function()->qualname().qualifiedName() + "()";
+  return "";
+}
+
+// The module made ready for reading: frozen (parameters and attributes forward() only reads become
+// constants) when LibTorch can freeze it, else as it is; its forward() inlined, the attributes
+// freezing left resolved, mutation and tuples lowered where LibTorch can, constants propagated.
+std::shared_ptr<torch::jit::Graph> prepare(torch::jit::Module& module, const std::string& path) {
   try {
     module = torch::jit::freeze(module);
-    graph = module.get_method("forward").graph()->copy();
+  } catch (const c10::Error&) {
+    // Not freezable (an attribute type freezing refuses): attributes are resolved below instead.
+  }
+  try {
+    auto graph = module.get_method("forward").graph()->copy();
     torch::jit::Inline(*graph);
+    resolve_module_attributes(*graph, module);
     torch::jit::RemoveListMutation(graph);
     torch::jit::RemoveTensorMutation(graph);
     torch::jit::LowerAllTuples(graph);
     torch::jit::ConstantPropagation(graph);
     torch::jit::EliminateDeadCode(graph);
+    return graph;
   } catch (const c10::Error& e) {
     throw Error(ErrorCode::kUnsupported,
                 path + ": LibTorch cannot prepare the module for export: " + torch_util::first_line(e.what_without_backtrace()));
   }
+}
 
+// The prepared graph's values and nodes copied into the IR.
+IrGraph lower(const torch::jit::Module& module, const std::shared_ptr<torch::jit::Graph>& graph, const std::string& path) {
   IrGraph ir;
   std::unordered_map<const torch::jit::Value*, int> index;
   auto add_value = [&](const torch::jit::Value* v) {
@@ -128,7 +166,15 @@ IrGraph read(const std::string& path, const std::string* bytes) {
   };
   const auto inputs = graph->inputs();
   const auto& args = module.get_method("forward").function().getSchema().arguments();
-  for (size_t i = 1; i < inputs.size(); ++i) {  // input 0 is self
+  // Input 0 is the module itself: a value of its own (kOther), read only by what the exporter
+  // reports (state forward() writes, calls that were not inlined).
+  std::unordered_map<const torch::jit::Value*, std::string> paths;  // the module and submodules read: "self.enc"
+  if (!inputs.empty()) {
+    add_value(inputs[0]);
+    ir.values.back().name = "self";
+    paths[inputs[0]] = "self";
+  }
+  for (size_t i = 1; i < inputs.size(); ++i) {
     ir.inputs.push_back(add_value(inputs[i]));
     if (i < args.size()) ir.values[ir.inputs.back()].name = args[i].name();  // "x", not the graph's "x.1"
   }
@@ -139,9 +185,16 @@ IrGraph read(const std::string& path, const std::string* bytes) {
       if (use.user != graph->return_node()) return false;
     return true;
   };
-  auto lookup = [&](const torch::jit::Value* v) {
+  // A value the reader did not make (nothing LibTorch's verified graphs should hold) ends the read
+  // as an unsupported construct, named with its reader and location.
+  auto lookup = [&](const torch::jit::Value* v, const torch::jit::Node* reader) {
     auto it = index.find(v);
-    if (it == index.end()) throw Error(ErrorCode::kInternal, path + ": value %" + v->debugName() + " read before it is defined");
+    if (it == index.end()) {
+      const std::string where = reader ? source_near(reader) : "";
+      throw Error(ErrorCode::kUnsupported, path + ": " + (reader ? reader->kind().toQualString() : std::string("an output")) +
+                                               (where.empty() ? "" : " (at " + where + ")") + " reads %" + v->debugName() +
+                                               " (" + v->type()->annotation_str() + "), which piu cannot represent");
+    }
     return it->second;
   };
   // One block's nodes (the graph's, or a branch's / loop body's, recursively) into `out`.
@@ -156,16 +209,21 @@ IrGraph read(const std::string& path, const std::string* bytes) {
       }
       IrNode node;
       node.kind = n->kind().toQualString();
-      node.source = source_of(n);
-      for (const torch::jit::Value* in : n->inputs()) node.inputs.push_back(lookup(in));
+      node.source = source_near(n);
+      if (const auto owner = paths.find(n->inputs().empty() ? nullptr : n->input(0)); owner != paths.end())
+        node.attribute = attribute_of(n, owner->second);
+      else if (n->kind() == c10::prim::CallFunction)
+        node.attribute = attribute_of(n, "");
+      for (const torch::jit::Value* in : n->inputs()) node.inputs.push_back(lookup(in, n));
       for (const torch::jit::Block* b : n->blocks()) {
         IrBlock sub;
         for (const torch::jit::Value* p : b->inputs()) sub.inputs.push_back(add_value(p));
         read_block(b, sub.nodes);
-        for (const torch::jit::Value* o : b->outputs()) sub.outputs.push_back(lookup(o));
+        for (const torch::jit::Value* o : b->outputs()) sub.outputs.push_back(lookup(o, n));
         node.blocks.push_back(std::move(sub));
       }
       for (const torch::jit::Value* o : n->outputs()) node.outputs.push_back(add_value(o));
+      if (n->kind() == c10::prim::GetAttr && !node.attribute.empty()) paths[n->output()] = node.attribute;
       // A list of constants is a constant (kernel sizes, strides, shapes).
       if (n->kind() == c10::prim::ListConstruct) {
         bool all = true;
@@ -195,19 +253,26 @@ IrGraph read(const std::string& path, const std::string* bytes) {
     if (const torch::jit::Node* d = out->node(); returned_dict(d)) {
       for (size_t i = 0; i + 1 < d->inputs().size(); i += 2) {
         const auto key = torch::jit::toIValue(d->inputs()[i]);
-        auto it = index.find(d->inputs()[i + 1]);
-        if (it == index.end()) throw Error(ErrorCode::kInternal, path + ": graph output is not defined");
-        ir.outputs.push_back(it->second);
+        ir.outputs.push_back(lookup(d->inputs()[i + 1], d));
         ir.output_names.push_back(key && key->isString() ? key->toStringRef() : "");
       }
       continue;
     }
     ir.output_names.push_back("");
-    auto it = index.find(out);
-    if (it == index.end()) throw Error(ErrorCode::kInternal, path + ": graph output is not defined");
-    ir.outputs.push_back(it->second);
+    ir.outputs.push_back(lookup(out, nullptr));
   }
   return ir;
+}
+
+IrGraph read(const std::string& path, const std::string* bytes) {
+  torch::jit::Module module = torch_util::load_module(path, bytes);
+  const std::shared_ptr<torch::jit::Graph> graph = prepare(module, path);
+  try {
+    return lower(module, graph, path);
+  } catch (const c10::Error& e) {  // LibTorch refusing to describe a value or node: not piu's bug
+    throw Error(ErrorCode::kUnsupported,
+                path + ": LibTorch cannot describe the module's graph: " + torch_util::first_line(e.what_without_backtrace()));
+  }
 }
 
 const bool registered = register_torchscript_reader(read);

@@ -102,7 +102,11 @@ void div(ConvertContext& ctx) {
     ctx.bind(0, ctx.emit("Where", {negative, ctx.emit("Ceil", {q}), ctx.emit("Floor", {q})}), type);
     return;
   }
-  if (is_int_math(ctx)) throw Unconvertible("true division of ints (a float result) is not supported yet");
+  if (is_int_math(ctx)) {  // int / int is a float (a sample rate over a frame count in scripted code)
+    const std::string a = cast(ctx, ctx.tensor(0), onnx::TensorProto::FLOAT, ctx.elem_type(0));
+    const std::string b = cast(ctx, ctx.tensor(1), onnx::TensorProto::FLOAT, ctx.elem_type(1));
+    return ctx.bind(0, ctx.emit("Div", {a, b}), onnx::TensorProto::FLOAT);
+  }
   binary(ctx, "Div");
 }
 

@@ -1,57 +1,13 @@
-// Control flow in scripted code, resolved at conversion time: a prim::If whose condition is known
-// here (a rank, a static size, a None check) converts only the branch taken; a prim::Loop with a
-// known trip count is unrolled. What depends on run-time values is reported as control flow.
-// Also the scripted-code helpers these conditions are made of: len, dim, list indexing, int and
-// bool comparisons, `is None`, and the string/exception ops of shape checks (converted only when
-// a branch that raises is taken).
+// The scripted-code helpers that conditions of control flow (ops/control_flow.cpp) are made of:
+// len, dim, list indexing, int and bool comparisons (known now, or computed at run time as 0-d
+// tensors), `not`, `is None`, float(), and the string/exception ops of shape checks (converted
+// only when a branch that raises is taken).
+#include <algorithm>
+
 #include "export/converter.hpp"
 
 namespace piu::exporter {
 namespace {
-
-std::string control_flow(const std::string& what) {
-  return "control flow (" + what +
-         ") is not exported yet; trace the model with torch.jit.trace (the path taken for the example input is "
-         "recorded) or move it out of forward()";
-}
-
-// prim::If(cond) -> outputs of the branch taken.
-void if_(ConvertContext& ctx) {
-  const auto cond = ctx.maybe_ints(0);
-  if (!cond || cond->size() != 1) throw Unconvertible(control_flow("an `if` on a value known only at run time"));
-  const size_t taken = cond->at(0) ? 0 : 1;
-  if (!ctx.convert_block(taken)) return;
-  const IrBlock& b = ctx.node().blocks.at(taken);
-  for (size_t k = 0; k < ctx.node().outputs.size(); ++k) ctx.assign(ctx.node().outputs[k], b.outputs.at(k));
-}
-
-// prim::Loop(max_trip_count, initial_condition, carried...) with body (iteration, carried...) ->
-// (condition, carried...): unrolled when the trip count and every condition are known.
-void loop(ConvertContext& ctx) {
-  constexpr int64_t kMaxUnroll = 4096;
-  const auto trips = ctx.maybe_ints(0);
-  const auto cond = ctx.maybe_ints(1);
-  if (!trips || trips->size() != 1 || !cond || cond->size() != 1)
-    throw Unconvertible(control_flow("a loop whose trip count or condition is known only at run time"));
-  if (trips->at(0) > kMaxUnroll)
-    throw Unconvertible(control_flow("a loop of " + std::to_string(trips->at(0)) + " iterations; piu unrolls up to " +
-                                     std::to_string(kMaxUnroll)));
-  const IrBlock& body = ctx.node().blocks.at(0);
-  const IrNode& node = ctx.node();
-  std::vector<int> carried(node.inputs.begin() + 2, node.inputs.end());
-  bool go = cond->at(0) != 0;
-  for (int64_t i = 0; go && i < trips->at(0); ++i) {
-    ctx.bind_value_ints(body.inputs.at(0), {i});
-    for (size_t k = 0; k < carried.size(); ++k) ctx.assign(body.inputs.at(k + 1), carried[k]);
-    if (!ctx.convert_block(0)) return;
-    const auto next = ctx.value_ints(body.outputs.at(0));
-    if (!next || next->size() != 1)
-      throw Unconvertible(control_flow("a loop whose condition is known only at run time"));
-    go = next->at(0) != 0;
-    carried.assign(body.outputs.begin() + 1, body.outputs.end());
-  }
-  for (size_t k = 0; k < node.outputs.size(); ++k) ctx.assign(node.outputs[k], carried.at(k));
-}
 
 // len(list) / len(tensor) (the size of dim 0) / len(str).
 void len(ConvertContext& ctx) {
@@ -89,24 +45,59 @@ void getitem(ConvertContext& ctx) {
   ctx.bind(0, g.output(0), onnx::TensorProto::INT64);
 }
 
-// Comparisons and `not` of ints/bools known now (conditions of shape checks).
+// Comparisons and `not` of ints/bools/floats: done now when both are known (conditions of shape
+// checks), else an ONNX comparison of 0-d tensors (a sample rate given as an input) whose bool
+// result may decide an ONNX If or Loop.
 template <typename Op>
-void compare_known(ConvertContext& ctx, Op op) {
+void compare_known(ConvertContext& ctx, Op op, const char* onnx_op, bool negate) {
   const auto a = ctx.maybe_scalar(0), b = ctx.maybe_scalar(1);
-  if (!a || !b) throw Unconvertible("a comparison of numbers known only at run time");
-  ctx.bind_ints(0, {op(*a, *b) ? 1 : 0});
+  if (a && b) return ctx.bind_ints(0, {op(*a, *b) ? 1 : 0});
+  const auto [x, y, type] = ctx.operands();
+  (void)type;
+  std::string r = ctx.emit(onnx_op, {x, y});
+  if (negate) r = ctx.emit("Not", {r});
+  ctx.bind(0, r, onnx::TensorProto::BOOL);
 }
-void int_eq(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a == b; }); }
-void int_ne(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a != b; }); }
-void int_lt(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a < b; }); }
-void int_gt(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a > b; }); }
-void int_le(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a <= b; }); }
-void int_ge(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a >= b; }); }
+void int_eq(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a == b; }, "Equal", false); }
+void int_ne(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a != b; }, "Equal", true); }
+void int_lt(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a < b; }, "Less", false); }
+void int_gt(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a > b; }, "Greater", false); }
+void int_le(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a <= b; }, "Greater", true); }
+void int_ge(ConvertContext& ctx) { compare_known(ctx, [](double a, double b) { return a >= b; }, "Less", true); }
 
 void not_(ConvertContext& ctx) {
-  const auto a = ctx.maybe_ints(0);
-  if (!a || a->size() != 1) throw Unconvertible("`not` of a value known only at run time");
-  ctx.bind_ints(0, {a->at(0) ? 0 : 1});
+  if (const auto a = ctx.maybe_ints(0); a && a->size() == 1) return ctx.bind_ints(0, {a->at(0) ? 0 : 1});
+  ctx.bind(0, ctx.emit("Not", {cast(ctx, ctx.tensor(0), onnx::TensorProto::BOOL, ctx.elem_type(0))}),
+           onnx::TensorProto::BOOL);
+}
+
+// `x in list` for a list of ints/floats known now (`sr in self.sample_rates`): known now, or an Or
+// of Equal on x computed at run time.
+void contains(ConvertContext& ctx) {
+  if (ctx.in(0).type == IrType::kTensorList || ctx.in(0).type == IrType::kOther)
+    throw Unconvertible("`in` on a " + ctx.in(0).type_str + "; piu evaluates `in` on lists of numbers");
+  std::vector<double> items;
+  if (const auto& f = ctx.in(0).floats) items = *f;
+  else if (const auto v = ctx.maybe_ints(0)) items.assign(v->begin(), v->end());
+  else throw Unconvertible("`in` on a list known only at run time");
+  if (const auto x = ctx.maybe_scalar(1)) {
+    const bool found = std::find(items.begin(), items.end(), *x) != items.end();
+    return ctx.bind_ints(0, {found ? 1 : 0});
+  }
+  const int32_t type = ctx.elem_type(1);
+  const std::string x = ctx.tensor(1);
+  std::string any = ctx.const_scalar(0, onnx::TensorProto::BOOL, "false");
+  for (double item : items) any = ctx.emit("Or", {any, ctx.emit("Equal", {x, ctx.const_scalar(item, type, "item")})});
+  ctx.bind(0, any, onnx::TensorProto::BOOL);
+}
+
+// float(x) of an int or a one-element tensor computed at run time: a 0-d float (PyTorch's double;
+// float is what it meets in float tensors' arithmetic).
+void to_float(ConvertContext& ctx) {
+  if (const auto v = ctx.maybe_scalar(0)) {
+    return ctx.bind(0, ctx.const_scalar(*v, onnx::TensorProto::FLOAT, "float"), onnx::TensorProto::FLOAT);
+  }
+  ctx.bind(0, cast(ctx, ctx.tensor(0), onnx::TensorProto::FLOAT, ctx.elem_type(0)), onnx::TensorProto::FLOAT);
 }
 
 // `x is None` / `x is not None`: known from the value's type. `a is b` of two tensors: the same
@@ -124,6 +115,10 @@ void isnot(ConvertContext& ctx) { is_none(ctx, true); }
 // The exception of a taken branch: the module raises for these shapes.
 void raise(ConvertContext& ctx) {
   std::string msg = ctx.num_inputs() > 0 && ctx.in(0).str ? *ctx.in(0).str : "";
+  if (ctx.in_runtime_block())
+    throw Unconvertible("a `raise` in a branch taken or not at run time" + (msg.empty() ? "" : " (" + msg + ")") +
+                        "; ONNX has no exceptions: check the input before running the model, or move the check out "
+                        "of forward()");
   throw Unconvertible("the module raises an exception for the given input shapes" + (msg.empty() ? "" : ": " + msg));
 }
 
@@ -178,8 +173,6 @@ void nothing(ConvertContext&) {}
 
 }  // namespace
 
-PIU_REGISTER_CONVERTER(prim_If, "prim::If", if_);
-PIU_REGISTER_CONVERTER(prim_Loop, "prim::Loop", loop);
 PIU_REGISTER_CONVERTER(aten_len, "aten::len", len);
 PIU_REGISTER_CONVERTER(prim_dtype, "prim::dtype", dtype);
 PIU_REGISTER_CONVERTER(prim_device, "prim::device", device);
@@ -194,6 +187,8 @@ PIU_REGISTER_CONVERTER(prim_requires_grad, "prim::requires_grad", known_false);
 PIU_REGISTER_CONVERTER(prim_is_cuda, "prim::is_cuda", known_false);
 PIU_REGISTER_CONVERTER(prim_is_nested, "prim::is_nested", known_false);
 PIU_REGISTER_CONVERTER(aten_dim, "aten::dim", dim);
+PIU_REGISTER_CONVERTER(aten_Float, "aten::Float", to_float);
+PIU_REGISTER_CONVERTER(aten___contains__, "aten::__contains__", contains);
 PIU_REGISTER_CONVERTER(aten___getitem__, "aten::__getitem__", getitem);
 PIU_REGISTER_CONVERTER(aten___not__, "aten::__not__", not_);
 PIU_REGISTER_CONVERTER(aten___is__, "aten::__is__", is);

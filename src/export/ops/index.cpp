@@ -24,10 +24,14 @@ std::string bound(ConvertContext& ctx, size_t i, int64_t fallback) {
 // slice(x, dim, start, end, step)
 void slice(ConvertContext& ctx) {
   if (ctx.in(0).type != IrType::kTensor) throw Unconvertible("slicing a list (aten::slice.t) is not supported yet");
-  const int64_t step = ctx.num_inputs() > 4 ? ctx.int_const(4) : 1;
-  if (step <= 0) throw Unconvertible("slice with a step below 1");
+  // A step known now must be positive; one computed at run time (x[:, ::step] in scripted code) is
+  // taken as it comes.
+  const std::optional<std::vector<int64_t>> step =
+      ctx.num_inputs() > 4 ? ctx.maybe_ints(4) : std::vector<int64_t>{1};
+  if (step && (step->size() != 1 || step->at(0) <= 0)) throw Unconvertible("slice with a step below 1");
+  const std::string steps = step ? ctx.const_i64({step->at(0)}) : unsqueeze(ctx, ctx.int_scalar(4), {0});
   const std::string starts = bound(ctx, 2, 0), ends = bound(ctx, 3, INT64_MAX);
-  ctx.bind(0, ctx.emit("Slice", {ctx.tensor(0), starts, ends, ctx.const_i64({ctx.int_const(1)}), ctx.const_i64({step})}));
+  ctx.bind(0, ctx.emit("Slice", {ctx.tensor(0), starts, ends, ctx.const_i64({ctx.int_const(1)}), steps}));
 }
 
 // expand(x, size): -1 keeps a dim, which Expand spells as 1 (broadcasting keeps the input's dim).

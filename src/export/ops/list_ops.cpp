@@ -65,16 +65,35 @@ void delete_item(ConvertContext& ctx) {
   ctx.set_tensor_list(0, l.items, l.types);
 }
 
-// __range_length(lo, hi, step): the number of items of range(lo, hi, step), on known ints.
+// __range_length(lo, hi, step): the number of items of range(lo, hi, step): known now, or int64
+// arithmetic at run time (a loop over a dynamic dim, an ONNX Loop's trip count).
 void range_length(ConvertContext& ctx) {
-  const int64_t lo = ctx.int_const(0), hi = ctx.int_const(1), step = ctx.int_const(2);
-  if (step == 0) throw Unconvertible("range() with step 0");
-  const int64_t n = step > 0 ? (hi - lo + step - 1) / step : (lo - hi - step - 1) / -step;
-  ctx.bind_ints(0, {std::max<int64_t>(n, 0)});
+  const auto lo = ctx.maybe_scalar(0), hi = ctx.maybe_scalar(1), step = ctx.maybe_scalar(2);
+  if (!step) throw Unconvertible("range() with a step known only at run time");
+  const auto s = static_cast<int64_t>(*step);
+  if (s == 0) throw Unconvertible("range() with step 0");
+  if (lo && hi) {
+    const auto l = static_cast<int64_t>(*lo), h = static_cast<int64_t>(*hi);
+    const int64_t n = s > 0 ? (h - l + s - 1) / s : (l - h - s - 1) / -s;
+    return ctx.bind_ints(0, {std::max<int64_t>(n, 0)});
+  }
+  // (hi - lo + step - 1) / step for a positive step, (hi - lo + step + 1) / step for a negative one
+  // (ONNX Div truncates, as C++ does); never below 0 (Where: Max takes int64 only from opset 12).
+  const std::string span = ctx.emit("Sub", {ctx.int_scalar(1), ctx.int_scalar(0)});
+  const std::string biased = ctx.emit("Add", {span, ctx.const_i64({s > 0 ? s - 1 : s + 1}, true)});
+  const std::string n = ctx.emit("Div", {biased, ctx.const_i64({s}, true)});
+  const std::string zero = ctx.const_i64({0}, true);
+  ctx.bind(0, ctx.emit("Where", {ctx.emit("Less", {n, zero}), zero, n}), onnx::TensorProto::INT64);
 }
 
-// __derive_index(index, start, step) = start + index * step
-void derive_index(ConvertContext& ctx) { ctx.bind_ints(0, {ctx.int_const(1) + ctx.int_const(0) * ctx.int_const(2)}); }
+// __derive_index(index, start, step) = start + index * step, known now or at run time.
+void derive_index(ConvertContext& ctx) {
+  const auto i = ctx.maybe_scalar(0), start = ctx.maybe_scalar(1), step = ctx.maybe_scalar(2);
+  if (i && start && step)
+    return ctx.bind_ints(0, {static_cast<int64_t>(*start) + static_cast<int64_t>(*i) * static_cast<int64_t>(*step)});
+  const std::string scaled = ctx.emit("Mul", {ctx.int_scalar(0), ctx.int_scalar(2)});
+  ctx.bind(0, ctx.emit("Add", {ctx.int_scalar(1), scaled}), onnx::TensorProto::INT64);
+}
 
 }  // namespace
 

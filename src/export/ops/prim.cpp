@@ -13,7 +13,8 @@ void list_construct(ConvertContext& ctx) {
   if (ctx.num_inputs() == 0 && ctx.out(0).type == IrType::kTensorList)  // an empty list, appended to later
     return ctx.bind_tensor_list(0, {});
   std::vector<std::string> items;
-  bool tensors = ctx.num_inputs() > 0;  // Tensor?[] (aten::index) holds None elements too
+  // Tensor?[] (aten::index) holds None elements too; an empty Tensor[] is appended to later.
+  bool tensors = ctx.num_inputs() > 0 || ctx.value(ctx.node().outputs.at(0)).type == IrType::kTensorList;
   for (size_t i = 0; i < ctx.num_inputs(); ++i)
     tensors = tensors && (ctx.in(i).type == IrType::kTensor || ctx.in(i).none);
   if (tensors) {
