@@ -187,7 +187,7 @@ def test_bad_calibration_data(tmp_path):
     cache = tmp_path / "c.cache"
     empty = tmp_path / "empty"
     empty.mkdir()
-    one_line_error(piu("calibrate", path, "--data", empty, "--cache", cache), str(empty), "no .npy or image")
+    one_line_error(piu("calibrate", path, "--data", empty, "--cache", cache), str(empty), "no .npy, .npz or image")
     one_line_error(piu("quantize", path, "-o", out, "--data", empty), str(empty))
     one_line_error(piu("calibrate", path, "--data", tmp_path / "missing", "--cache", cache), "no such folder")
 
