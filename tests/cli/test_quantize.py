@@ -274,3 +274,35 @@ def test_image_folder_calibration(tmp_path):
     # Mixed folders are refused.
     np.save(images / "x.npy", np.zeros((3, 64, 64), np.float32))
     one_line_error(piu("calibrate", model("shapes.onnx"), "--data", images, "--cache", tmp_path / "d.cache"), "mixes")
+
+
+def test_a_model_of_two_inputs_calibrates_from_npz_files(tmp_path):
+    """token_mlp.onnx takes ids (int64) and mask (float32): a folder of .npz files gives an array per
+    input name, as items (savez) and as a compressed batch (savez_compressed)."""
+    path = model("cases/token_mlp.onnx")
+    rng = np.random.default_rng(0)
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(6):
+        np.savez(data / f"item{i}.npz", ids=rng.integers(0, 50, 12), mask=(rng.random(12) < 0.8).astype(np.float32))
+    np.savez_compressed(data / "batch.npz", ids=rng.integers(0, 50, (4, 12)),
+                        mask=(rng.random((4, 12)) < 0.8).astype(np.float32))
+    out = tmp_path / "int8.onnx"
+    r = piu("quantize", path, "-o", out, "--data", data, "--batch", 4, "--json")
+    assert r.code == 0, r.err
+    report = json.loads(r.out)
+    assert report["items"] == 10 and report["quantized_nodes"] > 0
+    assert report["sqnr_db"] > 20, report["sqnr_db"]
+    feeds = {"ids": rng.integers(0, 50, (3, 12)), "mask": np.ones((3, 12), np.float32)}
+    (y,) = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, feeds)
+    assert y.shape == (3, 4)
+    # One item naming another input, and .npy items for a model of two inputs: one line each.
+    np.savez(data / "zz.npz", ids=rng.integers(0, 50, 12), other=np.zeros(12, np.float32))
+    r = piu("quantize", path, "-o", tmp_path / "bad.onnx", "--data", data)
+    assert r.code == 2 and "zz.npz" in r.err and "other" in r.err and len(r.err.strip().splitlines()) == 1, r.err
+    npy = tmp_path / "npy"
+    npy.mkdir()
+    np.save(npy / "a.npy", rng.integers(0, 50, 12))
+    r = piu("quantize", path, "-o", tmp_path / "bad.onnx", "--data", npy)
+    assert r.code == 2 and "2 inputs (ids, mask)" in r.err, r.err
+    assert not (tmp_path / "bad.onnx").exists()
