@@ -249,6 +249,10 @@ std::string packed_lengths(ConvertContext& ctx, const std::string& batch_sizes, 
 // (src/export/ops/elementwise.cpp).
 void tensor_all_any(ConvertContext& ctx, bool all);
 
+// The converter of ops that change nothing ONNX sees (aliases, contiguous, conj of real tensors,
+// number-to-tensor casts): output 0 is input 0.
+void convert_identity(ConvertContext& ctx);
+
 // Repeats a one-element list to `n` entries (PyTorch accepts stride=2 for (2, 2)).
 std::vector<int64_t> repeat_to(std::vector<int64_t> v, size_t n);
 // PyTorch's symmetric padding per spatial dim -> ONNX's [begins..., ends...].

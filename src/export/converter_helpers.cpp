@@ -142,6 +142,8 @@ void set_int(onnx::NodeProto& n, const std::string& name, int64_t v) {
   a->set_i(v);
 }
 
+void convert_identity(ConvertContext& ctx) { ctx.forward(0, 0); }
+
 void set_float(onnx::NodeProto& n, const std::string& name, float v) {
   auto* a = n.add_attribute();
   a->set_name(name);

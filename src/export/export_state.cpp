@@ -106,13 +106,7 @@ ConvertStatus ExportState::convert_node(const IrNode& n) {
   if (std::any_of(n.inputs.begin(), n.inputs.end(), [&](int v) { return failed[v]; })) return fail();
   for (int o : n.outputs) {  // a loop body is converted once per iteration (or again as an ONNX Loop)
     repr[o] = {};
-    IrValue& v = ir.values[o];  // constants a converter set (a branch's string, a taken branch's result)
-    v.tensor.reset();
-    v.tensors.reset();
-    v.ints.reset();
-    v.floats.reset();
-    v.str.reset();
-    v.none = false;
+    ir.values[o].clear_constant();  // constants a converter set (a branch's string, a taken branch's result)
   }
   const ConvertFn fn = find_converter(n.kind);
   if (!fn) {

@@ -28,13 +28,7 @@ std::string ConvertContext::fresh_name(const std::string& hint) { return state_.
 bool ConvertContext::in_runtime_block() const { return !state_.bodies.empty(); }
 
 void ConvertContext::bind_value(int value, const std::string& onnx_value, int32_t elem, int64_t rank) {
-  IrValue& v = state_.ir.values[value];
-  v.tensor.reset();
-  v.tensors.reset();
-  v.ints.reset();
-  v.floats.reset();
-  v.str.reset();
-  v.none = false;
+  state_.ir.values[value].clear_constant();
   state_.repr[value] = {};
   state_.repr[value].onnx = onnx_value;
   state_.repr[value].elem = elem;

@@ -34,6 +34,15 @@ struct IrValue {
   std::optional<std::string> str;             // str, Device ("cpu")
   bool none = false;                          // the constant None
   bool constant() const { return tensor || tensors || ints || floats || str || none; }
+  // Forgets the constant value (the value is computed again, or bound to an ONNX value).
+  void clear_constant() {
+    tensor.reset();
+    tensors.reset();
+    ints.reset();
+    floats.reset();
+    str.reset();
+    none = false;
+  }
 };
 
 struct IrBlock;

@@ -23,15 +23,7 @@ TensorInfo info(const std::string& name, DType dtype, Shape shape, std::vector<s
   return i;
 }
 
-void expect_bad_input(const std::function<void()>& fn, std::initializer_list<std::string> needles) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error";
-  } catch (const piu::Error& e) {
-    EXPECT_EQ(e.code(), piu::ErrorCode::kBadInput) << e.what();
-    for (const auto& n : needles) EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << e.what();
-  }
-}
+using piu::test::expect_bad_input;
 
 }  // namespace
 

@@ -11,15 +11,7 @@
 
 namespace {
 
-void expect_bad_input(const std::function<void()>& fn, std::initializer_list<std::string> needles) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error";
-  } catch (const piu::Error& e) {
-    EXPECT_EQ(e.code(), piu::ErrorCode::kBadInput) << e.what();
-    for (const auto& n : needles) EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << e.what();
-  }
-}
+using piu::test::expect_bad_input;
 
 class ReferenceModel : public testing::TestWithParam<const char*> {};
 

@@ -5,8 +5,12 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <initializer_list>
 #include <random>
 #include <string>
+
+#include "piu/core.hpp"
 
 namespace piu::test {
 
@@ -41,5 +45,16 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Expects `fn` to throw a kBadInput piu::Error whose message contains every needle.
+inline void expect_bad_input(const std::function<void()>& fn, std::initializer_list<std::string> needles) {
+  try {
+    fn();
+    ADD_FAILURE() << "no error";
+  } catch (const piu::Error& e) {
+    EXPECT_EQ(e.code(), piu::ErrorCode::kBadInput) << e.what();
+    for (const auto& n : needles) EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << e.what();
+  }
+}
 
 }  // namespace piu::test

@@ -1,4 +1,4 @@
-// More element-wise ops: acos/asin, isinf/isnan/isfinite, fmod, celu, hardshrink, glu, addcmul,
+// More element-wise ops: isinf/isnan/isfinite, fmod, celu, hardshrink, glu, addcmul,
 // aminmax, the bitwise family (bitwise_not, xor, shifts) on bools and signed ints, and all/any of
 // tensors.
 #include "export/converter.hpp"
@@ -7,12 +7,6 @@ namespace piu::exporter {
 namespace {
 
 using onnx::TensorProto;
-
-template <const char* Op>
-void unary(ConvertContext& ctx) {
-  ctx.bind(0, ctx.emit(Op, {ctx.tensor(0)}));
-}
-constexpr char kAcos[] = "Acos", kAsin[] = "Asin";
 
 bool is_float(int32_t t) {
   return t == TensorProto::FLOAT || t == TensorProto::DOUBLE || t == TensorProto::FLOAT16 || t == TensorProto::BFLOAT16;
@@ -157,8 +151,6 @@ void tensor_all_any(ConvertContext& ctx, bool all) {
   ctx.bind(0, cast(ctx, r, TensorProto::BOOL, TensorProto::INT32), TensorProto::BOOL);
 }
 
-PIU_REGISTER_CONVERTER(aten_acos, "aten::acos", unary<kAcos>);
-PIU_REGISTER_CONVERTER(aten_asin, "aten::asin", unary<kAsin>);
 PIU_REGISTER_CONVERTER(aten_isinf, "aten::isinf", isinf);
 PIU_REGISTER_CONVERTER(aten_isnan, "aten::isnan", isnan);
 PIU_REGISTER_CONVERTER(aten_isfinite, "aten::isfinite", isfinite);

@@ -1,4 +1,4 @@
-// Element-wise math (exp, log, sqrt, rsqrt, abs, erf, trigonometry, rounding, logical not), clamp,
+// Element-wise math (exp, log, sqrt, rsqrt, abs, erf, trigonometry and its inverses acos/asin, rounding, logical not), clamp,
 // maximum/minimum, the max/min/amax/amin/argmax/argmin reductions and cumsum.
 #include "export/converter.hpp"
 
@@ -11,7 +11,8 @@ void unary(ConvertContext& ctx) {
 }
 constexpr char kExp[] = "Exp", kLog[] = "Log", kSqrt[] = "Sqrt", kAbs[] = "Abs", kErf[] = "Erf", kSin[] = "Sin",
                kCos[] = "Cos", kTan[] = "Tan", kAtan[] = "Atan", kFloor[] = "Floor", kCeil[] = "Ceil",
-               kRound[] = "Round", kSign[] = "Sign", kReciprocal[] = "Reciprocal", kNot[] = "Not";
+               kRound[] = "Round", kSign[] = "Sign", kReciprocal[] = "Reciprocal", kNot[] = "Not",
+               kAcos[] = "Acos", kAsin[] = "Asin";
 
 void rsqrt(ConvertContext& ctx) { ctx.bind(0, ctx.emit("Reciprocal", {ctx.emit("Sqrt", {ctx.tensor(0)})})); }
 
@@ -125,6 +126,8 @@ PIU_REGISTER_CONVERTER(aten_sin, "aten::sin", unary<kSin>);
 PIU_REGISTER_CONVERTER(aten_cos, "aten::cos", unary<kCos>);
 PIU_REGISTER_CONVERTER(aten_tan, "aten::tan", unary<kTan>);
 PIU_REGISTER_CONVERTER(aten_atan, "aten::atan", unary<kAtan>);
+PIU_REGISTER_CONVERTER(aten_acos, "aten::acos", unary<kAcos>);
+PIU_REGISTER_CONVERTER(aten_asin, "aten::asin", unary<kAsin>);
 PIU_REGISTER_CONVERTER(aten_floor, "aten::floor", unary<kFloor>);
 PIU_REGISTER_CONVERTER(aten_ceil, "aten::ceil", unary<kCeil>);
 PIU_REGISTER_CONVERTER(aten_round, "aten::round", unary<kRound>);

@@ -6,8 +6,6 @@
 namespace piu::exporter {
 namespace {
 
-void identity(ConvertContext& ctx) { ctx.forward(0, 0); }
-
 // alpha_dropout(x, p, train) and the feature_ / in-place variants: identities in eval mode.
 void dropout(ConvertContext& ctx) {
   if (ctx.num_inputs() > 2 && ctx.bool_const(2)) throw Unconvertible("dropout in training mode (train=True)");
@@ -55,10 +53,10 @@ void dim_arange(ConvertContext& ctx) {
 
 }  // namespace
 
-PIU_REGISTER_CONVERTER(aten_alias, "aten::alias", identity);
+PIU_REGISTER_CONVERTER(aten_alias, "aten::alias", convert_identity);
 // conj on real tensors (complex ones are not exported; aten::_conj asserts on real ones).
-PIU_REGISTER_CONVERTER(aten_conj, "aten::conj", identity);
-PIU_REGISTER_CONVERTER(aten_conj_physical, "aten::conj_physical", identity);
+PIU_REGISTER_CONVERTER(aten_conj, "aten::conj", convert_identity);
+PIU_REGISTER_CONVERTER(aten_conj_physical, "aten::conj_physical", convert_identity);
 PIU_REGISTER_CONVERTER(aten_item, "aten::item", item);
 PIU_REGISTER_CONVERTER(aten_alpha_dropout_, "aten::alpha_dropout_", dropout);
 PIU_REGISTER_CONVERTER(aten_feature_alpha_dropout, "aten::feature_alpha_dropout", dropout);

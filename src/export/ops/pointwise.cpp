@@ -103,7 +103,6 @@ void threshold(ConvertContext& ctx) {
   ctx.bind(0, ctx.emit("Where", {ctx.emit("Greater", {x, ctx.tensor(1, 0)}), x, ctx.tensor(2, 0)}));
 }
 
-void identity(ConvertContext& ctx) { ctx.forward(0, 0); }
 
 }  // namespace
 
@@ -120,8 +119,8 @@ PIU_REGISTER_CONVERTER(aten_selu_, "aten::selu_", selu);
 PIU_REGISTER_CONVERTER(aten_softshrink, "aten::softshrink", softshrink);
 PIU_REGISTER_CONVERTER(aten_threshold, "aten::threshold", threshold);
 PIU_REGISTER_CONVERTER(aten_threshold_, "aten::threshold_", threshold);
-PIU_REGISTER_CONVERTER(aten_resolve_conj, "aten::resolve_conj", identity);
-PIU_REGISTER_CONVERTER(aten_resolve_neg, "aten::resolve_neg", identity);
-PIU_REGISTER_CONVERTER(aten_lift, "aten::lift", identity);
+PIU_REGISTER_CONVERTER(aten_resolve_conj, "aten::resolve_conj", convert_identity);
+PIU_REGISTER_CONVERTER(aten_resolve_neg, "aten::resolve_neg", convert_identity);
+PIU_REGISTER_CONVERTER(aten_lift, "aten::lift", convert_identity);
 
 }  // namespace piu::exporter

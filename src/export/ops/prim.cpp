@@ -107,7 +107,6 @@ void size(ConvertContext& ctx) {
   if (dim >= 0) ctx.set_size_of(0, x, dim);
 }
 
-void identity(ConvertContext& ctx) { ctx.forward(0, 0); }
 
 // clone: a no-op, except that a clone of a constant is a tensor of its own that in-place writes
 // may change (Swin V2: bias = qkv_bias.clone(); bias[n:2n].zero_()).
@@ -120,18 +119,18 @@ void clone(ConvertContext& ctx) {
 
 PIU_REGISTER_CONVERTER(prim_ListConstruct, "prim::ListConstruct", list_construct);
 PIU_REGISTER_CONVERTER(prim_ListUnpack, "prim::ListUnpack", list_unpack);
-PIU_REGISTER_CONVERTER(prim_NumToTensor, "prim::NumToTensor", identity);
-PIU_REGISTER_CONVERTER(aten_Int, "aten::Int", identity);
-PIU_REGISTER_CONVERTER(aten_ScalarImplicit, "aten::ScalarImplicit", identity);
+PIU_REGISTER_CONVERTER(prim_NumToTensor, "prim::NumToTensor", convert_identity);
+PIU_REGISTER_CONVERTER(aten_Int, "aten::Int", convert_identity);
+PIU_REGISTER_CONVERTER(aten_ScalarImplicit, "aten::ScalarImplicit", convert_identity);
 PIU_REGISTER_CONVERTER(aten_size, "aten::size", size);
-PIU_REGISTER_CONVERTER(prim_unchecked_cast, "prim::unchecked_cast", identity);
-PIU_REGISTER_CONVERTER(aten_list, "aten::list", identity);
-PIU_REGISTER_CONVERTER(aten_contiguous, "aten::contiguous", identity);
-PIU_REGISTER_CONVERTER(aten_detach, "aten::detach", identity);
+PIU_REGISTER_CONVERTER(prim_unchecked_cast, "prim::unchecked_cast", convert_identity);
+PIU_REGISTER_CONVERTER(aten_list, "aten::list", convert_identity);
+PIU_REGISTER_CONVERTER(aten_contiguous, "aten::contiguous", convert_identity);
+PIU_REGISTER_CONVERTER(aten_detach, "aten::detach", convert_identity);
 PIU_REGISTER_CONVERTER(aten_clone, "aten::clone", clone);
-PIU_REGISTER_CONVERTER(aten_dropout, "aten::dropout", identity);
-PIU_REGISTER_CONVERTER(aten_dropout_, "aten::dropout_", identity);
-PIU_REGISTER_CONVERTER(aten_feature_dropout, "aten::feature_dropout", identity);
-PIU_REGISTER_CONVERTER(aten_alpha_dropout, "aten::alpha_dropout", identity);
+PIU_REGISTER_CONVERTER(aten_dropout, "aten::dropout", convert_identity);
+PIU_REGISTER_CONVERTER(aten_dropout_, "aten::dropout_", convert_identity);
+PIU_REGISTER_CONVERTER(aten_feature_dropout, "aten::feature_dropout", convert_identity);
+PIU_REGISTER_CONVERTER(aten_alpha_dropout, "aten::alpha_dropout", convert_identity);
 
 }  // namespace piu::exporter
