@@ -9,7 +9,7 @@
 #                                              shows outside the system's base set)
 #   .device-bundle/include/onnx/*.h            the generated ONNX headers piu/onnx.hpp includes
 #   .device-bundle/include/google/protobuf/    the matching protobuf headers (3.21)
-#   .device-bundle/tree/{src,include,CMakeLists.txt,tests/zoo/*.py}  the sources as of
+#   .device-bundle/tree/{src,include,CMakeLists.txt,tests/zoo/*.py,bench/*.py}  the sources as of
 #                                              this build
 #   .device-bundle/MANIFEST                    what was packed, from which commit, sizes
 #   .device-bundle-host/{bin/piu,libpiu.so,libpiu_torch.so}      the same build with its LibTorch
@@ -74,9 +74,10 @@ cp -r "$PROTOBUF_INC" "$OUTDIR/include/google/protobuf"
 # packed libpiu.so on every shared type (export/ir.hpp, piu/*.hpp), and the tree keeps changing
 # while the device call is prepared. device_libtorch_run.sh compiles from tree/ and runs tree/'s
 # export_zoo.py.
-mkdir -p "$OUTDIR/tree/tests/zoo"
+mkdir -p "$OUTDIR/tree/tests/zoo" "$OUTDIR/tree/bench"
 cp -r "$ROOT/src" "$ROOT/include" "$ROOT/CMakeLists.txt" "$OUTDIR/tree/"
 cp "$ROOT"/tests/zoo/*.py "$OUTDIR/tree/tests/zoo/"
+cp "$ROOT"/bench/*.py "$OUTDIR/tree/bench/"  # the hub zoo's onnxslim step (bench/zoo_simplify.py)
 newer="$(find "$ROOT/src" "$ROOT/include" -newer "$BUILD/libpiu.so" -type f | sed "s|^$ROOT/||")"
 if [[ -n "$newer" ]]; then
   echo "device_libtorch.sh: WARNING: edited after build/libpiu.so was linked (rebuild first for a" \

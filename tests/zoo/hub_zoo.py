@@ -509,6 +509,20 @@ def markdown(rows):
                   f"piu simplify ≤ onnxslim nodes: {smaller} of {len(counted)}")
 
 
+def run_workers(args):
+    """Runs this script once per worker with --shard K/N (the same arguments otherwise); every worker
+    appends whole lines to --json (one write per row, so lines never interleave). Returns the worst
+    exit code."""
+    argv = [a for a in sys.argv[1:]]
+    i = argv.index("--workers") if "--workers" in argv else None
+    if i is not None:
+        del argv[i:i + 2]
+    argv = [a for a in argv if not a.startswith("--workers=")]
+    procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), *argv, "--shard", f"{k}/{args.workers}"])
+             for k in range(args.workers)]
+    return max(p.wait() for p in procs)
+
+
 def module_version(python, module):
     """`module.__version__` as that Python imports it, or None when it cannot."""
     r = subprocess.run([python, "-c", f"import {module}; print({module}.__version__)"], capture_output=True, text=True)
@@ -537,6 +551,10 @@ def main():
     ap.add_argument("--from-json",
                     help="print the markdown table of saved rows (the last row of a model run twice) and exit")
     ap.add_argument("--list", action="store_true", help="print the models (source, family, name) and exit")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="run the list in this many processes of this script (each takes every N-th model, "
+                         "its own torch threads = cores / N); rows go to --json as each finishes")
+    ap.add_argument("--shard", help=argparse.SUPPRESS)  # "K/N": this process runs todo[K::N] (set by --workers)
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
     if args.from_json:
@@ -557,7 +575,15 @@ def main():
         for t in todo:
             print(*t, sep="\t")
         return
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    if args.workers > 1:
+        if not args.json:
+            sys.exit("--workers needs --json (each worker appends its rows to it)")
+        sys.exit(run_workers(args))
+    shards = 1
+    if args.shard:
+        k, shards = (int(x) for x in args.shard.split("/"))
+        todo = todo[k::shards]
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // shards))
     features = piu_features(args.piu)
     versions = {"torch": torch.__version__}
     for lib in ("timm", "transformers"):
@@ -581,8 +607,12 @@ def main():
             print(f"[{i + 1}/{len(todo)}] {name}: {row['status']} {row.get('error', '')[:120]}", file=sys.stderr,
                   flush=True)
             if args.json:
-                with open(args.json, "a") as f:
-                    f.write(json.dumps(row) + "\n")
+                # one write() of the whole line on an O_APPEND file: workers' rows never interleave
+                fd = os.open(args.json, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                try:
+                    os.write(fd, (json.dumps(row) + "\n").encode())
+                finally:
+                    os.close(fd)
             elif not args.markdown:
                 print(json.dumps(row), flush=True)
     finally:
