@@ -121,8 +121,8 @@ void index_select(ConvertContext& ctx) {
 }
 
 // index(x, indices): x[..., idx, ...] with one index tensor (Gather along its dim; a bool mask
-// on the leading dims becomes GatherND over NonZero), or several int64 index tensors of one shape
-// on the leading dims (GatherND over their stack).
+// on the leading dims becomes GatherND over NonZero), or several int index tensors on the leading
+// dims, broadcast to one shape (GatherND over their stack).
 void index(ConvertContext& ctx) {
   const auto items = ctx.tensor_list(1);
   std::vector<size_t> given;
@@ -147,8 +147,15 @@ void index(ConvertContext& ctx) {
   for (size_t j = 0; j < given.size(); ++j)
     if (given[j] != j || types[j] == onnx::TensorProto::BOOL)
       throw Unconvertible("indexing with several tensors is supported on the leading dims, with int indices");
+  // The index tensors broadcast against each other (x[b[:, None], k[None, :]], as transformers'
+  // masks index): each is expanded to the shape of their sum before they are stacked.
+  std::vector<std::string> idx;
+  for (size_t k : given) idx.push_back(cast(ctx, items[k], onnx::TensorProto::INT64, types[k]));
+  std::string sum = idx[0];
+  for (size_t j = 1; j < idx.size(); ++j) sum = ctx.emit("Add", {sum, idx[j]});
+  const std::string common = ctx.emit("Shape", {sum});
   std::vector<std::string> parts;
-  for (size_t k : given) parts.push_back(unsqueeze(ctx, cast(ctx, items[k], onnx::TensorProto::INT64, types[k]), {-1}));
+  for (const auto& i : idx) parts.push_back(unsqueeze(ctx, ctx.emit("Expand", {i, common}), {-1}));
   auto& c = ctx.add("Concat", parts);
   set_int(c, "axis", -1);
   ctx.bind(0, ctx.emit("GatherND", {x, c.output(0)}));
