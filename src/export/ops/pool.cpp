@@ -1,5 +1,5 @@
 // Pools: max_pool1d/2d/3d (and _with_indices), avg_pool1d/2d/3d, adaptive_avg/max_pool (global,
-// or an output size that evenly divides a static input).
+// an output size that evenly divides a static input, or PyTorch's uneven bins of a static input).
 #include <algorithm>
 #include <climits>
 
@@ -49,6 +49,30 @@ void avg_pool(ConvertContext& ctx) {
   ctx.bind(0, node.output(0));
 }
 
+// Adaptive pooling whose output size does not split the (static) input evenly: PyTorch's bins,
+// [floor(i * in / out), ceil((i + 1) * in / out)) per output index i, overlapping where they must.
+// Both poolings are separable (a bin is a box), so each dim is pooled on its own: a Slice and a
+// reduction per bin, concatenated along that dim.
+void adaptive_pool_bins(ConvertContext& ctx, const std::string& reduce_op, const Shape& shape,
+                        const std::vector<int64_t>& size) {
+  std::string x = ctx.tensor(0);
+  for (size_t d = 0; d < size.size(); ++d) {
+    const int64_t axis = static_cast<int64_t>(d) + 2, in = shape[axis], out = size[d];
+    if (in == out) continue;
+    std::vector<std::string> bins;
+    for (int64_t i = 0; i < out; ++i) {
+      const int64_t begin = i * in / out, end = ((i + 1) * in + out - 1) / out;
+      const std::string bin =
+          ctx.emit("Slice", {x, ctx.const_i64({begin}), ctx.const_i64({end}), ctx.const_i64({axis})});
+      bins.push_back(reduce(ctx, reduce_op, bin, {axis}, true).output(0));
+    }
+    auto& c = ctx.add("Concat", bins);
+    set_int(c, "axis", axis);
+    x = c.output(0);
+  }
+  ctx.bind(0, x);
+}
+
 void adaptive_pool(ConvertContext& ctx, const std::string& global_op) {
   const auto size = ctx.ints_const(1);
   if (std::all_of(size.begin(), size.end(), [](int64_t s) { return s == 1; })) {
@@ -60,13 +84,15 @@ void adaptive_pool(ConvertContext& ctx, const std::string& global_op) {
   if (!shape || shape->size() != size.size() + 2)
     throw Unconvertible("adaptive pooling to a size other than 1 needs the input's static shape");
   std::vector<int64_t> kernel;
+  bool even = true;
   for (size_t d = 0; d < size.size(); ++d) {
     const int64_t in = (*shape)[d + 2];
-    if (in < 0 || in % size[d] != 0)
-      throw Unconvertible("adaptive pooling from " + std::to_string(in) + " to " + std::to_string(size[d]) +
-                          " (not an even split of a static dim) is not supported yet");
-    kernel.push_back(in / size[d]);
+    if (in < 0) throw Unconvertible("adaptive pooling to a size other than 1 needs the input's static spatial dims");
+    if (size[d] <= 0) throw Unconvertible("adaptive pooling to an output size below 1");
+    even = even && in % size[d] == 0;
+    kernel.push_back(size[d] ? in / size[d] : 1);
   }
+  if (!even) return adaptive_pool_bins(ctx, global_op == "GlobalAveragePool" ? "ReduceMean" : "ReduceMax", *shape, size);
   auto& node = ctx.add(global_op == "GlobalAveragePool" ? "AveragePool" : "MaxPool", {ctx.tensor(0)});
   set_ints(node, "kernel_shape", kernel);
   set_ints(node, "strides", kernel);
