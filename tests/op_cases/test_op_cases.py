@@ -30,7 +30,7 @@ def test_op_case_exports_and_matches_libtorch(tmp_path, monkeypatch, case):
     # case's own inputs (valid indices, masks), as a user with real inputs would export.
     shapes = [f"{i['name']}:{i['spec']}:{i['dtype']}" for i in case["inputs"]]
     feeds = [f"{i['name']}={os.path.join(MODELS, 'ops', i['file'])}" for i in case["inputs"]]
-    for opset in sorted({case["opset"], 17}):
+    for opset in sorted({case["opset"], max(17, case["opset"])}):  # a case needing opset 18 runs at 18 only
         out = tmp_path / f"{case['name']}_{opset}.onnx"
         args = ["export", pt, "-o", out, "--opset", opset, "--input-names", ",".join(names),
                 "--rtol", case["rtol"], "--atol", case["atol"]]

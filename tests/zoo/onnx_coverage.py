@@ -10,6 +10,8 @@ exporter has a symbolic function for at opset <= 17, joined with piu's converter
 
   /usr/bin/python3 tests/zoo/onnx_coverage.py [--piu build/bin/piu] [--models build/models]
                                               [--max-opset 17] [--markdown OUT.md] [--json OUT.json]
+  python3 tests/zoo/onnx_coverage.py --dump-ops ops211.json     # elsewhere, under torch 2.x: its list only
+  /usr/bin/python3 tests/zoo/onnx_coverage.py --ops-from ops211.json --markdown OUT.md   # that list, joined here
 Run with the Python whose torch matches the LibTorch piu's plugin links (Debian's /usr/bin/python3
 here; torch 2.x elsewhere: its list may differ). Generate the models first (scripts/models.sh torch ops).
 """
@@ -131,13 +133,13 @@ def coverage(ops, converters, tests):
     return rows
 
 
-def markdown(rows, max_opset, piu_version):
+def markdown(rows, max_opset, piu_version, torch_version):
     n = len(rows)
     converted = sum(1 for r in rows if r["converter"])
     tested = sum(1 for r in rows if r["converter"] and r["tests"])
     excused = sum(1 for r in rows if not r["converter"] and r["reason"] != "not yet")
     pct = lambda k: f"{100.0 * k / n:.1f}%"  # noqa: E731
-    out = [f"torch.onnx {torch.__version__}: {n} aten ops with a TorchScript symbolic at opset <= {max_opset}; "
+    out = [f"torch.onnx {torch_version}: {n} aten ops with a TorchScript symbolic at opset <= {max_opset}; "
            f"{piu_version}.", "",
            f"- **{tested} of {n} ({pct(tested)}) have a tested converter**; {converted} ({pct(converted)}) have a converter; "
            f"{tested} of the {n - excused} that ONNX can express and a graph can hold "
@@ -159,12 +161,24 @@ def main():
     ap.add_argument("--max-opset", type=int, default=17)
     ap.add_argument("--markdown", help="write the table here (default: stdout)")
     ap.add_argument("--json", help="write the rows as JSON here")
+    ap.add_argument("--dump-ops", help="write this torch's op list ({torch, max_opset, ops}) here and exit "
+                                       "(on a machine with another torch, for --ops-from here)")
+    ap.add_argument("--ops-from", help="the op list of another torch (a --dump-ops file) instead of this one's; "
+                                       "the tests are still this machine's op cases")
     args = ap.parse_args()
+    if args.dump_ops:
+        json.dump({"torch": torch.__version__, "max_opset": args.max_opset, "ops": torch_onnx_ops(args.max_opset)},
+                  open(args.dump_ops, "w"), indent=1)
+        return
+    torch_version, ops = torch.__version__, None
+    if args.ops_from:
+        other = json.load(open(args.ops_from))
+        torch_version, ops = other["torch"], other["ops"]
     converters = set(json.loads(subprocess.run([args.piu, "export", "--list-converters", "--json"], check=True,
                                                capture_output=True, text=True).stdout))
     version = subprocess.run([args.piu, "--version"], capture_output=True, text=True).stdout.strip().splitlines()
-    rows = coverage(torch_onnx_ops(args.max_opset), converters, tests_by_kind(args.models))
-    text = markdown(rows, args.max_opset, version[0] if version else "piu")
+    rows = coverage(ops if ops is not None else torch_onnx_ops(args.max_opset), converters, tests_by_kind(args.models))
+    text = markdown(rows, args.max_opset, version[0] if version else "piu", torch_version)
     text += f"\nWritten by tests/zoo/onnx_coverage.py on {datetime.date.today().isoformat()} " \
             f"(Python {platform.python_version()}, {platform.machine()}).\n"
     if args.markdown:

@@ -37,11 +37,15 @@ void remainder(ConvertContext& ctx) {
   ctx.bind(0, ctx.emit("Sub", {a, ctx.emit("Mul", {q, b})}), type);
 }
 
-// logical_and/or/xor and the bitwise forms on bools (mask arithmetic): And / Or / Xor over bools.
+// logical_and/or/xor and the bitwise forms on bools (mask arithmetic): And / Or / Xor over bools;
+// the bitwise forms on integers: BitwiseAnd / BitwiseOr / BitwiseXor (opset 18).
 void logical(ConvertContext& ctx, const char* op) {
   const auto o = ctx.operands();
-  if (o.type != onnx::TensorProto::BOOL && std::string(ctx.node().kind).find("logical") == std::string::npos)
-    throw Unconvertible("bitwise ops on integers are not supported yet");
+  if (o.type != onnx::TensorProto::BOOL && std::string(ctx.node().kind).find("logical") == std::string::npos) {
+    // Integers: BitwiseAnd / BitwiseOr / BitwiseXor (opset 18).
+    if (ctx.opset() < 18) throw Unconvertible("bitwise and/or of integers needs opset 18 (BitwiseAnd, BitwiseOr)");
+    return ctx.bind(0, ctx.emit(std::string("Bitwise") + op, {o.a, o.b}), o.type);
+  }
   ctx.bind(0, ctx.emit(op, {cast(ctx, o.a, onnx::TensorProto::BOOL, o.type), cast(ctx, o.b, onnx::TensorProto::BOOL, o.type)}),
            onnx::TensorProto::BOOL);
 }

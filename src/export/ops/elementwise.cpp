@@ -165,5 +165,7 @@ PIU_REGISTER_CONVERTER(aten_xor, "aten::__xor__", bitwise_xor);
 PIU_REGISTER_CONVERTER(aten_bitwise_xor, "aten::bitwise_xor", bitwise_xor);
 PIU_REGISTER_CONVERTER(aten_lshift, "aten::__lshift__", lshift);
 PIU_REGISTER_CONVERTER(aten_rshift, "aten::__rshift__", rshift);
+PIU_REGISTER_CONVERTER(aten_bitwise_left_shift, "aten::bitwise_left_shift", lshift);
+PIU_REGISTER_CONVERTER(aten_bitwise_right_shift, "aten::bitwise_right_shift", rshift);
 
 }  // namespace piu::exporter

@@ -206,6 +206,7 @@ PIU_REGISTER_CONVERTER(aten_replication_pad2d, "aten::replication_pad2d", replic
 PIU_REGISTER_CONVERTER(aten_reflection_pad3d, "aten::reflection_pad3d", reflection_pad);
 PIU_REGISTER_CONVERTER(aten_replication_pad3d, "aten::replication_pad3d", replication_pad);
 PIU_REGISTER_CONVERTER(aten_masked_fill, "aten::masked_fill", masked_fill);
+PIU_REGISTER_CONVERTER(aten_masked_fill_, "aten::masked_fill_", masked_fill);  // on a fresh value (as torch.onnx)
 PIU_REGISTER_CONVERTER(aten_where, "aten::where", where);
 PIU_REGISTER_CONVERTER(aten_to, "aten::to", to);
 PIU_REGISTER_CONVERTER(aten_type_as, "aten::type_as", type_as);

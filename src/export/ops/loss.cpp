@@ -1,4 +1,4 @@
-// Losses (inference graphs that compute a score): binary_cross_entropy_with_logits,
+// Losses (inference graphs that compute a score): mse_loss, binary_cross_entropy_with_logits,
 // cross_entropy_loss (SoftmaxCrossEntropyLoss, opset 12), kl_div. Reduction 0/1/2 = none/mean/sum.
 #include "export/converter.hpp"
 
@@ -14,6 +14,12 @@ std::string reduced(ConvertContext& ctx, const std::string& loss, int64_t reduct
   auto& n = ctx.add(reduction == 1 ? "ReduceMean" : "ReduceSum", {loss});
   set_int(n, "keepdims", 0);
   return n.output(0);
+}
+
+// mse_loss(x, t, reduction) = reduced((x - t)^2)
+void mse_loss(ConvertContext& ctx) {
+  const std::string d = ctx.emit("Sub", {ctx.tensor(0), ctx.tensor(1)});
+  ctx.bind(0, reduced(ctx, ctx.emit("Mul", {d, d}), ctx.num_inputs() > 2 ? ctx.int_const(2) : 1));
 }
 
 // binary_cross_entropy_with_logits(x, t, weight, pos_weight, reduction):
@@ -79,6 +85,7 @@ void kl_div(ConvertContext& ctx) {
 
 PIU_REGISTER_CONVERTER(aten_binary_cross_entropy_with_logits, "aten::binary_cross_entropy_with_logits",
                        bce_with_logits);
+PIU_REGISTER_CONVERTER(aten_mse_loss, "aten::mse_loss", mse_loss);
 PIU_REGISTER_CONVERTER(aten_cross_entropy_loss, "aten::cross_entropy_loss", cross_entropy_loss);
 PIU_REGISTER_CONVERTER(aten_kl_div, "aten::kl_div", kl_div);
 

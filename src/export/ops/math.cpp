@@ -1,4 +1,5 @@
-// Element-wise math (exp, log, sqrt, rsqrt, abs, erf, trigonometry and its inverses acos/asin, rounding, logical not), clamp,
+// Element-wise math (exp, log, sqrt, rsqrt, abs, erf, trigonometry and its inverses acos/asin/atan2,
+// logit, rounding, logical not), clamp,
 // maximum/minimum, the max/min/amax/amin/argmax/argmin reductions and cumsum.
 #include "export/converter.hpp"
 
@@ -103,6 +104,31 @@ void arg(ConvertContext& ctx, const std::string& op) {
 void argmax(ConvertContext& ctx) { arg(ctx, "ArgMax"); }
 void argmin(ConvertContext& ctx) { arg(ctx, "ArgMin"); }
 
+// atan2(y, x) = atan(y / x), moved by pi into the left half-plane (x < 0): +pi where y >= 0, -pi
+// where y < 0. x = 0 leaves y / x = +-inf, whose atan is the +-pi/2 PyTorch gives.
+void atan2(ConvertContext& ctx) {
+  const auto o = ctx.operands();
+  const std::string y = o.a, x = o.b;
+  const std::string zero = ctx.const_scalar(0, o.type, "zero");
+  const std::string pi = ctx.const_scalar(3.14159265358979323846, o.type, "pi");
+  const std::string base = ctx.emit("Atan", {ctx.emit("Div", {y, x})});
+  const std::string turn = ctx.emit("Where", {ctx.emit("Less", {y, zero}), ctx.emit("Neg", {pi}), pi});
+  const std::string left = ctx.emit("Less", {x, zero});
+  ctx.bind(0, ctx.emit("Add", {base, ctx.emit("Where", {left, turn, zero})}), o.type);
+}
+
+// logit(x, eps) = log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given.
+void logit(ConvertContext& ctx) {
+  std::string x = ctx.tensor(0);
+  const int32_t type = ctx.elem_type(0);
+  if (ctx.num_inputs() > 1 && !ctx.is_none(1)) {
+    const double eps = ctx.float_const(1);
+    x = ctx.emit("Clip", {x, ctx.const_scalar(eps, type, "eps"), ctx.const_scalar(1 - eps, type, "one_minus_eps")});
+  }
+  const std::string one = ctx.const_scalar(1, type, "one");
+  ctx.bind(0, ctx.emit("Log", {ctx.emit("Div", {x, ctx.emit("Sub", {one, x})})}));
+}
+
 // cumsum(x, dim, dtype)
 void cumsum(ConvertContext& ctx) {
   int32_t type = ctx.elem_type(0);
@@ -126,6 +152,8 @@ PIU_REGISTER_CONVERTER(aten_sin, "aten::sin", unary<kSin>);
 PIU_REGISTER_CONVERTER(aten_cos, "aten::cos", unary<kCos>);
 PIU_REGISTER_CONVERTER(aten_tan, "aten::tan", unary<kTan>);
 PIU_REGISTER_CONVERTER(aten_atan, "aten::atan", unary<kAtan>);
+PIU_REGISTER_CONVERTER(aten_atan2, "aten::atan2", atan2);
+PIU_REGISTER_CONVERTER(aten_logit, "aten::logit", logit);
 PIU_REGISTER_CONVERTER(aten_acos, "aten::acos", unary<kAcos>);
 PIU_REGISTER_CONVERTER(aten_asin, "aten::asin", unary<kAsin>);
 PIU_REGISTER_CONVERTER(aten_floor, "aten::floor", unary<kFloor>);

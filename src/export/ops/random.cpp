@@ -1,4 +1,4 @@
-// Random tensors: rand/randn (sizes), rand_like/randn_like, normal, multinomial. ONNX draws its
+// Random tensors: rand/randn (sizes), rand_like/randn_like, randint/randint_like, normal, multinomial. ONNX draws its
 // own numbers, so only their distribution and shape match PyTorch's.
 #include "export/converter.hpp"
 
@@ -29,6 +29,35 @@ void like(ConvertContext& ctx, const std::string& op) {
 }
 void rand_like(ConvertContext& ctx) { like(ctx, "RandomUniformLike"); }
 void randn_like(ConvertContext& ctx) { like(ctx, "RandomNormalLike"); }
+
+// low + floor(U[0, 1) * (high - low)) as `type` (int64 unless stated), U the shape of `like`.
+void uniform_ints(ConvertContext& ctx, const std::string& like, size_t low_i, size_t high_i, int32_t type) {
+  const double low = low_i == SIZE_MAX ? 0.0 : ctx.float_const(low_i), high = ctx.float_const(high_i);
+  if (high <= low) throw Unconvertible("randint with high <= low");
+  const std::string u = random_like(ctx, "RandomUniformLike", like, onnx::TensorProto::DOUBLE);
+  const std::string scaled = ctx.emit(
+      "Floor", {ctx.emit("Mul", {u, ctx.const_scalar(high - low, onnx::TensorProto::DOUBLE, "range")})});
+  const std::string shifted = ctx.emit("Add", {scaled, ctx.const_scalar(low, onnx::TensorProto::DOUBLE, "low")});
+  ctx.bind(0, cast(ctx, shifted, type, onnx::TensorProto::DOUBLE), type);
+}
+
+// randint(high, size, dtype, ...) and randint(low, high, size, dtype, ...): which one is told by
+// whether argument 1 is a list (the size).
+void randint(ConvertContext& ctx) {
+  const bool with_low = ctx.in(1).type == IrType::kInt;
+  const size_t size_i = with_low ? 2 : 1;
+  const int32_t type = dtype_arg(ctx, size_i + 1, onnx::TensorProto::INT64);
+  uniform_ints(ctx, fill(ctx, ctx.int_list(size_i), 0, onnx::TensorProto::DOUBLE), with_low ? 0 : SIZE_MAX,
+               with_low ? 1 : 0, type);
+  ctx.set_rank(0, ctx.list_length(size_i));
+}
+
+// randint_like(self, high, dtype, ...) and randint_like(self, low, high, dtype, ...).
+void randint_like(ConvertContext& ctx) {
+  const bool with_low = ctx.num_inputs() >= 8;  // (self, low, high, dtype, layout, device, pin, format)
+  const int32_t type = dtype_arg(ctx, with_low ? 3 : 2, ctx.elem_type(0));
+  uniform_ints(ctx, ctx.tensor(0), with_low ? 1 : SIZE_MAX, with_low ? 2 : 1, type);
+}
 
 // normal(mean, std, generator) with either a tensor, and normal(mean, std, size, ...) of floats:
 // mean + std * N(0, 1) in the broadcast shape.
@@ -71,6 +100,8 @@ PIU_REGISTER_CONVERTER(aten_randn, "aten::randn", randn);
 PIU_REGISTER_CONVERTER(aten_rand_like, "aten::rand_like", rand_like);
 PIU_REGISTER_CONVERTER(aten_randn_like, "aten::randn_like", randn_like);
 PIU_REGISTER_CONVERTER(aten_normal, "aten::normal", normal);
+PIU_REGISTER_CONVERTER(aten_randint, "aten::randint", randint);
+PIU_REGISTER_CONVERTER(aten_randint_like, "aten::randint_like", randint_like);
 PIU_REGISTER_CONVERTER(aten_multinomial, "aten::multinomial", multinomial);
 
 }  // namespace piu::exporter

@@ -1,5 +1,7 @@
-// Scatter and mask selection: scatter (src, value, reduce), scatter_add, masked_scatter,
+// Scatter and mask selection: scatter (src, value, reduce), scatter_add, scatter_reduce, masked_scatter,
 // masked_select, nonzero, nonzero_numpy, take, one_hot.
+#include <cmath>
+
 #include "export/converter.hpp"
 
 namespace piu::exporter {
@@ -43,6 +45,43 @@ void scatter(ConvertContext& ctx) {
 // scatter_add(self, dim, index, src): ScatterElements with reduction 'add' (opset 16; before it
 // ONNX has no way to add duplicate indices).
 void scatter_add(ConvertContext& ctx) { scatter_elements(ctx, ctx.tensor(3), "add"); }
+
+// scatter_reduce(self, dim, index, src, reduce, include_self): ScatterElements with reduction add
+// (sum), mul (prod) from opset 16, max (amax), min (amin) from opset 18. include_self=False first
+// writes the reduction's identity where the index points, so only src's values meet there.
+void scatter_reduce(ConvertContext& ctx) {
+  const std::string mode = ctx.in(4).str ? *ctx.in(4).str : "";
+  const std::string reduction = mode == "sum" ? "add" : mode == "prod" ? "mul" : mode == "amax" ? "max"
+                                : mode == "amin" ? "min" : "";
+  if (reduction.empty()) throw Unconvertible("scatter_reduce with reduce='" + mode + "' is not supported");
+  const int need = reduction == "max" || reduction == "min" ? 18 : 16;
+  if (ctx.opset() < need)
+    throw Unconvertible("scatter_reduce with reduce='" + mode + "' needs opset " + std::to_string(need));
+  const int64_t axis = ctx.int_const(1);
+  const std::string index = as_int64(ctx, 2), src = ctx.tensor(3);
+  std::string data = ctx.tensor(0);
+  if (ctx.num_inputs() > 5 && !ctx.bool_const(5)) {
+    const int32_t type = ctx.elem_type(0);
+    const bool floating = type == onnx::TensorProto::FLOAT || type == onnx::TensorProto::DOUBLE ||
+                          type == onnx::TensorProto::FLOAT16 || type == onnx::TensorProto::BFLOAT16;
+    if (!floating && (reduction == "max" || reduction == "min"))
+      throw Unconvertible("scatter_reduce amax/amin with include_self=False on integers");
+    const double identity = reduction == "add" ? 0.0 : reduction == "mul" ? 1.0
+                            : reduction == "max" ? -INFINITY : INFINITY;
+    const std::string fill_src = ctx.emit("Expand", {ctx.const_scalar(identity, type, "identity"),
+                                                     ctx.emit("Shape", {index})});
+    auto& clear = ctx.add("ScatterElements", {data, index, fill_src});
+    set_int(clear, "axis", axis);
+    data = clear.output(0);
+  }
+  auto& n = ctx.add("ScatterElements", {data, index, src});
+  set_int(n, "axis", axis);
+  auto* a = n.add_attribute();
+  a->set_name("reduction");
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s(reduction);
+  ctx.bind(0, n.output(0));
+}
 
 // The [n, rank] coordinates where `mask` (broadcast to x's shape) is true.
 std::string mask_coordinates(ConvertContext& ctx, const std::string& x, const std::string& mask) {
@@ -115,6 +154,7 @@ void one_hot(ConvertContext& ctx) {
 
 PIU_REGISTER_CONVERTER(aten_scatter, "aten::scatter", scatter);
 PIU_REGISTER_CONVERTER(aten_scatter_add, "aten::scatter_add", scatter_add);
+PIU_REGISTER_CONVERTER(aten_scatter_reduce, "aten::scatter_reduce", scatter_reduce);
 PIU_REGISTER_CONVERTER(aten_masked_select, "aten::masked_select", masked_select);
 PIU_REGISTER_CONVERTER(aten_masked_scatter, "aten::masked_scatter", masked_scatter);
 PIU_REGISTER_CONVERTER(aten_nonzero, "aten::nonzero", nonzero);
