@@ -89,7 +89,8 @@ def quantize(model: str, output: str, *, calibration: Optional[Calibration] = No
              method: Optional[str] = None, percentile: float = 99.999, target: str = "ort", per_channel: bool = True,
              exclude: List[str] = [], max_error: Union[None, float, str] = None, sensitivity_runs: int = 64,
              batch_size: int = 100, max_item_shape: ItemShape = None, cache: Optional[str] = None,
-             threads: int = 0, verify: bool = True) -> Report: ...
+             threads: int = 0, verify: bool = True, shapes: ShapeSpecs = None, inputs: GivenInputs = None,
+             int_ranges: IntRanges = None) -> Report: ...
 def deploy(model: str, output_dir: str, *, shapes: ShapeSpecs = None, input_shapes: ShapeSpecs = None,
            opset: int = 17, round_weights: bool = True, optimize: bool = True, simplify: bool = True,
            int8: bool = False, fp16: bool = False, calibration: Optional[Calibration] = None,

@@ -781,7 +781,8 @@ void bind_quant_jobs(py::module_& m) {
          const py::object& load_item_func, const std::optional<std::string>& from_cache,
          const std::optional<std::string>& method, double percentile, const std::string& target, bool per_channel,
          const std::vector<std::string>& exclude, const py::object& max_error, int sensitivity_runs, int64_t batch_size,
-         const py::object& max_item_shape, const std::optional<std::string>& cache, int threads, bool verify) {
+         const py::object& max_item_shape, const std::optional<std::string>& cache, int threads, bool verify,
+         const py::object& shapes, const py::object& inputs, const py::object& int_ranges) {
         if (calibration.is_none() && !from_cache)
           throw piu::Error(piu::ErrorCode::kBadInput, "quantize needs calibration=... or from_cache=...");
         if (from_cache && method)
@@ -805,6 +806,9 @@ void bind_quant_jobs(py::module_& m) {
         options.sensitivity_runs = sensitivity_runs;
         options.threads = threads;
         options.verify = verify;
+        options.shapes = to_shape_specs(shapes);
+        options.inputs = to_given_inputs(inputs);
+        options.int_ranges = to_int_ranges(int_ranges);
         auto job = [&] { return piu::quantize_job(options); };
         return python_data ? python_data->run(job) : run_job(job);
       },
@@ -814,15 +818,18 @@ void bind_quant_jobs(py::module_& m) {
                    "(an output SQNR in dB, 30.0 or \"30db\") keeps the most sensitive layers float until met "
                    "(sensitivity_runs bounds the search); unless verify=False the written model's output SQNR "
                    "against the input is measured (report's sqnr_db). cache: also write the ranges as a TensorRT "
-                   "cache. A missed target raises VerificationError and nothing is written. Returns the report as "
-                   "a dict.") +
+                   "cache. A missed target raises VerificationError and nothing is written. Without calibration "
+                   "(from_cache only) the SQNR is measured on `inputs` ({name: ndarray or file}, or .npy/.npz "
+                   "paths) or on random inputs of `shapes` and `int_ranges` ({name: (lo, hi)}). Returns the report "
+                   "as a dict.") +
        kCalibrationDoc)
           .c_str(),
       "model"_a, "output"_a, py::kw_only(), "calibration"_a = py::none(), "load_item_func"_a = py::none(),
       "from_cache"_a = py::none(), "method"_a = py::none(), "percentile"_a = calibration_defaults.percentile,
       "target"_a = "ort", "per_channel"_a = true, "exclude"_a = std::vector<std::string>{}, "max_error"_a = py::none(),
       "sensitivity_runs"_a = target_defaults.sensitivity_runs, "batch_size"_a = data_defaults.batch_size,
-      "max_item_shape"_a = py::none(), "cache"_a = py::none(), "threads"_a = 0, "verify"_a = true);
+      "max_item_shape"_a = py::none(), "cache"_a = py::none(), "threads"_a = 0, "verify"_a = true,
+      "shapes"_a = py::none(), "inputs"_a = py::none(), "int_ranges"_a = py::none());
 }
 
 // ---------------------------------------------------------------------------------------------

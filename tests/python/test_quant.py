@@ -82,6 +82,26 @@ def test_a_model_of_two_inputs_calibrates_and_quantizes_from_dicts(tmp_path):
     assert not (tmp_path / "bad.onnx").exists()
 
 
+def test_quantize_from_a_cache_measures_on_given_inputs_or_int_ranges(tmp_path):
+    """Without calibration data the SQNR is measured on inputs=... (a dict of arrays) or on random
+    inputs of int_ranges=... and shapes=..., as the CLI's --input/--int-range/--shape."""
+    onnx_path = model("cases/token_mlp.onnx")
+    cache = tmp_path / "token.cache"
+    piu.calibrate(onnx_path, calibration=token_items(), cache=str(cache))
+    batch = token_items(3, seed=2)
+    given = {"ids": np.stack([b["ids"] for b in batch]), "mask": np.stack([b["mask"] for b in batch])}
+    out = tmp_path / "int8.onnx"
+    report = piu.quantize(onnx_path, str(out), from_cache=str(cache), inputs=given)
+    assert out.exists() and report["sqnr_db"] > MIN_SQNR_DB
+    out2 = tmp_path / "int8_ranges.onnx"
+    report = piu.quantize(onnx_path, str(out2), from_cache=str(cache), int_ranges={"ids": (0, 50)},
+                          shapes=["ids:2x12", "mask:2x12"])
+    assert out2.exists() and report["sqnr_db"] > MIN_SQNR_DB
+    with pytest.raises(piu.BadInputError, match="nope"):
+        piu.quantize(onnx_path, str(tmp_path / "bad.onnx"), from_cache=str(cache), inputs={"nope": given["ids"]})
+    assert not (tmp_path / "bad.onnx").exists()
+
+
 def test_quantize_with_calibration_set_and_load_item_func(tmp_path):
     arrays = dict(zip(("a", "b", "c", "d", "e", "f", "g", "h"), items()))
     calls = {}
