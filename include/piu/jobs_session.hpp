@@ -18,6 +18,12 @@ struct InputOptions {
   std::vector<std::string> files;
   std::vector<ShapeSpec> shapes;  // dynamic dims of random inputs
   uint64_t seed = 0;              // of random inputs
+  // Ranges of random integer inputs (LO <= v < HI); an input without one takes the range of the
+  // embedding table it indexes in an ONNX model (index_input_ranges), else [0, 2).
+  std::vector<IntRange> int_ranges;
+  // The model file the session runs: an ONNX model's own integer ranges are read from it (without
+  // its external data). Empty: none.
+  std::string model_path;
   // True: the batch passed to make_inputs wins; false: a given tensor's first dim sets the batch of
   // the random ones.
   bool fixed_batch = false;

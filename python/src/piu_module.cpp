@@ -386,11 +386,16 @@ void def_write_job(py::module_& m, const char* name, const std::string& doc, F&&
         "verify_shapes"_a = py::none(), "inputs"_a = py::none(), "int_ranges"_a = py::none());
 }
 
-piu::InputOptions input_options(const std::vector<std::string>& files, const py::object& shapes, uint64_t seed) {
+// The random and given inputs of run/bench/compare; `model` is read for an ONNX model's own integer
+// ranges (the embedding tables its integer inputs index).
+piu::InputOptions input_options(const std::vector<std::string>& files, const py::object& shapes, uint64_t seed,
+                                const py::object& int_ranges, const std::string& model) {
   piu::InputOptions inputs;
   inputs.files = files;
   inputs.shapes = to_shape_specs(shapes);
   inputs.seed = seed;
+  inputs.int_ranges = to_int_ranges(int_ranges);
+  inputs.model_path = model;
   return inputs;
 }
 
@@ -545,13 +550,13 @@ void bind_session_jobs(py::module_& m) {
          const std::map<std::string, std::string>& provider_options_a,
          const std::map<std::string, std::string>& provider_options_b, const std::vector<std::string>& inputs,
          const py::object& shapes, uint64_t seed, int64_t batch, double abs_tol, double rel_tol, double min_sqnr_db,
-         int threads) {
+         int threads, const py::object& int_ranges) {
         piu::CompareJobOptions options;
         options.a = a;
         options.b = b;
         options.session_a = session_options(backend_a, threads, device_a, provider_options_a);
         options.session_b = session_options(backend_b, threads, device_b, provider_options_b);
-        options.inputs = input_options(inputs, shapes, seed);
+        options.inputs = input_options(inputs, shapes, seed, int_ranges, a);
         options.batch = batch;
         options.abs_tol = abs_tol;
         options.rel_tol = rel_tol;
@@ -562,14 +567,15 @@ void bind_session_jobs(py::module_& m) {
 output: an element passes when |a - b| <= abs_tol + rel_tol * |b|, or, with min_sqnr_db > 0, an
 output passes when its SQNR against b is at least that (float16 against float32). inputs:
 "NAME=FILE.npy" (or "FILE.npy" for the first input); inputs not given are random (shapes for their
-dynamic dims, batch for a dynamic first dim). Returns the report as a dict; its "pass" says whether
+dynamic dims, batch for a dynamic first dim, int_ranges ({name: (lo, hi)}) for integer inputs, which
+otherwise stay below the embedding table they index). Returns the report as a dict; its "pass" says whether
 every output matched.)",
       "a"_a, "b"_a, py::kw_only(), "backend_a"_a = "auto", "backend_b"_a = "auto", "device_a"_a = "cpu",
       "device_b"_a = "cpu", "provider_options_a"_a = std::map<std::string, std::string>{},
       "provider_options_b"_a = std::map<std::string, std::string>{}, "inputs"_a = std::vector<std::string>{},
       "shapes"_a = py::none(), "seed"_a = uint64_t{0}, "batch"_a = compare_defaults.batch,
       "abs_tol"_a = compare_defaults.abs_tol, "rel_tol"_a = compare_defaults.rel_tol,
-      "min_sqnr_db"_a = compare_defaults.min_sqnr_db, "threads"_a = 0);
+      "min_sqnr_db"_a = compare_defaults.min_sqnr_db, "threads"_a = 0, "int_ranges"_a = py::none());
 
   const piu::BenchJobOptions bench_job_defaults;
   const piu::BenchOptions& bench_defaults = bench_job_defaults.bench;
@@ -578,7 +584,7 @@ every output matched.)",
       [](const std::string& model, const std::vector<int64_t>& batches, const std::string& backend, int threads,
          const std::string& device, const std::map<std::string, std::string>& provider_options, const std::string& io,
          const std::vector<std::string>& inputs, const py::object& shapes, uint64_t seed, int warmup, int iterations,
-         double duration_s) {
+         double duration_s, const py::object& int_ranges) {
         piu::BenchJobOptions options;
         options.model = model;
         options.batches = batches;
@@ -586,7 +592,7 @@ every output matched.)",
         if (io != "host" && io != "device")
           throw piu::Error(piu::ErrorCode::kBadInput, "io '" + io + "': expected host or device");
         options.bench.io = io == "device" ? piu::IoPlacement::kDevice : piu::IoPlacement::kHost;
-        options.inputs = input_options(inputs, shapes, seed);
+        options.inputs = input_options(inputs, shapes, seed, int_ranges, model);
         options.bench.warmup = warmup;
         options.bench.iterations = iterations;
         options.bench.duration_s = duration_s;
@@ -601,7 +607,7 @@ second of each batch.)",
       "device"_a = "cpu", "provider_options"_a = std::map<std::string, std::string>{}, "io"_a = "host",
       "inputs"_a = std::vector<std::string>{}, "shapes"_a = py::none(), "seed"_a = uint64_t{0},
       "warmup"_a = bench_defaults.warmup, "iterations"_a = bench_defaults.iterations,
-      "duration_s"_a = bench_defaults.duration_s);
+      "duration_s"_a = bench_defaults.duration_s, "int_ranges"_a = py::none());
 }
 
 // ---------------------------------------------------------------------------------------------

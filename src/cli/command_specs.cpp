@@ -80,7 +80,7 @@ const Command& run_spec() {
       "run",
       "MODEL [--input NAME=FILE.npy ...] [--shape NAME:DIMS] [-o DIR]",
       "Run a model once and print its outputs; inputs not given are random (-o DIR writes each output as .npy).",
-      {option("--input"), option("--shape"), option("--batch", RunJobOptions{}.batch),
+      {option("--input"), option("--shape"), option("--int-range"), option("--batch", RunJobOptions{}.batch),
        option("--seed", InputOptions{}.seed), option("--output"), option("--backend"), option("--device"),
        option("--provider-option"), option("--io"), option("--threads"), option("--inter-threads"), option("--optimization"),
        option("--json")},
@@ -98,7 +98,8 @@ const Command& bench_spec() {
         "Measure latency (mean, p50, p90, p99) and throughput per batch size on random inputs.",
         {option("--batch", d.batches), option("--threads"), option("--inter-threads"), option("--optimization"),
          option("--warmup", d.bench.warmup), option("--duration", d.bench.duration_s), option("--iterations"),
-         option("--shape"), option("--input"), option("--seed", d.inputs.seed), option("--backend"), option("--device"),
+         option("--shape"), option("--input"), option("--int-range"), option("--seed", d.inputs.seed),
+         option("--backend"), option("--device"),
          option("--provider-option"), option("--io"), option("--json")},
         1,
         1};
@@ -115,8 +116,8 @@ const Command& compare_spec() {
         "Run two models (or one model on two backends or devices) on the same inputs and report per-output max "
         "abs/rel error and SQNR; exit 1 when an output differs beyond |a-b| <= atol + rtol*|b| (or its SQNR "
         "is under --min-sqnr).",
-        {option("--input"), option("--shape"), option("--batch", d.batch), option("--seed", d.inputs.seed),
-         option("--atol", d.abs_tol), option("--rtol", d.rel_tol), option("--min-sqnr"), option("--backend"),
+        {option("--input"), option("--shape"), option("--int-range"), option("--batch", d.batch),
+         option("--seed", d.inputs.seed), option("--atol", d.abs_tol), option("--rtol", d.rel_tol), option("--min-sqnr"), option("--backend"),
          option("--backend-b"), option("--device"), option("--device-b"), option("--provider-option"),
          option("--provider-option-b"), option("--threads"), option("--inter-threads"), option("--optimization"),
          option("--json")},

@@ -47,6 +47,8 @@ InputOptions input_options_from(const Args& args) {
   o.shapes = args.shapes();
   o.seed = static_cast<uint64_t>(args.get_int("--seed", static_cast<int64_t>(o.seed)));
   o.fixed_batch = args.has("--batch");
+  for (const auto& r : args.all("--int-range")) o.int_ranges.push_back(parse_int_range(r));
+  o.model_path = args.positional.empty() ? "" : args.positional[0];
   return o;
 }
 

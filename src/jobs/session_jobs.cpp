@@ -5,6 +5,7 @@
 
 #include "jobs/job_json.hpp"
 #include "piu/jobs_session.hpp"
+#include "piu/onnx.hpp"
 
 namespace piu {
 
@@ -33,7 +34,26 @@ std::vector<Tensor> make_inputs(const Session& session, const InputOptions& opti
     for (const auto& m : missing) used = used || m.name == s.name;
     if (used) shapes.push_back(s);
   }
-  auto random = make_random_inputs(missing, shapes, batch, options.seed);
+  RandomInputOptions random_options;
+  random_options.shapes = std::move(shapes);
+  random_options.batch = batch;
+  random_options.seed = options.seed;
+  for (const auto& r : options.int_ranges) {
+    session.input_index(r.name);  // an unknown name is an error
+    for (const auto& m : missing)
+      if (m.name == r.name) random_options.int_ranges.push_back(r);
+  }
+  bool integer_missing = false;
+  for (const auto& m : missing) integer_missing = integer_missing || (!is_floating(m.dtype) && m.dtype != DType::kBool);
+  if (integer_missing && std::filesystem::path(options.model_path).extension() == ".onnx") {
+    LoadOptions load;
+    load.load_external_data = false;
+    // The user's ranges come first: make_random_inputs takes the first range of a name.
+    for (auto& r : index_input_ranges(OnnxModel::load(options.model_path, load)))
+      for (const auto& m : missing)
+        if (m.name == r.name) random_options.int_ranges.push_back(r);
+  }
+  auto random = make_random_inputs(missing, random_options);
   size_t r = 0;
   for (auto& g : given)
     if (!g.defined()) g = std::move(random[r++]);

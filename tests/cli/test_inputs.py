@@ -201,3 +201,21 @@ def test_token_ids_stay_below_the_embedding_table(tmp_path):
     assert r.code != 0 and "out of" in r.err, "the user's range wins over the table's"
     r = piu("run", ids_model, "--shape", "ids:1x4", "--shape", "mask:1x4", "--json")
     assert r.code == 0, r.err
+
+
+def test_run_bench_and_compare_draw_ids_from_the_table_or_int_range(tmp_path):
+    # run/bench/compare draw random ids below the embedding table's size (30 rows of arange values:
+    # an output above 7 means an id past 1) unless --int-range says otherwise.
+    ids_model = model("cases/token_ids.onnx")
+    shapes = ["--shape", "ids:1x64", "--shape", "mask:1x64"]
+    r = piu("run", ids_model, *shapes, "-o", tmp_path / "table")
+    assert r.code == 0, r.err
+    assert 8 <= np.load(tmp_path / "table" / "y.npy").max() < 120
+    r = piu("run", ids_model, *shapes, "--int-range", "ids:0:1", "-o", tmp_path / "zero")
+    assert r.code == 0, r.err
+    assert np.load(tmp_path / "zero" / "y.npy").max() <= 3
+    r = piu("bench", ids_model, *shapes, "--int-range", "ids:0:2", "--iterations", "2", "--json")
+    assert r.code == 0, r.err
+    r = piu("compare", ids_model, ids_model, *shapes, "--int-range", "ids:3:4", "--json")
+    assert r.code == 0, r.err
+    one_line_error(piu("compare", ids_model, *shapes, "--int-range", "nope:0:3"), "nope")

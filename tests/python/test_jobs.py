@@ -82,6 +82,15 @@ def test_compare_and_bench():
     assert all(r["iterations"] == 5 for r in bench["results"])
 
 
+def test_compare_and_bench_take_int_ranges():
+    ids = model("cases/token_ids.onnx")
+    shapes = ["ids:1x8", "mask:1x8"]
+    assert piu.compare(ids, ids, shapes=shapes, int_ranges={"ids": (0, 3)})["pass"] is True
+    assert piu.bench(ids, shapes=shapes, int_ranges=["ids:0:3"], warmup=0, iterations=2)["results"]
+    with pytest.raises(piu.BadInputError, match="no input named 'zz'"):
+        piu.compare(ids, ids, shapes=shapes, int_ranges={"zz": (0, 3)})
+
+
 def test_compare_reads_input_files():
     report = piu.compare(model("resnet18.onnx"), model("resnet18.onnx"),
                          inputs=[f"input={model('resnet18.input.npy')}"])

@@ -339,12 +339,19 @@ def graph_facts(args, path):
     return json.loads(r.stdout)
 
 
+def threads_args(args):
+    """piu's -t for ONNX Runtime's threads when --threads is given (several workers on one machine:
+    each runtime would otherwise start a thread per core)."""
+    return ["-t", str(args.threads)] if args.threads else []
+
+
 def transform(args, command, src, out, shape_args, verify_args):
     """Runs `piu optimize|simplify SRC -o OUT --json`; returns {"status", "nodes", "max_abs",
     "scale", "s"} or {"status": "fails", "error": first line}."""
     t0 = time.perf_counter()
     try:
-        r = subprocess.run([args.piu, command, src, "-o", out, "--json", *shape_args, *verify_args],
+        r = subprocess.run([args.piu, command, src, "-o", out, "--json", *shape_args, *verify_args,
+                            *threads_args(args)],
                            capture_output=True, text=True, timeout=args.timeout)
     except subprocess.TimeoutExpired:
         return {"status": "fails", "error": f"timed out after {args.timeout} s"}
@@ -417,6 +424,7 @@ def run_one(args, source, family, name, features, tmp):
     npz = os.path.join(tmp, name + ".npz")
     np.savez(npz, **{k: v.numpy() for k, v in inputs.items()})
     export_args, row["input_options"] = export_arguments(inputs, dims, features, npz)
+    export_args += threads_args(args)
     row["export_args"] = [a if a != npz else "EXAMPLE.npz" for a in export_args]
     out = os.path.join(tmp, name + ".onnx")
     try:
@@ -518,8 +526,12 @@ def run_workers(args):
     if i is not None:
         del argv[i:i + 2]
     argv = [a for a in argv if not a.startswith("--workers=")]
-    procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), *argv, "--shard", f"{k}/{args.workers}"])
-             for k in range(args.workers)]
+    threads = args.threads or max(1, (os.cpu_count() or 1) // args.workers)
+    if "--threads" not in argv:
+        argv += ["--threads", str(threads)]
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), *argv, "--shard", f"{k}/{args.workers}"],
+                              env=env) for k in range(args.workers)]
     return max(p.wait() for p in procs)
 
 
@@ -554,6 +566,11 @@ def main():
     ap.add_argument("--workers", type=int, default=1,
                     help="run the list in this many processes of this script (each takes every N-th model, "
                          "its own torch threads = cores / N); rows go to --json as each finishes")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="threads per model: piu's -t (ONNX Runtime) and torch's (tracing, LibTorch in piu through "
+                         "OMP_NUM_THREADS); default all cores, or cores / --workers with --workers")
+    ap.add_argument("--skip-from", action="append", default=[],
+                    help="skip the models that have a row in this JSON-lines file (resume an earlier run)")
     ap.add_argument("--shard", help=argparse.SUPPRESS)  # "K/N": this process runs todo[K::N] (set by --workers)
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
@@ -571,6 +588,8 @@ def main():
     todo += [("transformers", f, n) for n, (f, _) in TRANSFORMERS.items() if "transformers" in sources]
     if args.models:
         todo = [t for t in todo if t[2] in args.models]
+    done = {json.loads(line)["model"] for f in args.skip_from for line in open(f) if line.strip()}
+    todo = [t for t in todo if t[2] not in done]
     if args.list:
         for t in todo:
             print(*t, sep="\t")
@@ -583,7 +602,7 @@ def main():
     if args.shard:
         k, shards = (int(x) for x in args.shard.split("/"))
         todo = todo[k::shards]
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // shards))
+    torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // shards))
     features = piu_features(args.piu)
     versions = {"torch": torch.__version__}
     for lib in ("timm", "transformers"):
