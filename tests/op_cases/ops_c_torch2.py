@@ -88,3 +88,14 @@ CASES = [
          name="c_scatter_reduce_max"),
     Case(["aten::randint", "aten::randint_like"], randint, (torch.randn(2, 3),), name="c_randint"),
 ]
+
+
+def stft(x):
+    window = torch.hann_window(16)
+    return (torch.stft(x, 16, hop_length=4, window=window, return_complex=False),
+            torch.stft(x, 16, hop_length=5, win_length=10, window=torch.hann_window(10), normalized=True,
+                       center=False, return_complex=False),
+            torch.stft(x[0], 8, return_complex=False, onesided=False))
+
+
+CASES.append(Case(["aten::stft"], stft, (torch.randn(2, 64),), dynamic=("-1x64",), opset=17, name="c_stft"))
