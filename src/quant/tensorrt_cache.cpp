@@ -4,12 +4,17 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 
+#include "core/checked.hpp"
 #include "piu/quant.hpp"
 
 namespace piu {
 
 namespace {
+
+// Scales past this are no calibration result (activations of 1e32); FLT_MAX gave NaN models.
+constexpr float kMaxScale = 1e30f;
 
 std::string calibrator_name(CalibrationMethod method) {
   return method == CalibrationMethod::kEntropy ? "EntropyCalibration2" : "MinMaxCalibration";
@@ -26,6 +31,9 @@ void write_tensorrt_cache(const CalibrationTable& table, const std::string& path
     if (name.find('\n') != std::string::npos || name.find(": ") != std::string::npos)
       throw Error(ErrorCode::kUnsupported, "tensor name '" + name + "' cannot be written to a TensorRT cache");
     const float scale = range.amax / 127.0f;
+    // A tensor that was zero on every item has no scale (read_tensorrt_cache refuses zero): it is left
+    // out, so a quantizer reading the cache keeps its nodes in float.
+    if (!std::isnormal(scale)) continue;
     uint32_t bits = 0;
     std::memcpy(&bits, &scale, sizeof bits);
     out << name << ": " << fmt::format("{:08x}", bits) << "\n";
@@ -34,6 +42,7 @@ void write_tensorrt_cache(const CalibrationTable& table, const std::string& path
 }
 
 CalibrationTable read_tensorrt_cache(const std::string& path) {
+  check_regular_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kIo, "cannot read calibration cache " + path + ": no such file or not readable");
   std::string line;
@@ -74,8 +83,13 @@ CalibrationTable read_tensorrt_cache(const std::string& path) {
     const uint32_t bits = static_cast<uint32_t>(std::stoul(hex, nullptr, 16));
     float scale = 0;
     std::memcpy(&scale, &bits, sizeof scale);
+    // A zero, denormal or huge scale makes Q/DQ nodes that compute NaN or infinity: refused.
     if (!std::isfinite(scale) || scale < 0)
       throw bad(n, "scale of '" + name + "' (" + hex + ") is not a finite non-negative float");
+    if (!std::isnormal(scale) || scale > kMaxScale)
+      throw bad(n, fmt::format("scale of '{}' ({} = {:g}) is out of range: a scale must be a normal float in "
+                               "[{:g}, {:g}]",
+                               name, hex, scale, std::numeric_limits<float>::min(), kMaxScale));
     if (table.ranges.count(name)) throw bad(n, "tensor '" + name + "' appears twice");
     TensorRange r;
     r.amax = scale * 127.0f;
