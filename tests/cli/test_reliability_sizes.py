@@ -239,7 +239,7 @@ def cache_for(path, tmp_path, lines):
     return cache
 
 
-@pytest.mark.parametrize("hex_scale, needle", [("7f7fffff", "out of range"), ("00000000", "out of range"),
+@pytest.mark.parametrize("hex_scale, needle", [("7f7fffff", "out of range"),
                                                ("00000001", "out of range"), ("7e967699", "out of range"),
                                                ("ff800000", "not a finite")])
 def test_calibration_cache_scales_are_range_checked(tmp_path, hex_scale, needle):
@@ -249,6 +249,22 @@ def test_calibration_cache_scales_are_range_checked(tmp_path, hex_scale, needle)
     out = tmp_path / "q.onnx"
     one_line_error(piu("quantize", conv, "-o", out, "--from-cache", cache), "c.cache:2", f"'{name}'", needle)
     assert not out.exists()
+
+
+def test_zero_scales_are_no_range(tmp_path):
+    # piu writes 0 for weights and constant tensors: such an entry is dropped, never used as a scale.
+    conv = model("cases/conv_bn.onnx")
+    name = onnx.load(conv).graph.input[0].name
+    out = tmp_path / "q.onnx"
+    one_line_error(piu("quantize", conv, "-o", out, "--from-cache", cache_for(conv, tmp_path, [f"{name}: 00000000"])),
+                   "c.cache", "every scale after the header is zero")
+    assert not out.exists()
+    # A zero beside a real scale: the zero entry's tensor gets no range, so nothing quantizes it.
+    inner = onnx.load(conv).graph.node[0].output[0]
+    cache = cache_for(conv, tmp_path, [f"{name}: 3c010a14", f"{inner}: 00000000"])
+    r = piu("quantize", conv, "-o", out, "--from-cache", cache, "--json")
+    assert r.code == 0, r.err
+    assert not [n for n in onnx.load(str(out)).graph.node if n.op_type == "QuantizeLinear" and n.input[0] == inner]
 
 
 def test_calibration_cache_with_unknown_tensors(tmp_path):
