@@ -138,6 +138,10 @@ std::string zip_entry_bytes(std::string_view file, const ZipEntry& e, const ZipS
     if (e.compressed != e.size) bad_zip(source, "stored entry '" + e.name + "' has two sizes");
     out = std::string(data);
   } else if (e.method == 8) {
+    // Deflate expands at most 1032:1: a header claiming more is refused before its size is allocated.
+    if (e.size / 1032 > e.compressed + 1)
+      bad_zip(source, "entry '" + e.name + "' claims " + std::to_string(e.size) + " bytes from " +
+                          std::to_string(e.compressed) + " compressed, more than deflate can expand");
 #if PIU_HAVE_ZLIB
     out.resize(e.size);
     z_stream z{};

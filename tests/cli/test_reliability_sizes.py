@@ -301,3 +301,17 @@ def test_torchscript_archive_crcs_are_checked(tmp_path):
                  ["export", bad, "-o", tmp_path / "e.onnx", "--shape", "x:1x3x64x64"]):
         one_line_error(piu(*args), "bad.pt", f"'{entry}'", "CRC")
     assert not (tmp_path / "e.onnx").exists()
+
+
+def test_npz_entry_claiming_more_than_deflate_can_expand(tmp_path):
+    src = identity_model(tmp_path / "m.onnx")
+    npz = tmp_path / "x.npz"
+    np.savez_compressed(npz, x=np.zeros(1, np.float32))
+    data = bytearray(npz.read_bytes())
+    with zipfile.ZipFile(npz) as z:
+        info = z.infolist()[0]
+    central = data.rfind(b"PK\x01\x02")  # the one central-directory entry: its uncompressed size at +24
+    data[central + 24:central + 28] = struct.pack("<I", 0xFFFFFFF0)
+    data[info.header_offset + 22:info.header_offset + 26] = struct.pack("<I", 0xFFFFFFF0)
+    npz.write_bytes(bytes(data))
+    one_line_error(piu("run", src, "--input", npz), "x.npz", "more than deflate can expand")
