@@ -31,7 +31,8 @@ struct InputOptions {
 // Inputs for `session` as `options` say, with `batch` as the first dim of random inputs. Throws
 // kBadInput for unknown input names, an input given twice, or unreadable files.
 std::vector<Tensor> make_inputs(const Session& session, const InputOptions& options, int64_t batch);
-// A file name for a tensor name ("a/b:0" -> "a_b_0").
+// A file name for a tensor name, one to one: characters other than letters, digits, '-', '_' and
+// a '.' not in front are percent-escaped ("a/b:0" -> "a%2Fb%3A0", "a_b" stays "a_b").
 std::string file_name_for(const std::string& tensor_name);
 
 struct InspectJobReport {

@@ -172,12 +172,14 @@ struct TensorRtCacheOptions {
   int version = 8601;  // the TensorRT version in the header (TensorRT 8.6.1)
 };
 // Writes the cache atomically. The calibrator named is EntropyCalibration2 for entropy and
-// MinMaxCalibration for min-max and percentile (TensorRT has no percentile calibrator).
+// MinMaxCalibration for min-max and percentile (TensorRT has no percentile calibrator). A range
+// too small for a normal float scale is written as 0 ("no range").
 void write_tensorrt_cache(const CalibrationTable& table, const std::string& path,
                           const TensorRtCacheOptions& options = {});
-// Reads a cache back: amax = scale * 127 (min/max are -amax/amax). Throws kBadInput naming the
-// file and line for a wrong header, a line without "name: hex" or a scale that is not 8 hex digits
-// of a finite non-negative float.
+// Reads a cache back: amax = scale * 127 (min/max are -amax/amax); a zero scale means no range (the
+// tensor is left out). Throws kBadInput naming the file and line for a wrong header, a line without
+// "name: hex", a scale that is not 8 hex digits, or one that is neither zero nor a normal float in
+// [FLT_MIN, 1e30] (denormal, huge, negative, NaN: Q/DQ nodes computing NaN).
 CalibrationTable read_tensorrt_cache(const std::string& path);
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/checked.hpp"
 #include "piu/core.hpp"
 
 namespace piu {
@@ -89,12 +90,24 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
   file.commit();
 }
 
+void check_regular_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw Error(ErrorCode::kIo, "cannot read " + path + ": " + (errno == ENOENT ? "no such file" : errno_text()));
+  if (S_ISREG(st.st_mode)) return;
+  const char* kind = S_ISDIR(st.st_mode)    ? "a folder"
+                     : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+                     : S_ISCHR(st.st_mode)  ? "a character device"
+                     : S_ISBLK(st.st_mode)  ? "a block device"
+                     : S_ISSOCK(st.st_mode) ? "a socket"
+                                            : "a special file";
+  throw Error(ErrorCode::kBadInput, path + ": is " + std::string(kind) + ", not a regular file");
+}
+
 std::string read_file(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) throw Error(ErrorCode::kIo, "cannot read " + path + ": is a directory");
+  check_regular_file(path);
   std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw Error(ErrorCode::kIo, "cannot read " + path + ": " + (fs::exists(path, ec) ? errno_text() : "no such file"));
+  if (!in) throw Error(ErrorCode::kIo, "cannot read " + path + ": " + errno_text());
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();

@@ -1,4 +1,5 @@
 // NumPy .npy reading and writing (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html).
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
@@ -6,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "core/checked.hpp"
 #include "core/npy_internal.hpp"
 #include "piu/core.hpp"
 
@@ -62,6 +64,7 @@ std::string unquote(const std::string& s) {
 }  // namespace
 
 Tensor read_npy(const std::string& path) {
+  check_regular_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kIo, "cannot read " + path + ": no such file or not readable");
   return read_npy_stream(in, static_cast<uint64_t>(std::filesystem::file_size(path)), path);
@@ -127,18 +130,16 @@ Tensor read_npy_stream(std::istream& in, uint64_t file_size, const std::string& 
       pos = end + 1;
     }
   }
-  int64_t numel = 0;
+  uint64_t need = 0;
   try {
-    numel = shape_numel(shape);
-  } catch (const Error&) {
-    bad_npy(path, "shape " + shape_text + " overflows");
+    need = checked_nbytes(*dtype, shape, "header");
+  } catch (const Error& e) {
+    bad_npy(path, e.what());
   }
   const uint64_t data_offset = static_cast<uint64_t>(in.tellg());
-  const uint64_t elem = dtype_size(*dtype);
-  if (static_cast<uint64_t>(numel) > (std::numeric_limits<uint64_t>::max() / elem) ||
-      static_cast<uint64_t>(numel) * elem > file_size - data_offset)
-    bad_npy(path, "data section holds " + std::to_string(file_size - data_offset) + " bytes, shape " + shape_text +
-                      " needs " + std::to_string(static_cast<uint64_t>(numel) * elem));
+  if (data_offset > file_size || need > file_size - data_offset)
+    bad_npy(path, "data section holds " + std::to_string(file_size - std::min(data_offset, file_size)) +
+                      " bytes, shape " + shape_text + " needs " + std::to_string(need));
   Tensor t = Tensor::zeros(*dtype, shape);
   in.read(static_cast<char*>(t.data()), static_cast<std::streamsize>(t.nbytes()));
   if (!in) bad_npy(path, "truncated data");

@@ -1,8 +1,10 @@
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <limits>
 #include <string>
 
+#include "core/checked.hpp"
 #include "piu/core.hpp"
 
 namespace piu {
@@ -32,6 +34,24 @@ int64_t shape_numel(const Shape& shape) {
     n *= d;
   }
   return n;
+}
+
+size_t checked_nbytes(DType dtype, const Shape& shape, std::string_view what) {
+  constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  const uint64_t elem = dtype_size(dtype);
+  for (int64_t d : shape)
+    if (d < 0)
+      throw Error(ErrorCode::kBadInput, std::string(what) + ": shape " + shape_to_string(shape) +
+                                            (d == kDynamicDim ? " has a dynamic dim" : " has a negative dim"));
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
+  uint64_t bytes = elem;
+  for (int64_t d : shape) {
+    if (bytes > kMax / static_cast<uint64_t>(d))
+      throw Error(ErrorCode::kBadInput, std::string(what) + ": shape " + shape_to_string(shape) + " of " +
+                                            std::string(dtype_name(dtype)) + " needs more than 2^63 bytes");
+    bytes *= static_cast<uint64_t>(d);
+  }
+  return static_cast<size_t>(bytes);
 }
 
 namespace {

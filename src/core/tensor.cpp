@@ -2,6 +2,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/checked.hpp"
 #include "piu/core.hpp"
 #include "piu/cuda.hpp"
 
@@ -27,9 +28,10 @@ std::shared_ptr<void> allocate_host(size_t bytes) {
 }  // namespace
 
 Tensor Tensor::zeros(DType dtype, Shape shape) {
+  const size_t bytes = checked_nbytes(dtype, shape);
   const int64_t n = shape_numel(shape);
   Tensor t;
-  t.owner_ = allocate_host(static_cast<size_t>(n) * dtype_size(dtype));
+  t.owner_ = allocate_host(bytes);
   t.data_ = t.owner_.get();
   t.dtype_ = dtype;
   t.shape_ = std::move(shape);
@@ -39,6 +41,7 @@ Tensor Tensor::zeros(DType dtype, Shape shape) {
 }
 
 Tensor Tensor::borrow(void* data, DType dtype, Shape shape, Device device) {
+  checked_nbytes(dtype, shape);
   Tensor t;
   t.numel_ = shape_numel(shape);
   t.data_ = data;
@@ -57,9 +60,10 @@ Tensor Tensor::adopt(std::shared_ptr<void> owner, void* data, DType dtype, Shape
 
 Tensor Tensor::empty(DType dtype, Shape shape, Device device) {
   if (device.kind == DeviceKind::kCpu) return zeros(dtype, std::move(shape));
+  const size_t bytes = checked_nbytes(dtype, shape);
   const int64_t n = shape_numel(shape);
   Tensor t;
-  t.owner_ = cuda::allocate(static_cast<size_t>(n) * dtype_size(dtype), device);
+  t.owner_ = cuda::allocate(bytes, device);
   t.data_ = t.owner_.get();
   t.dtype_ = dtype;
   t.shape_ = std::move(shape);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 
+#include "core/checked.hpp"
 #include "piu/jobs_quant.hpp"
 
 namespace piu {
@@ -304,8 +305,7 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& given, c
   DeployReport report;
   report.input = model_path;
   report.output_dir = options.output_dir;
-  std::error_code exists_ec;
-  if (!fs::exists(model_path, exists_ec)) throw Error(ErrorCode::kIo, "cannot read " + model_path + ": no such file");
+  check_regular_file(model_path);
   const bool created = !fs::exists(dir, ec);
   fs::create_directories(dir, ec);  // the staged files go there
   if (ec) throw Error(ErrorCode::kIo, "cannot create folder " + options.output_dir + ": " + ec.message());

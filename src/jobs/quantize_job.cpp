@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <unordered_set>
+
 #include "jobs/job_json.hpp"
+#include "onnx/graph_utils.hpp"
 #include "piu/jobs_quant.hpp"
 
 namespace piu {
@@ -12,6 +16,24 @@ using jobs_internal::finite_or_null;
 using jobs_internal::Json;
 
 namespace {
+
+// A cache naming tensors the model does not have was made for another model (or another export of
+// it): its ranges would be silently ignored, so the names are listed and the cache refused.
+void check_cache_names(const CalibrationTable& table, const OnnxModel& model, const std::string& cache) {
+  const onnx::GraphProto& graph = model.proto().graph();
+  std::unordered_set<std::string> names = graph_utils::defined_names(graph);
+  for (const auto& node : graph.node()) graph_utils::collect_subgraph_names(node, names);
+  std::vector<std::string> unknown;
+  for (const auto& [name, range] : table.ranges)
+    if (!names.count(name)) unknown.push_back("'" + name + "'");
+  if (unknown.empty()) return;
+  const size_t shown = std::min<size_t>(unknown.size(), 5);
+  throw Error(ErrorCode::kBadInput,
+              fmt::format("{}: {} of its {} tensors are not in {}: {}{} (a cache made for another model?)", cache,
+                          unknown.size(), table.ranges.size(), model.path(),
+                          fmt::join(unknown.begin(), unknown.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
+                          unknown.size() > shown ? ", ..." : ""));
+}
 
 // The inputs accuracy is measured on without calibration data: the given ones (one batch, inputs
 // not given random) or two random batches of two. Random integers keep to the ranges given, then
@@ -67,7 +89,10 @@ QuantizeJobReport quantize_job(const QuantizeJobOptions& options) {
   } else {
     eval = evaluation_without_data(inputs, options, model);
   }
-  if (!options.from_cache.empty()) out.table = read_tensorrt_cache(options.from_cache);
+  if (!options.from_cache.empty()) {
+    out.table = read_tensorrt_cache(options.from_cache);
+    check_cache_names(out.table, model, options.from_cache);
+  }
   if (!options.cache.empty()) write_tensorrt_cache(out.table, options.cache);
 
   AccuracyTarget target;

@@ -61,10 +61,17 @@ std::vector<Tensor> make_inputs(const Session& session, const InputOptions& opti
 }
 
 std::string file_name_for(const std::string& tensor_name) {
+  // Percent-escaping is injective ('%' itself is escaped), so two outputs never share a file; a
+  // leading '.' is escaped too (no hidden files, no "." or ".."), and the empty name is "%".
+  if (tensor_name.empty()) return "%";
   std::string out;
-  for (char c : tensor_name)
-    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
-  if (out.empty() || out[0] == '.') out = "_" + out;
+  for (size_t i = 0; i < tensor_name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(tensor_name[i]);
+    if (std::isalnum(c) || c == '-' || c == '_' || (c == '.' && i > 0))
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("%{:02X}", c);
+  }
   return out;
 }
 

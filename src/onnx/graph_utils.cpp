@@ -1,5 +1,7 @@
 #include "onnx/graph_utils.hpp"
 
+#include "core/checked.hpp"
+
 namespace piu::graph_utils {
 
 bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
@@ -123,15 +125,22 @@ std::string node_description(const onnx::NodeProto& node) {
   return "node '" + node_label(node) + "' (" + node.op_type() + ")";
 }
 
+namespace {
+std::string tensor_label(const onnx::TensorProto& tensor) { return "tensor '" + tensor.name() + "'"; }
+}  // namespace
+
 int64_t tensor_element_count(const onnx::TensorProto& tensor) {
-  int64_t n = 1;
-  for (int64_t d : tensor.dims()) n *= d;
-  return n;
+  try {
+    return shape_numel(Shape(tensor.dims().begin(), tensor.dims().end()));
+  } catch (const Error& e) {
+    throw e.with_context(tensor_label(tensor));
+  }
 }
 
 int64_t tensor_byte_size(const onnx::TensorProto& tensor) {
   const auto dtype = dtype_from_onnx(tensor.data_type());
-  return dtype ? tensor_element_count(tensor) * static_cast<int64_t>(dtype_size(*dtype)) : 0;
+  const Shape shape(tensor.dims().begin(), tensor.dims().end());
+  return dtype ? static_cast<int64_t>(checked_nbytes(*dtype, shape, tensor_label(tensor))) : 0;
 }
 
 }  // namespace piu::graph_utils

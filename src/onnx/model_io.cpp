@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <functional>
 
+#include "core/checked.hpp"
+#include "onnx/tensor_data.hpp"
 #include "piu/onnx.hpp"
 
 namespace piu {
@@ -101,6 +103,11 @@ fs::path resolve_external(const fs::path& base_dir, const std::string& location,
   auto [b, r] = std::mismatch(base.begin(), base.end(), real.begin(), real.end());
   if (b != base.end()) fail("resolves to " + real.string() + ", outside the model's folder " + base.string());
   if (!fs::is_regular_file(real, ec)) fail("is not a regular file");
+  // A hard link has no path of its own to check: its other names may lie outside the folder (ONNX
+  // 1.21 and newer refuse them too).
+  if (fs::hard_link_count(real, ec) > 1 && !ec)
+    fail("is a hard link (" + std::to_string(fs::hard_link_count(real, ec)) +
+         " names); external data must be a plain file of its own");
   return real;
 }
 
@@ -167,13 +174,12 @@ void load_external_tensor(onnx::TensorProto& t, const fs::path& base_dir, const 
   auto dtype = dtype_from_onnx(t.data_type());
   if (dtype) {
     Shape shape(t.dims().begin(), t.dims().end());
-    int64_t numel = 0;
+    uint64_t expected = 0;
     try {
-      numel = shape_numel(shape);
-    } catch (const Error&) {
-      fail("bad shape " + shape_to_string(shape));
+      expected = checked_nbytes(*dtype, shape, "tensor '" + name + "'");
+    } catch (const Error& e) {
+      throw e.with_context(model_path);
     }
-    const uint64_t expected = static_cast<uint64_t>(numel) * dtype_size(*dtype);
     if (expected != length)
       fail("holds " + std::to_string(length) + " bytes, shape " + shape_to_string(shape) + " of " +
            std::string(dtype_name(*dtype)) + " needs " + std::to_string(expected));
@@ -234,9 +240,8 @@ void move_to_external(const std::vector<onnx::TensorProto*>& tensors, std::ostre
 }  // namespace
 
 OnnxModel OnnxModel::load(const std::string& path, const LoadOptions& options) {
+  check_regular_file(path);
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error(ErrorCode::kIo, "cannot read " + path + ": no such file");
-  if (fs::is_directory(path, ec)) throw Error(ErrorCode::kIo, "cannot read " + path + ": is a directory");
   const uint64_t size = fs::file_size(path, ec);
   if (ec) throw Error(ErrorCode::kIo, "cannot read " + path + ": " + ec.message());
   if (size == 0) throw Error(ErrorCode::kBadInput, path + ": not an ONNX model: the file is empty");
@@ -272,7 +277,13 @@ OnnxModel OnnxModel::load(const std::string& path, const LoadOptions& options) {
 
   OnnxModel model(std::move(*proto), path);
   const fs::path base_dir = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+  // Every tensor's dims are checked against its data before anything is sized by them.
   for_each_tensor(*model.proto_, [&](onnx::TensorProto& t) {
+    try {
+      check_tensor_data(t);  // dims of every tensor; the data of those held in the file
+    } catch (const Error& e) {
+      throw e.with_context(path);
+    }
     if (t.data_location() == onnx::TensorProto::EXTERNAL)
       load_external_tensor(t, base_dir, path, model.external_files_, options.load_external_data);
   });

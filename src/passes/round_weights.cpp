@@ -40,8 +40,9 @@ void round_tensor(onnx::TensorProto& proto, int digits, RoundReport& report) {
   auto dtype = dtype_from_onnx(proto.data_type());
   if (!dtype || !is_floating(*dtype) || proto.data_location() == onnx::TensorProto::EXTERNAL) return;
   // Raw data is rounded where it lies (no copy of a possibly huge tensor); typed fields via a Tensor.
-  const int64_t numel = graph_utils::tensor_element_count(proto);
-  const bool in_place = proto.has_raw_data() && proto.raw_data().size() == numel * dtype_size(*dtype);
+  // The bytes the dims need, overflow-checked: a raw buffer of any other size is never borrowed.
+  const auto need = static_cast<uint64_t>(graph_utils::tensor_byte_size(proto));
+  const bool in_place = proto.has_raw_data() && proto.raw_data().size() == need;
   Tensor t = in_place ? Tensor::borrow(proto.mutable_raw_data()->data(), *dtype,
                                        Shape(proto.dims().begin(), proto.dims().end()))
                       : tensor_from_proto(proto);

@@ -5,6 +5,7 @@
 #include <deque>
 #include <filesystem>
 
+#include "core/checked.hpp"
 #include "piu/quant.hpp"
 
 namespace piu {
@@ -102,7 +103,7 @@ class ItemSource : public CalibrationSource {
       Shape batch_shape = state.item_shape;
       batch_shape.insert(batch_shape.begin(), static_cast<int64_t>(got.size()));
       Tensor t = Tensor::zeros(state.dtype, batch_shape);
-      const size_t item_bytes = static_cast<size_t>(shape_numel(state.item_shape)) * dtype_size(state.dtype);
+      const size_t item_bytes = checked_nbytes(state.dtype, state.item_shape, "input '" + name + "'");
       auto* dst = static_cast<uint8_t*>(t.data());
       for (size_t i = 0; i < got.size(); ++i) copy_padded(got[i].at(name), state.item_shape, dst + i * item_bytes);
       out.emplace(name, std::move(t));

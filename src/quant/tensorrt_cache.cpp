@@ -4,12 +4,18 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
+#include <set>
 
+#include "core/checked.hpp"
 #include "piu/quant.hpp"
 
 namespace piu {
 
 namespace {
+
+// Scales past this are no calibration result (activations of 1e32); FLT_MAX gave NaN models.
+constexpr float kMaxScale = 1e30f;
 
 std::string calibrator_name(CalibrationMethod method) {
   return method == CalibrationMethod::kEntropy ? "EntropyCalibration2" : "MinMaxCalibration";
@@ -25,7 +31,9 @@ void write_tensorrt_cache(const CalibrationTable& table, const std::string& path
   for (const auto& [name, range] : table.ranges) {
     if (name.find('\n') != std::string::npos || name.find(": ") != std::string::npos)
       throw Error(ErrorCode::kUnsupported, "tensor name '" + name + "' cannot be written to a TensorRT cache");
-    const float scale = range.amax / 127.0f;
+    // A range too small for a normal scale (a tensor zero on every item, or a weight, which carries
+    // no activation range) is written as 0, which read_tensorrt_cache takes as "no range".
+    const float scale = std::isnormal(range.amax / 127.0f) ? range.amax / 127.0f : 0.0f;
     uint32_t bits = 0;
     std::memcpy(&bits, &scale, sizeof bits);
     out << name << ": " << fmt::format("{:08x}", bits) << "\n";
@@ -34,6 +42,7 @@ void write_tensorrt_cache(const CalibrationTable& table, const std::string& path
 }
 
 CalibrationTable read_tensorrt_cache(const std::string& path) {
+  check_regular_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kIo, "cannot read calibration cache " + path + ": no such file or not readable");
   std::string line;
@@ -61,6 +70,7 @@ CalibrationTable read_tensorrt_cache(const std::string& path) {
                        "' (known: EntropyCalibration2, EntropyCalibration, MinMaxCalibration, LegacyCalibration)");
   }
   int n = 1;
+  std::set<std::string> zero_scales;
   while (std::getline(in, line)) {
     ++n;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -74,16 +84,29 @@ CalibrationTable read_tensorrt_cache(const std::string& path) {
     const uint32_t bits = static_cast<uint32_t>(std::stoul(hex, nullptr, 16));
     float scale = 0;
     std::memcpy(&scale, &bits, sizeof scale);
+    // A denormal or huge scale makes Q/DQ nodes that compute NaN or infinity: refused. Zero is "no
+    // range" (piu writes it for weights and constant tensors): the entry is dropped, and a quantizer
+    // keeps the tensor in float rather than giving it an arbitrary scale.
     if (!std::isfinite(scale) || scale < 0)
       throw bad(n, "scale of '" + name + "' (" + hex + ") is not a finite non-negative float");
-    if (table.ranges.count(name)) throw bad(n, "tensor '" + name + "' appears twice");
+    if (table.ranges.count(name) || zero_scales.count(name)) throw bad(n, "tensor '" + name + "' appears twice");
+    if (scale == 0) {
+      zero_scales.insert(name);
+      continue;
+    }
+    if (!std::isnormal(scale) || scale > kMaxScale)
+      throw bad(n, fmt::format("scale of '{}' ({} = {:g}) is out of range: a scale must be a normal float in "
+                               "[{:g}, {:g}]",
+                               name, hex, scale, std::numeric_limits<float>::min(), kMaxScale));
     TensorRange r;
     r.amax = scale * 127.0f;
     r.min = -r.amax;
     r.max = r.amax;
     table.ranges[name] = r;
   }
-  if (table.ranges.empty()) throw bad(n, "no tensor scales after the header");
+  if (table.ranges.empty())
+    throw bad(n, zero_scales.empty() ? "no tensor scales after the header"
+                                     : "every scale after the header is zero (no tensor has a range)");
   return table;
 }
 

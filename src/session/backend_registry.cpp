@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "core/checked.hpp"
 #include "piu/session.hpp"
 
 namespace piu {
@@ -179,8 +180,7 @@ const std::vector<std::string>& torchscript_file_kinds() {
 bool is_torchscript_path(const std::string& path) { return ends_with_any(path, torchscript_file_kinds()); }
 
 std::unique_ptr<Session> Session::open(const std::string& path, const SessionOptions& options) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw Error(ErrorCode::kIo, "cannot open " + path + ": no such file");
+  check_regular_file(path);
   const std::vector<BackendFactory> factories = factories_for(path, options.backend);
   if (options.backend != "auto") {
     for (const auto& f : factories)

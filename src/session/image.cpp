@@ -4,19 +4,48 @@
 #include <stb/stb_image.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 
+#include "core/checked.hpp"
 #include "piu/model.hpp"
 
 namespace piu {
 
+namespace {
+
+// Images of more pixels than this are refused before decoding (PIL's MAX_IMAGE_PIXELS, about
+// 9459x9459); the environment variable PIU_MAX_IMAGE_PIXELS sets another limit.
+constexpr uint64_t kDefaultMaxImagePixels = 89'478'485;
+
+// The limit in force: PIU_MAX_IMAGE_PIXELS when set (kBadInput unless a positive integer), else the default.
+uint64_t max_image_pixels() {
+  const char* text = std::getenv("PIU_MAX_IMAGE_PIXELS");
+  if (text == nullptr || *text == '\0') return kDefaultMaxImagePixels;
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text, text + std::strlen(text), value);
+  if (ec != std::errc() || *ptr != '\0' || value == 0)
+    throw Error(ErrorCode::kBadInput, "PIU_MAX_IMAGE_PIXELS='" + std::string(text) + "' is not a positive integer");
+  return value;
+}
+
+}  // namespace
+
 Image load_image(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw Error(ErrorCode::kIo, "cannot read image " + path + ": no such file");
+  check_regular_file(path);
   int w = 0, h = 0, c = 0;
+  // The header's size is checked before decoding: a 420 KB PNG can declare 12000x12000 pixels.
+  if (stbi_info(path.c_str(), &w, &h, &c) == 0)
+    throw Error(ErrorCode::kBadInput, path + ": cannot decode image: " + stbi_failure_reason());
+  const uint64_t pixels = static_cast<uint64_t>(w) * static_cast<uint64_t>(h);
+  if (const uint64_t cap = max_image_pixels(); pixels > cap)
+    throw Error(ErrorCode::kBadInput, path + ": image of " + std::to_string(w) + "x" + std::to_string(h) + " = " +
+                                          std::to_string(pixels) + " pixels is over the limit of " +
+                                          std::to_string(cap) + " (PIU_MAX_IMAGE_PIXELS to allow more)");
   std::unique_ptr<stbi_uc, void (*)(void*)> data(stbi_load(path.c_str(), &w, &h, &c, 3), stbi_image_free);
   if (!data) throw Error(ErrorCode::kBadInput, path + ": cannot decode image: " + stbi_failure_reason());
   Image img;

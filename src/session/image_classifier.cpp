@@ -4,6 +4,7 @@
 #include <fstream>
 #include <numeric>
 
+#include "core/checked.hpp"
 #include "piu/model.hpp"
 
 namespace piu {
@@ -62,6 +63,7 @@ std::vector<Classification> ImageClassifier::postprocess(const std::vector<Tenso
 }
 
 std::vector<std::string> read_labels(const std::string& path) {
+  check_regular_file(path);
   std::ifstream in(path);
   if (!in) throw Error(ErrorCode::kIo, "cannot read labels " + path);
   std::vector<std::string> labels;

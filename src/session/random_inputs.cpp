@@ -1,11 +1,15 @@
 // Random inputs of the right dtype and shape, for `piu run/bench/compare` and verification.
 #include <algorithm>
+#include <charconv>
 #include <climits>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <random>
 
+#include "core/checked.hpp"
 #include "piu/session.hpp"
 
 namespace piu {
@@ -107,6 +111,20 @@ std::pair<int64_t, int64_t> integer_limits(DType d) {
   }
 }
 
+// Random inputs together may take this many bytes (16 GiB), or PIU_MAX_INPUT_BYTES: a typo in a
+// batch size (-b 100000000) is refused before anything is allocated.
+constexpr uint64_t kDefaultMaxInputBytes = uint64_t{16} << 30;
+
+uint64_t max_input_bytes() {
+  const char* text = std::getenv("PIU_MAX_INPUT_BYTES");
+  if (text == nullptr || *text == '\0') return kDefaultMaxInputBytes;
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text, text + std::strlen(text), value);
+  if (ec != std::errc() || *ptr != '\0' || value == 0)
+    throw Error(ErrorCode::kBadInput, "PIU_MAX_INPUT_BYTES='" + std::string(text) + "' is not a positive integer");
+  return value;
+}
+
 // Fills an integer tensor with values in [low, high).
 template <class T>
 void fill_integers(Tensor& t, int64_t low, int64_t high, std::mt19937_64& rng) {
@@ -155,13 +173,29 @@ std::vector<Tensor> make_random_inputs(const std::vector<TensorInfo>& inputs, co
   for (size_t i = 0; i < inputs.size(); ++i)
     if (inputs[i].rank_known && !shapes[i].empty() && shapes[i][0] < 0 && !dim_name(inputs[i], 0).empty())
       dims.emplace(dim_name(inputs[i], 0), options.batch);
+  // Every input's bytes are counted before the first is allocated: a batch of 10^8 is refused, not tried.
+  const uint64_t budget = max_input_bytes();
+  uint64_t total = 0;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const TensorInfo& info = inputs[k];
+    const ShapeSpec* spec = spec_for(info, options.shapes);
+    shapes[k] = sized(info, spec, shapes[k], options.batch, dims);
+    const DType dtype = random_dtype(info, spec);
+    const uint64_t bytes = checked_nbytes(dtype, shapes[k], "input '" + info.name + "'");
+    total = bytes > std::numeric_limits<uint64_t>::max() - total ? std::numeric_limits<uint64_t>::max() : total + bytes;
+    if (total > budget)
+      throw Error(ErrorCode::kBadInput,
+                  "input '" + info.name + "': random inputs of shape " + shape_to_string(shapes[k]) + " " +
+                      std::string(dtype_name(dtype)) + " need " + std::to_string(total) + " bytes in all, over the " +
+                      std::to_string(budget) + "-byte budget (PIU_MAX_INPUT_BYTES to allow more)");
+  }
   std::mt19937_64 rng(options.seed);
   std::vector<Tensor> out;
   for (size_t k = 0; k < inputs.size(); ++k) {
     const TensorInfo& info = inputs[k];
     const ShapeSpec* spec = spec_for(info, options.shapes);
     const DType dtype = random_dtype(info, spec);
-    Tensor t = Tensor::zeros(dtype, sized(info, spec, shapes[k], options.batch, dims));
+    Tensor t = Tensor::zeros(dtype, shapes[k]);
     const int64_t n = t.numel();
     std::uniform_real_distribution<float> real(-1.0f, 1.0f);
     std::uniform_int_distribution<int> small(0, 1);

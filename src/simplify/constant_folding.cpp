@@ -4,11 +4,13 @@
 // Slice of its static dims, ...) become initializers directly. Dynamic dims are never baked in:
 // a value that depends on one is neither constant nor fully known.
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/checked.hpp"
 #include "onnx/graph_utils.hpp"
 #include "piu/session.hpp"
 #include "simplify/simplify_internal.hpp"
@@ -38,12 +40,16 @@ uint64_t static_value_bytes(const std::string& value,
   const auto& tt = it->second->type().tensor_type();
   const auto dtype = dtype_from_onnx(tt.elem_type());
   if (!dtype || !tt.has_shape()) return 0;
-  uint64_t n = dtype_size(*dtype);
+  Shape shape;
   for (const auto& d : tt.shape().dim()) {
     if (!d.has_dim_value() || d.dim_value() < 0) return 0;
-    n *= static_cast<uint64_t>(d.dim_value());
+    shape.push_back(d.dim_value());
   }
-  return n;
+  try {
+    return checked_nbytes(*dtype, shape);
+  } catch (const Error&) {
+    return std::numeric_limits<uint64_t>::max();  // past int64: too large to fold, never wrapped to small
+  }
 }
 
 // The int64 tensor data propagation knows for `value`, if every element is known and the value's

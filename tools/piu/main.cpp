@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "core/checked.hpp"
 #include "piu/version.hpp"
 
 namespace {
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
     }
     return sub->main(parsed);
   } catch (const piu::Error& e) {
-    std::cerr << "piu " << name << ": error: " << e.what() << "\n";
+    std::cerr << "piu " << name << ": error: " << piu::printable_message(e.what()) << "\n";
     switch (e.code()) {
       case piu::ErrorCode::kBadInput:
       case piu::ErrorCode::kUnsupported:
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
         return piu::cli::kExitInternal;
     }
   } catch (const std::exception& e) {
-    std::cerr << "piu " << name << ": internal error: " << e.what() << "\n";
+    std::cerr << "piu " << name << ": internal error: " << piu::printable_message(e.what()) << "\n";
     return piu::cli::kExitInternal;
   }
 }

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <string>
 
+#include "core/checked.hpp"
+#include "core/zip.hpp"
 #include "piu/core.hpp"
 #include "piu/session.hpp"  // is_zip_archive
 
@@ -126,17 +128,24 @@ inline void load_op_libraries() {
 
 // torch::jit::load in eval mode, from the file `path` or, when `bytes` is given, from those bytes
 // (`path` then only names them), every tensor the file holds (weights and the code's constants)
-// placed on `device`. Throws kBadInput for files that are not zip archives, zip archives without
-// TorchScript code (torch.save() checkpoints, state_dicts) and anything else LibTorch refuses,
-// naming the file.
+// placed on `device`. Throws kBadInput for files that are not zip archives, archives with an entry
+// failing its CRC-32 (LibTorch's reader checks none: a corrupt weight would load), zip archives
+// without TorchScript code (torch.save() checkpoints, state_dicts) and anything else LibTorch
+// refuses, naming the file.
 inline torch::jit::Module load_module(const std::string& path, const std::string* bytes = nullptr,
                                       c10::Device device = c10::kCPU) {
   silence_warnings();
   load_op_libraries();
+  if (!bytes) check_regular_file(path);  // a FIFO would block the zip sniffing below
   const bool zip = bytes ? is_zip_archive(*bytes) : looks_like_zip(path);
   if (!zip)
     throw Error(ErrorCode::kBadInput,
                 path + ": not a TorchScript file (a TorchScript module is a zip archive written by torch.jit.save)");
+  const ZipSource source{path, "TorchScript archive"};
+  if (bytes)
+    check_zip_crcs(*bytes, source);
+  else
+    check_zip_file_crcs(source);
   torch::jit::Module module;
   try {
     if (bytes) {
