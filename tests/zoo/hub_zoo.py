@@ -453,7 +453,10 @@ def run_one(args, source, family, name, features, tmp):
                                      [] if extra else shape_args, extra)
         row["onnxslim"] = slim(args, out, os.path.join(tmp, name + ".slim.onnx"))
     for f in os.listdir(tmp):
-        os.remove(os.path.join(tmp, f))
+        if args.keep and f.endswith(".onnx"):  # the export and its transforms, to iterate on by hand
+            shutil.move(os.path.join(tmp, f), os.path.join(args.keep, f))
+        else:
+            os.remove(os.path.join(tmp, f))
     return row
 
 
@@ -537,6 +540,8 @@ def main():
     ap.add_argument("--from-json",
                     help="print the markdown table of saved rows (the last row of a model run twice) and exit")
     ap.add_argument("--list", action="store_true", help="print the models (source, family, name) and exit")
+    ap.add_argument("--keep", metavar="DIR", help="keep each model's .onnx files (export, optimize, simplify, "
+                    "onnxslim) in DIR instead of deleting them")
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
     if args.from_json:
@@ -571,6 +576,8 @@ def main():
     if versions["onnx"] is None:
         print(f"warning: {args.checker_python} has no onnx: every export will fail its checker step "
               "(--checker-python)", file=sys.stderr, flush=True)
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="piu-hub-zoo-")
     rows = []
     try:

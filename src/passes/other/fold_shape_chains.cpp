@@ -25,7 +25,8 @@
 namespace piu::passes {
 namespace {
 
-// One element of a shape value: a number, or a symbol standing for a dim known only at run time.
+// One element of a shape value: a number, or a multiple of a symbol standing for a dim known only
+// at run time (`value` is then the factor: exporters compute batch * heads as Gather(Shape) * 4).
 struct Element {
   int64_t value = 0;
   std::string symbol;  // empty when the value is known
@@ -42,7 +43,7 @@ struct ShapeValue {
   }
   std::string key() const {
     std::string k = std::to_string(elem_type) + (scalar ? "s" : "v");
-    for (const auto& e : elements) k.append(e.known() ? std::to_string(e.value) : "$" + e.symbol).append(",");
+    for (const auto& e : elements) k.append(std::to_string(e.value)).append(e.known() ? "" : "*$" + e.symbol).append(",");
     return k;
   }
 };
@@ -76,9 +77,9 @@ class Tracker {
       if ((*shape)[i] >= 0)
         dims.push_back({(*shape)[i], {}});
       else if (!(*params)[i].empty())
-        dims.push_back({0, "p:" + (*params)[i]});
+        dims.push_back({1, "p:" + (*params)[i]});
       else
-        dims.push_back({0, "t:" + std::to_string(name.size()) + ":" + name + "#" + std::to_string(i)});
+        dims.push_back({1, "t:" + std::to_string(name.size()) + ":" + name + "#" + std::to_string(i)});
     }
     return dims;
   }
@@ -103,6 +104,7 @@ class Tracker {
     if (op == "Gather") return gather(node, *in);
     if (op == "Slice") return slice(node, *in);
     if (op == "Concat") return concat(node);
+    if (op == "Mul") return multiply(node, *in);
     if (op == "Unsqueeze" || op == "Squeeze") return squeeze_or_unsqueeze(node, *in);
     return std::nullopt;
   }
@@ -168,6 +170,35 @@ class Tracker {
     return v;
   }
 
+  // Elementwise product with a constant (one element, or as many as the value), both int64 or both
+  // int32: numbers multiply, a multiple of a symbol scales its factor. Either input may be the
+  // constant; a symbol times a symbol is not tracked.
+  std::optional<ShapeValue> multiply(const NodeProto& node, const ShapeValue& in0) const {
+    if (node.input_size() != 2) return std::nullopt;
+    auto in1 = get(node.input(1));
+    if (!in1 || in1->elem_type != in0.elem_type) return std::nullopt;
+    ShapeValue a = in0, b = *in1;
+    if (!b.all_known()) std::swap(a, b);
+    if (!b.all_known()) return std::nullopt;
+    const size_t n = std::max(a.elements.size(), b.elements.size());
+    if ((a.elements.size() != n && a.elements.size() != 1) || (b.elements.size() != n && b.elements.size() != 1))
+      return std::nullopt;
+    ShapeValue v;
+    v.scalar = a.scalar && b.scalar;
+    v.elem_type = a.elem_type;
+    for (size_t i = 0; i < n; ++i) {
+      Element e = a.elements[a.elements.size() == 1 ? 0 : i];
+      const int64_t factor = b.elements[b.elements.size() == 1 ? 0 : i].value;
+      int64_t product = 0;
+      if (__builtin_mul_overflow(e.value, factor, &product)) return std::nullopt;
+      if (v.elem_type == TensorProto::INT32 && (product < INT32_MIN || product > INT32_MAX)) return std::nullopt;
+      e.value = product;
+      if (product == 0) e.symbol.clear();  // zero times anything
+      v.elements.push_back(e);
+    }
+    return v;
+  }
+
   std::optional<ShapeValue> concat(const NodeProto& node) const {
     if (attribute_int(node, "axis", 0) != 0 && attribute_int(node, "axis", 0) != -1) return std::nullopt;
     ShapeValue v;
@@ -217,20 +248,42 @@ TensorProto to_tensor(const ShapeValue& v) {
   return t;
 }
 
+// The product of some elements as a factor times the sorted symbols it multiplies; nullopt on
+// overflow.
+struct Monomial {
+  int64_t factor = 1;
+  std::vector<std::string> symbols;
+  bool times(const Element& e) {
+    if (__builtin_mul_overflow(factor, e.value, &factor)) return false;
+    if (!e.known()) symbols.insert(std::upper_bound(symbols.begin(), symbols.end(), e.symbol), e.symbol);
+    return true;
+  }
+};
+
 // A constant target for Reshape(data, target), when the target's elements allow one (see top).
+// With one unknown entry besides a -1, the -1 becomes a number when the element counts tell it:
+// data [n, 256, 8, 8] and target [4n, 64, -1] give -1 = 16384 n / 256 n = 64, so [-1, 64, 64].
 std::optional<ShapeValue> constant_reshape_target(const Tracker& tracker, const NodeProto& reshape,
                                                   const ShapeValue& target) {
   if (target.scalar || attribute_int(reshape, "allowzero", 0) != 0) return std::nullopt;
   const auto data_dims = tracker.dims_of(reshape.input(0));
   ShapeValue out = target;
   int unknown = 0, copied = 0;
-  bool has_minus_one = false;
+  std::optional<size_t> minus_one;
+  Monomial target_count;  // the product of the target's entries other than the -1
+  bool countable = true;
   for (size_t i = 0; i < out.elements.size(); ++i) {
     Element& e = out.elements[i];
-    if (e.known()) {
-      has_minus_one = has_minus_one || e.value == -1;
+    if (e.known() && e.value == -1) {
+      minus_one = i;
       continue;
     }
+    if (e.known() && e.value == 0) {  // copies the data's dim i
+      countable = countable && data_dims && i < data_dims->size() && target_count.times((*data_dims)[i]);
+      continue;
+    }
+    countable = countable && target_count.times(e);
+    if (e.known()) continue;
     if (data_dims && i < data_dims->size() && (*data_dims)[i] == e) {
       e = {0, {}};  // Reshape copies the input's dim at this position
       ++copied;
@@ -239,7 +292,16 @@ std::optional<ShapeValue> constant_reshape_target(const Tracker& tracker, const 
       ++unknown;
     }
   }
-  if (unknown > 1 || (unknown == 1 && has_minus_one) || (unknown == 0 && copied == 0)) return std::nullopt;
+  if (unknown == 1 && minus_one) {
+    Monomial data_count;
+    for (const auto& d : data_dims ? *data_dims : std::vector<Element>{}) countable = countable && data_count.times(d);
+    if (!data_dims || !countable || data_count.symbols != target_count.symbols || target_count.factor <= 0 ||
+        data_count.factor <= 0 || data_count.factor % target_count.factor != 0)
+      return std::nullopt;
+    out.elements[*minus_one] = {data_count.factor / target_count.factor, {}};
+    minus_one.reset();
+  }
+  if (unknown > 1 || (unknown == 1 && minus_one) || (unknown == 0 && copied == 0)) return std::nullopt;
   return out;
 }
 
