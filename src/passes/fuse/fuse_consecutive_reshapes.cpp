@@ -2,7 +2,8 @@
 // Reshape keeps the elements in row-major order, so only the last target matters, except for its
 // 0 entries, which copy a dim of the intermediate: s2[i] = 0 becomes s1[i] when that is a number,
 // stays 0 when s1[i] is 0 too (then both copy x's dim i), and becomes the intermediate's dim i when
-// shape inference knows it statically; otherwise the pass does not fire. s2 must be a constant,
+// shape inference knows it statically; otherwise s2' is the second output's inferred shape when at
+// most one of its dims is dynamic (that one -1), else the pass does not fire. s2 must be a constant,
 // neither Reshape may set allowzero, and the first output must be read by the second only.
 #include <algorithm>
 #include <optional>
@@ -40,6 +41,15 @@ class FuseConsecutiveReshapes final : public Pass {
   }
 
  private:
+  // The output's inferred shape as a target, when at most one of its dims is dynamic (that one -1).
+  static std::optional<std::vector<int64_t>> from_output_shape(const Graph& graph, const NodeProto& node) {
+    auto out = graph.shape(node.output(0));
+    if (!out || std::count(out->begin(), out->end(), int64_t{-1}) > 1 ||
+        std::find(out->begin(), out->end(), int64_t{0}) != out->end())
+      return std::nullopt;
+    return std::vector<int64_t>(out->begin(), out->end());
+  }
+
   // The merged target, or nullopt when `node` is not the second of two fusable Reshapes.
   static std::optional<std::vector<int64_t>> target(const Graph& graph, const NodeProto& node) {
     if (node.input_size() != 2 || node.output_size() != 1 || node.input(0).empty()) return std::nullopt;
@@ -62,7 +72,7 @@ class FuseConsecutiveReshapes final : public Pass {
       } else if (middle && i < middle->size() && (*middle)[i] > 0) {
         (*s2)[i] = (*middle)[i];
       } else {
-        return std::nullopt;
+        return from_output_shape(graph, node);
       }
     }
     return s2;

@@ -1,7 +1,8 @@
-// The simplifier's passes on Slice and Reshape chains (eliminate_nop_slice, fuse_consecutive_slices,
-// eliminate_nop_reshape, fuse_consecutive_reshapes) and fold_shape_chains' reasoning about multiples
-// of a dynamic dim: op counts before/after, outputs compared on ONNX Runtime at batch sizes the
-// passes never saw (the batch dim must stay dynamic).
+// The simplifier's passes on Slice, Reshape and Transpose chains (eliminate_nop_slice,
+// fuse_consecutive_slices, eliminate_nop_reshape, fuse_consecutive_reshapes,
+// fuse_transpose_into_reshape), fuse_mul_into_conv, and fold_shape_chains' reasoning about
+// multiples of a dynamic dim: op counts before/after, outputs compared on ONNX Runtime at batch
+// sizes the passes never saw (the batch dim must stay dynamic).
 #include <limits>
 
 #include "pass_test_util.hpp"
@@ -96,14 +97,23 @@ TEST(ShapeOpChains, ConsecutiveReshapesFuse) {
   const std::vector<std::string> pass = {"fuse_consecutive_reshapes"};
   // [b, 4, 6] -> [b, 24] -> [b, 2, 12] (the 0 copies the batch through both); then a 0 that copies
   // a dim the first Reshape set (3) and one that inference knows statically (8 behind a -1).
+  // Last, a 0 that copies a dynamic dim of the middle tensor (4 * batch): the second output's
+  // inferred shape [?, 2, 3] gives the target [-1, 2, 3].
   for (const auto& before : {two_reshapes({0, -1}, {0, 2, 12}), two_reshapes({0, 3, 8}, {0, 0, 2, 4}),
-                             two_reshapes({0, 3, -1}, {0, 3, 0})}) {
+                             two_reshapes({0, 3, -1}, {0, 3, 0}), two_reshapes({-1, 6}, {0, 2, 3})}) {
     const auto after = optimized(before, pass);
     EXPECT_EQ(count_op(after, "Reshape"), 1);
     for (int64_t batch : {1, 5}) expect_same_outputs(before, after, {random_tensor({batch, 4, 6}, batch)});
   }
-  // The 0 copies a dim of the middle tensor that is dynamic and not the batch: no fusion.
-  EXPECT_EQ(count_op(optimized(two_reshapes({-1, 6}, {0, 2, 3}), pass), "Reshape"), 2);
+  // The middle tensor has another reader; the second Reshape sets allowzero: no fusion.
+  auto read_twice = two_reshapes({0, -1}, {0, 2, 12});
+  auto* also_output = read_twice.proto().mutable_graph()->add_output();
+  *also_output = read_twice.proto().graph().output(0);
+  also_output->set_name("a");
+  EXPECT_EQ(count_op(optimized(read_twice, pass), "Reshape"), 2);
+  auto allowzero = two_reshapes({0, -1}, {0, 2, 12});
+  set_attribute(*allowzero.proto().mutable_graph()->mutable_node(1), "allowzero", int64_t{1});
+  EXPECT_EQ(count_op(optimized(allowzero, pass), "Reshape"), 2);
 }
 
 TEST(ShapeOpChains, NopReshapeRemoved) {
@@ -164,6 +174,60 @@ TEST(ShapeOpChains, MultipleOfTheBatchFoldsIntoAReshapeTarget) {
   EXPECT_EQ(count_op(after, "Reshape"), 2);
   EXPECT_TRUE(after.proto().graph().input(0).type().tensor_type().shape().dim(0).has_dim_param());
   for (int64_t batch : {1, 3, 7}) expect_same_outputs(before, after, {random_tensor({batch, 8, 4, 4}, batch)});
+}
+
+// x [batch, 4, 6] -> Reshape(first) -> Transpose(perm) -> Reshape(second) -> y
+OnnxModel reshape_transpose_reshape(const std::vector<int64_t>& first, const std::vector<int64_t>& perm,
+                                    const std::vector<int64_t>& second) {
+  ModelBuilder b(17);
+  b.input("x", {-1, 4, 6});
+  b.output("y");
+  b.initializer("first", int64s(first));
+  b.initializer("second", int64s(second));
+  b.node("Reshape", {"x", "first"}, {"a"});
+  set_attribute(b.node("Transpose", {"a"}, {"t"}), "perm", perm);
+  b.node("Reshape", {"t", "second"}, {"y"});
+  return b.build();
+}
+
+TEST(ShapeOpChains, TransposeOfUnitDimsBecomesAReshape) {
+  const std::vector<std::string> passes = {"fuse_transpose_into_reshape", "fuse_consecutive_reshapes"};
+  // [b, 4, 6] -> [b, 1, 4, 1, 6] -> perm (0, 3, 2, 1, 4) moves the two 1s only -> [b, 24]
+  const auto before = reshape_transpose_reshape({0, 1, 4, 1, 6}, {0, 3, 2, 1, 4}, {0, 24});
+  const auto after = optimized(before, passes);
+  EXPECT_EQ(count_op(after, "Transpose"), 0);
+  EXPECT_EQ(count_op(after, "Reshape"), 1);
+  for (int64_t batch : {1, 3}) expect_same_outputs(before, after, {random_tensor({batch, 4, 6}, batch)});
+  // A perm that swaps the 4 and the 6 reorders elements: it stays.
+  const auto swapped = optimized(reshape_transpose_reshape({0, 1, 4, 1, 6}, {0, 3, 4, 1, 2}, {0, 24}), passes);
+  EXPECT_EQ(count_op(swapped, "Transpose"), 1);
+}
+
+// x [batch, 2, 5, 5] -> Conv(w, b) -> Mul(scale) -> y
+OnnxModel conv_mul(const Tensor& scale, bool with_bias = true) {
+  ModelBuilder b(17);
+  b.input("x", {-1, 2, 5, 5});
+  b.output("y");
+  b.initializer("w", random_tensor({3, 2, 3, 3}, 11));
+  b.initializer("b", random_tensor({3}, 12));
+  b.initializer("s", scale);
+  b.node("Conv", with_bias ? std::vector<std::string>{"x", "w", "b"} : std::vector<std::string>{"x", "w"}, {"c"});
+  b.node("Mul", {"s", "c"}, {"y"});
+  return b.build();
+}
+
+TEST(ShapeOpChains, ConstantScaleAfterConvFoldsIntoItsWeights) {
+  const std::vector<std::string> pass = {"fuse_mul_into_conv"};
+  for (const auto& before : {conv_mul(random_tensor({3, 1, 1}, 13)), conv_mul(random_tensor({1, 3, 1, 1}, 14), false),
+                             conv_mul(Tensor::from_vector<float>({0.5f}, {}))}) {
+    const auto after = optimized(before, pass);
+    EXPECT_EQ(count_op(after, "Mul"), 0);
+    EXPECT_EQ(node_count(after), 1);
+    for (int64_t batch : {1, 3}) expect_same_outputs(before, after, {random_tensor({batch, 2, 5, 5}, batch)});
+  }
+  // Per position, not per channel; a scale that broadcasts to a larger rank: both stay.
+  EXPECT_EQ(count_op(optimized(conv_mul(random_tensor({3, 3, 1}, 15)), pass), "Mul"), 1);
+  EXPECT_EQ(count_op(optimized(conv_mul(random_tensor({1, 1, 3, 1, 1}, 16)), pass), "Mul"), 1);
 }
 
 }  // namespace
