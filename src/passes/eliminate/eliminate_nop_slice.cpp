@@ -19,8 +19,7 @@ class EliminateNopSlice final : public Pass {
   std::vector<std::string> op_types() const override { return {"Slice"}; }
 
   bool match(const Graph& graph, const NodeProto& node) const override {
-    if (graph.opset() < 10 || node.input_size() < 3 || node.output_size() != 1 || node.input(0).empty())
-      return false;
+    if (graph.opset() < 10 || node.input_size() < 3 || node.output_size() != 1 || node.input(0).empty()) return false;
     const auto starts = constant_ints(graph, node.input(1));
     const auto ends = constant_ints(graph, node.input(2));
     if (!starts || !ends || starts->size() != ends->size()) return false;

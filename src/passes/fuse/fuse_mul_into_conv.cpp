@@ -82,8 +82,7 @@ class FuseMulIntoConv final : public Pass {
       for (int64_t c = 0; c < channels; ++c) store(*new_b, c, element_as_double(*b, c) * factor(c));
     }
     // Edits.
-    const std::vector<std::string> old_values = {conv->input(1), has_bias ? conv->input(2) : std::string(),
-                                                 scale_name};
+    const std::vector<std::string> old_values = {conv->input(1), has_bias ? conv->input(2) : std::string(), scale_name};
     graph.set_input(conv, 1, graph.add_initializer(tensor_to_proto(new_w, ""), conv->input(1) + "_scaled"));
     if (new_b) graph.set_input(conv, 2, graph.add_initializer(tensor_to_proto(*new_b, ""), conv->input(2) + "_scaled"));
     const std::string out = mul.output(0);

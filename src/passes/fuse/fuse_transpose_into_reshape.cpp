@@ -28,8 +28,8 @@ class FuseTransposeIntoReshape final : public Pass {
     const auto shape = target(graph, node);
     if (!shape) return false;
     const auto n = static_cast<int64_t>(shape->size());
-    const std::string name =
-        graph.add_initializer(tensor_to_proto(Tensor::from_vector<int64_t>(*shape, {n}), ""), node.output(0) + "_shape");
+    const std::string name = graph.add_initializer(tensor_to_proto(Tensor::from_vector<int64_t>(*shape, {n}), ""),
+                                                   node.output(0) + "_shape");
     node.set_op_type("Reshape");
     remove_attribute(node, "perm");
     graph.add_input(&node, name);
@@ -42,8 +42,8 @@ class FuseTransposeIntoReshape final : public Pass {
     if (node.input_size() != 1 || node.output_size() != 1 || node.input(0).empty()) return std::nullopt;
     const NodeProto* producer = graph.producer(node.input(0));
     const auto readers = graph.consumers(node.output(0));
-    const bool after_reshape = is_reshape(producer) && graph.consumers(node.input(0)).size() == 1 &&
-                               !graph.is_graph_output(node.input(0));
+    const bool after_reshape =
+        is_reshape(producer) && graph.consumers(node.input(0)).size() == 1 && !graph.is_graph_output(node.input(0));
     const bool before_reshape = readers.size() == 1 && is_reshape(readers[0]) && readers[0]->input(0) == node.output(0);
     if (!after_reshape && !before_reshape) return std::nullopt;
     const auto in = graph.shape(node.input(0));

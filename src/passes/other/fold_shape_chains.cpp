@@ -45,7 +45,8 @@ struct ShapeValue {
   }
   std::string key() const {
     std::string k = std::to_string(elem_type) + (scalar ? "s" : "v");
-    for (const auto& e : elements) k.append(std::to_string(e.value)).append(e.known() ? "" : "*$" + e.symbol).append(",");
+    for (const auto& e : elements)
+      k.append(std::to_string(e.value)).append(e.known() ? "" : "*$" + e.symbol).append(",");
     return k;
   }
 };
@@ -77,8 +78,6 @@ std::optional<Element> quotient(const Monomial& a, const Monomial& b) {
   if (left.size() > 1 || a.symbols.size() != b.symbols.size() + left.size()) return std::nullopt;  // b's not all in a
   return Element{a.factor / b.factor, left.empty() ? std::string() : left[0]};
 }
-
-
 
 class Tracker {
  public:
@@ -129,9 +128,12 @@ class Tracker {
     if (!target || !params || !data || params->size() != target->size()) return;
     std::vector<Element> others;  // the target's entries but the -1
     for (size_t i = 0; i < target->size(); ++i) {
-      if ((*target)[i] == 0 && i < data->size()) others.push_back((*data)[i]);
-      else if ((*target)[i] > 0) others.push_back({(*target)[i], {}});
-      else if ((*target)[i] != -1) return;
+      if ((*target)[i] == 0 && i < data->size())
+        others.push_back((*data)[i]);
+      else if ((*target)[i] > 0)
+        others.push_back({(*target)[i], {}});
+      else if ((*target)[i] != -1)
+        return;
     }
     const auto data_count = Monomial::of(*data), others_count = Monomial::of(others);
     for (size_t i = 0; i < target->size(); ++i) {
@@ -396,9 +398,9 @@ std::optional<ShapeValue> constant_reshape_target(const Tracker& tracker, const 
 }
 
 // Ops whose output dims are their inputs' broadcast (or, for MatMul, batch dims broadcast).
-const std::set<std::string> kBroadcasting = {"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Where", "Equal",
-                                             "Less", "Greater", "And", "Or", "MatMul", "Relu", "Sigmoid",
-                                             "Softmax", "Erf", "Tanh", "Sqrt", "Neg", "Exp", "Cast", "Identity"};
+const std::set<std::string> kBroadcasting = {"Add",     "Sub",  "Mul",     "Div",  "Pow", "Max",    "Min",  "Where",
+                                             "Equal",   "Less", "Greater", "And",  "Or",  "MatMul", "Relu", "Sigmoid",
+                                             "Softmax", "Erf",  "Tanh",    "Sqrt", "Neg", "Exp",    "Cast", "Identity"};
 
 class FoldShapeChains final : public Pass {
  public:

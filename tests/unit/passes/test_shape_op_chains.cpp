@@ -41,9 +41,9 @@ TEST(ShapeOpChains, NopSliceRemoved) {
 
 TEST(ShapeOpChains, SliceThatCutsStays) {
   const std::vector<std::string> pass = {"eliminate_nop_slice"};
-  EXPECT_EQ(count_op(optimized(one_slice({0}, {4}, {1}, {1}), pass), "Slice"), 1);    // ends early
-  EXPECT_EQ(count_op(optimized(one_slice({1}, {kMax}, {1}, {1}), pass), "Slice"), 1);  // starts late
-  EXPECT_EQ(count_op(optimized(one_slice({0}, {100}, {0}, {1}), pass), "Slice"), 1);   // dynamic dim, end 100
+  EXPECT_EQ(count_op(optimized(one_slice({0}, {4}, {1}, {1}), pass), "Slice"), 1);        // ends early
+  EXPECT_EQ(count_op(optimized(one_slice({1}, {kMax}, {1}, {1}), pass), "Slice"), 1);     // starts late
+  EXPECT_EQ(count_op(optimized(one_slice({0}, {100}, {0}, {1}), pass), "Slice"), 1);      // dynamic dim, end 100
   EXPECT_EQ(count_op(optimized(one_slice({-1}, {-kMax}, {1}, {-1}), pass), "Slice"), 1);  // reverses
 }
 
