@@ -176,6 +176,32 @@ TEST(ShapeOpChains, MultipleOfTheBatchFoldsIntoAReshapeTarget) {
   for (int64_t batch : {1, 3, 7}) expect_same_outputs(before, after, {random_tensor({batch, 8, 4, 4}, batch)});
 }
 
+TEST(ShapeOpChains, DimsOfASumOfViewsAreLearned) {
+  // Two views of x [n, 8, 4] as [-1, 4, 4] (2n each, which shape inference can only name) are added;
+  // the sum's first dim is 2n too, so Reshape(sum, [Gather(Shape(sum), 0), 16]) gets a constant target.
+  ModelBuilder b(17);
+  b.input("x", {-1, 8, 4});
+  b.output("y");
+  b.initializer("i0", Tensor::from_vector<int64_t>({0}, {}));
+  b.initializer("axes", int64s({0}));
+  b.initializer("view", int64s({-1, 4, 4}));
+  b.initializer("t16", int64s({16}));
+  b.node("Reshape", {"x", "view"}, {"h1"});
+  b.node("Relu", {"x"}, {"r"});
+  b.node("Reshape", {"r", "view"}, {"h2"});
+  b.node("Add", {"h1", "h2"}, {"sum"});
+  b.node("Shape", {"sum"}, {"s"});
+  b.node("Gather", {"s", "i0"}, {"m"});
+  b.node("Unsqueeze", {"m", "axes"}, {"mu"});
+  set_attribute(b.node("Concat", {"mu", "t16"}, {"target"}), "axis", int64_t{0});
+  b.node("Reshape", {"sum", "target"}, {"y"});
+  const auto before = b.build();
+  OnnxModel after(before.proto());
+  simplify(after);
+  EXPECT_EQ(count_op(after, "Shape"), 0);
+  for (int64_t batch : {1, 3, 7}) expect_same_outputs(before, after, {random_tensor({batch, 8, 4}, batch)});
+}
+
 // x [batch, 4, 6] -> Reshape(first) -> Transpose(perm) -> Reshape(second) -> y
 OnnxModel reshape_transpose_reshape(const std::vector<int64_t>& first, const std::vector<int64_t>& perm,
                                     const std::vector<int64_t>& second) {
