@@ -461,7 +461,10 @@ def run_one(args, source, family, name, features, tmp):
                                      [] if extra else shape_args, extra)
         row["onnxslim"] = slim(args, out, os.path.join(tmp, name + ".slim.onnx"))
     for f in os.listdir(tmp):
-        os.remove(os.path.join(tmp, f))
+        if args.keep and f.endswith(".onnx"):  # the export and its transforms, to iterate on by hand
+            shutil.move(os.path.join(tmp, f), os.path.join(args.keep, f))
+        else:
+            os.remove(os.path.join(tmp, f))
     return row
 
 
@@ -572,6 +575,8 @@ def main():
     ap.add_argument("--skip-from", action="append", default=[],
                     help="skip the models that have a row in this JSON-lines file (resume an earlier run)")
     ap.add_argument("--shard", help=argparse.SUPPRESS)  # "K/N": this process runs todo[K::N] (set by --workers)
+    ap.add_argument("--keep", metavar="DIR", help="keep each model's .onnx files (export, optimize, simplify, "
+                    "onnxslim) in DIR instead of deleting them")
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
     if args.from_json:
@@ -616,6 +621,8 @@ def main():
     if versions["onnx"] is None:
         print(f"warning: {args.checker_python} has no onnx: every export will fail its checker step "
               "(--checker-python)", file=sys.stderr, flush=True)
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="piu-hub-zoo-")
     rows = []
     try:

@@ -17,7 +17,9 @@
 // int32 and int64 keeps them. Graph outputs are never replaced.
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "passes/pass.hpp"
@@ -25,7 +27,8 @@
 namespace piu::passes {
 namespace {
 
-// One element of a shape value: a number, or a symbol standing for a dim known only at run time.
+// One element of a shape value: a number, or a multiple of a symbol standing for a dim known only
+// at run time (`value` is then the factor: exporters compute batch * heads as Gather(Shape) * 4).
 struct Element {
   int64_t value = 0;
   std::string symbol;  // empty when the value is known
@@ -42,10 +45,39 @@ struct ShapeValue {
   }
   std::string key() const {
     std::string k = std::to_string(elem_type) + (scalar ? "s" : "v");
-    for (const auto& e : elements) k.append(e.known() ? std::to_string(e.value) : "$" + e.symbol).append(",");
+    for (const auto& e : elements)
+      k.append(std::to_string(e.value)).append(e.known() ? "" : "*$" + e.symbol).append(",");
     return k;
   }
 };
+
+// The product of some elements as a factor times the sorted symbols it multiplies; nullopt on
+// overflow.
+struct Monomial {
+  int64_t factor = 1;
+  std::vector<std::string> symbols;
+  bool times(const Element& e) {
+    if (__builtin_mul_overflow(factor, e.value, &factor)) return false;
+    if (!e.known()) symbols.insert(std::upper_bound(symbols.begin(), symbols.end(), e.symbol), e.symbol);
+    return true;
+  }
+  // The elements' product.
+  static std::optional<Monomial> of(const std::vector<Element>& elements) {
+    Monomial m;
+    for (const auto& e : elements)
+      if (!m.times(e)) return std::nullopt;
+    return m;
+  }
+};
+
+// a / b as one element (a number, or a multiple of one symbol) when it divides exactly.
+std::optional<Element> quotient(const Monomial& a, const Monomial& b) {
+  if (a.factor <= 0 || b.factor <= 0 || a.factor % b.factor != 0) return std::nullopt;
+  std::vector<std::string> left;
+  std::set_difference(a.symbols.begin(), a.symbols.end(), b.symbols.begin(), b.symbols.end(), std::back_inserter(left));
+  if (left.size() > 1 || a.symbols.size() != b.symbols.size() + left.size()) return std::nullopt;  // b's not all in a
+  return Element{a.factor / b.factor, left.empty() ? std::string() : left[0]};
+}
 
 class Tracker {
  public:
@@ -76,11 +108,44 @@ class Tracker {
       if ((*shape)[i] >= 0)
         dims.push_back({(*shape)[i], {}});
       else if (!(*params)[i].empty())
-        dims.push_back({0, "p:" + (*params)[i]});
+        dims.push_back({1, "p:" + (*params)[i]});
       else
-        dims.push_back({0, "t:" + std::to_string(name.size()) + ":" + name + "#" + std::to_string(i)});
+        dims.push_back({1, "t:" + std::to_string(name.size()) + ":" + name + "#" + std::to_string(i)});
+      if (auto it = aliases_.find(dims.back().symbol); it != aliases_.end()) dims.back() = it->second;
     }
     return dims;
+  }
+
+  // Learns what dims shape inference could only name (unk__N) stand for, from a Reshape with a
+  // constant target: a 0 entry is the data's dim, a -1 the data's element count over the other
+  // entries' product when that is a number or a multiple of one symbol ([n, 256, 16, 16] reshaped
+  // to [-1, 32, 2, 8, 2, 8]: the -1 is n). Later dims_of() answers with what it learned.
+  void learn_from_reshape(const NodeProto& reshape) {
+    if (reshape.input_size() != 2 || attribute_int(reshape, "allowzero", 0) != 0) return;
+    const auto target = constant_ints(graph_, reshape.input(1));
+    const auto params = graph_.dim_params(reshape.output(0));
+    const auto data = dims_of(reshape.input(0));
+    if (!target || !params || !data || params->size() != target->size()) return;
+    std::vector<Element> others;  // the target's entries but the -1
+    for (size_t i = 0; i < target->size(); ++i) {
+      if ((*target)[i] == 0 && i < data->size())
+        others.push_back((*data)[i]);
+      else if ((*target)[i] > 0)
+        others.push_back({(*target)[i], {}});
+      else if ((*target)[i] != -1)
+        return;
+    }
+    const auto data_count = Monomial::of(*data), others_count = Monomial::of(others);
+    for (size_t i = 0; i < target->size(); ++i) {
+      const std::string symbol = "p:" + (*params)[i];
+      if ((*params)[i].empty() || aliases_.count(symbol)) continue;
+      std::optional<Element> e;
+      if ((*target)[i] == 0 && i < data->size())
+        e = (*data)[i];
+      else if ((*target)[i] == -1 && data_count && others_count)
+        e = quotient(*data_count, *others_count);
+      if (e && !(e->value == 1 && e->symbol == symbol)) aliases_[symbol] = *e;
+    }
   }
 
   // Computes the shape value a node produces, when its op and inputs allow.
@@ -103,8 +168,48 @@ class Tracker {
     if (op == "Gather") return gather(node, *in);
     if (op == "Slice") return slice(node, *in);
     if (op == "Concat") return concat(node);
+    if (op == "Mul") return multiply(node, *in);
     if (op == "Unsqueeze" || op == "Squeeze") return squeeze_or_unsqueeze(node, *in);
     return std::nullopt;
+  }
+
+  // Learns the unnamed dims of a broadcasting op's output (elementwise ops, MatMul's batch dims and
+  // rows and columns): shape inference names a fresh unk__N where the inputs' dims are unnamed or
+  // named differently, even when they are the same (after learn_from_reshape) or all but one are 1.
+  void learn_from_broadcast(const NodeProto& node) {
+    const auto params = graph_.dim_params(node.output(0));
+    if (!params || node.input_size() < 1) return;
+    const bool matmul = node.op_type() == "MatMul";
+    if (matmul && node.input_size() != 2) return;
+    const auto rank = static_cast<int64_t>(params->size());
+    std::vector<std::vector<Element>> inputs;
+    for (const auto& input : node.input()) {
+      auto dims = dims_of(input);
+      if (!dims || static_cast<int64_t>(dims->size()) > rank || (matmul && dims->size() < 2)) return;
+      inputs.push_back(std::move(*dims));
+    }
+    if (matmul && static_cast<int64_t>(std::max(inputs[0].size(), inputs[1].size())) != rank) return;
+    for (int64_t i = 0; i < rank; ++i) {
+      const std::string symbol = "p:" + (*params)[i];
+      if ((*params)[i].empty() || aliases_.count(symbol)) continue;
+      std::optional<Element> same;
+      bool agree = true;
+      const int64_t from_end = rank - i;  // 1 for the last dim
+      for (size_t k = 0; k < inputs.size() && agree; ++k) {
+        const auto& dims = inputs[k];
+        const auto n = static_cast<int64_t>(dims.size());
+        std::optional<Element> d;
+        if (matmul && from_end <= 2) {  // rows from A, columns from B
+          if ((from_end == 2) == (k == 0)) d = dims[n - from_end];
+        } else if (n - from_end >= 0 && (!matmul || from_end <= n)) {
+          d = dims[n - from_end];
+        }
+        if (!d || (d->known() && d->value == 1 && !(matmul && from_end <= 2))) continue;
+        if (!same) same = d;
+        agree = *same == *d;
+      }
+      if (agree && same && !(same->value == 1 && same->symbol == symbol)) aliases_[symbol] = *same;
+    }
   }
 
   void set(const std::string& name, ShapeValue v) { values_[name] = std::move(v); }
@@ -168,6 +273,35 @@ class Tracker {
     return v;
   }
 
+  // Elementwise product with a constant (one element, or as many as the value), both int64 or both
+  // int32: numbers multiply, a multiple of a symbol scales its factor. Either input may be the
+  // constant; a symbol times a symbol is not tracked.
+  std::optional<ShapeValue> multiply(const NodeProto& node, const ShapeValue& in0) const {
+    if (node.input_size() != 2) return std::nullopt;
+    auto in1 = get(node.input(1));
+    if (!in1 || in1->elem_type != in0.elem_type) return std::nullopt;
+    ShapeValue a = in0, b = *in1;
+    if (!b.all_known()) std::swap(a, b);
+    if (!b.all_known()) return std::nullopt;
+    const size_t n = std::max(a.elements.size(), b.elements.size());
+    if ((a.elements.size() != n && a.elements.size() != 1) || (b.elements.size() != n && b.elements.size() != 1))
+      return std::nullopt;
+    ShapeValue v;
+    v.scalar = a.scalar && b.scalar;
+    v.elem_type = a.elem_type;
+    for (size_t i = 0; i < n; ++i) {
+      Element e = a.elements[a.elements.size() == 1 ? 0 : i];
+      const int64_t factor = b.elements[b.elements.size() == 1 ? 0 : i].value;
+      int64_t product = 0;
+      if (__builtin_mul_overflow(e.value, factor, &product)) return std::nullopt;
+      if (v.elem_type == TensorProto::INT32 && (product < INT32_MIN || product > INT32_MAX)) return std::nullopt;
+      e.value = product;
+      if (product == 0) e.symbol.clear();  // zero times anything
+      v.elements.push_back(e);
+    }
+    return v;
+  }
+
   std::optional<ShapeValue> concat(const NodeProto& node) const {
     if (attribute_int(node, "axis", 0) != 0 && attribute_int(node, "axis", 0) != -1) return std::nullopt;
     ShapeValue v;
@@ -202,6 +336,7 @@ class Tracker {
 
   const Graph& graph_;
   std::unordered_map<std::string, ShapeValue> values_;
+  std::unordered_map<std::string, Element> aliases_;  // symbol of an unnamed dim -> what it is
 };
 
 TensorProto to_tensor(const ShapeValue& v) {
@@ -218,19 +353,29 @@ TensorProto to_tensor(const ShapeValue& v) {
 }
 
 // A constant target for Reshape(data, target), when the target's elements allow one (see top).
+// With one unknown entry besides a -1, the -1 becomes a number when the element counts tell it:
+// data [n, 256, 8, 8] and target [4n, 64, -1] give -1 = 16384 n / 256 n = 64, so [-1, 64, 64].
 std::optional<ShapeValue> constant_reshape_target(const Tracker& tracker, const NodeProto& reshape,
                                                   const ShapeValue& target) {
   if (target.scalar || attribute_int(reshape, "allowzero", 0) != 0) return std::nullopt;
   const auto data_dims = tracker.dims_of(reshape.input(0));
   ShapeValue out = target;
   int unknown = 0, copied = 0;
-  bool has_minus_one = false;
+  std::optional<size_t> minus_one;
+  Monomial target_count;  // the product of the target's entries other than the -1
+  bool countable = true;
   for (size_t i = 0; i < out.elements.size(); ++i) {
     Element& e = out.elements[i];
-    if (e.known()) {
-      has_minus_one = has_minus_one || e.value == -1;
+    if (e.known() && e.value == -1) {
+      minus_one = i;
       continue;
     }
+    if (e.known() && e.value == 0) {  // copies the data's dim i
+      countable = countable && data_dims && i < data_dims->size() && target_count.times((*data_dims)[i]);
+      continue;
+    }
+    countable = countable && target_count.times(e);
+    if (e.known()) continue;
     if (data_dims && i < data_dims->size() && (*data_dims)[i] == e) {
       e = {0, {}};  // Reshape copies the input's dim at this position
       ++copied;
@@ -239,9 +384,23 @@ std::optional<ShapeValue> constant_reshape_target(const Tracker& tracker, const 
       ++unknown;
     }
   }
-  if (unknown > 1 || (unknown == 1 && has_minus_one) || (unknown == 0 && copied == 0)) return std::nullopt;
+  if (unknown == 1 && minus_one) {
+    Monomial data_count;
+    for (const auto& d : data_dims ? *data_dims : std::vector<Element>{}) countable = countable && data_count.times(d);
+    if (!data_dims || !countable || data_count.symbols != target_count.symbols || target_count.factor <= 0 ||
+        data_count.factor <= 0 || data_count.factor % target_count.factor != 0)
+      return std::nullopt;
+    out.elements[*minus_one] = {data_count.factor / target_count.factor, {}};
+    minus_one.reset();
+  }
+  if (unknown > 1 || (unknown == 1 && minus_one) || (unknown == 0 && copied == 0)) return std::nullopt;
   return out;
 }
+
+// Ops whose output dims are their inputs' broadcast (or, for MatMul, batch dims broadcast).
+const std::set<std::string> kBroadcasting = {"Add",     "Sub",  "Mul",     "Div",  "Pow", "Max",    "Min",  "Where",
+                                             "Equal",   "Less", "Greater", "And",  "Or",  "MatMul", "Relu", "Sigmoid",
+                                             "Softmax", "Erf",  "Tanh",    "Sqrt", "Neg", "Exp",    "Cast", "Identity"};
 
 class FoldShapeChains final : public Pass {
  public:
@@ -255,17 +414,19 @@ class FoldShapeChains final : public Pass {
     std::map<std::string, std::string> first;  // ShapeValue::key() -> the earliest value holding it
     int changes = 0;
     for (NodeProto* node : graph.nodes()) {
-      if (node->op_type() == "Reshape" && is_onnx_domain(*node) && node->input_size() == 2 &&
-          !graph.constant(node->input(1))) {
-        if (const auto target = tracker.get(node->input(1))) {
+      if (node->op_type() == "Reshape" && is_onnx_domain(*node) && node->input_size() == 2) {
+        if (const auto target = tracker.get(node->input(1)); target && !graph.constant(node->input(1))) {
           if (const auto fixed = constant_reshape_target(tracker, *node, *target)) {
             graph.set_input(node, 1, graph.add_initializer(to_tensor(*fixed), node->input(1) + "_static"));
             ++changes;
           }
         }
+        tracker.learn_from_reshape(*node);
         continue;
       }
       if (node->op_type() == "Constant") continue;
+      if (is_onnx_domain(*node) && node->output_size() == 1 && kBroadcasting.count(node->op_type()))
+        tracker.learn_from_broadcast(*node);
       auto value = tracker.evaluate(*node);
       if (!value) continue;
       const std::string out = node->output(0);
