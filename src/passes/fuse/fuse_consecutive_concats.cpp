@@ -1,9 +1,10 @@
 // fuse_consecutive_concats: Concat(a, Concat(b, c), d) along one axis is Concat(a, b, c, d): the
 // inner Concat's inputs are spliced in place of its output, keeping the order. Safe because
 // concatenation is associative along a fixed axis. The inner Concat must have the same axis (equal
-// after normalizing negative axes when the rank is known, literally equal otherwise) and its
-// output must be read by the outer Concat only (no other reader, not a graph output), so nothing
-// else loses the value. Chains are spliced recursively, so one rewrite flattens a whole tree.
+// after normalizing negative axes when the rank is known, literally equal otherwise) and every
+// reader of its output must be such a Concat (not a graph output): each of them splices it in
+// turn (DPN's dense paths feed one Concat to two others) and it goes once none reads it, so the
+// node count never grows. Chains are spliced recursively, so one rewrite flattens a whole tree.
 #include <algorithm>
 #include <optional>
 
@@ -34,7 +35,7 @@ class FuseConsecutiveConcats final : public Pass {
  public:
   std::string name() const override { return "fuse_consecutive_concats"; }
   std::string description() const override {
-    return "splice a Concat's inputs into the Concat that alone reads it, when both use the same axis";
+    return "splice a Concat's inputs into the Concats that read it, when all use the same axis";
   }
   std::vector<std::string> op_types() const override { return {"Concat"}; }
 
@@ -57,12 +58,12 @@ class FuseConsecutiveConcats final : public Pass {
     graph.truncate_inputs(&node, common);
     for (size_t i = common; i < inputs.size(); ++i) graph.add_input(&node, inputs[i]);
     for (NodeProto* n : fused)
-      if (graph.contains(n)) graph.remove_node(n);
+      if (graph.contains(n) && graph.use_count(n->output(0)) == 0) graph.remove_node(n);
     return true;
   }
 
  private:
-  // `value` (an input of `outer`) is the output of a same-axis Concat read only by `outer`.
+  // `value` (an input of `outer`) is the output of a same-axis Concat read only by Concats on that axis.
   static bool fusable(const Graph& graph, const NodeProto& outer, const std::string& value) {
     if (value.empty()) return false;
     const NodeProto* inner = graph.producer(value);
@@ -71,11 +72,19 @@ class FuseConsecutiveConcats final : public Pass {
     const AttributeProto* outer_axis = find_attribute(outer, "axis");
     const AttributeProto* inner_axis = find_attribute(*inner, "axis");
     if (!outer_axis || !inner_axis) return false;
-    const auto consumers = graph.consumers(value);
-    if (graph.is_graph_output(value) || consumers.size() != 1 || consumers[0] != &outer) return false;
+    if (graph.is_graph_output(value)) return false;
     auto rank = concat_rank(graph, *inner);
     if (!rank) rank = concat_rank(graph, outer);
-    return same_axis(inner_axis->i(), outer_axis->i(), rank);
+    if (!same_axis(inner_axis->i(), outer_axis->i(), rank)) return false;
+    for (const NodeProto* reader : graph.consumers(value)) {
+      if (reader == &outer) continue;
+      const AttributeProto* axis = reader->op_type() == "Concat" && is_onnx_domain(*reader) &&
+                                           std::count(reader->input().begin(), reader->input().end(), value) > 0
+                                       ? find_attribute(*reader, "axis")
+                                       : nullptr;
+      if (!axis || !same_axis(inner_axis->i(), axis->i(), rank)) return false;
+    }
+    return true;
   }
 
   // Appends `node`'s inputs to `inputs`, replacing each fusable Concat output by that Concat's own

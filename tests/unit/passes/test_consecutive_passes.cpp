@@ -136,6 +136,31 @@ TEST(ConsecutivePasses, ConcatReadTwiceStays) {
   EXPECT_EQ(count_op(optimized(c.build(), {"fuse_consecutive_concats"}), "Concat"), 2) << "inner is a graph output";
 }
 
+TEST(ConsecutivePasses, ConcatReadByTwoConcatsSplicesIntoBoth) {
+  // DPN's dense paths: one Concat read by two Concats on its axis (one spelled -1): both take its
+  // inputs and it goes. One reader on another axis keeps it whole.
+  ModelBuilder b;
+  b.input("x", {2, 3}).input("y", {2, 3}).input("z", {2, 3});
+  b.output("out", DType::kFloat32, Shape{2, 9}).output("out2", DType::kFloat32, Shape{2, 12});
+  set_attribute(b.node("Concat", {"x", "y"}, {"inner"}), "axis", int64_t{1});
+  set_attribute(b.node("Concat", {"inner", "z"}, {"out"}), "axis", int64_t{1});
+  set_attribute(b.node("Concat", {"z", "inner", "x"}, {"out2"}), "axis", int64_t{-1});
+  const auto model = b.build();
+  piu::OptimizeReport report;
+  const auto after = optimized(model, {"fuse_consecutive_concats"}, &report);
+  EXPECT_EQ(count_op(after, "Concat"), 2);
+  EXPECT_EQ(applications(report), 2);
+  expect_same_outputs(model, after, {random_tensor({2, 3}, 1), random_tensor({2, 3}, 2), random_tensor({2, 3}, 3)});
+
+  ModelBuilder c;
+  c.input("x", {2, 3}).input("y", {2, 3}).input("z", {2, 3}).input("w", {4, 3});
+  c.output("out", DType::kFloat32, Shape{2, 9}).output("out2", DType::kFloat32, Shape{4, 6});
+  set_attribute(c.node("Concat", {"x", "y"}, {"inner"}), "axis", int64_t{1});
+  set_attribute(c.node("Concat", {"inner", "z"}, {"out"}), "axis", int64_t{1});
+  set_attribute(c.node("Concat", {"inner", "inner"}, {"out2"}), "axis", int64_t{0});
+  EXPECT_EQ(count_op(optimized(c.build(), {"fuse_consecutive_concats"}), "Concat"), 3) << "a reader on axis 0";
+}
+
 // --- fuse_consecutive_log_softmax -----------------------------------------------------------
 
 TEST(ConsecutivePasses, LogSoftmaxFusesKeepingAxisAndOutputName) {
