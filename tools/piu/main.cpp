@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "piu/core.hpp"
 #include "piu/version.hpp"
 
 namespace {
@@ -51,6 +52,8 @@ void print_usage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Interrupted or terminated, piu removes its staged temp files and the folders it created.
+  piu::install_signal_cleanup();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_usage(args.empty() ? std::cerr : std::cout);
