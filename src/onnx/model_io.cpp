@@ -143,6 +143,10 @@ void load_external_tensor(onnx::TensorProto& t, const fs::path& base_dir, const 
     if (kv.key() == "location") location = kv.value();
     if (kv.key() == "offset") offset_text = kv.value();
     if (kv.key() == "length") length_text = kv.value();
+    // The ONNX spec's keys; ONNX Runtime refuses any other ("model format error!", naming nothing).
+    if (kv.key() != "location" && kv.key() != "offset" && kv.key() != "length" && kv.key() != "checksum")
+      throw Error(ErrorCode::kBadInput, model_path + ": tensor '" + t.name() + "': unknown external-data key '" +
+                                            kv.key() + "' (known: location, offset, length, checksum)");
   }
   const std::string& name = t.name();
   auto fail = [&](const std::string& why) {
