@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Runs the bad-input table (tests/cli/reliability_cases.py) and prints docs/reliability.md's case table
+as Markdown: kind, command, exit code, the stderr line, and whether anything was left behind.
+
+    .deps/venv/bin/python scripts/reliability_table.py [--bin build/bin/piu] [--models build/models] [--jobs 4]
+"""
+import argparse
+import os
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "cli"))
+import reliability_cases as rc  # noqa: E402
+
+
+def run_all(binary, models, jobs, root):
+    """Runs every runnable case; returns [(case, Result or None)] in table order."""
+    inputs = rc.make_inputs(os.path.join(root, "inputs"), models)
+    cases = rc.cases(inputs)
+    out_root = os.path.join(root, "out")
+
+    def one(item):
+        i, case = item
+        if not case.run:
+            return None
+        return rc.run_case(binary, case, os.path.join(out_root, str(i)))
+
+    with ThreadPoolExecutor(jobs) as pool:
+        results = list(pool.map(one, enumerate(cases)))
+    return list(zip(cases, results)), inputs
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "bin", "piu"))
+    parser.add_argument("--models", default=os.path.join(ROOT, "build", "models"))
+    parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--only-failing", action="store_true", help="print only cases that break the contract")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="piu-reliability-") as root:
+        rows, inputs = run_all(os.path.abspath(args.bin), args.models, args.jobs, root)
+        failing = 0
+        print("| kind | command | exit | message | nothing left |")
+        print("|---|---|---|---|---|")
+        for case, result in rows:
+            if result is None:
+                if not args.only_failing:
+                    print(f"| {case.kind} | {case.command} | not run | ({case.xfail or 'would hang'}) | |")
+                continue
+            bad = rc.problems(case, result)
+            failing += bool(bad)
+            if args.only_failing and not bad:
+                continue
+            message = result.err.strip().replace(root, "$TMP").replace("|", "\\|")
+            if len(message) > 160:
+                message = message[:157] + "..."
+            code = result.code if not bad or case.xfail == "" else f"{result.code} (xfail: {case.xfail})"
+            print(f"| {case.kind} | {case.command} | {code} | `{message}` | {'yes' if not result.left else 'NO: ' + ', '.join(result.left)} |")
+        print(f"\n{len(rows)} cases, {failing} breaking the contract", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
