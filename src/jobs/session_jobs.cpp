@@ -102,8 +102,9 @@ void write_outputs(const std::string& dir, const std::vector<TensorInfo>& infos,
   std::error_code ec;
   for (const fs::path& p : created) {
     if (!fs::create_directory(p, ec) && ec) {
+      const std::string why = ec.message();
       for (auto it = created.rbegin(); it != created.rend(); ++it) fs::remove(*it, ec);
-      throw Error(ErrorCode::kIo, "cannot create --output folder " + dir + ": " + ec.message());
+      throw Error(ErrorCode::kIo, "cannot create --output folder " + dir + ": " + why);
     }
     guards.emplace_back(p.string(), RemoveOnSignal::Kind::kFolder);
   }
