@@ -186,9 +186,9 @@ def make_inputs(root, models_dir):
     os.makedirs(j("model_folder.onnx"), exist_ok=True)
     p["model path is a folder"] = j("model_folder.onnx")
     p["model file missing"] = j("missing.onnx")
-    m = _conv_model(name="x\udcff".encode("utf-8", "surrogateescape").decode("latin-1"))
-    raw = m.SerializeToString()
-    p["non-UTF-8 input name"] = _write(j("non_utf8.onnx"), raw.replace("x\u00ff".encode("utf-8"), b"x\xff"))
+    # The input's name made invalid UTF-8 in place (same length, so every length prefix still holds).
+    raw = _conv_model(name="nonutf8Q").SerializeToString()
+    p["non-UTF-8 input name"] = _write(j("non_utf8.onnx"), raw.replace(b"nonutf8Q", b"nonutf8\xff"))
 
     # --- external data ---------------------------------------------------------------------------
     p["external data: .. escapes the folder"] = _external(root, "ext_dotdot", "../good.onnx")
