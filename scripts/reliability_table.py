@@ -36,8 +36,13 @@ def run_all(binary, models, jobs, root):
     return list(zip(cases, results)), inputs
 
 
+MODELS = ""  # the --models folder, shown as $MODELS
+
+
 def _message(result, root):
     message = result.err.strip().replace(root, "$TMP").replace("|", "\\|")
+    if MODELS:
+        message = message.replace(MODELS, "$MODELS")
     return message if len(message) <= 160 else message[:157] + "..."
 
 
@@ -85,6 +90,8 @@ def main():
     parser.add_argument("--only-failing", action="store_true", help="print only cases that break the contract")
     parser.add_argument("--full", action="store_true", help="one row per case instead of one per kind")
     args = parser.parse_args()
+    global MODELS
+    MODELS = os.path.abspath(args.models)
     with tempfile.TemporaryDirectory(prefix="piu-reliability-") as root:
         rows, inputs = run_all(os.path.abspath(args.bin), args.models, args.jobs, root)
         failing = sum(bool(r is not None and rc.problems(c, r)) for c, r in rows)
@@ -92,7 +99,9 @@ def main():
             print_cases(rows, root, args.only_failing)
         else:
             print_kinds(rows, root)
-        print(f"\n{len(rows)} cases, {failing} breaking the contract", file=sys.stderr)
+        unmarked = sum(bool(not c.xfail and r is not None and rc.problems(c, r)) for c, r in rows)
+        print(f"\n{len(rows)} cases of {len({c.kind for c, _ in rows})} kinds: {failing} run and break the contract, "
+              f"{unmarked} of them not marked xfail; {sum(r is None for _, r in rows)} not run (xfail)", file=sys.stderr)
 
 
 if __name__ == "__main__":
