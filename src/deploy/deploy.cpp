@@ -310,7 +310,8 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& given, c
   fs::create_directories(dir, ec);  // the staged files go there
   if (ec) throw Error(ErrorCode::kIo, "cannot create folder " + options.output_dir + ": " + ec.message());
   // Interrupted, the folder goes with the staged files in it (they are AtomicFiles).
-  RemoveOnSignal folder_guard = created ? RemoveOnSignal(dir.string(), RemoveOnSignal::Kind::kFolder) : RemoveOnSignal();
+  RemoveOnSignal folder_guard =
+      created ? RemoveOnSignal(dir.string(), RemoveOnSignal::Kind::kFolder) : RemoveOnSignal();
   try {
     DeployContext ctx{options, model_path, OnnxModel(), report, {}, nullptr, std::nullopt, std::nullopt};
     int64_t nodes = 0;
