@@ -237,9 +237,39 @@ std::vector<std::pair<std::string, Tensor>> read_npz(const std::string& path);
 // Writes a host tensor as .npy (format 1.0), atomically.
 void write_npy(const std::string& path, const Tensor& tensor);
 
+// A path to remove if SIGINT, SIGTERM or SIGHUP ends the process while this object lives (once
+// install_signal_cleanup() has run): a staged temp file, or a folder a command created (removed
+// when empty, after the registered files). Destroying or releasing it removes nothing; it only
+// stops the path from being removed. At most 256 paths are held at a time; beyond that (or for a
+// path of 4096 bytes or more) nothing is registered.
+class RemoveOnSignal {
+ public:
+  enum class Kind { kFile, kFolder };
+  RemoveOnSignal() = default;
+  RemoveOnSignal(const std::string& path, Kind kind);
+  ~RemoveOnSignal();
+  RemoveOnSignal(RemoveOnSignal&& other) noexcept;
+  RemoveOnSignal& operator=(RemoveOnSignal&& other) noexcept;
+  RemoveOnSignal(const RemoveOnSignal&) = delete;
+  RemoveOnSignal& operator=(const RemoveOnSignal&) = delete;
+  // Stops the path from being removed (it was committed, or removed by the caller).
+  void release();
+
+ private:
+  int slot_ = -1;
+};
+
+// Installs the process's handler for SIGINT, SIGTERM and SIGHUP (not for signals already
+// ignored, as under nohup): it removes every path registered with RemoveOnSignal, then re-raises
+// the signal with its default action, so the process ends as killed by it. The piu CLI calls it
+// first thing; a library user (Python) keeps its own handlers unless it calls this.
+void install_signal_cleanup();
+
 // Writes a file atomically: the content goes to a temp file in the target's folder, which is
 // renamed over `path` only when commit() succeeds. If the writer is destroyed without commit()
-// (an exception, an early return) the temp file is removed and `path` is untouched. Refuses
+// (an exception, an early return) the temp file is removed and `path` is untouched; so it is when
+// SIGINT/SIGTERM/SIGHUP end the process (install_signal_cleanup). After kill -9 `path` is still
+// untouched and at most the temp file ".NAME.tmp.XXXXXX" is left beside it. Refuses
 // (kIo) a target that exists and is not a regular file: renaming over /dev/null or a FIFO would
 // replace it.
 class AtomicFile {
@@ -262,7 +292,13 @@ class AtomicFile {
   std::string temp_path_;
   std::unique_ptr<std::ostream> stream_;
   bool committed_ = false;
+  RemoveOnSignal temp_guard_;  // the temp file goes if a signal ends the process before commit()
 };
+
+// Throws what AtomicFile(path) would (kIo naming the path): its folder missing, the target a folder
+// or not a regular file, no temp file creatable beside it. Leaves nothing behind. Commands call it
+// before their work, so that a bad output path fails at once and nothing is written.
+void check_writable(const std::string& path);
 
 // Convenience: writes `content` (or whatever `writer` emits) to `path` atomically.
 void write_file_atomic(const std::string& path, std::string_view content);

@@ -49,6 +49,12 @@ struct OptimizeReport {
 // duplicate output names and opsets newer than piu knows.
 OptimizeReport optimize(OnnxModel& model, const OptimizeOptions& options = {});
 
+// Checks the main graph's structure as optimize does before its first edit: no cycle, no node
+// consuming an undefined value, no value defined twice. Throws kBadInput "<file>: graph 'g': <node>
+// <problem>" (the model's path, or "model"). Every command that loads a model goes through it
+// (optimize here, sessions opening an ONNX file), so one model gets one answer everywhere.
+void validate_graph(const OnnxModel& model);
+
 // Validates a model with the ONNX checker (full check, shape inference included). Throws
 // kBadInput with the checker's message, prefixed with `what` (e.g. the file name).
 void check_model(const OnnxModel& model, const std::string& what = "model");

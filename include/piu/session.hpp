@@ -106,6 +106,12 @@ class Session {
   std::vector<TensorInfo> outputs_;
 };
 
+// Opens a model piu itself built (a staged result file, or one in memory). The input it came from
+// opened fine, so a runtime refusing this one is piu's bug: kBadInput becomes kInternal, naming
+// the model; other errors (kUnsupported: an op the runtime lacks at the new type) pass unchanged.
+std::unique_ptr<Session> open_built_model(const std::string& path, const SessionOptions& options);
+std::unique_ptr<Session> open_built_model(const OnnxModel& model, const SessionOptions& options);
+
 // ---------------------------------------------------------------------------------------------
 // Backend registry: a backend is a folder under src/backends that registers one factory.
 // ---------------------------------------------------------------------------------------------

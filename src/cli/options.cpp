@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -181,6 +182,16 @@ double Args::get_double(const std::string& name, double fallback) const {
   throw Error(ErrorCode::kBadInput, "option " + name + ": '" + v + "' is not a number");
 }
 
+namespace {
+// The floor of options that mean the same in every command: a batch of 0 or a negative thread count
+// is never meant (a batch of 0 ran and wrote empty outputs; -t -1 was passed to the runtime).
+int64_t minimum_of(const std::string& name) {
+  if (name == "--batch") return 1;
+  if (name == "--threads" || name == "--inter-threads" || name == "--warmup") return 0;
+  return std::numeric_limits<int64_t>::min();
+}
+}  // namespace
+
 int64_t Args::get_int(const std::string& name, int64_t fallback) const {
   if (!has(name)) return fallback;
   const std::string v = get(name);
@@ -188,6 +199,8 @@ int64_t Args::get_int(const std::string& name, int64_t fallback) const {
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (ec != std::errc() || ptr != v.data() + v.size())
     throw Error(ErrorCode::kBadInput, "option " + name + ": '" + v + "' is not an integer");
+  if (out < minimum_of(name))
+    throw Error(ErrorCode::kBadInput, "option " + name + ": " + v + " is below " + std::to_string(minimum_of(name)));
   return out;
 }
 

@@ -38,9 +38,10 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   std::string pattern = (dir / temp_name).string();
   int fd = ::mkstemp(pattern.data());
   if (fd < 0) throw Error(ErrorCode::kIo, "cannot write " + path_ + ": " + errno_text());
+  temp_path_ = pattern;
+  temp_guard_ = RemoveOnSignal(temp_path_, RemoveOnSignal::Kind::kFile);
   ::fchmod(fd, 0644);
   ::close(fd);
-  temp_path_ = pattern;
   auto out = std::make_unique<std::ofstream>(temp_path_, std::ios::binary | std::ios::trunc);
   if (!*out) {
     ::unlink(temp_path_.c_str());
@@ -76,6 +77,11 @@ void AtomicFile::commit() {
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
     throw Error(ErrorCode::kIo, "cannot write " + path_ + ": rename failed: " + errno_text());
   committed_ = true;
+  temp_guard_.release();
+}
+
+void check_writable(const std::string& path) {
+  AtomicFile probe(path);  // removes its temp file as it goes out of scope uncommitted
 }
 
 void write_file_atomic(const std::string& path, std::string_view content) {

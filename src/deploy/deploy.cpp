@@ -215,7 +215,7 @@ void stage_bench(DeployContext& ctx, StageRecord& rec) {
   SessionOptions input_so = so;
   input_so.backend = is_torchscript_path(ctx.input_path) ? "torch" : so.backend;
   auto before = Session::open(ctx.input_path, input_so);
-  auto after = Session::open(ctx.staged_model(), so);
+  auto after = open_built_model(ctx.staged_model(), so);
   ctx.report.backend = after->backend();
   ctx.report.threads = ctx.options.session.intra_op_num_threads;
   std::set<int64_t> seen;
@@ -309,6 +309,9 @@ DeployReport deploy(const std::string& model_path, const DeployOptions& given, c
   const bool created = !fs::exists(dir, ec);
   fs::create_directories(dir, ec);  // the staged files go there
   if (ec) throw Error(ErrorCode::kIo, "cannot create folder " + options.output_dir + ": " + ec.message());
+  // Interrupted, the folder goes with the staged files in it (they are AtomicFiles).
+  RemoveOnSignal folder_guard =
+      created ? RemoveOnSignal(dir.string(), RemoveOnSignal::Kind::kFolder) : RemoveOnSignal();
   try {
     DeployContext ctx{options, model_path, OnnxModel(), report, {}, nullptr, std::nullopt, std::nullopt};
     int64_t nodes = 0;

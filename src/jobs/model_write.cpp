@@ -64,6 +64,7 @@ void check_output_path(const std::string& input, const std::string& output) {
   const fs::path dir = fs::path(output).parent_path();
   if (!dir.empty() && !fs::is_directory(dir, ec))
     throw Error(ErrorCode::kIo, "cannot write " + output + ": folder " + dir.string() + " does not exist");
+  check_writable(output);
 }
 
 std::vector<ShapeSpec> with_dynamic_dims_fixed(std::vector<ShapeSpec> shapes) {
@@ -93,7 +94,7 @@ VerifyReport verify_against(const std::function<std::unique_ptr<Session>(const S
     reference_so.backend = session.backend;
   return verify_one_at_a_time([&] { return open_reference(reference_so); },
                               [&] {
-                                auto candidate = Session::open(candidate_path, candidate_so);
+                                auto candidate = open_built_model(candidate_path, candidate_so);
                                 return view ? view(std::move(candidate)) : std::move(candidate);
                               },
                               options);

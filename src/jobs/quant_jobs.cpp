@@ -159,7 +159,7 @@ SqnrMeasurement measure_output_sqnr(const std::string& reference_path, const Ses
     for (const auto& b : batches)
       for (auto& o : session->run(feeds_for(b, session->inputs(), eval.describe()))) reference.push_back(o.clone());
   }
-  auto session = Session::open(candidate_path, candidate_session);
+  auto session = open_built_model(candidate_path, candidate_session);
   for (const auto& b : batches)
     for (auto& o : session->run(feeds_for(b, session->inputs(), eval.describe()))) candidate.push_back(o);
   out.sqnr_db = sqnr_db(reference, candidate);
@@ -176,10 +176,11 @@ std::string default_cache_path(const std::string& model_path) {
 CalibrateJobReport calibrate_job(const CalibrateJobOptions& options) {
   CalibrateJobReport out;
   out.input = options.input;
+  out.cache = options.cache.empty() ? default_cache_path(options.input) : options.cache;
+  check_writable(out.cache);  // before calibrating: a bad --cache path fails at once
   OnnxModel model = OnnxModel::load(options.input);
   const CalibrationSetup setup = calibration_setup(options.data, model_inputs(model, options.input));
   auto source = calibration_source(setup);
-  out.cache = options.cache.empty() ? default_cache_path(options.input) : options.cache;
   out.table = calibrate(model, *source, options.calibration);
   out.source = source->describe();
   write_tensorrt_cache(out.table, out.cache);

@@ -66,6 +66,7 @@ std::unique_ptr<CalibrationSource> evaluation_without_data(const std::vector<Ten
 
 QuantizeJobReport quantize_job(const QuantizeJobOptions& options) {
   check_output_path(options.input, options.output);
+  if (!options.cache.empty()) check_writable(options.cache);
   QuantizeJobReport out;
   out.input = options.input;
   out.output = options.output;

@@ -1,6 +1,8 @@
 // The jobs that run models without writing one: inspect, run, bench, compare.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "jobs/job_json.hpp"
@@ -113,14 +115,58 @@ std::string head_values(const Tensor& t, int count) {
   return out + (t.numel() > count ? ", ...]" : "]");
 }
 
+// Writes each output as DIR/NAME.npy, creating DIR (and missing parents) only now that the run
+// succeeded. If a write fails, or a signal ends the process meanwhile, the folders created here
+// are removed again with what was written into them.
+void write_outputs(const std::string& dir, const std::vector<TensorInfo>& infos, const std::vector<Tensor>& outputs) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> created;  // outermost first
+  for (fs::path p = fs::path(dir).lexically_normal(); !p.empty() && !fs::exists(p); p = p.parent_path()) {
+    created.insert(created.begin(), p);
+    if (p == p.parent_path()) break;
+  }
+  std::vector<RemoveOnSignal> guards;
+  std::error_code ec;
+  for (const fs::path& p : created) {
+    if (!fs::create_directory(p, ec) && ec) {
+      const std::string why = ec.message();
+      for (auto it = created.rbegin(); it != created.rend(); ++it) fs::remove(*it, ec);
+      throw Error(ErrorCode::kIo, "cannot create --output folder " + dir + ": " + why);
+    }
+    guards.emplace_back(p.string(), RemoveOnSignal::Kind::kFolder);
+  }
+  try {
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const std::string path = (fs::path(dir) / (file_name_for(infos[i].name) + ".npy")).string();
+      if (!created.empty()) guards.emplace_back(path, RemoveOnSignal::Kind::kFile);
+      write_npy(path, outputs[i]);
+    }
+  } catch (...) {
+    if (!created.empty()) fs::remove_all(created.front(), ec);
+    throw;
+  }
+}
+
 }  // namespace
 
 RunJobReport run_job(const RunJobOptions& options) {
   namespace fs = std::filesystem;
   // Check the output folder before spending time on the model.
   const std::string& dir = options.output_dir;
-  if (!dir.empty() && fs::exists(dir) && !fs::is_directory(dir))
-    throw Error(ErrorCode::kBadInput, "--output " + dir + " exists and is not a folder");
+  if (!dir.empty()) {
+    std::error_code ec;
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+      throw Error(ErrorCode::kBadInput, "--output " + dir + " exists and is not a folder");
+    // The nearest folder that exists must be one piu can write into.
+    fs::path existing = fs::path(dir).lexically_normal();
+    while (!existing.empty() && !fs::exists(existing, ec) && existing != existing.parent_path())
+      existing = existing.parent_path();
+    if (existing.empty()) existing = ".";
+    if (!fs::is_directory(existing, ec))
+      throw Error(ErrorCode::kBadInput, "--output " + dir + ": " + existing.string() + " is not a folder");
+    if (::access(existing.c_str(), W_OK) != 0)
+      throw Error(ErrorCode::kIo, "--output " + dir + ": cannot write into " + existing.string());
+  }
   RunJobReport r;
   r.model = options.model;
   r.output_dir = dir;
@@ -137,11 +183,7 @@ RunJobReport run_job(const RunJobOptions& options) {
   } else {
     r.outputs = session->run(r.inputs);
   }
-  if (!dir.empty()) {
-    fs::create_directories(dir);
-    for (size_t i = 0; i < r.outputs.size(); ++i)
-      write_npy((fs::path(dir) / (file_name_for(r.output_infos[i].name) + ".npy")).string(), r.outputs[i]);
-  }
+  if (!dir.empty()) write_outputs(dir, r.output_infos, r.outputs);
   return r;
 }
 

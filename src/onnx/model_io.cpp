@@ -1,5 +1,6 @@
 // ONNX model load/save with external data kept inside the model's folder.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <sys/stat.h>
@@ -150,6 +151,10 @@ void load_external_tensor(onnx::TensorProto& t, const fs::path& base_dir, const 
     if (kv.key() == "location") location = kv.value();
     if (kv.key() == "offset") offset_text = kv.value();
     if (kv.key() == "length") length_text = kv.value();
+    // The ONNX spec's keys; ONNX Runtime refuses any other ("model format error!", naming nothing).
+    if (kv.key() != "location" && kv.key() != "offset" && kv.key() != "length" && kv.key() != "checksum")
+      throw Error(ErrorCode::kBadInput, model_path + ": tensor '" + t.name() + "': unknown external-data key '" +
+                                            kv.key() + "' (known: location, offset, length, checksum)");
   }
   const std::string& name = t.name();
   auto fail = [&](const std::string& why) {
@@ -239,6 +244,58 @@ void move_to_external(const std::vector<onnx::TensorProto*>& tensors, std::ostre
 
 }  // namespace
 
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one.
+size_t utf8_sequence(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return 0;
+  return n;
+}
+
+// Names in the main graph (inputs, outputs, initializers, nodes, value_info) must be UTF-8, as
+// ONNX's strings are: they reach JSON reports, file names and terminals. Throws kBadInput naming
+// the file and the name with its invalid bytes escaped (\xNN).
+void check_names_are_utf8(const onnx::GraphProto& g, const std::string& path) {
+  auto check = [&](const std::string& name, const char* what) {
+    bool ok = true;
+    for (size_t i = 0; i < name.size() && ok;) {
+      const size_t n = utf8_sequence(name, i);
+      ok = n > 0;
+      i += n;
+    }
+    if (ok) return;
+    std::string shown;
+    for (size_t i = 0; i < name.size();) {
+      const size_t n = utf8_sequence(name, i);
+      const auto c = static_cast<unsigned char>(name[i]);
+      if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7F))) {
+        shown += fmt::format("\\x{:02x}", c);
+        ++i;
+      } else {
+        shown.append(name, i, n);
+        i += n;
+      }
+    }
+    throw Error(ErrorCode::kBadInput, path + ": " + what + " name '" + shown + "' is not valid UTF-8");
+  };
+  for (const auto& v : g.input()) check(v.name(), "graph input");
+  for (const auto& v : g.output()) check(v.name(), "graph output");
+  for (const auto& v : g.value_info()) check(v.name(), "value");
+  for (const auto& t : g.initializer()) check(t.name(), "initializer");
+  for (const auto& n : g.node()) {
+    check(n.name(), "node");
+    check(n.op_type(), "op type");
+    for (const auto& v : n.input()) check(v, "node input");
+    for (const auto& v : n.output()) check(v, "node output");
+  }
+}
+
+}  // namespace
+
 OnnxModel OnnxModel::load(const std::string& path, const LoadOptions& options) {
   check_regular_file(path);
   std::error_code ec;
@@ -274,6 +331,7 @@ OnnxModel OnnxModel::load(const std::string& path, const LoadOptions& options) {
                 path + ": not an ONNX model: protobuf parsing failed (truncated or corrupt file)");
   if (!proto->has_graph()) throw Error(ErrorCode::kBadInput, path + ": not an ONNX model: ModelProto has no graph");
   if (proto->ir_version() <= 0) throw Error(ErrorCode::kBadInput, path + ": ModelProto has no ir_version");
+  check_names_are_utf8(proto->graph(), path);
 
   OnnxModel model(std::move(*proto), path);
   const fs::path base_dir = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();

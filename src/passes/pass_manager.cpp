@@ -154,9 +154,7 @@ OptimizeReport optimize(OnnxModel& model, const OptimizeOptions& options) {
   for (const std::string& name : options.passes) report.passes.push_back({name, 0, 0});
   auto& graph_proto = *model.proto().mutable_graph();
   report.nodes_before = graph_utils::count_nodes(graph_proto);
-  {
-    passes::Graph graph(graph_proto, opset);  // validates: cycles, undefined values, duplicates
-  }
+  validate_graph(model);
   // Shapes and types help passes that depend on them (e.g. eliminate_nop_cast); inference that
   // fails on an op it does not know leaves those values unknown, and the passes then do not fire.
   if (options.infer_shapes) {
@@ -196,6 +194,24 @@ OptimizeReport optimize(OnnxModel& model, const OptimizeOptions& options) {
   passes::drop_stale_value_info(graph_proto);
   report.nodes_after = graph_utils::count_nodes(graph_proto);
   return report;
+}
+
+void validate_graph(const OnnxModel& model) {
+  // A skeleton of the graph (nodes, inputs, outputs, initializer names; no weights) so that the
+  // model itself is neither copied nor reordered.
+  const onnx::GraphProto& g = model.proto().graph();
+  onnx::GraphProto skeleton;
+  skeleton.set_name(g.name());
+  *skeleton.mutable_node() = g.node();
+  *skeleton.mutable_input() = g.input();
+  *skeleton.mutable_output() = g.output();
+  for (const auto& t : g.initializer()) skeleton.add_initializer()->set_name(t.name());
+  for (const auto& t : g.sparse_initializer()) skeleton.add_initializer()->set_name(t.values().name());
+  try {
+    passes::Graph graph(skeleton, graph_utils::default_opset(model.proto()));
+  } catch (const Error& e) {
+    throw e.with_context(model.path().empty() ? std::string("model") : model.path());
+  }
 }
 
 void check_model(const OnnxModel& model, const std::string& what) {

@@ -74,7 +74,7 @@ FallbackReport quantize_with_fallback(OnnxModel& model, const CalibrationTable& 
     out.report = quantize_qdq(out.model, table, o);
     SessionOptions so;
     so.intra_op_num_threads = target.threads;
-    auto session = Session::open(out.model, so);
+    auto session = open_built_model(out.model, so);
     std::vector<Tensor> got;
     for (const auto& in : with_metric ? inputs : std::vector<std::vector<Tensor>>{sensitivity_input})
       for (auto& t : session->run(in)) got.push_back(t);

@@ -232,4 +232,24 @@ std::unique_ptr<Session> Session::open(const ModelBytes& model, const SessionOpt
   return f->create_from_bytes(model, options);
 }
 
+namespace {
+template <typename Open>
+std::unique_ptr<Session> open_built(const Open& open) {
+  try {
+    return open();
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kBadInput) throw;
+    throw Error(ErrorCode::kInternal, std::string("a model piu built is refused (a piu bug): ") + e.what());
+  }
+}
+}  // namespace
+
+std::unique_ptr<Session> open_built_model(const std::string& path, const SessionOptions& options) {
+  return open_built([&] { return Session::open(path, options); });
+}
+
+std::unique_ptr<Session> open_built_model(const OnnxModel& model, const SessionOptions& options) {
+  return open_built([&] { return Session::open(model, options); });
+}
+
 }  // namespace piu

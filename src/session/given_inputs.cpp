@@ -1,4 +1,5 @@
 // Inputs given as files (--input NAME=FILE.npy, --input FILE.npz) and their checks against a model.
+#include <filesystem>
 #include <set>
 
 #include "piu/session.hpp"
@@ -39,6 +40,9 @@ std::vector<GivenInput> read_given_inputs(const std::vector<std::string>& specs)
       path = spec.substr(eq + 1);
       if (name.empty()) throw Error(ErrorCode::kBadInput, "--input '" + spec + "': empty input name before '='");
     }
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+      throw Error(ErrorCode::kBadInput, "--input " + path + ": a folder, not a .npy or .npz file");
     if (ends_with(path, ".npz")) {
       if (!name.empty())
         throw Error(ErrorCode::kBadInput, "--input " + spec + ": an .npz file names its inputs itself; give it alone");

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "core/checked.hpp"
+#include "piu/core.hpp"
 #include "piu/version.hpp"
 
 namespace {
@@ -52,6 +53,8 @@ void print_usage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Interrupted or terminated, piu removes its staged temp files and the folders it created.
+  piu::install_signal_cleanup();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_usage(args.empty() ? std::cerr : std::cout);
@@ -73,7 +76,7 @@ int main(int argc, char** argv) {
   for (const auto* s : subcommands())
     if (s->command.name == args[0]) sub = s;
   if (!sub) {
-    std::cerr << "piu: unknown command '" << args[0] << "'\n\n";
+    std::cerr << "piu: unknown command '" << piu::printable_message(args[0]) << "'\n\n";
     print_usage(std::cerr);
     return piu::cli::kExitBadInput;
   }

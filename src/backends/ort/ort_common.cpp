@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <regex>
 #include <vector>
 
 namespace piu::ort {
@@ -28,6 +30,55 @@ Error ort_error(const Ort::Exception& e, const std::string& context) {
       break;
   }
   return Error(code, context + ": onnxruntime: " + e.what());
+}
+
+std::string ort_reason(const Ort::Exception& e) {
+  std::string m = e.what();
+  // "/onnxruntime_src/onnxruntime/core/graph/graph.cc:1441 onnxruntime::Graph::Graph(...) <reason>",
+  // "model_load_utils.h:46 void onnxruntime::f(...) <reason>" or "tensorprotoutils.cc:1534 Function
+  // <reason>": the reason alone is what a user can act on.
+  static const std::regex location(R"(^\S+\.(cc|h):\d+ )");
+  std::smatch match;
+  if (std::regex_search(m, match, location)) {
+    size_t i = static_cast<size_t>(match.length(0));
+    const size_t first_space = m.find(' ', i);
+    const size_t second_space = first_space == std::string::npos ? first_space : m.find(' ', first_space + 1);
+    const size_t paren = m.find('(', i);
+    if (paren != std::string::npos && paren < second_space) {  // a signature: skip to its matching ')'
+      int depth = 0;
+      for (i = paren; i < m.size(); ++i) {
+        if (m[i] == '(') ++depth;
+        if (m[i] == ')' && --depth == 0) break;
+      }
+      i = std::min(m.size(), i + 1);
+    } else {
+      i = first_space == std::string::npos ? m.size() : first_space;
+    }
+    while (i < m.size() && m[i] == ' ') ++i;
+    if (i < m.size()) m.erase(0, i);
+  }
+  for (char& c : m)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  while (!m.empty() && (m.back() == '.' || m.back() == ' ')) m.pop_back();
+  return m;
+}
+
+Error ort_load_error(const Ort::Exception& e, const std::string& model_name) {
+  switch (e.GetOrtErrorCode()) {
+    case ORT_FAIL:  // ORT's graph checks (Graph::Resolve, tensor size checks) fail with ORT_FAIL
+    case ORT_INVALID_ARGUMENT:
+    case ORT_INVALID_GRAPH:
+    case ORT_INVALID_PROTOBUF:
+    case ORT_NO_MODEL:
+    case ORT_MODEL_LOADED:
+      return Error(ErrorCode::kBadInput, model_name + ": ONNX Runtime rejects the model: " + ort_reason(e));
+    case ORT_NOT_IMPLEMENTED:
+      return Error(ErrorCode::kUnsupported, model_name + ": ONNX Runtime cannot run it: " + ort_reason(e));
+    case ORT_NO_SUCHFILE:
+      return Error(ErrorCode::kIo, model_name + ": " + ort_reason(e));
+    default:  // ORT_RUNTIME_EXCEPTION, ORT_ENGINE_ERROR, ORT_EP_FAIL: the runtime or its provider failed
+      return Error(ErrorCode::kBackend, "cannot open " + model_name + ": onnxruntime: " + ort_reason(e));
+  }
 }
 
 Ort::Env& ort_env() {

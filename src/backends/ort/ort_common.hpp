@@ -23,6 +23,17 @@ namespace piu::ort {
 // with a code from ONNX Runtime's (invalid model or argument: kBadInput, missing file: kIo, ...).
 Error ort_error(const Ort::Exception& e, const std::string& context);
 
+// ONNX Runtime's message on one line, without the source location and function it names
+// ("graph.cc:1441 onnxruntime::Graph::Graph(...)") or its closing period.
+std::string ort_reason(const Ort::Exception& e);
+
+// The funnel for errors while ONNX Runtime creates a session from a user's model (`model_name`: the
+// file): what it rejects in the model (ORT_FAIL from its graph checks, invalid graph, argument or
+// protobuf) is kBadInput "<model>: ONNX Runtime rejects the model: <reason>", ops it does not
+// implement kUnsupported; failures of the runtime itself (runtime exception, engine or provider
+// failure) stay kBackend.
+Error ort_load_error(const Ort::Exception& e, const std::string& model_name);
+
 // The process's ONNX Runtime environment, created on first use and never destroyed (see there).
 Ort::Env& ort_env();
 

@@ -12,6 +12,7 @@
 #include "backends/ort/ort_common.hpp"
 #include "piu/cuda.hpp"
 #include "piu/onnx.hpp"
+#include "piu/passes.hpp"
 #include "piu/session.hpp"
 
 namespace piu::ort {
@@ -193,6 +194,7 @@ class OrtSession final : public Session {
     // Our own loader validates the file first: clear errors for non-ONNX files and external data
     // that points outside the model's folder (ORT would follow it).
     OnnxModel model = OnnxModel::load(path, LoadOptions{/*load_external_data=*/false});
+    validate_graph(model);  // the answer optimize gives for cycles and undefined values, not ORT's
     try {
       if (model.external_files().empty()) {
         const std::string bytes = model.serialize();
@@ -203,7 +205,7 @@ class OrtSession final : public Session {
         session_ = std::make_unique<Ort::Session>(ort_env(), path.c_str(), make_options(options, append));
       }
     } catch (const Ort::Exception& e) {
-      throw ort_error(e, "cannot open " + path);
+      throw ort_load_error(e, path);
     }
     describe_io();
   }
@@ -229,6 +231,9 @@ class OrtSession final : public Session {
       }
       session_ = std::make_unique<Ort::Session>(ort_env(), bytes.data(), bytes.size(), so);
     } catch (const Ort::Exception& e) {
+      // A model read from a user's file (calibration adds outputs to it) is the user's; piu's own
+      // rewrites are checked by the ONNX checker and verified before they are opened anywhere else.
+      if (!model.path().empty()) throw ort_load_error(e, path_);
       throw ort_error(e, "cannot open " + path_);
     }
     describe_io();
