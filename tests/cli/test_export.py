@@ -87,6 +87,15 @@ def test_unsupported_ops_are_all_listed_with_locations(tmp_path):
     assert not out.exists()
 
 
+def test_in_place_writes_that_cannot_be_proven_safe_are_refused(tmp_path):
+    # copy_ into slices is exported out of place only when that is what PyTorch computes (op cases
+    # copy_slice*); otherwise every such write is named with its line and reason, nothing written.
+    out = tmp_path / "w.onnx"
+    r = piu("export", model("torch/unsafe_writes.pt"), "-o", out, "--shape", "-1x4")
+    one_line_error(r, "aten::copy_ (at", "is still read afterwards", "strided slice (step 2)")
+    assert not out.exists()
+
+
 def test_export_bad_input(tmp_path):
     out = tmp_path / "x.onnx"
     one_line_error(piu("export", model("torch/state_dict.pt"), "-o", out, "--shape", "1x3x16x16"), "state_dict")
