@@ -9,6 +9,8 @@ Writes OUT_DIR/torch/<family>.pt, each traced at batch 2 with the input shape in
   bert_like.pt     forward(input_ids, attention_mask), both int64: an embedding and a mask in arithmetic
   dict_out.pt      forward(x) -> {"logits": ..., "features": ...} (traced with strict=False)
   control_flow.pt  a scripted module with an `if` on a run-time value (an ONNX If)
+  unsafe_writes.pt in-place writes piu refuses: into y while an older view of y is read afterwards,
+                   and into a strided slice (each exit 2 naming aten::copy_ and why)
 """
 import os
 import sys
@@ -267,6 +269,16 @@ class Unsupported(nn.Module):
         return a + b + c.sum(1, keepdim=True)
 
 
+class UnsafeWrites(nn.Module):
+    def forward(self, x):
+        y = x * 2
+        v = y[:, 1:]  # a view of y, read after the write below: exporting y[:, :1] = ... out of place
+        y[:, :1] = x[:, :1] * 0.5  # would leave v with the old values
+        z = x + 1
+        z[:, ::2] = x[:, ::2]  # a strided slice
+        return y + 1, v * 3, z
+
+
 class BertLike(nn.Module):
     """What a BERT-style encoder does with its two int64 inputs: token (and position) embeddings of
     input_ids; attention_mask cast to float for the additive attention mask and for masked mean
@@ -339,6 +351,7 @@ def main():
     torch.save(Conv().state_dict(), os.path.join(out, "state_dict.pt"))
     torch.jit.trace(DictOut().eval(), torch.randn(2, 3), strict=False).save(os.path.join(out, "dict_out.pt"))
     torch.jit.script(Gated().eval()).save(os.path.join(out, "control_flow.pt"))
+    torch.jit.trace(UnsafeWrites().eval(), torch.randn(2, 4)).save(os.path.join(out, "unsafe_writes.pt"))
 
 
 if __name__ == "__main__":

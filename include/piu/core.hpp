@@ -85,11 +85,14 @@ int64_t shape_numel(const Shape& shape);
 
 // A shape spec as users type it: "-1x3x224x224", "1,3,224,224", "[1, 3, 224, 224]", "input:1x3x224x224",
 // and optionally the input's dtype after a last ':' ("input_ids:-1x128:int64"). '?' is accepted as a
-// dynamic dim. An empty name means "the first (or only) input".
+// dynamic dim. An empty name means "the first (or only) input". A dim may be a name instead
+// ("ids:[batch, seq]:int64", "mask:batch,seq"): a dynamic dim that equally named dims of other inputs
+// share; dims holding names are separated by ',' (a name may contain 'x').
 struct ShapeSpec {
   std::string name;
   Shape shape;
   std::optional<DType> dtype = std::nullopt;  // stated by the user; unset: the model's own
+  std::vector<std::string> dim_names = {};    // per dim, "" where unnamed; empty when no dim is named
 };
 
 // Parses one spec ("[NAME:]DIMS[:DTYPE]"). Throws kBadInput naming the offending text.

@@ -39,6 +39,7 @@ struct ExportedInput {
   DType dtype = DType::kFloat32;
   std::string dtype_source;  // "given", "indices of aten::embedding (model.py:12)", "default ...", ...
   Shape shape;               // as given, -1 for dynamic dims
+  std::vector<std::string> dim_names = {};  // the names --shape gave dims ("" where none), or empty
 };
 
 struct ExportReport {

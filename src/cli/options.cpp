@@ -91,7 +91,7 @@ const std::vector<Entry>& table() {
       {"--sensitivity-runs", {"--sensitivity-runs", "", "N", "with --max-error: model runs spent measuring layer sensitivity (default {}; with more layers, spans are measured and split; 0 = every layer alone)"}},
       {"--shape", {"--shape", "-s", "[NAME:]DIMS", "shape of an input with dynamic dims, e.g. input:1x3x224x224", true}},
       {"--shape:deploy", {"--shape", "-s", "[NAME:]DIMS[:DTYPE]", "input shape: -1 dims dynamic (required for a TorchScript input, with its dtype where needed: ids:-1x128:int64), e.g. -1x3x224x224", true}},
-      {"--shape:export", {"--shape", "-s", "[NAME:]DIMS[:DTYPE]", "an input's shape, -1 for dynamic dims, e.g. input:-1x3x224x224 (one per input); a dtype (ids:-1x128:int64) types the input, which the file does not record (default: inferred from its use)", true}},
+      {"--shape:export", {"--shape", "-s", "[NAME:]DIMS[:DTYPE]", "an input's shape, -1 for dynamic dims, e.g. input:-1x3x224x224 (one per input); a dtype (ids:-1x128:int64) types the input, which the file does not record (default: inferred from its use); a dim may be a name, shared by the inputs naming it (ids:[batch, seq]:int64 and mask:[batch, seq]; dims holding names are separated by ','): unnamed dynamic dims are 'batch' (dim 0) and NAME_dimD", true}},
       {"--skip-optimize", {"--skip-optimize", "", "", "do not run the optimizer's passes between folding rounds"}},
       {"--std", {"--std", "", "A,B,C", "per-channel std (default {})"}},
       {"--target", {"--target", "", "NAME", "int8 format for: ort (uint8 activations with zero points) or tensorrt (symmetric int8) (default {})"}},

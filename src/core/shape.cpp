@@ -64,12 +64,27 @@ std::string_view trim(std::string_view s) {
 
 [[noreturn]] void bad_shape(std::string_view text, const std::string& why) {
   throw Error(ErrorCode::kBadInput, "bad shape '" + std::string(text) + "': " + why +
-                                        " (expected e.g. 1x3x224x224, -1,3,224,224, input:1x3x224x224 or ids:-1x128:int64)");
+                                        " (expected e.g. 1x3x224x224, -1,3,224,224, input:1x3x224x224, "
+                                        "ids:-1x128:int64 or ids:[batch, seq]:int64)");
 }
 
 }  // namespace
 
-Shape parse_shape(std::string_view text) {
+namespace {
+
+bool is_name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+
+// A dim name: a letter or '_', then letters, digits or '_'.
+bool is_dim_name(std::string_view tok) {
+  if (tok.empty() || !is_name_start(tok.front())) return false;
+  return std::all_of(tok.begin(), tok.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// Dims separated by 'x' or ','; with `names`, a dim may be a name (a dynamic dim that equally named
+// dims of other inputs share): dims holding names are separated by ',' only, since a name may hold
+// an 'x' ("max_len"). `names` receives one entry per dim ("" where unnamed), or none when no dim is named.
+Shape parse_dims(std::string_view text, std::vector<std::string>* names) {
   std::string_view s = trim(text);
   if (!s.empty() && s.front() == '[') {
     if (s.back() != ']') bad_shape(text, "unbalanced '['");
@@ -80,41 +95,58 @@ Shape parse_shape(std::string_view text) {
     if (trim(text).empty()) bad_shape(text, "empty");
     return shape;
   }
+  const bool named = names && std::any_of(s.begin(), s.end(), [](char c) { return c != 'x' && is_name_start(c); });
+  const char* separators = named ? "," : "x,";
+  std::vector<std::string> dim_names;
   size_t pos = 0;
   while (true) {
-    size_t end = s.find_first_of("x,", pos);
+    size_t end = s.find_first_of(separators, pos);
     std::string_view tok = trim(s.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
     if (tok.empty()) bad_shape(text, "empty dim");
+    dim_names.emplace_back();
     if (tok == "?" || tok == "-1") {
       shape.push_back(kDynamicDim);
+    } else if (named && is_dim_name(tok)) {
+      shape.push_back(kDynamicDim);
+      dim_names.back() = std::string(tok);
     } else {
       int64_t v = 0;
       auto [ptr, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), v);
       if (ec == std::errc::result_out_of_range) bad_shape(text, "dim '" + std::string(tok) + "' is too large");
       if (ec != std::errc() || ptr != tok.data() + tok.size())
-        bad_shape(text, "dim '" + std::string(tok) + "' is not an integer");
+        bad_shape(text, "dim '" + std::string(tok) + "' is not an integer" +
+                            (named ? " or a name (dims holding names are separated by ',')" : ""));
       if (v < 0) bad_shape(text, "dim '" + std::string(tok) + "' is negative (use -1 for a dynamic dim)");
       shape.push_back(v);
     }
     if (end == std::string_view::npos) break;
     pos = end + 1;
   }
+  if (named) *names = std::move(dim_names);
   return shape;
 }
+
+}  // namespace
+
+Shape parse_shape(std::string_view text) { return parse_dims(text, nullptr); }
 
 ShapeSpec parse_shape_spec(std::string_view text) {
   std::string_view s = trim(text);
   ShapeSpec spec;
-  // A dtype after the last ':' ("ids:-1x128:int64"): dims are never a dtype's name.
+  // A dtype after the last ':' ("ids:-1x128:int64"): dims are never a dtype's name. A tail that is
+  // not a dtype is the dims when it holds names ("ids:[batch, seq]", "ids:batch,seq", "ids:seq").
   if (size_t colon = s.rfind(':'); colon != std::string_view::npos) {
     const std::string_view tail = trim(s.substr(colon + 1));
     if (!tail.empty() && std::isalpha(static_cast<unsigned char>(tail.front())) && tail != "scalar") {
+      const bool dims_like = tail.find_first_of(",[") != std::string_view::npos ||
+                             (is_dim_name(tail) && s.substr(0, colon).find(':') == std::string_view::npos);
       try {
         spec.dtype = parse_dtype(tail);
       } catch (const Error&) {
-        bad_shape(text, "'" + std::string(tail) + "' is not a dtype (float32, float16, int64, int32, bool, ...)");
+        if (!dims_like)
+          bad_shape(text, "'" + std::string(tail) + "' is not a dtype (float32, float16, int64, int32, bool, ...)");
       }
-      s = trim(s.substr(0, colon));
+      if (spec.dtype) s = trim(s.substr(0, colon));
     }
   }
   // The name is everything before the last ':' (names may contain ':' as in "input:0").
@@ -124,7 +156,7 @@ ShapeSpec parse_shape_spec(std::string_view text) {
     if (spec.name.empty()) bad_shape(text, "empty input name before ':'");
     s = s.substr(colon + 1);
   }
-  spec.shape = parse_shape(s);
+  spec.shape = parse_dims(s, &spec.dim_names);
   return spec;
 }
 

@@ -144,6 +144,16 @@ class ConvertContext {
   // the base's constant is updated (later reads see the new values). Throws Unconvertible for
   // other targets. The caller binds its own output.
   void fill_view(size_t i, double value);
+  // True when input i is a chain of slice/select views of a tensor bound by bind_constant (what
+  // fill_view writes into).
+  bool is_view_of_constant(size_t i);
+  // In-place write of `src` (ONNX element type src_type; cast and broadcast as copy_ does) into
+  // input i, a chain of constant-step-1 slice/select views of a computed tensor, done out of place:
+  // every later reader of the base reads a new value (src/export/write_view.cpp). Returns the
+  // view's new contents, for the caller's output. Throws Unconvertible when that is not provably
+  // what PyTorch computes: an older view of the base still read afterwards, a base that is itself
+  // a view, a strided slice, a write inside a loop or branch.
+  std::string write_view(size_t i, const std::string& src, int32_t src_type);
   // Control flow: converts sub-block b's nodes here (a taken branch, one unrolled iteration).
   // Returns false when a node in it failed: that node is reported, this node fails with it, and
   // the converter should return at once.

@@ -162,8 +162,8 @@ Inputs match_inputs(const IrGraph& ir, const ExportOptions& options, const std::
   return in;
 }
 
-// Step 1b: declares the graph inputs (dims given as -1 become symbolic: "batch" for the first) and
-// binds forward()'s arguments to them.
+// Step 1b: declares the graph inputs (dynamic dims are symbolic: the name --shape gave, else
+// "batch" for the first and <input>_dim<d> for the others) and binds forward()'s arguments to them.
 void bind_inputs(ExportState& state, const Inputs& in) {
   const IrGraph& ir = state.ir;
   for (size_t i = 0; i < in.names.size(); ++i) {
@@ -173,11 +173,14 @@ void bind_inputs(ExportState& state, const Inputs& in) {
     const int32_t type = dtype_to_onnx(in.types[i].dtype);
     tt->set_elem_type(type);
     const Shape& shape = in.shapes[i]->shape;
+    const auto& dim_names = in.shapes[i]->dim_names;
     tt->mutable_shape();  // a 0-d input (a number argument) has a shape with no dims
     for (size_t d = 0; d < shape.size(); ++d) {
       auto* dim = tt->mutable_shape()->add_dim();
       if (shape[d] >= 0)
         dim->set_dim_value(shape[d]);
+      else if (d < dim_names.size() && !dim_names[d].empty())
+        dim->set_dim_param(dim_names[d]);
       else
         dim->set_dim_param(d == 0 ? "batch" : in.names[i] + "_dim" + std::to_string(d));
     }
@@ -309,7 +312,8 @@ OnnxModel export_module(const std::string& path, const std::string* bytes, const
   const Inputs in = match_inputs(ir, options, path);
   report.torch_inputs = in.arg_names;
   for (size_t i = 0; i < in.names.size(); ++i)
-    report.inputs.push_back({in.names[i], in.types[i].dtype, in.types[i].source, in.shapes[i]->shape});
+    report.inputs.push_back({in.names[i], in.types[i].dtype, in.types[i].source, in.shapes[i]->shape,
+                             in.shapes[i]->dim_names});
   // 2. Coverage: every missing converter listed at once, before anything is converted.
   report.unsupported = missing_converters(ir);
   if (!report.unsupported.empty()) fail_unsupported(path, report, report_out);

@@ -1,6 +1,8 @@
 // piu export as a job: TorchScript -> ONNX, checked, verified against LibTorch, then written.
 #include <fmt/format.h>
 
+#include <map>
+
 #include "jobs/job_json.hpp"
 #include "piu/jobs.hpp"
 
@@ -22,15 +24,31 @@ ExportedModel with_input_types(OnnxModel model, const ExportReport& report) {
 
 // One spec per TorchScript argument: the export's shape with its dynamic dims other than the batch
 // at 64, unless a verification shape names that input (or names none), named as LibTorch calls it.
+// Dims named alike in --shape (ids:[batch, seq], mask:[batch, seq]) get the size a verification
+// shape gave one of them.
 std::vector<ShapeSpec> export_verify_shapes(const ExportJobOptions& options, const ExportReport& report) {
   std::vector<ShapeSpec> out;
+  std::vector<bool> given;
+  std::map<std::string, int64_t> named_sizes;
   for (size_t i = 0; i < report.inputs.size() && i < report.torch_inputs.size(); ++i) {
-    ShapeSpec s{report.inputs[i].name, report.inputs[i].shape};
+    const auto& in = report.inputs[i];
+    ShapeSpec s{in.name, in.shape};
     s = with_dynamic_dims_fixed({s})[0];
+    given.push_back(false);
     for (const auto& g : options.verify_shapes)
-      if (g.name.empty() || g.name == s.name || g.name == report.torch_inputs[i]) s.shape = g.shape;
+      if (g.name.empty() || g.name == s.name || g.name == report.torch_inputs[i]) {
+        s.shape = g.shape;
+        given.back() = true;
+      }
+    for (size_t d = 0; given.back() && d < in.dim_names.size() && d < s.shape.size(); ++d)
+      if (!in.dim_names[d].empty() && s.shape[d] >= 0) named_sizes.emplace(in.dim_names[d], s.shape[d]);
     s.name = report.torch_inputs[i];
     out.push_back(s);
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    const auto& names = report.inputs[i].dim_names;
+    for (size_t d = 0; !given[i] && d < names.size() && d < out[i].shape.size(); ++d)
+      if (auto it = named_sizes.find(names[d]); it != named_sizes.end()) out[i].shape[d] = it->second;
   }
   return out;
 }

@@ -59,10 +59,40 @@ def test_several_inputs_and_outputs(tmp_path):
     assert [o.name for o in m.graph.output] == ["output_0", "output_1"]
 
 
+def test_named_dims_are_shared_by_inputs(tmp_path):
+    # ids and mask share their sequence dim: named in --shape, it is one ONNX dim_param, and the
+    # verification shape given for ids sizes the mask's alike (else LibTorch sees 5 against 64).
+    out = tmp_path / "bert.onnx"
+    r = piu("export", model("torch/bert_like.pt"), "-o", out, "--shape", "input_ids:[batch, seq]:int64",
+            "--shape", "attention_mask:batch,seq:int64", "--verify-shape", "input_ids:2x5", "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["verified"]
+    m = onnx.load(str(out))
+    dims = [[d.dim_param for d in i.type.tensor_type.shape.dim] for i in m.graph.input]
+    assert dims == [["batch", "seq"], ["batch", "seq"]], dims
+    # Unnamed, each input's dynamic dim is its own.
+    r = piu("export", model("torch/bert_like.pt"), "-o", out, "--shape", "input_ids:-1x-1:int64",
+            "--shape", "attention_mask:-1x-1:int64")
+    assert r.code == 0, r.err
+    dims = [[d.dim_param for d in i.type.tensor_type.shape.dim] for i in onnx.load(str(out)).graph.input]
+    assert dims == [["batch", "input_ids_dim1"], ["batch", "attention_mask_dim1"]], dims
+    r = piu("run", out, "--shape", "input_ids:3x6", "--shape", "attention_mask:3x6")
+    assert r.code == 0, r.err
+
+
 def test_unsupported_ops_are_all_listed_with_locations(tmp_path):
     out = tmp_path / "u.onnx"
     r = piu("export", model("torch/unsupported.pt"), "-o", out, "--shape", "-1x16")
     one_line_error(r, "aten::linalg_svdvals (2 uses, first at", "aten::_standard_gamma", "no converter")
+    assert not out.exists()
+
+
+def test_in_place_writes_that_cannot_be_proven_safe_are_refused(tmp_path):
+    # copy_ into slices is exported out of place only when that is what PyTorch computes (op cases
+    # copy_slice*); otherwise every such write is named with its line and reason, nothing written.
+    out = tmp_path / "w.onnx"
+    r = piu("export", model("torch/unsafe_writes.pt"), "-o", out, "--shape", "-1x4")
+    one_line_error(r, "aten::copy_ (at", "is still read afterwards", "strided slice (step 2)")
     assert not out.exists()
 
 

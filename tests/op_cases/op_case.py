@@ -33,7 +33,7 @@ class Case:
       inputs must be valid for the op: indices in range, etc.).
     dynamic: per input, which dims stay dynamic in the export (-1), e.g. ("-1x3x8x8",); default:
       dim 0 of every input of rank >= 2 (the batch), other inputs static. Use "" for static.
-    opset: the lowest ONNX opset the converter supports (tested there and at 17).
+    opset: the lowest ONNX opset the converter supports (tested there and at 17 when that is higher).
     name: file name; defaults to the first op's name without its namespace.
     script: torch.jit.script instead of torch.jit.trace.
     names: ONNX input names; default: forward()'s argument names (x, y, ... for a function)."""

@@ -47,6 +47,22 @@ TEST(ShapeSpec, ParsesADtypeAfterTheDims) {
   }
 }
 
+TEST(ShapeSpec, NamesDynamicDims) {
+  auto s = piu::parse_shape_spec("input_ids:[batch, seq]:int64");
+  EXPECT_EQ(s.name, "input_ids");
+  EXPECT_EQ(s.shape, (Shape{-1, -1}));
+  EXPECT_EQ(s.dim_names, (std::vector<std::string>{"batch", "seq"}));
+  EXPECT_EQ(s.dtype, piu::DType::kInt64);
+  auto t = piu::parse_shape_spec("mask:batch,3,max_len");  // a name may hold an 'x'
+  EXPECT_EQ(t.shape, (Shape{-1, 3, -1}));
+  EXPECT_EQ(t.dim_names, (std::vector<std::string>{"batch", "", "max_len"}));
+  auto u = piu::parse_shape_spec("ids:seq");  // a single named dim is the dims, not a dtype
+  EXPECT_EQ(u.shape, (Shape{-1}));
+  EXPECT_FALSE(u.dtype.has_value());
+  EXPECT_TRUE(piu::parse_shape_spec("x:-1x3x8").dim_names.empty());
+  EXPECT_THROW(piu::parse_shape("batch,3"), piu::Error);  // bare dims take no names
+}
+
 TEST(ShapeSpec, ParsesSeveralSpecs) {
   auto specs = piu::parse_shape_specs("a:1x3;b:[2, 4] c:5");
   ASSERT_EQ(specs.size(), 3u);
@@ -56,7 +72,7 @@ TEST(ShapeSpec, ParsesSeveralSpecs) {
 }
 
 TEST(ShapeSpec, RejectsBadText) {
-  for (const char* bad : {"", "1xx3", "1x-2", "1xabc", "1x3x", "[1,3", ":1x3", "99999999999999999999x1", "1.5x2"}) {
+  for (const char* bad : {"", "1xx3", "1x-2", "1xabc", "ids:1xseq", "1x3x", "[1,3", ":1x3", "99999999999999999999x1", "1.5x2"}) {
     try {
       piu::parse_shape_spec(bad);
       ADD_FAILURE() << "accepted '" << bad << "'";

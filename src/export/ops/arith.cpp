@@ -102,7 +102,15 @@ void div(ConvertContext& ctx) {
     ctx.bind(0, ctx.emit("Where", {negative, ctx.emit("Ceil", {q}), ctx.emit("Floor", {q})}), type);
     return;
   }
-  if (is_int_math(ctx)) {  // int / int is a float (a sample rate over a frame count in scripted code)
+  // True division of ints is a float: int / int (a sample rate over a frame count in scripted
+  // code), and integer tensors (traced sizes: timm's TF-"SAME" padding divides x.size() by the stride).
+  const auto integral = [&](size_t i) {
+    const int32_t t = ctx.elem_type(i);
+    return ctx.in(i).type == IrType::kInt || ctx.in(i).type == IrType::kBool ||
+           (ctx.in(i).type == IrType::kTensor && t != onnx::TensorProto::FLOAT && t != onnx::TensorProto::DOUBLE &&
+            t != onnx::TensorProto::FLOAT16 && t != onnx::TensorProto::BFLOAT16);
+  };
+  if (is_int_math(ctx) || (integral(0) && integral(1))) {
     const std::string a = cast(ctx, ctx.tensor(0), onnx::TensorProto::FLOAT, ctx.elem_type(0));
     const std::string b = cast(ctx, ctx.tensor(1), onnx::TensorProto::FLOAT, ctx.elem_type(1));
     return ctx.bind(0, ctx.emit("Div", {a, b}), onnx::TensorProto::FLOAT);

@@ -114,13 +114,18 @@ void arange(ConvertContext& ctx) {
 }
 
 // fill_(view, value) / zero_(view): an in-place write into slices of a constant-built tensor
-// (Swin's attention mask: new_zeros, then mask[h0:h1, w0:w1] = count for each window region).
+// (Swin's attention mask: new_zeros, then mask[h0:h1, w0:w1] = count for each window region) is
+// applied to the constant; into slices of a computed tensor, it is done out of place (write_view).
 void fill_(ConvertContext& ctx) {
   const auto value = ctx.maybe_scalar(1);
-  if (!value) throw Unconvertible("fill_ with a value computed at run time is not supported yet");
-  ctx.fill_view(0, *value);
+  if (value && ctx.is_view_of_constant(0)) return ctx.fill_view(0, *value);
+  const bool tensor = ctx.in(1).type == IrType::kTensor;
+  ctx.bind(0, ctx.write_view(0, ctx.tensor(1, 0), tensor ? ctx.elem_type(1) : ctx.elem_type(0)));
 }
-void zero_(ConvertContext& ctx) { ctx.fill_view(0, 0.0); }
+void zero_(ConvertContext& ctx) {
+  if (ctx.is_view_of_constant(0)) return ctx.fill_view(0, 0.0);
+  ctx.bind(0, ctx.write_view(0, ctx.const_scalar(0, ctx.elem_type(0), "zero"), ctx.elem_type(0)));
+}
 
 }  // namespace
 

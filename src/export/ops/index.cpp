@@ -1,5 +1,5 @@
-// Slicing, indexing and padding: select, slice (with steps), expand, pad / constant_pad_nd,
-// masked_fill, where; and casts (aten::to, type_as).
+// Slicing, indexing and padding: select, slice (with steps), expand, pad / constant_pad_nd, copy_ into
+// slices, masked_fill, where; and casts (aten::to, type_as).
 #include <climits>
 
 #include "export/converter.hpp"
@@ -48,19 +48,33 @@ void expand(ConvertContext& ctx) {
   ctx.bind(0, ctx.emit("Expand", {ctx.tensor(0), shape}));
 }
 
-// pad(x, pad, mode, value) and constant_pad_nd(x, pad, value). PyTorch lists (begin, end) pairs
-// from the last dim backwards; ONNX lists all begins, then all ends.
-void pad_impl(ConvertContext& ctx, const std::string& mode, size_t value_i) {
-  const auto p = ctx.ints_const(1);
-  const int64_t rank = ctx.rank(0);
-  if (p.size() % 2 != 0 || static_cast<int64_t>(p.size() / 2) > rank) throw Unconvertible("malformed pad list");
-  std::vector<int64_t> pads(2 * rank, 0);
-  for (size_t k = 0; k < p.size() / 2; ++k) {
-    const int64_t dim = rank - 1 - static_cast<int64_t>(k);
-    pads[dim] = p[2 * k];
-    pads[rank + dim] = p[2 * k + 1];
+// PyTorch's pad list (argument i: begin, end pairs from the last dim backwards) as ONNX's pads (all
+// begins, then all ends) for a tensor of `rank` dims. Known now: a constant. Computed at run time
+// (timm's TF-"SAME" padding reads x.size()): one Gather over the list with a 0 appended, picking
+// each ONNX position's element, or that 0 for the dims the list leaves alone.
+std::string onnx_pads(ConvertContext& ctx, size_t i, int64_t rank) {
+  const int64_t length = ctx.list_length(i);
+  if (length < 0) throw Unconvertible("a pad list whose length is known only at run time");
+  if (length % 2 != 0 || length / 2 > rank) throw Unconvertible("malformed pad list");
+  std::vector<int64_t> pick(2 * rank, length);  // index `length` is the appended 0
+  for (int64_t k = 0; k < length / 2; ++k) {
+    pick[rank - 1 - k] = 2 * k;
+    pick[2 * rank - 1 - k] = 2 * k + 1;
   }
-  std::vector<std::string> inputs = {ctx.tensor(0), ctx.const_i64(pads)};
+  if (auto p = ctx.maybe_ints(i)) {
+    std::vector<int64_t> pads(2 * rank, 0);
+    for (size_t k = 0; k < pads.size(); ++k)
+      if (pick[k] < length) pads[k] = (*p)[pick[k]];
+    return ctx.const_i64(pads);
+  }
+  auto& list = ctx.add("Concat", {ctx.int_list(i), ctx.const_i64({0})}, 1, "pad_list");
+  set_int(list, "axis", 0);
+  return ctx.emit("Gather", {list.output(0), ctx.const_i64(pick)}, "pads");
+}
+
+// pad(x, pad, mode, value) and constant_pad_nd(x, pad, value): Pad (pads as an input, opset 11).
+void pad_impl(ConvertContext& ctx, const std::string& mode, size_t value_i) {
+  std::vector<std::string> inputs = {ctx.tensor(0), onnx_pads(ctx, 1, ctx.rank(0))};
   if (mode == "constant" && value_i < ctx.num_inputs() && !ctx.is_none(value_i)) inputs.push_back(ctx.tensor(value_i, 0));
   auto& n = ctx.add("Pad", inputs);
   auto* a = n.add_attribute();
@@ -80,6 +94,9 @@ void pad(ConvertContext& ctx) {
 void constant_pad_nd(ConvertContext& ctx) { pad_impl(ctx, "constant", 2); }
 void reflection_pad(ConvertContext& ctx) { pad_impl(ctx, "reflect", 2); }
 void replication_pad(ConvertContext& ctx) { pad_impl(ctx, "edge", 2); }
+
+// copy_(view, src, non_blocking): x[:, 1:] = y in traced code, done out of place (write_view).
+void copy_(ConvertContext& ctx) { ctx.bind(0, ctx.write_view(0, ctx.tensor(1), ctx.elem_type(1))); }
 
 // masked_fill(x, mask, value) = Where(mask, value, x)
 void masked_fill(ConvertContext& ctx) {
@@ -198,6 +215,7 @@ PIU_REGISTER_CONVERTER(aten_select, "aten::select", select);
 PIU_REGISTER_CONVERTER(aten_slice, "aten::slice", slice);
 PIU_REGISTER_CONVERTER(aten_expand, "aten::expand", expand);
 PIU_REGISTER_CONVERTER(aten_pad, "aten::pad", pad);
+PIU_REGISTER_CONVERTER(aten_copy_, "aten::copy_", copy_);
 PIU_REGISTER_CONVERTER(aten_constant_pad_nd, "aten::constant_pad_nd", constant_pad_nd);
 PIU_REGISTER_CONVERTER(aten_reflection_pad1d, "aten::reflection_pad1d", reflection_pad);
 PIU_REGISTER_CONVERTER(aten_reflection_pad2d, "aten::reflection_pad2d", reflection_pad);

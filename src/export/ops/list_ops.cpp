@@ -1,5 +1,5 @@
 // List mutation and loop indices of scripted code (what LibTorch's RemoveListMutation leaves in
-// loops): aten::append, insert, _set_item, Delete on lists of tensors, and the __range_length /
+// loops): aten::append, insert, _set_item, Delete, pop on lists of tensors, and the __range_length /
 // __derive_index arithmetic of `for i in range(start, stop, step)`. Loops with a known trip count
 // are unrolled (control.cpp), so each mutation applies to the list as it is at that iteration.
 #include <algorithm>
@@ -65,6 +65,29 @@ void delete_item(ConvertContext& ctx) {
   ctx.set_tensor_list(0, l.items, l.types);
 }
 
+// pop(list, idx=-1) -> the item, removed from the list. A list of tensors, or of ints known now
+// (outside run-time branches and loops, where what it holds would depend on the run).
+void pop(ConvertContext& ctx) {
+  const bool has_index = ctx.num_inputs() > 1 && !ctx.is_none(1);
+  if (ctx.in(0).type == IrType::kTensorList) {
+    auto l = list_of(ctx);
+    const int64_t at = has_index ? position(ctx, 1, l.items.size()) : static_cast<int64_t>(l.items.size()) - 1;
+    if (at < 0 || at >= static_cast<int64_t>(l.items.size())) throw Unconvertible("pop index out of range");
+    ctx.bind(0, l.items[at], l.types[at]);
+    l.items.erase(l.items.begin() + at);
+    l.types.erase(l.types.begin() + at);
+    return ctx.set_tensor_list(0, l.items, l.types);
+  }
+  auto ints = ctx.maybe_ints(0);
+  if (!ints || ctx.in(0).ints || ctx.in_runtime_block())
+    throw Unconvertible("pop from a list of ints computed at run time is not supported");
+  const int64_t at = has_index ? position(ctx, 1, ints->size()) : static_cast<int64_t>(ints->size()) - 1;
+  if (at < 0 || at >= static_cast<int64_t>(ints->size())) throw Unconvertible("pop index out of range");
+  ctx.bind_ints(0, {(*ints)[at]});
+  ints->erase(ints->begin() + at);
+  ctx.bind_value_ints(ctx.node().inputs.at(0), *ints);
+}
+
 // __range_length(lo, hi, step): the number of items of range(lo, hi, step): known now, or int64
 // arithmetic at run time (a loop over a dynamic dim, an ONNX Loop's trip count).
 void range_length(ConvertContext& ctx) {
@@ -101,6 +124,7 @@ PIU_REGISTER_CONVERTER(aten_append, "aten::append", append);
 PIU_REGISTER_CONVERTER(aten_insert, "aten::insert", insert);
 PIU_REGISTER_CONVERTER(aten__set_item, "aten::_set_item", set_item);
 PIU_REGISTER_CONVERTER(aten_Delete, "aten::Delete", delete_item);
+PIU_REGISTER_CONVERTER(aten_pop, "aten::pop", pop);
 PIU_REGISTER_CONVERTER(aten___range_length, "aten::__range_length", range_length);
 PIU_REGISTER_CONVERTER(aten___derive_index, "aten::__derive_index", derive_index);
 

@@ -107,6 +107,16 @@ void size(ConvertContext& ctx) {
   if (dim >= 0) ctx.set_size_of(0, x, dim);
 }
 
+// aten::Int(x): a number, or a one-element tensor, as an int. An integer one is itself; a float
+// tensor (traced size arithmetic through ceil and true division, as in timm's TF-"SAME" padding)
+// is truncated toward zero, as int() does.
+void to_int(ConvertContext& ctx) {
+  const int32_t type = ctx.elem_type(0);
+  const bool real = type == onnx::TensorProto::FLOAT || type == onnx::TensorProto::DOUBLE ||
+                    type == onnx::TensorProto::FLOAT16 || type == onnx::TensorProto::BFLOAT16;
+  if (ctx.in(0).type != IrType::kTensor || !real || ctx.maybe_ints(0)) return convert_identity(ctx);
+  ctx.bind(0, cast(ctx, ctx.tensor(0), onnx::TensorProto::INT64, type), onnx::TensorProto::INT64);
+}
 
 // clone: a no-op, except that a clone of a constant is a tensor of its own that in-place writes
 // may change (Swin V2: bias = qkv_bias.clone(); bias[n:2n].zero_()).
@@ -120,7 +130,7 @@ void clone(ConvertContext& ctx) {
 PIU_REGISTER_CONVERTER(prim_ListConstruct, "prim::ListConstruct", list_construct);
 PIU_REGISTER_CONVERTER(prim_ListUnpack, "prim::ListUnpack", list_unpack);
 PIU_REGISTER_CONVERTER(prim_NumToTensor, "prim::NumToTensor", convert_identity);
-PIU_REGISTER_CONVERTER(aten_Int, "aten::Int", convert_identity);
+PIU_REGISTER_CONVERTER(aten_Int, "aten::Int", to_int);
 PIU_REGISTER_CONVERTER(aten_ScalarImplicit, "aten::ScalarImplicit", convert_identity);
 PIU_REGISTER_CONVERTER(aten_size, "aten::size", size);
 PIU_REGISTER_CONVERTER(prim_unchecked_cast, "prim::unchecked_cast", convert_identity);

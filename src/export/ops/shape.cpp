@@ -8,22 +8,39 @@
 namespace piu::exporter {
 namespace {
 
-// flatten(x, start_dim, end_dim): Flatten for (1, -1); otherwise a Reshape whose target copies the
-// leading dims (0) and merges the rest (-1).
+// flatten(x, start_dim, end_dim): Flatten for (1, last); otherwise a Reshape whose target copies
+// the leading dims (0), merges start..end (-1) and keeps the trailing dims: constants when static,
+// else a Slice of Shape(x) (LeViT's x.flatten(0, 1) keeps a dynamic dim after the merge).
 void flatten(ConvertContext& ctx) {
-  const int64_t start = ctx.int_const(1), end = ctx.int_const(2);
   const std::string x = ctx.tensor(0);
-  if (end != -1) throw Unconvertible("flatten with end_dim other than -1 is not supported yet");
-  if (start == 1) {
+  int64_t start = ctx.int_const(1), end = ctx.int_const(2);
+  if (start == 1 && end == -1) {  // no rank needed
     auto& n = ctx.add("Flatten", {x});
     set_int(n, "axis", 1);
-    ctx.bind(0, n.output(0));
-    return;
+    return ctx.bind(0, n.output(0));
   }
-  if (start < 0) throw Unconvertible("flatten with a negative start_dim is not supported yet");
+  const int64_t rank = ctx.rank(0);
+  if (rank == 0) return ctx.bind(0, unsqueeze(ctx, x, {0}));  // a 0-d tensor flattens to [1]
+  if (start < 0) start += rank;
+  if (end < 0) end += rank;
+  if (start < 0 || end >= rank || start > end) throw Unconvertible("flatten dims out of range");
+  if (start == end) return ctx.forward(0, 0);
+  const int64_t out_rank = rank - (end - start);
   std::vector<int64_t> target(static_cast<size_t>(start), 0);
   target.push_back(-1);
-  ctx.bind(0, ctx.emit("Reshape", {x, ctx.const_i64(target)}));
+  const auto known = ctx.shape(0);
+  bool static_tail = known.has_value();
+  for (int64_t d = end + 1; d < rank && static_tail; ++d) static_tail = (*known)[d] >= 0;
+  if (static_tail) {
+    for (int64_t d = end + 1; d < rank; ++d) target.push_back((*known)[d]);
+    ctx.bind(0, ctx.emit("Reshape", {x, ctx.const_i64(target)}));
+    return ctx.set_rank(0, out_rank);
+  }
+  auto& tail = ctx.add("Slice", {ctx.emit("Shape", {x}), ctx.const_i64({end + 1}), ctx.const_i64({rank})});
+  auto& shape = ctx.add("Concat", {ctx.const_i64(target), tail.output(0)});
+  set_int(shape, "axis", 0);
+  ctx.bind(0, ctx.emit("Reshape", {x, shape.output(0)}));
+  ctx.set_rank(0, out_rank);
 }
 
 // Whether int element `e` (a size read from another value) is x's dim k by ONNX shape

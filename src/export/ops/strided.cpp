@@ -1,5 +1,5 @@
 // Views computed from static sizes: diagonal, as_strided, im2col (F.unfold) — each a Gather with
-// indices built at conversion time.
+// indices built at conversion time — and its inverse col2im (F.fold, ONNX Col2Im).
 #include <algorithm>
 
 #include "export/converter.hpp"
@@ -86,10 +86,29 @@ void im2col(ConvertContext& ctx) {
   ctx.bind(0, ctx.emit("Reshape", {g.output(0), ctx.const_i64({0, -1, oh * ow})}));
 }
 
+// col2im(cols [N, C*kh*kw, L], output_size, kernel_size, dilation, padding, stride) -> [N, C, H, W]
+// (F.fold, the sum of the patches back in place): ONNX Col2Im, which exists from opset 18. The
+// pads are ONNX's begins then ends (torch.onnx's opset-18 symbolic lists them per dim, which
+// swaps them when the two paddings differ). An unbatched [C*kh*kw, L] gets a batch dim of 1.
+void col2im(ConvertContext& ctx) {
+  if (ctx.opset() < 18) throw Unconvertible("col2im (F.fold) needs ONNX Col2Im: export with --opset 18 or higher");
+  const auto size = repeat_to(ctx.ints_const(1), 2), k = repeat_to(ctx.ints_const(2), 2);
+  const auto dil = repeat_to(ctx.ints_const(3), 2), pad = repeat_to(ctx.ints_const(4), 2);
+  const auto stride = repeat_to(ctx.ints_const(5), 2);
+  const bool unbatched = ctx.rank(0) == 2;
+  const std::string cols = unbatched ? unsqueeze(ctx, ctx.tensor(0), {0}) : ctx.tensor(0);
+  auto& n = ctx.add("Col2Im", {cols, ctx.const_i64(size), ctx.const_i64(k)});
+  set_ints(n, "dilations", dil);
+  set_ints(n, "pads", both_sides(pad));
+  set_ints(n, "strides", stride);
+  ctx.bind(0, unbatched ? squeeze(ctx, n.output(0), {0}) : n.output(0));
+}
+
 }  // namespace
 
 PIU_REGISTER_CONVERTER(aten_diagonal, "aten::diagonal", diagonal);
 PIU_REGISTER_CONVERTER(aten_as_strided, "aten::as_strided", as_strided);
 PIU_REGISTER_CONVERTER(aten_im2col, "aten::im2col", im2col);
+PIU_REGISTER_CONVERTER(aten_col2im, "aten::col2im", col2im);
 
 }  // namespace piu::exporter
