@@ -12,7 +12,10 @@ if [ $# -lt 6 ]; then
   sed -n 2,10p "$0" >&2
   exit 2
 fi
-BIN="$1"; SEEDS="$2"; WORK="$3"; CRASHES="$4"; SECONDS_EACH="$5"; JOBS="$6"; shift 6
+mkdir -p "$3" "$4"
+# Absolute paths: each harness runs in its own work folder.
+BIN="$(cd "$1" && pwd)"; SEEDS="$(cd "$2" && pwd)"; WORK="$(cd "$3" && pwd)"; CRASHES="$(cd "$4" && pwd)"
+SECONDS_EACH="$5"; JOBS="$6"; shift 6
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   for f in "$BIN"/fuzz_*; do names+=("${f##*/fuzz_}"); done
@@ -21,7 +24,6 @@ fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 summary="$WORK/summary.txt"
-mkdir -p "$WORK"
 printf '%-12s %7s %12s %9s %15s %s\n' harness seconds execs cpu_s corpus new_findings | tee "$summary"
 for name in "${names[@]}"; do
   exe="$BIN/fuzz_$name"

@@ -13,8 +13,9 @@
 
 namespace piu::fuzz {
 
-// A folder private to this process under $PIU_FUZZ_TMP, else /dev/shm (memory: libFuzzer runs
-// millions of inputs), else the system's temp folder; removed when the process exits normally.
+// The path of a folder private to this process under $PIU_FUZZ_TMP, else /dev/shm (memory:
+// libFuzzer runs millions of inputs), else the system's temp folder. ScratchFile creates and
+// removes it around each input, so nothing is left behind when libFuzzer ends a process with _Exit.
 inline const std::filesystem::path& scratch_folder() {
   static const std::filesystem::path folder = [] {
     namespace fs = std::filesystem;
@@ -22,10 +23,7 @@ inline const std::filesystem::path& scratch_folder() {
     fs::path base = env && *env ? fs::path(env) : fs::path("/dev/shm");
     std::error_code ec;
     if (!fs::is_directory(base, ec)) base = fs::temp_directory_path();
-    fs::path dir = base / ("piu-fuzz-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    std::atexit([] { std::error_code ignored; fs::remove_all(scratch_folder(), ignored); });
-    return dir;
+    return base / ("piu-fuzz-" + std::to_string(::getpid()));
   }();
   return folder;
 }
@@ -35,13 +33,13 @@ inline const std::filesystem::path& scratch_folder() {
 class ScratchFile {
  public:
   ScratchFile(const uint8_t* data, size_t size, std::string_view name) : path_(scratch_folder() / name) {
+    std::filesystem::create_directories(scratch_folder());
     std::ofstream out(path_, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   }
   ~ScratchFile() {
     std::error_code ignored;
-    for (const auto& entry : std::filesystem::directory_iterator(scratch_folder(), ignored))
-      std::filesystem::remove_all(entry.path(), ignored);
+    std::filesystem::remove_all(scratch_folder(), ignored);
   }
   ScratchFile(const ScratchFile&) = delete;
   ScratchFile& operator=(const ScratchFile&) = delete;
