@@ -170,7 +170,9 @@ std::string model_info_json(const ModelInfo& info) {
   for (const auto& f : info.external_files)
     ext.push_back({{"location", f.location}, {"bytes", f.bytes}, {"tensors", f.tensors}});
   j["external_data"] = ext;
-  return j.dump(2);
+  // Names are bytes in ONNX: invalid UTF-8 becomes U+FFFD rather than an exception from the
+  // serializer (exit 3; found by fuzz_onnx, fuzz/crashes/onnx/).
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace piu
