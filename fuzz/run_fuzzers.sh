@@ -49,7 +49,9 @@ for name in "${names[@]}"; do
     base=${f##*/}
     [ -e "$CRASHES/$name/$base" ] || { cp "$f" "$CRASHES/$name/"; found+=("$base"); }
   done
+  # New findings by kind (crash, leak, oom, timeout, slow-unit: libFuzzer's file name prefixes).
+  kinds=$(printf '%s\n' "${found[@]}" | grep -v '^$' | sed 's/-[0-9a-f]*$//' | sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $2; sep=", "}')
   printf '%-12s %7s %12s %9s %15s %s\n' "$name" "$SECONDS_EACH" "${execs:-?}" "$cpu" "$before->$after" \
-    "${#found[@]}${found:+ (${found[*]})}" | tee -a "$summary"
+    "${#found[@]}${kinds:+ ($kinds)}" | tee -a "$summary"
 done
 echo "logs: $WORK/<harness>/log.txt; findings: $CRASHES/<harness>/; table: $summary"
