@@ -44,8 +44,11 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 log "building the harnesses in $BUILD"
 start=$(date +%s)
-cmake --build "$BUILD" --target fuzz_harnesses -j "${PIU_JOBS:-$(nproc)}" | grep -vE '^\[[0-9]+/[0-9]+\] (Building|Linking)' || true
-[ "${PIPESTATUS[0]}" -eq 0 ] || { log "build failed"; exit 1; }
+set +e
+cmake --build "$BUILD" --target fuzz_harnesses -j "${PIU_JOBS:-$(nproc)}" | grep -vE '^\[[0-9]+/[0-9]+\] (Building|Linking)'
+status=${PIPESTATUS[0]}
+set -e
+[ "$status" -eq 0 ] || { log "build failed (exit $status)"; exit "$status"; }
 log "built in $(( $(date +%s) - start )) s"
 BIN="$BUILD/fuzz/bin"
 
