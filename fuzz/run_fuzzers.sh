@@ -23,6 +23,8 @@ fi
 # Leaks are findings too (piu's readers own everything they allocate); UBSan's are fatal by build.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+# Leaks of the uninstrumented runtimes, each justified in lsan.supp (beside this script, here and in a bundle).
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp:print_suppressions=0}"
 summary="$WORK/summary.txt"
 printf '%-12s %7s %12s %9s %15s %s\n' harness seconds execs cpu_s corpus new_findings | tee "$summary"
 for name in "${names[@]}"; do

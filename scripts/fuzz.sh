@@ -69,7 +69,7 @@ if [ "$mode" = bundle ]; then
     esac
   done
   cp -r "$ROOT/fuzz/corpus/." "$bundle/seeds/"
-  cp "$ROOT/fuzz/run_fuzzers.sh" "$bundle/"
+  cp "$ROOT/fuzz/run_fuzzers.sh" "$ROOT/fuzz/lsan.supp" "$bundle/"
   cat > "$bundle/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs every harness of this bundle: run.sh [SECONDS_PER_HARNESS] [JOBS] [HARNESS...]
