@@ -36,11 +36,15 @@ for name in "${names[@]}"; do
   before=$(ls "$dir/corpus" | wc -l)
   rm -f "$dir/artifacts"/*
   TIMEFORMAT='%U %S'
-  # PIU_FUZZ_TMP: the harnesses' scratch files, in memory where there is /dev/shm.
-  { time (cd "$dir" && PIU_FUZZ_TMP="${PIU_FUZZ_TMP:-/dev/shm}" nice -n "${PIU_FUZZ_NICE:-10}" "$exe" \
+  # The harnesses' scratch files, in memory where there is /dev/shm, in a folder removed after the
+  # harness: an input that crashes leaves its scratch folder behind.
+  base="${PIU_FUZZ_TMP:-/dev/shm}"; [ -d "$base" ] && [ -w "$base" ] || base="${TMPDIR:-/tmp}"
+  scratch=$(mktemp -d "$base/piu-fuzz-run.XXXXXX")
+  { time (cd "$dir" && PIU_FUZZ_TMP="$scratch" nice -n "${PIU_FUZZ_NICE:-10}" "$exe" \
       -fork="$JOBS" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 -max_total_time="$SECONDS_EACH" \
       -rss_limit_mb="${PIU_FUZZ_RSS_MB:-2560}" -timeout="${PIU_FUZZ_TIMEOUT_S:-20}" -artifact_prefix="$dir/artifacts/" \
       "$dir/corpus" > "$dir/log.txt" 2>&1); } 2> "$dir/cpu.txt"
+  rm -rf "$scratch"
   cpu=$(awk '{printf "%.0f", $1 + $2}' "$dir/cpu.txt")
   # Fork mode's status lines start "#<total execs>:"; the last one is the total.
   execs=$(grep -oE '^#[0-9]+' "$dir/log.txt" | tail -1 | tr -d '#')
