@@ -27,7 +27,7 @@ const std::vector<Entry>& table() {
       {"--backend", {"--backend", "", "NAME", "backend: " + backend_names()}},
       {"--device", {"--device", "", "DEVICE", "where the model runs: cpu, cuda, cuda:N (default cpu)"}},
       {"--device-b", {"--device-b", "", "DEVICE", "where the second model runs (default: --device)"}},
-      {"--provider-option", {"--provider-option", "", "KEY=VALUE", "a backend option for a GPU device (ort, by ONNX Runtime's CUDA provider's names: cudnn_conv_algo_search=HEURISTIC, enable_cuda_graph=1, prefer_nhwc=1, ...; torch: dtype=float16|bfloat16, channels_last=1, cuda_graph=1, tf32=1, cudnn_benchmark=1; aoti: cuda_graph=1, tf32=1, cudnn_benchmark=1; tensorrt: trt_fp16_enable=1, ... to TensorRT, the rest to CUDA)", true}},
+      {"--provider-option", {"--provider-option", "", "KEY=VALUE", "a backend option: for a GPU device (ort, by ONNX Runtime's CUDA provider's names: cudnn_conv_algo_search=HEURISTIC, enable_cuda_graph=1, prefer_nhwc=1, ...; torch: dtype=float16|bfloat16, channels_last=1, cuda_graph=1, tf32=1, cudnn_benchmark=1; aoti: cuda_graph=1, tf32=1, cudnn_benchmark=1; tensorrt: trt_fp16_enable=1, ... to TensorRT, the rest to CUDA); ort on the CPU: cpu_mem_arena=0, mem_pattern=0", true}},
       {"--provider-option-b", {"--provider-option-b", "", "KEY=VALUE", "a backend option of the second model (default: --provider-option, unless --device-b is given)", true}},
       {"--backend-b", {"--backend-b", "", "NAME", "backend of the second model (default: --backend)"}},
       {"--batch", {"--batch", "-b", "N[,N...]", "batch size(s) for a dynamic first dim (default {})"}},

@@ -1,5 +1,6 @@
 // Model summaries for `piu inspect`.
 #include <algorithm>
+#include <charconv>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -139,9 +140,13 @@ std::string model_info_json(const ModelInfo& info) {
     for (const auto& v : list) {
       ordered_json dims = ordered_json::array();
       for (const auto& d : v.dims) {
-        bool numeric = !d.empty() && d.find_first_not_of("0123456789") == std::string::npos;
+        // A number when all digits and within int64: a symbolic name may be all digits too
+        // ("99999999999999999999" stays a string, fuzz/crashes/onnx/).
+        int64_t value = 0;
+        const bool numeric = !d.empty() && d.find_first_not_of("0123456789") == std::string::npos &&
+                             std::from_chars(d.data(), d.data() + d.size(), value).ec == std::errc();
         if (numeric)
-          dims.push_back(std::stoll(d));
+          dims.push_back(value);
         else
           dims.push_back(d);
       }
@@ -165,7 +170,9 @@ std::string model_info_json(const ModelInfo& info) {
   for (const auto& f : info.external_files)
     ext.push_back({{"location", f.location}, {"bytes", f.bytes}, {"tensors", f.tensors}});
   j["external_data"] = ext;
-  return j.dump(2);
+  // Names are bytes in ONNX: invalid UTF-8 becomes U+FFFD rather than an exception from the
+  // serializer (exit 3; found by fuzz_onnx, fuzz/crashes/onnx/).
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace piu

@@ -47,7 +47,13 @@ Image load_image(const std::string& path) {
                                           std::to_string(pixels) + " pixels is over the limit of " +
                                           std::to_string(cap) + " (PIU_MAX_IMAGE_PIXELS to allow more)");
   std::unique_ptr<stbi_uc, void (*)(void*)> data(stbi_load(path.c_str(), &w, &h, &c, 3), stbi_image_free);
-  if (!data) throw Error(ErrorCode::kBadInput, path + ": cannot decode image: " + stbi_failure_reason());
+  if (!data) {
+    const char* why = stbi_failure_reason();  // null for some failures (fuzz/crashes/image/)
+    throw Error(ErrorCode::kBadInput, path + ": cannot decode image: " + (why ? why : "corrupt or unsupported"));
+  }
+  if (w <= 0 || h <= 0)  // a header of zero rows or columns decodes to no pixels
+    throw Error(ErrorCode::kBadInput, path + ": the image has no pixels (" + std::to_string(w) + "x" +
+                                          std::to_string(h) + ")");
   Image img;
   img.width = w;
   img.height = h;
@@ -58,6 +64,9 @@ Image load_image(const std::string& path) {
 
 Image resize_image(const Image& src, int width, int height) {
   if (width <= 0 || height <= 0) throw Error(ErrorCode::kBadInput, "resize_image to a non-positive size");
+  if (src.width <= 0 || src.height <= 0 || src.channels <= 0 ||
+      src.pixels.size() != static_cast<size_t>(src.width) * src.height * src.channels)
+    throw Error(ErrorCode::kBadInput, "resize_image of an empty or inconsistent image");
   Image dst;
   dst.width = width;
   dst.height = height;

@@ -56,3 +56,17 @@ def test_compare_one_model_on_two_backends_reports_sqnr():
     report = json.loads(r.out)
     assert report["device_a"] == report["device_b"] == "cpu" and report["pass"]
     assert all(o["sqnr_db"] is None for o in report["outputs"])  # identical: infinite SQNR
+
+
+def test_ort_cpu_memory_options_give_the_same_outputs(tmp_path):
+    # cpu_mem_arena / mem_pattern (docs/reliability_fuzz_soak.md): memory only, never the results.
+    x = np.random.default_rng(1).standard_normal((2, 3, 64, 64)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    ref = piu("run", model("shapes.onnx"), "--input", tmp_path / "x.npy", "-o", tmp_path / "ref")
+    assert ref.code == 0, ref.err
+    off = piu("run", model("shapes.onnx"), "--input", tmp_path / "x.npy", "-o", tmp_path / "off",
+              "--provider-option", "cpu_mem_arena=0", "--provider-option", "mem_pattern=0")
+    assert off.code == 0, off.err
+    assert np.array_equal(np.load(tmp_path / "ref" / "output.npy"), np.load(tmp_path / "off" / "output.npy"))
+    r = piu("run", model("shapes.onnx"), "--provider-option", "mem_pattern=yes")
+    assert r.code == 2 and "provider option mem_pattern=yes: expected 0 or 1" in one_line(r.err)

@@ -104,11 +104,26 @@ TensorInfo describe(const std::string& name, const Ort::TypeInfo& type, const st
   return t;
 }
 
+// On the CPU, two of ONNX Runtime's session options instead of a provider's: cpu_mem_arena and
+// mem_pattern (0|1, both on by default). Turning them off keeps the memory of a session fed ever
+// new shapes flat (the varying-shape soak, docs/reliability_fuzz_soak.md); other keys are refused.
+void apply_cpu_options(Ort::SessionOptions& so, const std::map<std::string, std::string>& provider_options) {
+  for (const auto& [key, value] : provider_options) {
+    if (key != "cpu_mem_arena" && key != "mem_pattern")
+      throw Error(ErrorCode::kBadInput, "provider options apply to a GPU device (cuda:N), not the CPU: '" + key +
+                                            "' (the CPU takes cpu_mem_arena=0|1 and mem_pattern=0|1)");
+    if (value != "0" && value != "1")
+      throw Error(ErrorCode::kBadInput, "provider option " + key + "=" + value + ": expected 0 or 1");
+    if (value == "1") continue;
+    if (key == "cpu_mem_arena") so.DisableCpuMemArena();
+    else so.DisableMemPattern();
+  }
+}
+
 Ort::SessionOptions make_options(const SessionOptions& options, AppendProviders append) {
   Ort::SessionOptions so;
   if (options.device.kind == DeviceKind::kCuda) append(so, options);
-  else if (!options.provider_options.empty())
-    throw Error(ErrorCode::kBadInput, "provider options apply to a GPU device (cuda:N), not the CPU");
+  else apply_cpu_options(so, options.provider_options);
   so.SetIntraOpNumThreads(options.intra_op_num_threads);
   so.SetInterOpNumThreads(options.inter_op_num_threads);
   switch (options.graph_optimization) {

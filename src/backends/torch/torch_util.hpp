@@ -2,13 +2,15 @@
 // TorchScript file with errors users can act on.
 #pragma once
 
-#include <caffe2/serialize/in_memory_adapter.h>
+#include <caffe2/serialize/read_adapter_interface.h>
 #include <torch/script.h>
 #include <torch/version.h>
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -104,6 +106,25 @@ inline void silence_warnings() {
 #endif
 }
 
+// A TorchScript archive held in memory, read for LibTorch. LibTorch's MemoryReadAdapter copies
+// whatever range its zip reader asks for, and a damaged archive asks past the end (pointer
+// overflow, read out of bounds: fuzz/crashes/torchscript/); this one returns only the bytes there,
+// and the zip reader then refuses the archive.
+class BoundedReadAdapter : public caffe2::serialize::ReadAdapterInterface {
+ public:
+  explicit BoundedReadAdapter(const std::string& bytes) : bytes_(bytes) {}
+  size_t size() const override { return bytes_.size(); }
+  size_t read(uint64_t pos, void* buf, size_t n, const char* /*what*/ = "") const override {
+    if (pos >= bytes_.size()) return 0;
+    n = static_cast<size_t>(std::min<uint64_t>(n, bytes_.size() - pos));
+    std::memcpy(buf, bytes_.data() + pos, n);
+    return n;
+  }
+
+ private:
+  const std::string& bytes_;
+};
+
 inline bool looks_like_zip(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};
@@ -150,8 +171,7 @@ inline torch::jit::Module load_module(const std::string& path, const std::string
   try {
     if (bytes) {
       // LibTorch copies what it reads out of the buffer; the adapter only lends it.
-      auto reader = std::make_shared<caffe2::serialize::MemoryReadAdapter>(bytes->data(),
-                                                                           static_cast<off_t>(bytes->size()));
+      auto reader = std::make_shared<BoundedReadAdapter>(*bytes);
       module = torch::jit::load(std::shared_ptr<caffe2::serialize::ReadAdapterInterface>(reader), device);
     } else {
       module = torch::jit::load(path, device);
