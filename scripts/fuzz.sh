@@ -7,7 +7,7 @@
 # New findings are saved to fuzz/crashes/<name>/, which CTest replays (fuzz_regress_<name>): fix them,
 # or move the file to fuzz/crashes-open/<name>/ and report it. The corpus each run grows stays in
 # build-fuzz/runs/; the repository's fuzz/corpus/ grows only by hand-picked, minimized files
-# (build-fuzz/fuzz/bin/fuzz_<name> -merge=1 or -minimize_crash=1). docs/reliability_fuzz_soak.md.
+# (build-fuzz/fuzz/bin/fuzz_<name> -merge=1 or -minimize_crash=1). docs/reliability.md.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${PIU_FUZZ_BUILD:-$ROOT/build-fuzz}"

@@ -3,7 +3,7 @@
 #   scripts/sanitize.sh               build, then the default test selection below
 #   scripts/sanitize.sh --build       build only
 #   scripts/sanitize.sh -R REGEX ...  build, then ctest with these arguments instead
-# What runs (docs/reliability_fuzz_soak.md, "Sanitizers"): every GoogleTest case, the fuzz corpora
+# What runs (docs/reliability.md, "Sanitizers"): every GoogleTest case, the fuzz corpora
 # and crash files (fuzz_regress_*), ONNX's node-test sample, and the CLI suite, whose Python starts
 # the instrumented piu binary for each command. Left out: the Python module's suites (an
 # instrumented extension inside an uninstrumented interpreter needs libasan preloaded into Python

@@ -106,7 +106,7 @@ TensorInfo describe(const std::string& name, const Ort::TypeInfo& type, const st
 
 // On the CPU, two of ONNX Runtime's session options instead of a provider's: cpu_mem_arena and
 // mem_pattern (0|1, both on by default). Turning them off keeps the memory of a session fed ever
-// new shapes flat (the varying-shape soak, docs/reliability_fuzz_soak.md); other keys are refused.
+// new shapes flat (the varying-shape soak, docs/reliability.md); other keys are refused.
 void apply_cpu_options(Ort::SessionOptions& so, const std::map<std::string, std::string>& provider_options) {
   for (const auto& [key, value] : provider_options) {
     if (key != "cpu_mem_arena" && key != "mem_pattern")
