@@ -124,8 +124,28 @@ ConvertStatus ExportState::convert_node(const IrNode& n) {
   --depth_;
   if (reason) unsupported.push_back({n.kind, n.source, *reason});
   if (reason || ctx.block_failed()) return fail();
-  if (depth_ == 0) done_with(n);
+  if (depth_ == 0) {
+    rebind_mutated(n);
+    done_with(n);
+  }
   return ConvertStatus::kConverted;
+}
+
+// An in-place aten op (relu_, masked_fill_, add_, ...: a kind ending in '_', not a dunder such as
+// __and__) returns its first argument, changed. Scripted code reads the changed tensor under the
+// argument's own name afterwards (traces read the op's output), so from here on the argument
+// stands for the op's result too. Only for ops of the top-level graph: inside an If or Loop body
+// the changed value would have to leave the body as a carried value, which it does not, and
+// verification reports the difference.
+void ExportState::rebind_mutated(const IrNode& n) {
+  const std::string& kind = n.kind;
+  if (kind.rfind("aten::", 0) != 0 || kind.back() != '_' || kind.rfind("aten::__", 0) == 0) return;
+  if (n.inputs.empty() || n.outputs.empty()) return;
+  const int self = n.inputs[0], result = n.outputs[0];
+  if (ir.values[self].type != IrType::kTensor || ir.values[result].type != IrType::kTensor) return;
+  if (repr[result].onnx.empty() && !repr[result].constant) return;
+  if (!repr[result].onnx.empty() && repr[result].onnx == repr[self].onnx) return;
+  assign(self, result);
 }
 
 void ExportState::assign(int dst, int src) {

@@ -82,6 +82,7 @@ class ExportState {
   void index_nodes(const std::vector<IrNode>& nodes);
   ConvertStatus convert_node(const IrNode& n);
   void done_with(const IrNode& n);
+  void rebind_mutated(const IrNode& n);
   void infer_shapes_so_far();
 
   int depth_ = 0;  // > 0 while a control-flow converter converts a block

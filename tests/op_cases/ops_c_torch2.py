@@ -99,3 +99,21 @@ def stft(x):
 
 
 CASES.append(Case(["aten::stft"], stft, (torch.randn(2, 64),), dynamic=("-1x64",), opset=17, name="c_stft"))
+
+
+class InPlace(nn.Module):
+    """In-place ops on whole tensors in scripted code: later reads of `y` see the changed tensor
+    (the graph reads the argument's name, not the op's output, after the op)."""
+
+    def forward(self, x):
+        y = x * 2
+        y.relu_()
+        y.masked_fill_(y > 1.0, 0.5)
+        y.add_(1)
+        z = y * 3
+        z.clamp_(max=4.0)
+        return y + z
+
+
+CASES.append(Case(["aten::relu_", "aten::masked_fill_", "aten::add_", "aten::clamp_"], InPlace(),
+                  (torch.randn(2, 3),), script=True, name="c_inplace_scripted"))
