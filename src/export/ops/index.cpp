@@ -214,6 +214,7 @@ PIU_REGISTER_CONVERTER(aten_roll, "aten::roll", roll);
 PIU_REGISTER_CONVERTER(aten_select, "aten::select", select);
 PIU_REGISTER_CONVERTER(aten_slice, "aten::slice", slice);
 PIU_REGISTER_CONVERTER(aten_expand, "aten::expand", expand);
+PIU_REGISTER_CONVERTER(aten_broadcast_to, "aten::broadcast_to", expand);  // (x, size): expand without `implicit`
 PIU_REGISTER_CONVERTER(aten_pad, "aten::pad", pad);
 PIU_REGISTER_CONVERTER(aten_copy_, "aten::copy_", copy_);
 PIU_REGISTER_CONVERTER(aten_constant_pad_nd, "aten::constant_pad_nd", constant_pad_nd);

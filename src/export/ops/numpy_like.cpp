@@ -1,5 +1,5 @@
 // NumPy-style shape ops that torch 2.x's torch.onnx converts: atleast_1d/2d/3d, hstack, vstack,
-// broadcast_to, tile.
+// tile (broadcast_to is expand's converter, src/export/ops/index.cpp).
 #include <algorithm>
 
 #include "export/converter.hpp"
@@ -52,20 +52,6 @@ void stack_along(ConvertContext& ctx, int64_t want) {
 void hstack(ConvertContext& ctx) { stack_along(ctx, 1); }
 void vstack(ConvertContext& ctx) { stack_along(ctx, 2); }
 
-// broadcast_to(x, size): expand (-1 keeps a dim).
-void broadcast_to(ConvertContext& ctx) {
-  std::string shape;
-  if (auto v = ctx.maybe_ints(1)) {
-    std::vector<int64_t> dims = *v;
-    for (auto& d : dims)
-      if (d == -1) d = 1;
-    shape = ctx.const_i64(dims);
-  } else {
-    shape = ctx.emit("Abs", {ctx.int_list(1)});
-  }
-  ctx.bind(0, ctx.emit("Expand", {ctx.tensor(0), shape}));
-}
-
 // tile(x, dims): repeats per dim; fewer dims than x's rank are padded with leading 1s, more add
 // leading dims to x (as repeat does).
 void tile(ConvertContext& ctx) {
@@ -94,7 +80,6 @@ PIU_REGISTER_CONVERTER(aten_atleast_2d, "aten::atleast_2d", atleast<2>);
 PIU_REGISTER_CONVERTER(aten_atleast_3d, "aten::atleast_3d", atleast<3>);
 PIU_REGISTER_CONVERTER(aten_hstack, "aten::hstack", hstack);
 PIU_REGISTER_CONVERTER(aten_vstack, "aten::vstack", vstack);
-PIU_REGISTER_CONVERTER(aten_broadcast_to, "aten::broadcast_to", broadcast_to);
 PIU_REGISTER_CONVERTER(aten_tile, "aten::tile", tile);
 
 }  // namespace piu::exporter
