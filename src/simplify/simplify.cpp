@@ -45,12 +45,13 @@ SimplifyReport simplify(OnnxModel& model, const SimplifyOptions& options) {
   // Then the no-op and chain removals of the shape-manipulating ops exporters write one per axis
   // or one per view: identity Slices (the untouched axes of x[:, :n]) before merging the Slices
   // that remain, no-op Reshapes and Transposes that only move size-1 dims (Reshapes in disguise)
-  // before merging Reshape chains. Last, constant scales after a Conv (MetaFormer's layer scale)
-  // go into its weights.
+  // before merging Reshape chains, and Unsqueeze chains (x[:, None, None]) merged. Last, constant
+  // scales after a Conv (MetaFormer's layer scale) go into its weights.
   for (const char* extra :
        {"eliminate_common_subexpression", "fold_shape_chains", "eliminate_nop_concat", "eliminate_nop_arithmetic",
         "fuse_pad_into_pool", "eliminate_nop_slice", "fuse_consecutive_slices", "eliminate_nop_reshape",
-        "fuse_transpose_into_reshape", "fuse_consecutive_reshapes", "fuse_mul_into_conv"})
+        "fuse_transpose_into_reshape", "fuse_consecutive_reshapes", "fuse_consecutive_unsqueezes",
+        "fuse_mul_into_conv"})
     passes.passes.push_back(extra);
   for (int round = 0; round < std::max(1, options.max_iterations); ++round) {
     std::map<std::string, int64_t> ops_before_round;

@@ -256,5 +256,43 @@ TEST(ShapeOpChains, ConstantScaleAfterConvFoldsIntoItsWeights) {
   EXPECT_EQ(count_op(optimized(conv_mul(random_tensor({1, 1, 3, 1, 1}, 16)), pass), "Mul"), 1);
 }
 
+TEST(ShapeOpChains, UnsqueezeChainsFuse) {
+  // x[None, :, None, :] then [..., None] as exporters write it: one axis at a time, negative axes
+  // included, at opset 17 (axes an input) and 11 (an attribute).
+  for (int64_t opset : {17, 11}) {
+    ModelBuilder b(opset);
+    b.input("x", {-1, 5});
+    b.output("y");
+    const std::vector<std::vector<int64_t>> steps = {{0}, {2}, {-1}, {1, 3}};
+    std::string prev = "x";
+    const std::vector<std::string> outs = {"u0", "u1", "u2", "u3"}, axes = {"a0", "a1", "a2", "a3"};
+    for (size_t k = 0; k < steps.size(); ++k) {
+      const std::string& out = outs[k];
+      if (opset >= 13) {
+        b.initializer(axes[k], int64s(steps[k]));
+        b.node("Unsqueeze", {prev, axes[k]}, {out});
+      } else {
+        set_attribute(b.node("Unsqueeze", {prev}, {out}), "axes", steps[k]);
+      }
+      prev = out;
+    }
+    b.node("Relu", {prev}, {"y"});
+    const auto before = b.build();
+    const auto after = optimized(before, {"fuse_consecutive_unsqueezes"});
+    EXPECT_EQ(count_op(after, "Unsqueeze"), 1) << "opset " << opset;
+    for (int64_t batch : {1, 3}) expect_same_outputs(before, after, {random_tensor({batch, 5}, batch)});
+  }
+  // A first Unsqueeze read twice stays.
+  ModelBuilder b(17);
+  b.input("x", {-1, 5});
+  b.output("y");
+  b.output("z");
+  b.initializer("zero", int64s({0}));
+  b.node("Unsqueeze", {"x", "zero"}, {"u"});
+  b.node("Unsqueeze", {"u", "zero"}, {"y"});
+  b.node("Relu", {"u"}, {"z"});
+  EXPECT_EQ(count_op(optimized(b.build(), {"fuse_consecutive_unsqueezes"}), "Unsqueeze"), 2);
+}
+
 }  // namespace
 }  // namespace piu::test
