@@ -53,6 +53,14 @@ def test_unknown_backend_is_bad_input():
         piu.Session(model("cases/add.onnx"), backend="nonesuch")
 
 
+def test_thread_counts_past_four_times_the_cores_are_bad_input():
+    # The cap lives in Session::open, so Python (and every job that opens a session) gets it too.
+    with pytest.raises(piu.BadInputError, match="more than 4 x the"):
+        piu.Session(model("shapes.onnx"), threads=1_000_000)
+    with pytest.raises(piu.BadInputError, match="negative"):
+        piu.Session(model("shapes.onnx"), threads=-2)
+
+
 def test_unknown_pass_is_bad_input(tmp_path):
     with pytest.raises(piu.BadInputError, match="no_such_pass"):
         piu.optimize(model("cases/add.onnx"), str(tmp_path / "out.onnx"), passes=["no_such_pass"])
