@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <functional>
+#include <set>
 
 namespace piu::passes {
 
@@ -463,6 +464,24 @@ std::optional<std::vector<int64_t>> constant_ints(const Graph& graph, const std:
   for (int64_t i = 0; i < t->numel(); ++i)
     out.push_back(t->dtype() == DType::kInt64 ? t->data_as<int64_t>()[i] : t->data_as<int32_t>()[i]);
   return out;
+}
+
+std::optional<std::vector<int64_t>> squeeze_axes(const Graph& graph, const NodeProto& node) {
+  if (graph.opset() < 13) return attribute_ints(node, "axes");
+  if (node.input_size() < 2 || node.input(1).empty()) return std::nullopt;
+  return constant_ints(graph, node.input(1));
+}
+
+std::optional<std::vector<int64_t>> normalized_axes(const std::vector<int64_t>& axes, std::optional<int64_t> rank) {
+  std::set<int64_t> out;
+  for (int64_t a : axes) {
+    if (a < 0) {
+      if (!rank) return std::nullopt;
+      a += *rank;
+    }
+    if (a < 0 || (rank && a >= *rank) || !out.insert(a).second) return std::nullopt;
+  }
+  return std::vector<int64_t>(out.begin(), out.end());
 }
 
 }  // namespace piu::passes

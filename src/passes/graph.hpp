@@ -163,5 +163,11 @@ using graph_utils::rename_outer_reference;
 
 // Integer values of a constant 1-D (or scalar) int32/int64 tensor.
 std::optional<std::vector<int64_t>> constant_ints(const Graph& graph, const std::string& value);
+// The axes of a Squeeze or Unsqueeze: its attribute before opset 13, its constant second input
+// from 13; nullopt when absent or computed.
+std::optional<std::vector<int64_t>> squeeze_axes(const Graph& graph, const NodeProto& node);
+// `axes` made non-negative against `rank` (when known), sorted and distinct; nullopt when a
+// negative axis needs the unknown rank, an axis is out of range, or one repeats.
+std::optional<std::vector<int64_t>> normalized_axes(const std::vector<int64_t>& axes, std::optional<int64_t> rank);
 
 }  // namespace piu::passes

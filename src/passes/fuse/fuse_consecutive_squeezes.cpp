@@ -8,7 +8,6 @@
 // and a constant input from 13; the fused axes then go to a new int64 initializer.
 #include <algorithm>
 #include <optional>
-#include <set>
 
 #include "passes/pass.hpp"
 
@@ -17,26 +16,6 @@ namespace {
 
 constexpr int64_t kAxesInputOpset = 13;
 
-std::optional<std::vector<int64_t>> squeeze_axes(const Graph& graph, const NodeProto& node) {
-  if (graph.opset() < kAxesInputOpset) return attribute_ints(node, "axes");
-  if (node.input_size() < 2 || node.input(1).empty()) return std::nullopt;
-  return constant_ints(graph, node.input(1));
-}
-
-// Normalizes `axes` against `rank` (when known) into a sorted list of distinct non-negative axes.
-std::optional<std::vector<int64_t>> normalized(std::vector<int64_t> axes, std::optional<int64_t> rank) {
-  std::set<int64_t> out;
-  for (int64_t a : axes) {
-    if (a < 0) {
-      if (!rank) return std::nullopt;
-      a += *rank;
-    }
-    if (a < 0 || (rank && a >= *rank) || !out.insert(a).second) return std::nullopt;
-  }
-  return std::vector<int64_t>(out.begin(), out.end());
-}
-
-// Drops an initializer of this graph that nothing reads any more (not a graph input or output).
 class FuseConsecutiveSqueezes final : public Pass {
  public:
   std::string name() const override { return "fuse_consecutive_squeezes"; }
@@ -91,11 +70,11 @@ class FuseConsecutiveSqueezes final : public Pass {
     } else if (auto s2 = graph.shape(node.output(0))) {
       rank = static_cast<int64_t>(s2->size() + axes1->size() + axes2->size());
     }
-    const auto first_axes = normalized(*axes1, rank);
+    const auto first_axes = normalized_axes(*axes1, rank);
     if (!first_axes) return std::nullopt;
     std::optional<int64_t> mid_rank;
     if (rank) mid_rank = *rank - static_cast<int64_t>(first_axes->size());
-    const auto second_axes = normalized(*axes2, mid_rank);
+    const auto second_axes = normalized_axes(*axes2, mid_rank);
     if (!second_axes) return std::nullopt;
     // The j-th dim of the intermediate is the j-th dim of x not in axes1.
     std::vector<int64_t> out = *first_axes;

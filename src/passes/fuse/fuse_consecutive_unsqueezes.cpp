@@ -9,7 +9,6 @@
 // runs it.
 #include <algorithm>
 #include <optional>
-#include <set>
 
 #include "passes/pass.hpp"
 
@@ -17,25 +16,6 @@ namespace piu::passes {
 namespace {
 
 constexpr int64_t kAxesInputOpset = 13;
-
-std::optional<std::vector<int64_t>> unsqueeze_axes(const Graph& graph, const NodeProto& node) {
-  if (graph.opset() < kAxesInputOpset) return attribute_ints(node, "axes");
-  if (node.input_size() < 2 || node.input(1).empty()) return std::nullopt;
-  return constant_ints(graph, node.input(1));
-}
-
-// `axes` against `rank` (when known) as a sorted list of distinct non-negative axes.
-std::optional<std::vector<int64_t>> normalized(const std::vector<int64_t>& axes, std::optional<int64_t> rank) {
-  std::set<int64_t> out;
-  for (int64_t a : axes) {
-    if (a < 0) {
-      if (!rank) return std::nullopt;
-      a += *rank;
-    }
-    if (a < 0 || (rank && a >= *rank) || !out.insert(a).second) return std::nullopt;
-  }
-  return std::vector<int64_t>(out.begin(), out.end());
-}
 
 class FuseConsecutiveUnsqueezes final : public Pass {
  public:
@@ -77,8 +57,8 @@ class FuseConsecutiveUnsqueezes final : public Pass {
       return std::nullopt;
     const auto consumers = graph.consumers(node.input(0));
     if (graph.is_graph_output(node.input(0)) || consumers.size() != 1 || consumers[0] != &node) return std::nullopt;
-    const auto axes1 = unsqueeze_axes(graph, *first);
-    const auto axes2 = unsqueeze_axes(graph, node);
+    const auto axes1 = squeeze_axes(graph, *first);
+    const auto axes2 = squeeze_axes(graph, node);
     if (!axes1 || !axes2 || axes1->empty() || axes2->empty()) return std::nullopt;
     // The rank of x, from x itself or from either output.
     std::optional<int64_t> rank;
@@ -94,8 +74,8 @@ class FuseConsecutiveUnsqueezes final : public Pass {
       mid_rank = *rank + static_cast<int64_t>(axes1->size());
       out_rank = *mid_rank + static_cast<int64_t>(axes2->size());
     }
-    const auto first_axes = normalized(*axes1, mid_rank);
-    const auto second_axes = normalized(*axes2, out_rank);
+    const auto first_axes = normalized_axes(*axes1, mid_rank);
+    const auto second_axes = normalized_axes(*axes2, out_rank);
     if (!first_axes || !second_axes) return std::nullopt;
     // The j-th dim of the intermediate is the j-th dim of the output not in axes2.
     std::vector<int64_t> out = *second_axes;
