@@ -14,7 +14,10 @@
 # (I/O binding), with CUDA graphs (one session per batch size: a captured graph has fixed shapes), and
 # on M_fp16.onnx (made here by `piu fp16`: float16 inputs and outputs, verified on the CPU; retried
 # with --no-verify, and noted, where verification fails); LibTorch on CUDA in fp32 and fp16, with and
-# without CUDA graphs and channels_last; AOTInductor packages M_fp32.pt2 and M_fp16.pt2. One line of
+# without CUDA graphs and channels_last; AOTInductor packages M_fp32.pt2 and M_fp16.pt2 (a dynamic
+# batch) and M_<dtype>_b<batch>.pt2 (compiled for one batch: --export-kinds aoti-static), each with
+# and without a CUDA graph (AOTInductor packages record no input dtype: fp16 ones get
+# --shape input:...:float16). One line of
 # JSON per call: the config, the command, its exit status and time, and piu's JSON (or the error's
 # last lines): a call that fails is logged and the next one runs. The first line of each run holds
 # `piu --version`, the GPU (nvidia-smi), the date and these settings. OUT.jsonl is appended to, so
@@ -45,8 +48,14 @@ libtorch           fp16   .pt         joint    --io device $TS --provider-option
 libtorch-cl        fp16   .pt         joint    --io device $TS --provider-option dtype=float16 --provider-option channels_last=1
 libtorch-graph     fp16   .pt         each     --io device $TS --provider-option dtype=float16 --provider-option cuda_graph=1
 libtorch-graph-cl  fp16   .pt         each     --io device $TS --provider-option dtype=float16 --provider-option cuda_graph=1 --provider-option channels_last=1
-aoti               fp32   _fp32.pt2   joint    --io device $TS
-aoti               fp16   _fp16.pt2   joint    --io device
+aoti               fp32   _fp32.pt2   joint    --io device --shape input:$SHAPE
+aoti               fp16   _fp16.pt2   joint    --io device --shape input:$SHAPE:float16
+aoti-graph         fp32   _fp32.pt2   each     --io device --shape input:$SHAPE --provider-option cuda_graph=1
+aoti-graph         fp16   _fp16.pt2   each     --io device --shape input:$SHAPE:float16 --provider-option cuda_graph=1
+aoti-static        fp32   _fp32_b@B@.pt2 each  --io device --shape input:$SHAPE
+aoti-static        fp16   _fp16_b@B@.pt2 each  --io device --shape input:$SHAPE:float16
+aoti-static-graph  fp32   _fp32_b@B@.pt2 each  --io device --shape input:$SHAPE --provider-option cuda_graph=1
+aoti-static-graph  fp16   _fp16_b@B@.pt2 each  --io device --shape input:$SHAPE:float16 --provider-option cuda_graph=1
 EOF
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -121,7 +130,7 @@ print(json.dumps({"model": os.environ["MODEL"], "note": os.environ["NOTE"]}))' >
     [[ -n "$config" && "$config:$dtype" =~ $CONFIGS ]] || continue
     # shellcheck disable=SC2086  # the options are words
     if [[ "$batching" == each ]]; then
-      for b in ${BATCHES//,/ }; do bench_one "$config" "$dtype" "$DIR/$model$suffix" "$b" $options; done
+      for b in ${BATCHES//,/ }; do bench_one "$config" "$dtype" "$DIR/$model${suffix//@B@/$b}" "$b" $options; done
     else
       bench_one "$config" "$dtype" "$DIR/$model$suffix" "$BATCHES" $options
     fi

@@ -25,8 +25,11 @@ dynamo=False, input "input", output "output", dynamic dim "batch", of the same m
 autograd on: the fused attention op has no ONNX export; for ResNet-50 both traces are the same graph)
 and AOTInductor packages <model>_fp32.pt2 / <model>_fp16.pt2 (torch.export.export on the device with
 a dynamic batch Dim(min 1, max 64), then torch._inductor.aoti_compile_and_package; with
---aoti-max-autotune, compiled with max_autotune); an export that fails is skipped with its reason,
-and DIR/export.json lists what was written.
+--aoti-max-autotune, compiled with max_autotune) and, for each of --batches, static packages
+<model>_<dtype>_b<batch>.pt2 (torch.export.export at that batch, no dynamic dims: Inductor then
+specializes and lays out every kernel for that shape, as torch.compile(dynamic=False) does);
+--export-kinds picks which (default pt,onnx,aoti; aoti-static opt-in); an export that fails is
+skipped with its reason, and DIR/export.json lists what was written.
 
 Usage (GPU machine, torch 2.x; not yet timed there: expect minutes per model, mostly compiles):
   /opt/torch/.venv/bin/python3 bench/gpu_torch_baselines.py --json torch_gpu.json
@@ -246,38 +249,51 @@ def export_models(args, device):
             log(f"export {what} skipped: {reason}")
 
     onnx_kwargs = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+    kinds = set(args.export_kinds)
     for name in args.models:
         base = os.path.join(args.export_dir, name)
         cpu = torch.device("cpu")
         x = example(2, torch.float32, cpu)  # batch 2: a batch of 1 would pin the batch dim to 1 in torch.export
         model = build(name, torch.float32, cpu)
-        with torch.no_grad():  # inference as eager runs it (ViT: nn.MultiheadAttention's fused fast path)
+        if "pt" in kinds:
+            with torch.no_grad():  # inference as eager runs it (ViT: nn.MultiheadAttention's fused fast path)
+                traced = torch.jit.trace(model, x, check_trace=False)
+            attempt("TorchScript", base + ".pt", lambda p: torch.jit.save(traced, p))
+        if "onnx" in kinds:
+            # autograd on: attention takes its composite path, which has an ONNX export (the fused op has none)
             traced = torch.jit.trace(model, x, check_trace=False)
-        attempt("TorchScript", base + ".pt", lambda p: torch.jit.save(traced, p))
-        # autograd on: attention takes its composite path, which has an ONNX export (the fused op has none)
-        traced = torch.jit.trace(model, x, check_trace=False)
-        # The same trace for `piu export` (device_gpu_bench.sh uses it where torch.onnx fails: ViT on torch 2.11).
-        attempt("TorchScript for export", base + ".export.pt", lambda p: torch.jit.save(traced, p))
-        attempt("ONNX", base + ".onnx", lambda p: torch.onnx.export(
-            traced, (x,), p, opset_version=17, input_names=["input"], output_names=["output"],
-            dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, do_constant_folding=True, **onnx_kwargs))
+            # The same trace for `piu export` (device_gpu_bench.sh uses it where torch.onnx fails: ViT on torch 2.11).
+            attempt("TorchScript for export", base + ".export.pt", lambda p: torch.jit.save(traced, p))
+            attempt("ONNX", base + ".onnx", lambda p: torch.onnx.export(
+                traced, (x,), p, opset_version=17, input_names=["input"], output_names=["output"],
+                dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, do_constant_folding=True, **onnx_kwargs))
         for dtype in args.dtypes:
-            attempt(f"AOTInductor {dtype}", f"{base}_{dtype}.pt2", lambda p: aoti_package(name, dtype, device, p, args))
+            if "aoti" in kinds:
+                attempt(f"AOTInductor {dtype}", f"{base}_{dtype}.pt2",
+                        lambda p: aoti_package(name, dtype, device, p, args))
+            if "aoti-static" in kinds:
+                for batch in args.batches:
+                    attempt(f"AOTInductor {dtype} batch {batch}", f"{base}_{dtype}_b{batch}.pt2",
+                            lambda p: aoti_package(name, dtype, device, p, args, static_batch=batch))
     with open(os.path.join(args.export_dir, "export.json"), "w") as f:
         json.dump({"torch": torch.__version__, "date": meta_date(), "files": done}, f, indent=2)
 
 
-def aoti_package(name, dtype, device, path, args):
-    """Exports `name` in `dtype` with a dynamic batch (1..64) and compiles it into an AOTInductor package."""
+def aoti_package(name, dtype, device, path, args, static_batch=None):
+    """Exports `name` in `dtype` with a dynamic batch (1..64), or at `static_batch` with every dim
+    static, and compiles it into an AOTInductor package."""
     inductor, export = optional("torch._inductor"), optional("torch.export")
     if export is None or not hasattr(inductor, "aoti_compile_and_package"):
         raise RuntimeError(f"torch {torch.__version__} has no torch.export / aoti_compile_and_package")
     if device.type != "cuda":
         raise RuntimeError("AOTInductor packages for piu's GPU benchmark are compiled on a CUDA device")
-    model, x = build(name, DTYPES[dtype], device), example(2, DTYPES[dtype], device)
-    batch = export.Dim("batch", min=1, max=64)
+    model = build(name, DTYPES[dtype], device)
+    x = example(static_batch or 2, DTYPES[dtype], device)
     with torch.no_grad():
-        program = export.export(model, (x,), dynamic_shapes=({0: batch},))
+        if static_batch:
+            program = export.export(model, (x,))
+        else:
+            program = export.export(model, (x,), dynamic_shapes=({0: export.Dim("batch", min=1, max=64)},))
         configs = {"max_autotune": True} if args.aoti_max_autotune else None
         inductor.aoti_compile_and_package(program, package_path=path, inductor_configs=configs)
 
@@ -332,9 +348,13 @@ def main():
     ap.add_argument("--json", metavar="FILE", help="write the records as JSON")
     ap.add_argument("--export-dir", metavar="DIR", help="write <model>.pt, .onnx, _fp32.pt2, _fp16.pt2 there")
     ap.add_argument("--aoti-max-autotune", action="store_true", help="compile the .pt2 packages with max_autotune")
+    ap.add_argument("--export-kinds", type=csv, default=["pt", "onnx", "aoti"],
+                    help="what --export-dir gets: pt,onnx,aoti (dynamic batch),aoti-static (one per --batches)")
     args = ap.parse_args()
     for bad in set(args.modes) - set(MODES):
         ap.error(f"unknown mode {bad} (modes: {','.join(MODES)})")
+    for bad in set(args.export_kinds) - {"pt", "onnx", "aoti", "aoti-static"}:
+        ap.error(f"unknown export kind {bad} (kinds: pt,onnx,aoti,aoti-static)")
     for bad in set(args.dtypes) - set(DTYPES):
         ap.error(f"unknown dtype {bad} (dtypes: fp32,fp16)")
     device = torch.device(args.device)

@@ -11,6 +11,7 @@
 #   .device-bundle/include/google/protobuf/    the matching protobuf headers (3.21)
 #   .device-bundle/tree/{src,include,CMakeLists.txt,tests/zoo/*.py,bench/*.py}  the sources as of
 #                                              this build
+#   .device-bundle/models/shapes.pt            the demo model (the GPU tests' CUDA probe)
 #   .device-bundle/MANIFEST                    what was packed, from which commit, sizes
 #   .device-bundle-host/{bin/piu,libpiu.so,libpiu_torch.so}      the same build with its LibTorch
 #                                              1.13 plugin, for the host side (not carried)
@@ -78,6 +79,8 @@ mkdir -p "$OUTDIR/tree/tests/zoo" "$OUTDIR/tree/bench"
 cp -r "$ROOT/src" "$ROOT/include" "$ROOT/CMakeLists.txt" "$OUTDIR/tree/"
 cp "$ROOT"/tests/zoo/*.py "$OUTDIR/tree/tests/zoo/"
 cp "$ROOT"/bench/*.py "$OUTDIR/tree/bench/"  # the hub zoo's onnxslim step (bench/zoo_simplify.py)
+# The demo model, for the LibTorch GPU tests' CUDA probe (bench/gpu_libtorch_bench.sh).
+mkdir -p "$OUTDIR/models" && cp "$BUILD/models/shapes.pt" "$OUTDIR/models/"
 newer="$(find "$ROOT/src" "$ROOT/include" -newer "$BUILD/libpiu.so" -type f | sed "s|^$ROOT/||")"
 if [[ -n "$newer" ]]; then
   echo "device_libtorch.sh: WARNING: edited after build/libpiu.so was linked (rebuild first for a" \

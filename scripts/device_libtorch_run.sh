@@ -26,7 +26,8 @@
 # Compare with a LibTorch 1.13 run here: scripts/zoo_compare.py (see its header).
 # Environment: PYTHON (default python3), ZOO_MODEL_TIMEOUT (seconds per export, default 300),
 # ZOO_SCRIPT (default export_zoo.py; quant_zoo.py runs the int8 zoo instead: its arguments then,
-# e.g. --workers 4 --threads 4, and no op-kind listing).
+# e.g. --workers 4 --threads 4, and no op-kind listing; a path ending in .sh, relative to the repo,
+# runs that script with the bundle's piu and $OUT instead, e.g. bench/gpu_libtorch_bench.sh).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -126,6 +127,11 @@ logrun "$B/bin/piu" export "$SMOKE/tiny.pt" -o "$SMOKE/tiny.onnx" --shape -1x3x8
   || say "smoke export FAILED (the zoo runs anyway)"
 
 ZOO="${ZOO_SCRIPT:-export_zoo.py}"
+if [[ "$ZOO" == *.sh ]]; then  # a benchmark driver of this tree instead of a zoo: PIU OUT ARGS...
+  say "== $ZOO: $*"
+  logrun bash "$ROOT/$ZOO" "$B/bin/piu" "$OUT" "$@"
+  exit "$?"
+fi
 say "== $ZOO: $*"
 chmod +x "$ROOT/scripts/piu_logged.sh"
 export PIU_REAL="$B/bin/piu" PIU_STDERR_LOG="$OUT/piu_stderr.log" PYTHONUNBUFFERED=1

@@ -124,7 +124,7 @@ def test_backend_options_are_validated(tmp_path):
     with zipfile.ZipFile(pt2, "w") as z:
         z.writestr("model/data.txt", "not a package")
     error(piu("run", pt2, "--device", "cuda", "--provider-option", "dtype=float16"),
-          "unknown aoti backend option 'dtype' (known: cudnn_benchmark, tf32)")
+          "unknown aoti backend option 'dtype' (known: cuda_graph, cudnn_benchmark, tf32)")
 
 
 def test_pt2_files_go_to_the_aoti_backend(tmp_path):
@@ -228,10 +228,12 @@ def test_aoti_package_on_cuda_matches_torchscript_on_the_cpu(tmp_path, aoti):
     assert r.code == 0, r.err
     j = json.loads(r.out)
     assert j["backend"] == "aoti" and [i["name"] for i in j["inputs"]] == ["input"]
-    assert_close(run_outputs(tmp_path / "cuda", aoti / "net_cuda.pt2", "--device", "cuda", "--input", x), cpu)
-    # Capturing a package's run into a CUDA graph failed there (torch 2.11): not offered.
-    error(piu("run", aoti / "net_cuda.pt2", "--device", "cuda", "--provider-option", "cuda_graph=1", "--input", x),
-          "unknown aoti backend option 'cuda_graph'")
+    on_cuda = run_outputs(tmp_path / "cuda", aoti / "net_cuda.pt2", "--device", "cuda", "--input", x)
+    assert_close(on_cuda, cpu)
+    # The package's run captured in a CUDA graph and replayed: the same outputs.
+    graph = run_outputs(tmp_path / "graph", aoti / "net_cuda.pt2", "--device", "cuda", "--provider-option",
+                        "cuda_graph=1", "--input", x)
+    assert_close(graph, on_cuda)
     # A package runs on the device kind it was compiled for.
     error(piu("run", aoti / "net_cuda.pt2", "--input", x), "compiled for cuda and runs there only")
     error(piu("run", aoti / "net_cpu.pt2", "--device", "cuda", "--input", x), "compiled for cpu and runs there only")
@@ -249,3 +251,37 @@ def test_aoti_cpu_package_through_run_bench_and_compare(tmp_path, aoti):
     assert json.loads(r.out)["backend"] == "aoti"
     r = piu("bench", aoti / "net_cuda.pt2", "--device", "cuda", "--input", x, "--iterations", "5", "--json")
     assert r.code == 0, r.err
+
+
+@pytest.fixture(scope="module")
+def attention(tmp_path_factory, cuda):
+    """A small torchvision ViT traced under torch.no_grad(), as inference traces it: its
+    nn.MultiheadAttention layers take PyTorch's fused path (aten::_native_multi_head_attention),
+    with an input (x.npy)."""
+    try:
+        import torch
+        import torchvision
+    except ImportError as e:
+        pytest.skip(f"needs a GPU and, in the test's Python, torch and torchvision ({e})")
+    d = tmp_path_factory.mktemp("vit")
+    torch.manual_seed(0)
+    vit = torchvision.models.VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2,
+                                               hidden_dim=32, mlp_dim=64, num_classes=10).eval()
+    x = torch.randn(2, 3, 32, 32)
+    np.save(d / "x.npy", x.numpy())
+    with torch.no_grad():
+        torch.jit.trace(vit, x, check_trace=False).save(str(d / "vit.pt"))
+    return d
+
+
+@pytest.mark.gpu
+def test_cuda_graph_of_a_traced_vit_with_fused_attention(tmp_path, attention):
+    x = attention / "x.npy"
+    base = run_outputs(tmp_path / "base", attention / "vit.pt", "--device", "cuda", "--input", x)
+    for i, options in enumerate([["cuda_graph=1"], ["cuda_graph=1", "dtype=float16"]]):
+        flags = [a for o in options for a in ("--provider-option", o)]
+        got = run_outputs(tmp_path / f"g{i}", attention / "vit.pt", "--device", "cuda", *flags, "--input", x)
+        if "dtype=float16" in options:
+            assert sqnr_db(got["output"], base["output"]) >= FP16_MIN_SQNR_DB
+        else:
+            assert_close(got, base)

@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "backends/torch/cuda_graph.hpp"
 #include "backends/torch/pytree_spec.hpp"
 #include "backends/torch/torch_io.hpp"
 #include "backends/torch/torch_options.hpp"
@@ -98,6 +99,12 @@ class AotiSession final : public Session {
     }
     check_device(loader_->get_metadata());
     describe_io();
+    if (options_.cuda_graph) {
+      std::vector<std::string> names;
+      for (const auto& i : inputs_) names.push_back(i.name);
+      // Relaxed: the package's runtime queries the event of its previous run before each run.
+      graph_ = std::make_unique<torch_util::CudaGraph>(path_, device_, names, /*relaxed_capture=*/true);
+    }
 #endif
   }
 
@@ -112,11 +119,18 @@ class AotiSession final : public Session {
       std::vector<at::Tensor> sources;
       for (const Tensor& t : inputs) sources.push_back(torch_util::staged(t, device_));
       const c10::Device device = torch_util::torch_device(device_);
+      if (graph_) {
+        const auto prepare = [&](const at::Tensor& s) { return s.to(device, s.scalar_type(), true); };
+        const auto run = [this](const std::vector<at::Tensor>& args) { return loader_->run(args); };
+        return graph_->run(sources, prepare, run, outputs_on);
+      }
       std::vector<at::Tensor> args;
       for (const at::Tensor& s : sources) args.push_back(s.to(device, s.scalar_type(), true));
       std::vector<Tensor> out;
       for (const at::Tensor& t : loader_->run(args)) out.push_back(torch_util::to_piu(t, outputs_on));
       return out;
+    } catch (const Error&) {
+      throw;
     } catch (const std::exception& e) {
       // The runtime prints its reason (e.g. "input_handles[0]: unmatched dim value at 0, expected: 2,
       // but got: 1") and returns a bare failure code, which LibTorch turns into "API call failed".
@@ -186,6 +200,7 @@ class AotiSession final : public Session {
   }
 
   std::unique_ptr<Loader> loader_;
+  std::unique_ptr<torch_util::CudaGraph> graph_;  // with cuda_graph=1
 #endif
   torch_util::BackendOptions options_;
 };

@@ -12,6 +12,7 @@
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #endif
 
 namespace piu::torch_util {
@@ -25,11 +26,12 @@ namespace {
 constexpr int kWarmupRuns = 3;
 
 // Captures with errors for unsafe CUDA calls confined to this thread (LibTorch >= 2.1 lets us say
-// so), so other threads' sessions may allocate and copy meanwhile.
+// so), so other threads' sessions may allocate and copy meanwhile; `relaxed` allows such calls
+// (AOTInductor's runtime queries the event of its previous run before each run).
 template <typename Graph>
-void begin_capture(Graph& graph) {
+void begin_capture(Graph& graph, bool relaxed) {
   if constexpr (requires { graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal); })
-    graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
+    graph.capture_begin({0, 0}, relaxed ? cudaStreamCaptureModeRelaxed : cudaStreamCaptureModeThreadLocal);
   else
     graph.capture_begin();
 }
@@ -37,7 +39,7 @@ void begin_capture(Graph& graph) {
 }  // namespace
 
 struct CudaGraph::State {
-  at::cuda::CUDAGraph graph;
+  std::unique_ptr<at::cuda::CUDAGraph> graph;
   std::vector<at::Tensor> inputs;   // fixed: the captured kernels read them
   std::vector<at::Tensor> outputs;  // fixed: every replay rewrites them
   std::vector<c10::ScalarType> source_dtypes;
@@ -45,8 +47,41 @@ struct CudaGraph::State {
   std::string failure;  // why capture failed, for every later call
 };
 
-CudaGraph::CudaGraph(std::string model, const Device& device, std::vector<std::string> input_names)
-    : model_(std::move(model)), device_(device), input_names_(std::move(input_names)) {}
+CudaGraph::CudaGraph(std::string model, const Device& device, std::vector<std::string> input_names,
+                     bool relaxed_capture)
+    : model_(std::move(model)),
+      device_(device),
+      input_names_(std::move(input_names)),
+      relaxed_capture_(relaxed_capture) {}
+
+// Warms `forward` up and captures one call of it into a new graph in `s`, on the current (side)
+// stream; returns "" or LibTorch's reason why capture failed. With `optimize` false the TorchScript
+// executor runs the module's graph as it is (no profiling runs, no fused kernels compiled at run
+// time): the same kernels eager PyTorch would launch, which capture where the executor's may not.
+std::string CudaGraph::capture(State& s, const Forward& forward, bool optimize) const {
+  const torch::jit::GraphOptimizerEnabledGuard executor(optimize);
+  for (int i = 0; i < kWarmupRuns; ++i) forward(s.inputs);
+  s.graph = std::make_unique<at::cuda::CUDAGraph>();
+  bool capturing = false;
+  try {
+    begin_capture(*s.graph, relaxed_capture_);
+    capturing = true;
+    s.outputs = forward(s.inputs);
+    capturing = false;
+    s.graph->capture_end();
+    return "";
+  } catch (const std::exception& e) {
+    if (capturing) {
+      try {
+        s.graph->capture_end();  // ends the invalidated capture, so the stream works again
+      } catch (const std::exception&) {
+      }
+    }
+    s.graph.reset();
+    s.outputs.clear();
+    return reason_line(exception_text(e));
+  }
+}
 
 CudaGraph::~CudaGraph() = default;
 
@@ -72,26 +107,17 @@ std::vector<Tensor> CudaGraph::run(const std::vector<at::Tensor>& sources, const
     {
       const c10::cuda::CUDAStreamGuard on_side(side);
       // A model that fails here fails the same way without a graph: its error goes out as it is,
-      // and the next call tries again.
-      for (int i = 0; i < kWarmupRuns; ++i) forward(s->inputs);
-      bool capturing = false;
-      try {
-        begin_capture(s->graph);
-        capturing = true;
-        s->outputs = forward(s->inputs);
-        capturing = false;
-        s->graph.capture_end();
-      } catch (const std::exception& e) {
-        if (capturing) {
-          try {
-            s->graph.capture_end();  // ends the invalidated capture, so the stream works again
-          } catch (const std::exception&) {
-          }
+      // and the next call tries again. A capture that fails with the executor's optimizations is
+      // tried once more without them.
+      std::string reason = capture(*s, forward, /*optimize=*/true);
+      if (!reason.empty()) {
+        const std::string plain = capture(*s, forward, /*optimize=*/false);
+        if (!plain.empty()) {
+          s->failure = model_ + ": cuda_graph=1: LibTorch cannot capture the model in a CUDA graph: " + reason +
+                       (plain == reason ? "" : " (without the executor's optimizations: " + plain + ")");
+          state_ = std::move(s);
+          throw Error(ErrorCode::kUnsupported, state_->failure);
         }
-        s->failure = model_ + ": cuda_graph=1: LibTorch cannot capture the model in a CUDA graph: " +
-                     first_line(exception_text(e));
-        state_ = std::move(s);
-        throw Error(ErrorCode::kUnsupported, state_->failure);
       }
     }
     side.synchronize();
@@ -110,7 +136,7 @@ std::vector<Tensor> CudaGraph::run(const std::vector<at::Tensor>& sources, const
   }
   // copy_ converts to the fixed input's dtype and layout on the way.
   for (size_t i = 0; i < sources.size(); ++i) s.inputs[i].copy_(sources[i], /*non_blocking=*/true);
-  s.graph.replay();
+  s.graph->replay();
   std::vector<Tensor> out;
   out.reserve(s.outputs.size());
   for (const at::Tensor& o : s.outputs)  // on the device: a copy, or the next replay overwrites it
@@ -122,7 +148,7 @@ std::vector<Tensor> CudaGraph::run(const std::vector<at::Tensor>& sources, const
 
 struct CudaGraph::State {};
 
-CudaGraph::CudaGraph(std::string model, const Device&, std::vector<std::string>) {
+CudaGraph::CudaGraph(std::string model, const Device&, std::vector<std::string>, bool) {
   throw Error(ErrorCode::kUnsupported, model + ": cuda_graph=1: the torch plugin was built against LibTorch " +
                                            TORCH_VERSION + " without CUDA, so it has no CUDA graphs");
 }

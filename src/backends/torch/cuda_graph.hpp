@@ -25,7 +25,10 @@ class CudaGraph {
 
   // A graph for `model` (named in messages) on `device`, whose inputs are `input_names`. Throws
   // kUnsupported when the plugin was compiled without LibTorch's CUDA headers (PIU_TORCH_CUDA).
-  CudaGraph(std::string model, const Device& device, std::vector<std::string> input_names);
+  // `relaxed_capture` lets the forward pass make CUDA calls that are unsafe during capture (event
+  // queries) from this thread; otherwise they fail the capture.
+  CudaGraph(std::string model, const Device& device, std::vector<std::string> input_names,
+            bool relaxed_capture = false);
   ~CudaGraph();
   CudaGraph(const CudaGraph&) = delete;
   CudaGraph& operator=(const CudaGraph&) = delete;
@@ -36,14 +39,18 @@ class CudaGraph {
   // copies of its outputs in `outputs_on`'s memory, ready when it returns. Calls take turns. Sources
   // of another shape or dtype than the first call's throw kBadInput naming the captured ones; a model
   // that cannot be captured throws kUnsupported with LibTorch's reason (on every later call too).
+  // A TorchScript module whose capture fails is captured again with the executor's optimizations
+  // off (the kernels eager PyTorch launches, without fusions compiled at run time).
   std::vector<Tensor> run(const std::vector<at::Tensor>& sources, const Prepare& prepare, const Forward& forward,
                           const Device& outputs_on);
 
  private:
   struct State;
+  std::string capture(State& s, const Forward& forward, bool optimize) const;
   std::string model_;
   Device device_;
   std::vector<std::string> input_names_;
+  bool relaxed_capture_ = false;
   std::mutex mutex_;
   std::unique_ptr<State> state_;
 };

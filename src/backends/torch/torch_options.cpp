@@ -35,10 +35,9 @@ const std::vector<std::string>& torchscript_option_keys() {
 
 const std::vector<std::string>& aoti_option_keys() {
   // A compiled package fixes its dtypes and layouts; what is left is the math of the LibTorch
-  // kernels it calls (convolutions, matmuls). No cuda_graph: capturing a package's run failed on the
-  // GPU machine (torch 2.11: "operation not permitted when stream is capturing"); Inductor's own
-  // CUDA graphs are torch.compile(mode="reduce-overhead").
-  static const std::vector<std::string> keys = {"cudnn_benchmark", "tf32"};
+  // kernels it calls (convolutions, matmuls) and capturing its run in a CUDA graph (for the one
+  // shape of the first run, as for TorchScript).
+  static const std::vector<std::string> keys = {"cuda_graph", "cudnn_benchmark", "tf32"};
   return keys;
 }
 

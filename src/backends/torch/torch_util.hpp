@@ -65,6 +65,24 @@ inline std::string exception_text(const std::exception& e) {
   return e.what();
 }
 
+// The line of a LibTorch message that says what went wrong: for an error raised inside the
+// TorchScript interpreter (a header, the module's code, then the reason) its last non-empty line,
+// trimmed; for others the first line.
+inline std::string reason_line(const std::string& text) {
+  if (text.find("The following operation failed in the TorchScript interpreter") == std::string::npos)
+    return first_line(text);
+  std::string last;
+  size_t begin = 0;
+  while (begin < text.size()) {
+    size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    if (text.find_first_not_of(" \t\r", begin) < end) last = text.substr(begin, end - begin);
+    begin = end + 1;
+  }
+  const size_t start = last.find_first_not_of(" \t");
+  return start == std::string::npos ? first_line(text) : last.substr(start);
+}
+
 // The one funnel from LibTorch's errors while running a model to piu::Error: kBackend with the first
 // line of LibTorch's message, after `context` (the model's path). piu's own errors pass unchanged.
 // The module's own code failing on the inputs it was given (its TorchScript raising, or a kernel
@@ -73,19 +91,8 @@ inline std::string exception_text(const std::exception& e) {
 inline Error run_error(const std::exception& e, const std::string& context) {
   if (const auto* piu_error = dynamic_cast<const Error*>(&e)) return *piu_error;
   const std::string text = exception_text(e);
-  if (text.find("The following operation failed in the TorchScript interpreter") != std::string::npos) {
-    std::string last;
-    size_t begin = 0;
-    while (begin < text.size()) {
-      size_t end = text.find('\n', begin);
-      if (end == std::string::npos) end = text.size();
-      if (text.find_first_not_of(" \t\r", begin) < end) last = text.substr(begin, end - begin);
-      begin = end + 1;
-    }
-    const size_t start = last.find_first_not_of(" \t");
-    return Error(ErrorCode::kBadInput, context + ": the module failed on these inputs: " +
-                                           (start == std::string::npos ? first_line(text) : last.substr(start)));
-  }
+  if (text.find("The following operation failed in the TorchScript interpreter") != std::string::npos)
+    return Error(ErrorCode::kBadInput, context + ": the module failed on these inputs: " + reason_line(text));
   return Error(ErrorCode::kBackend, context + ": libtorch: " + first_line(text));
 }
 
