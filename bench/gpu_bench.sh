@@ -105,6 +105,7 @@ bench_one() {
     CMD="${cmd[*]}"
 }
 
+export DEVICE BENCH_ARGS BATCHES
 gpu="$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1)"
 version="$("$PIU" --version 2>&1 | head -3 | tr -s '\n ' '  ')"
 META="$(PIU_VERSION="$version" GPU="$gpu" "$PYTHON" -c 'import datetime, json, os, sys
@@ -114,7 +115,6 @@ print(json.dumps({"meta": {"piu": os.environ["PIU_VERSION"].strip(), "gpu": os.e
     bash "$0" "$PIU" "$DIR" "$OUT" "${models[@]}")"
 echo "$META" >>"$OUT"
 echo "gpu_bench: $gpu; $version" >&2
-export DEVICE BENCH_ARGS BATCHES
 for model in "${models[@]}"; do
   onnx="$DIR/$model.onnx" fp16="$DIR/${model}_fp16.onnx"
   if [[ -e "$onnx" && ! -e "$fp16" ]] && [[ "ort-fp16:fp16" =~ $CONFIGS ]]; then

@@ -9,8 +9,8 @@
 # there first (carry [".device-bundle"] after scripts/device_libtorch.sh here):
 #   ZOO_SCRIPT=bench/gpu_libtorch_bench.sh MODELS=vit_b_16 bash scripts/device_libtorch_run.sh
 # Arguments: PIU OUT. Environment: MODELS (resnet50 vit_b_16), DTYPES (fp16,fp32), BATCHES (1,64),
-# CONFIGS (gpu_bench.sh's filter; default the libtorch CUDA-graph and static AOTInductor configs),
-# PYTEST (0 skips the tests), PYTHON (python3).
+# EXPORT_KINDS (pt,aoti-static), CONFIGS (gpu_bench.sh's filter; default the libtorch CUDA-graph and static AOTInductor configs),
+# PYTEST (0 skips the tests), PYTEST_K (a -k selection), PYTHON (python3).
 # What comes back in OUT: torch_gpu.json (PyTorch), piu_gpu.jsonl (piu), export.log, pytest-torch-gpu.xml;
 # here: python3 bench/gpu_report.py --torch OUT/torch_gpu.json --piu OUT/piu_gpu.jsonl
 set -uo pipefail
@@ -25,7 +25,7 @@ t0=$SECONDS
   --modes eager,cudagraph --json "$OUT/torch_gpu.json" 2>&1 | tail -12
 echo "PyTorch side: $((SECONDS - t0)) s"
 "$PY" "$ROOT/bench/gpu_torch_baselines.py" --models "${MODELS// /,}" --dtypes "$DTYPES" --batches "$BATCHES" \
-  --modes none --export-dir "$W" --export-kinds pt,aoti-static 2>&1 | tee "$OUT/export.log"
+  --modes none --export-dir "$W" --export-kinds "${EXPORT_KINDS:-pt,aoti-static}" 2>&1 | tee "$OUT/export.log"
 echo "exports: $((SECONDS - t0)) s"
 CONFIGS="${CONFIGS:-^(libtorch-graph|libtorch-graph-cl|aoti-static|aoti-static-graph):}" BATCHES="$BATCHES" \
   BENCH_ARGS="--warmup 10 --duration 1" bash "$ROOT/bench/gpu_bench.sh" "$PIU" "$W" "$OUT/piu_gpu.jsonl" $MODELS
@@ -35,6 +35,7 @@ if [[ "${PYTEST:-1}" != 0 ]]; then
   # that need the 47 MB ResNet-18 skip as "missing" here (scripts/device_gpu_run.sh runs them all).
   mkdir -p "$W/models" && cp "$(dirname "$PIU")/../models/shapes.pt" "$W/models/" 2>/dev/null
   PYTHONPATH="$ROOT/tests" PIU_BIN="$(dirname "$PIU")" PIU_MODELS_DIR="$W/models" "$PY" -m pytest -q -rs \
-    -p no:cacheprovider -p piu_pytest --junitxml="$OUT/pytest-torch-gpu.xml" "$ROOT/tests/gpu/test_torch_cuda.py" 2>&1 | tail -25
+    -p no:cacheprovider -p piu_pytest --junitxml="$OUT/pytest-torch-gpu.xml" "$ROOT/tests/gpu/test_torch_cuda.py" \
+    ${PYTEST_K:+-k "$PYTEST_K"} 2>&1 | tail -25
 fi
 echo "total: $((SECONDS - t0)) s"

@@ -116,7 +116,36 @@ class TorchSession final : public Session {
       }
     }
     for (const auto& m : module_.modules())
-      for (const auto& method : m.get_methods()) set_convolution_flags(method.graph()->block(), *method.graph());
+      for (const auto& method : m.get_methods()) {
+        set_convolution_flags(method.graph()->block(), *method.graph());
+        keep_integer_scalars_on_the_host(method.graph()->block(), *method.graph());
+      }
+  }
+
+  // Loading onto the device moves every tensor constant of the code there, including the 0-d
+  // integers a trace records for size arithmetic (`h // patch` becomes floor_divide(NumToTensor(size),
+  // 8) and then aten::Int): on the device that arithmetic ends in a copy back to the host every run,
+  // a synchronization that also makes the run impossible to capture in a CUDA graph (a traced
+  // ViT-B/16: "operation not permitted when stream is capturing"). 0-d integer constants go back to
+  // the host: element-wise ops take host scalars beside device tensors, and size arithmetic stays on
+  // the host as in eager PyTorch.
+  static void keep_integer_scalars_on_the_host(torch::jit::Block* block, torch::jit::Graph& graph) {
+    std::vector<torch::jit::Node*> moved;
+    for (torch::jit::Node* node : block->nodes()) {
+      for (torch::jit::Block* inner : node->blocks()) keep_integer_scalars_on_the_host(inner, graph);
+      if (node->kind() != c10::prim::Constant || node->outputs().size() != 1) continue;
+      const auto value = torch::jit::toIValue(node->output());
+      if (!value || !value->isTensor()) continue;
+      const at::Tensor& t = value->toTensor();
+      if (t.dim() == 0 && !t.is_cpu() && at::isIntegralType(t.scalar_type(), /*includeBool=*/true))
+        moved.push_back(node);
+    }
+    for (torch::jit::Node* node : moved) {
+      torch::jit::WithInsertPoint here(node);
+      torch::jit::Value* host = graph.insertConstant(torch::jit::toIValue(node->output())->toTensor().cpu());
+      node->output()->replaceAllUsesWith(host);
+      node->destroy();
+    }
   }
 
   // A traced convolution is aten::_convolution with cuDNN's switches as constants (benchmark,

@@ -67,20 +67,25 @@ inline std::string exception_text(const std::exception& e) {
 
 // The line of a LibTorch message that says what went wrong: for an error raised inside the
 // TorchScript interpreter (a header, the module's code, then the reason) its last non-empty line,
-// trimmed; for others the first line.
+// trimmed, past the advice LibTorch appends to CUDA errors; for others the first line.
 inline std::string reason_line(const std::string& text) {
   if (text.find("The following operation failed in the TorchScript interpreter") == std::string::npos)
     return first_line(text);
+  static const char* const advice[] = {"CUDA kernel errors might be", "For debugging consider passing",
+                                       "Compile with `TORCH_USE_CUDA_DSA`", "Search for `cuda"};
   std::string last;
   size_t begin = 0;
   while (begin < text.size()) {
     size_t end = text.find('\n', begin);
     if (end == std::string::npos) end = text.size();
-    if (text.find_first_not_of(" \t\r", begin) < end) last = text.substr(begin, end - begin);
+    const size_t start = text.find_first_not_of(" \t\r", begin);
+    bool is_advice = false;
+    for (const char* a : advice)
+      if (start < end && text.compare(start, std::char_traits<char>::length(a), a) == 0) is_advice = true;
+    if (start < end && !is_advice) last = text.substr(start, end - start);
     begin = end + 1;
   }
-  const size_t start = last.find_first_not_of(" \t");
-  return start == std::string::npos ? first_line(text) : last.substr(start);
+  return last.empty() ? first_line(text) : last;
 }
 
 // The one funnel from LibTorch's errors while running a model to piu::Error: kBackend with the first
