@@ -17,18 +17,21 @@ std::vector<Option> join(std::vector<Option> a, const std::vector<Option>& b) {
 
 // How a model-writing command's result is verified against its input, with the job's defaults.
 std::vector<Option> verify_options(const WriteOptions& defaults) {
-  const VerifyOptions& v = defaults.verify_options;
-  return {option("--no-verify"),
-          option("--shape"),
-          option("--input:verify"),
-          option("--int-range"),
-          option("--batch:verify", v.batches),
-          option("--seed", v.seed),
-          option("--rtol", v.rel_tol),
-          option("--atol", v.abs_tol),
-          option("--threads"),
-          option("--json")};
+  std::vector<Option> out = {option("--no-verify"), option("--shape")};
+  for (Option& o : verify_value_options(defaults.verify_options)) out.push_back(std::move(o));
+  out.push_back(option("--threads"));
+  out.push_back(option("--json"));
+  return out;
 }
+
+}  // namespace
+
+std::vector<Option> verify_value_options(const VerifyOptions& v) {
+  return {option("--input:verify"),         option("--int-range"),       option("--batch:verify", v.batches),
+          option("--seed", v.seed),         option("--rtol", v.rel_tol), option("--atol", v.abs_tol)};
+}
+
+namespace {
 
 Option method_option() { return option("--method", calibration_method_name(CalibrationOptions{}.method)); }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/options.hpp"
+#include "piu/session.hpp"
 
 namespace piu::cli {
 
@@ -21,6 +22,9 @@ const Command& quantize_spec();
 const Command& fp16_spec();
 const Command& deploy_spec();
 const Command& doctor_spec();
+// The options that say how a written model is verified, after --shape and before --threads:
+// --input, --int-range, --batch, --seed, --rtol, --atol, with the defaults in `v`.
+std::vector<Option> verify_value_options(const VerifyOptions& v);
 // The calibration data options after the batch size (--max-item-shape ... --nhwc), with their defaults.
 std::vector<Option> calibration_image_options();
 // Every command above, in the order `piu --help` lists them.

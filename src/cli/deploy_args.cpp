@@ -79,14 +79,9 @@ const Command& deploy_spec() {
                                    option("--input-shape"),
                                    option("--max-fold-bytes", d.simplify_options.max_fold_bytes),
                                    option("--no-verify"),
-                                   option("--shape:deploy"),
-                                   option("--input:verify"),
-                                   option("--int-range"),
-                                   option("--batch:verify", v.batches),
-                                   option("--seed", v.seed),
-                                   option("--rtol", v.rel_tol),
-                                   option("--atol", v.abs_tol),
-                                   option("--duration", d.bench_options.duration_s),
+                                   option("--shape:deploy")};
+    for (auto& o : verify_value_options(v)) options.push_back(std::move(o));
+    for (auto& o : std::vector<Option>{option("--duration", d.bench_options.duration_s),
                                    option("--threads"),
                                    option("--backend"),
                                    option("--json"),
@@ -105,7 +100,8 @@ const Command& deploy_spec() {
                                    option("--data"),
                                    option("--method", calibration_method_name(d.calibration.method)),
                                    option("--target", quantize_target_name(QuantizeOptions{}.symmetric_activations)),
-                                   option("--max-error")};
+                                   option("--max-error")})
+      options.push_back(std::move(o));
     for (auto& o : calibration_image_options()) options.push_back(std::move(o));
     return Command{
         "deploy",

@@ -484,4 +484,60 @@ std::optional<std::vector<int64_t>> normalized_axes(const std::vector<int64_t>& 
   return std::vector<int64_t>(out.begin(), out.end());
 }
 
+void store_float(Tensor& t, int64_t i, double v) {
+  switch (t.dtype()) {
+    case DType::kFloat32:
+      t.data_as<float>()[i] = static_cast<float>(v);
+      break;
+    case DType::kFloat64:
+      t.data_as<double>()[i] = v;
+      break;
+    case DType::kFloat16:
+      static_cast<uint16_t*>(t.data())[i] = float_to_half(static_cast<float>(v));
+      break;
+    default:
+      throw Error(ErrorCode::kInternal, "store_float: a " + std::string(dtype_name(t.dtype())) + " tensor");
+  }
+}
+
+std::optional<AxesChain> consecutive_axes_nodes(const Graph& graph, const NodeProto& node, const std::string& op_type) {
+  if (node.input_size() < 1 || node.output_size() != 1 || node.input(0).empty()) return std::nullopt;
+  const NodeProto* first = graph.producer(node.input(0));
+  if (!first || first->op_type() != op_type || !is_onnx_domain(*first) || first->output_size() != 1 ||
+      first->input_size() < 1 || first->input(0).empty())
+    return std::nullopt;
+  const auto consumers = graph.consumers(node.input(0));
+  if (graph.is_graph_output(node.input(0)) || consumers.size() != 1 || consumers[0] != &node) return std::nullopt;
+  auto axes1 = squeeze_axes(graph, *first);
+  auto axes2 = squeeze_axes(graph, node);
+  if (!axes1 || !axes2 || axes1->empty() || axes2->empty()) return std::nullopt;  // Squeeze: empty = every size-1 dim
+  // Each Squeeze takes its axes' count of dims away, each Unsqueeze adds as many.
+  const int64_t removed = op_type == "Squeeze" ? 1 : -1;
+  const auto n1 = static_cast<int64_t>(axes1->size()), n2 = static_cast<int64_t>(axes2->size());
+  std::optional<int64_t> rank;
+  if (auto s = graph.shape(first->input(0)))
+    rank = static_cast<int64_t>(s->size());
+  else if (auto s1 = graph.shape(node.input(0)))
+    rank = static_cast<int64_t>(s1->size()) + removed * n1;
+  else if (auto s2 = graph.shape(node.output(0)))
+    rank = static_cast<int64_t>(s2->size()) + removed * (n1 + n2);
+  return AxesChain{first, std::move(*axes1), std::move(*axes2), rank};
+}
+
+void merge_axes_chain(Graph& graph, NodeProto& node, const std::vector<int64_t>& axes) {
+  NodeProto* first = graph.producer(node.input(0));
+  const std::string old_axes_first = first->input_size() > 1 ? first->input(1) : std::string();
+  const std::string old_axes_second = node.input_size() > 1 ? node.input(1) : std::string();
+  graph.set_input(&node, 0, first->input(0));
+  if (graph.opset() < 13) {
+    set_attribute(node, "axes", axes);
+  } else {
+    const Tensor t = Tensor::from_vector<int64_t>(axes, {static_cast<int64_t>(axes.size())});
+    graph.set_input(&node, 1, graph.add_initializer(tensor_to_proto(t, ""), node.output(0) + "_axes"));
+  }
+  graph.remove_node(first);
+  // Axes initializers nobody reads any more (Constant nodes go with dead-node deletion).
+  graph.remove_unused_initializers({old_axes_first, old_axes_second});
+}
+
 }  // namespace piu::passes

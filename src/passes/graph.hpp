@@ -170,4 +170,24 @@ std::optional<std::vector<int64_t>> squeeze_axes(const Graph& graph, const NodeP
 // negative axis needs the unknown rank, an axis is out of range, or one repeats.
 std::optional<std::vector<int64_t>> normalized_axes(const std::vector<int64_t>& axes, std::optional<int64_t> rank);
 
+// Writes `v` into element i of a float32, float16 or float64 host tensor (rounded to its type), as
+// the passes that fold constants into a Conv's weights do; kInternal for other dtypes.
+void store_float(Tensor& t, int64_t i, double v);
+
+// Two consecutive Squeezes or Unsqueezes ending at `node`: `first` (of `op_type`, ONNX domain, one
+// output) produces node's input, which nothing else reads and which is no graph output; both have
+// constant, non-empty axes (as written: negative ones not yet resolved). The rank of the first's
+// input comes from its shape or either output's (shape inference), when one is known.
+struct AxesChain {
+  const NodeProto* first = nullptr;
+  std::vector<int64_t> first_axes;
+  std::vector<int64_t> second_axes;
+  std::optional<int64_t> input_rank;
+};
+std::optional<AxesChain> consecutive_axes_nodes(const Graph& graph, const NodeProto& node, const std::string& op_type);
+// Makes `node`, the second of an AxesChain, read the first's input with `axes` in place of both
+// (an attribute before opset 13, a new int64 initializer from 13); removes the first node and the
+// old axes initializers nobody reads any more.
+void merge_axes_chain(Graph& graph, NodeProto& node, const std::vector<int64_t>& axes);
+
 }  // namespace piu::passes

@@ -27,22 +27,6 @@ namespace {
 
 bool is_conv_weight_type(DType t) { return t == DType::kFloat32 || t == DType::kFloat16 || t == DType::kFloat64; }
 
-void store(Tensor& t, int64_t i, double v) {
-  switch (t.dtype()) {
-    case DType::kFloat32:
-      t.data_as<float>()[i] = static_cast<float>(v);
-      break;
-    case DType::kFloat64:
-      t.data_as<double>()[i] = v;
-      break;
-    case DType::kFloat16:
-      static_cast<uint16_t*>(t.data())[i] = float_to_half(static_cast<float>(v));
-      break;
-    default:
-      throw Error(ErrorCode::kInternal, "fuse_bn_into_conv: unexpected weight dtype");
-  }
-}
-
 class FuseBnIntoConv final : public Pass {
  public:
   std::string name() const override { return "fuse_bn_into_conv"; }
@@ -105,11 +89,11 @@ class FuseBnIntoConv final : public Pass {
       const double bias = has_bias ? element_as_double(*b, c) : 0.0;
       const double folded = (bias - mean) * factor[c] + shift;
       if (!std::isfinite(factor[c]) || !std::isfinite(folded)) return false;
-      store(new_b, c, folded);
+      store_float(new_b, c, folded);
     }
     Tensor new_w = Tensor::zeros(w->dtype(), w->shape());
     for (int64_t i = 0; i < w->numel(); ++i)
-      store(new_w, i, element_as_double(*w, i) * factor[conv_output_channel_of(*conv, w->shape(), i)]);
+      store_float(new_w, i, element_as_double(*w, i) * factor[conv_output_channel_of(*conv, w->shape(), i)]);
 
     // Edits.
     std::vector<std::string> old_values = {conv->input(1), has_bias ? conv->input(2) : std::string()};

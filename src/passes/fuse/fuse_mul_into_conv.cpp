@@ -17,22 +17,6 @@
 namespace piu::passes {
 namespace {
 
-void store(Tensor& t, int64_t i, double v) {
-  switch (t.dtype()) {
-    case DType::kFloat32:
-      t.data_as<float>()[i] = static_cast<float>(v);
-      break;
-    case DType::kFloat64:
-      t.data_as<double>()[i] = v;
-      break;
-    case DType::kFloat16:
-      static_cast<uint16_t*>(t.data())[i] = float_to_half(static_cast<float>(v));
-      break;
-    default:
-      throw Error(ErrorCode::kInternal, "fuse_mul_into_conv: unexpected weight dtype");
-  }
-}
-
 class FuseMulIntoConv final : public Pass {
  public:
   std::string name() const override { return "fuse_mul_into_conv"; }
@@ -75,11 +59,11 @@ class FuseMulIntoConv final : public Pass {
     }
     Tensor new_w = Tensor::zeros(w->dtype(), w->shape());
     for (int64_t i = 0; i < w->numel(); ++i)
-      store(new_w, i, element_as_double(*w, i) * factor(conv_output_channel_of(*conv, w->shape(), i)));
+      store_float(new_w, i, element_as_double(*w, i) * factor(conv_output_channel_of(*conv, w->shape(), i)));
     std::optional<Tensor> new_b;
     if (has_bias) {
       new_b = Tensor::zeros(w->dtype(), {channels});
-      for (int64_t c = 0; c < channels; ++c) store(*new_b, c, element_as_double(*b, c) * factor(c));
+      for (int64_t c = 0; c < channels; ++c) store_float(*new_b, c, element_as_double(*b, c) * factor(c));
     }
     // Edits.
     const std::vector<std::string> old_values = {conv->input(1), has_bias ? conv->input(2) : std::string(), scale_name};
