@@ -49,7 +49,7 @@ export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:exitcode=86:symbolize=1:dete
 export PIU_SANITIZED=1
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export LSAN_OPTIONS="suppressions=$ROOT/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-excluded='python|python_numpy2|gpu|large_model_over_2gb|large_model_simplify'
+excluded='python|python_numpy2|python_onnx|gpu|large_model_over_2gb|large_model_simplify'
 [ "${PIU_SANITIZE_ALL:-0}" = 1 ] || excluded="$excluded|install_consumer|op_cases"
 start=$(date +%s)
 set +e

@@ -12,6 +12,8 @@ The same names, signatures and defaults as the original ``pytorch_infer_utils``:
   engines through piu's tensorrt backend (ONNX Runtime's TensorRT provider and engine cache;
   ``engine_provider_options`` gives the provider options a build uses). Where TensorRT cannot run,
   ``TensorRTUnavailableError`` says what to install; ``check_tensorrt_health`` prints it.
+  ``int8_mode`` writes the calibration cache and the int8 Q/DQ model (``int8_model_path``) first,
+  TensorRT or not.
 * ``ReportTime``, ``report_time_decorator`` -- wall time per sample, printed as the seed prints it.
 """
 from .errors import TensorRTUnavailableError, UnavailableError
@@ -24,6 +26,7 @@ from .tensorrt import (
     build_engine,
     check_tensorrt_health,
     engine_provider_options,
+    int8_model_path,
     load_engine,
     save_engine,
 )
@@ -43,6 +46,7 @@ __all__ = [
     "build_engine",
     "check_tensorrt_health",
     "engine_provider_options",
+    "int8_model_path",
     "load_engine",
     "load_weights_rounded_model",
     "report_time_decorator",

@@ -1,4 +1,6 @@
 """The package's own errors: what piu cannot do (here), as subclasses of piu.UnsupportedError."""
+from typing import Sequence
+
 import piu
 
 
@@ -17,9 +19,14 @@ class TensorRTUnavailableError(UnavailableError):
     """TensorRT cannot run here; the message says what is missing and what to install."""
 
 
-def require_tensorrt() -> None:
+def require_tensorrt(written: Sequence[str] = ()) -> None:
     """Returns when piu's tensorrt backend can run here; otherwise raises TensorRTUnavailableError with
-    ``piu.check_tensorrt_health()``'s one line (what is missing and what to install)."""
+    ``piu.check_tensorrt_health()``'s one line (what is missing and what to install), after "wrote A
+    and B; TensorRT is needed to build the engine: " when files were ``written`` on the way."""
     health = piu.check_tensorrt_health()
-    if not health["ok"]:
-        raise TensorRTUnavailableError(health["message"])
+    if health["ok"]:
+        return
+    if written:
+        raise TensorRTUnavailableError(f"wrote {' and '.join(written)}; TensorRT is needed to build the engine: "
+                                       f"{health['message']}")
+    raise TensorRTUnavailableError(health["message"])

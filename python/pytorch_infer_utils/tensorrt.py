@@ -9,7 +9,9 @@ options; ``TRTRunWrapper(engine_path)`` reads it back and opens the same session
 
 Where TensorRT cannot run (no GPU, no TensorRT, or ONNX Runtime's CPU build) every entry point
 raises TensorRTUnavailableError with ``piu.check_tensorrt_health()``'s one line: what is missing
-and what to install. Names, signatures and defaults are the seed's.
+and what to install. ``build_engine(int8_mode=True)`` first writes what needs no TensorRT -- the
+calibration cache and the int8 Q/DQ model beside the engine path -- and its exception says so.
+Names, signatures and defaults are the seed's.
 """
 import json
 import os
@@ -62,6 +64,12 @@ def _engine_path(onnx_path: PathLike, engine_path: Optional[PathLike]) -> str:
     if engine_path is not None:
         return os.path.abspath(os.fspath(engine_path))
     return os.path.splitext(os.path.abspath(os.fspath(onnx_path)))[0] + ".trt"
+
+
+def int8_model_path(engine_path: PathLike) -> str:
+    """Where ``build_engine(int8_mode=True)`` writes the int8 Q/DQ model: ``<engine path without
+    its suffix>.int8.onnx`` (``model.trt`` -> ``model.int8.onnx``)."""
+    return os.path.splitext(os.fspath(engine_path))[0] + ".int8.onnx"
 
 
 def _workspace_bytes(max_workspace_size: Any) -> int:
@@ -139,6 +147,26 @@ def _calibrate(onnx_path: str, cache_file: str, calibration_set: Optional[List[A
                   max_item_shape=max_item_shape, batch_size=stream_batch_size, cache=cache_file)
 
 
+def _write_int8_model(onnx_path: str, cache_file: str, qdq_path: str, calibration_set: Optional[List[Any]],
+                      load_item_func: Optional[Callable], max_item_shape: Optional[List[int]],
+                      stream_batch_size: int) -> None:
+    """Writes ``qdq_path``: ``piu.quantize`` with target "tensorrt" (symmetric int8, zero points 0)
+    on the ranges of ``cache_file``, so its scales are the cache's. Its output SQNR against the ONNX
+    model is measured on up to 32 items of ``calibration_set`` (random inputs without one). The
+    engine path's folder is made for it, as for the engine file, and removed again on failure."""
+    folder = os.path.dirname(qdq_path)
+    made = not os.path.isdir(folder)
+    os.makedirs(folder, exist_ok=True)
+    try:
+        piu.quantize(onnx_path, qdq_path, from_cache=cache_file, target="tensorrt", calibration=calibration_set,
+                     load_item_func=load_item_func if calibration_set is not None else None,
+                     max_item_shape=max_item_shape, batch_size=stream_batch_size)
+    except BaseException:
+        if made and not os.listdir(folder):
+            os.rmdir(folder)
+        raise
+
+
 def _opt_shapes(options: Dict[str, str]) -> Dict[str, List[int]]:
     """{input: opt shape} from trt_profile_opt_shapes ("name:1x3x224x224,...")."""
     shapes = {}
@@ -213,26 +241,33 @@ def build_engine(
     """Builds a TensorRT engine from an ONNX file through piu's tensorrt backend; returns its path.
 
     In order: the builder config is checked (``gpu_device_id``, ``max_batch_size``, ``trt_*``);
-    then TensorRT itself (TensorRTUnavailableError with what to install when it cannot run here);
     with ``int8_mode``, ``calibration_set`` is read through ``load_item_func`` in batches of
     ``stream_batch_size`` (``max_item_shape`` = [C, H, W]) into ``cache_file``, TensorRT's
-    calibration cache (``piu.calibrate``; an existing cache is used as it is); then a
-    ``piu.Session(backend="tensorrt")`` opens with ``engine_provider_options`` (engine caching in
-    ``engine_path``'s folder), runs once so that ONNX Runtime builds and caches the engine, and
-    ``engine_path`` (default ``<onnx stem>.trt`` beside the ONNX file) is written for
-    ``TRTRunWrapper``. Nothing is written when TensorRT is missing.
+    calibration cache (``piu.calibrate``; an existing cache is used as it is), and the int8 Q/DQ
+    model an engine would be built from is written from that cache to ``int8_model_path(engine
+    path)`` (``<engine path without suffix>.int8.onnx``; ``piu.quantize(from_cache=cache_file,
+    target="tensorrt")``: symmetric int8, the cache's scales); then TensorRT itself is checked
+    (TensorRTUnavailableError with what to install when it cannot run here; after int8_mode's files
+    it begins "wrote CACHE and MODEL; TensorRT is needed to build the engine: "); then a
+    ``piu.Session(backend="tensorrt")`` opens on the ONNX model with ``engine_provider_options``
+    (the cache as TensorRT's calibration table, engine caching in ``engine_path``'s folder), runs
+    once so that ONNX Runtime builds and caches the engine, and ``engine_path`` (default ``<onnx
+    stem>.trt`` beside the ONNX file) is written for ``TRTRunWrapper``. Without int8_mode nothing is
+    written when TensorRT is missing.
     """
     config = _split_builder_config(builder_config)
-    require_tensorrt()
     onnx = os.path.abspath(os.fspath(onnx_path))
-    gpu_device_id = int(config.get("gpu_device_id", 0))
+    path = _engine_path(onnx, engine_path)
     if int8_mode:
-        _calibrate(onnx, os.fspath(cache_file), calibration_set, load_item_func, max_item_shape, stream_batch_size)
+        cache, qdq = os.fspath(cache_file), int8_model_path(path)
+        _calibrate(onnx, cache, calibration_set, load_item_func, max_item_shape, stream_batch_size)
+        _write_int8_model(onnx, cache, qdq, calibration_set, load_item_func, max_item_shape, stream_batch_size)
+    require_tensorrt(written=[cache, qdq] if int8_mode else [])
+    gpu_device_id = int(config.get("gpu_device_id", 0))
     options = engine_provider_options(onnx, fp16_mode, int8_mode, cache_file, engine_path, opt_shape_dict,
                                       max_workspace_size, **config)
     session = piu.Session(onnx, backend="tensorrt", device=f"cuda:{gpu_device_id}", provider_options=options)
     _warm_up(session, options)
-    path = _engine_path(onnx, engine_path)
     _write_engine_file(path, onnx, gpu_device_id, options)
     return path
 
@@ -295,7 +330,8 @@ class TRTEngineBuilder:
     ) -> str:
         """``build_engine`` with this builder's config for the options left None; returns the engine's path.
 
-        Raises TensorRTUnavailableError, writing nothing, where TensorRT cannot run.
+        Raises TensorRTUnavailableError where TensorRT cannot run, having written only int8_mode's
+        calibration cache and Q/DQ model (``int8_model_path``), which its message names.
         """
         arguments = self._arguments(stream_batch_size, cache_file, opt_shape_dict, max_workspace_size, builder_config)
         return build_engine(onnx_path, fp16_mode=fp16_mode, int8_mode=int8_mode, calibration_set=calibration_set,

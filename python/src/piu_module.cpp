@@ -252,12 +252,33 @@ py::object run_session(const piu::Session& session, const py::object& inputs, bo
   return as_dict ? py::object(dict) : py::object(list);
 }
 
+// Keyword arguments that the CLI checks while it parses its options, checked here in its words with
+// the option spelled as the keyword: "threads: -1 is below 0" where the CLI says "option --threads:
+// -1 is below 0" (tests/python/test_bad_input_table.py holds the two side by side).
+int checked_threads(int threads) {
+  if (threads < 0) throw piu::Error(piu::ErrorCode::kBadInput, "threads: " + std::to_string(threads) + " is below 0");
+  return threads;
+}
+
+// Batch sizes, 1 or more (a batch of 0 would verify or time nothing).
+int64_t checked_batch(int64_t batch) {
+  if (batch < 1) throw piu::Error(piu::ErrorCode::kBadInput, "batch: " + std::to_string(batch) + " is below 1");
+  return batch;
+}
+
+std::vector<int64_t> checked_batches(const std::vector<int64_t>& batches) {
+  for (int64_t batch : batches)
+    if (batch < 1)
+      throw piu::Error(piu::ErrorCode::kBadInput, "batches: '" + std::to_string(batch) + "' is not a positive integer");
+  return batches;
+}
+
 std::unique_ptr<piu::Session> open_session(const std::string& path, int threads, const std::string& backend,
                                            const std::string& device,
                                            const std::map<std::string, std::string>& provider_options) {
   piu::SessionOptions options;
   options.backend = backend;
-  options.intra_op_num_threads = threads;
+  options.intra_op_num_threads = checked_threads(threads);
   options.device = piu::parse_device(device);
   options.provider_options = provider_options;
   py::gil_scoped_release release;
@@ -368,8 +389,8 @@ struct WriteArgs {
   void apply_to(piu::WriteOptions& write, const std::string& output) const {
     write.output = output;
     write.verify = verify;
-    write.threads = threads;
-    if (batches) write.verify_options.batches = *batches;
+    write.threads = checked_threads(threads);
+    if (batches) write.verify_options.batches = checked_batches(*batches);
     if (rel_tol) write.verify_options.rel_tol = *rel_tol;
     write.verify_options.shapes = to_shape_specs(verify_shapes);
     write.verify_options.inputs = to_given_inputs(inputs);
@@ -403,7 +424,7 @@ piu::SessionOptions session_options(const std::string& backend, int threads, con
                                     const std::map<std::string, std::string>& provider_options = {}) {
   piu::SessionOptions options;
   options.backend = backend;
-  options.intra_op_num_threads = threads;
+  options.intra_op_num_threads = checked_threads(threads);
   options.device = piu::parse_device(device);
   options.provider_options = provider_options;
   return options;
@@ -517,8 +538,8 @@ void bind_export(py::module_& m) {
         options.export_options.constant_folding = constant_folding;
         options.export_options.keep_initializers_as_inputs = keep_initializers_as_inputs;
         options.verify = verify;
-        options.threads = threads;
-        if (batches) options.verify_options.batches = *batches;
+        options.threads = checked_threads(threads);
+        if (batches) options.verify_options.batches = checked_batches(*batches);
         if (rel_tol) options.verify_options.rel_tol = *rel_tol;
         options.verify_shapes = to_shape_specs(verify_shapes);
         options.verify_options.inputs = to_given_inputs(inputs);
@@ -557,7 +578,7 @@ void bind_session_jobs(py::module_& m) {
         options.session_a = session_options(backend_a, threads, device_a, provider_options_a);
         options.session_b = session_options(backend_b, threads, device_b, provider_options_b);
         options.inputs = input_options(inputs, shapes, seed, int_ranges, a);
-        options.batch = batch;
+        options.batch = checked_batch(batch);
         options.abs_tol = abs_tol;
         options.rel_tol = rel_tol;
         options.min_sqnr_db = min_sqnr_db;
@@ -587,7 +608,7 @@ every output matched.)",
          double duration_s, const py::object& int_ranges) {
         piu::BenchJobOptions options;
         options.model = model;
-        options.batches = batches;
+        options.batches = checked_batches(batches);
         options.session = session_options(backend, threads, device, provider_options);
         if (io != "host" && io != "device")
           throw piu::Error(piu::ErrorCode::kBadInput, "io '" + io + "': expected host or device");
@@ -716,7 +737,7 @@ piu::CalibrationOptions calibration_options(const std::optional<std::string>& me
   if (percentile <= 0 || percentile > 100)
     throw piu::Error(piu::ErrorCode::kBadInput, "percentile must be in (0, 100]");
   options.percentile = percentile;
-  options.threads = threads;
+  options.threads = checked_threads(threads);
   return options;
 }
 

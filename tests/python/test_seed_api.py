@@ -140,9 +140,6 @@ def test_tensorrt_entry_points_raise_the_health_line(shapes_onnx, tmp_path, caps
         lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx),
         lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx, engine_path=engine),
         lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx, fp16_mode=True),
-        lambda: seed.TRTEngineBuilder().build_engine(shapes_onnx, int8_mode=True, calibration_set=[batch(1)],
-                                                     max_item_shape=[3, 64, 64], load_item_func=lambda item: item,
-                                                     cache_file=str(tmp_path / "model.trt.int8calibration")),
         lambda: seed.build_engine(shapes_onnx, max_batch_size=8, trt_builder_optimization_level=3),
         lambda: seed.TRTRunWrapper(engine),
         lambda: seed.load_engine(engine),
@@ -157,6 +154,15 @@ def test_tensorrt_entry_points_raise_the_health_line(shapes_onnx, tmp_path, caps
         assert isinstance(info.value, piu.UnsupportedError) and info.value.code == "unsupported"
         assert "\n" not in str(info.value) and "libnvinfer" in str(info.value)
     assert sorted(os.listdir(tmp_path)) == ["shapes.onnx"]  # TensorRT is checked before anything is written
+    # int8_mode writes what needs no TensorRT first (tests/python/test_seed_int8.py checks the files).
+    cache = tmp_path / "model.trt.int8calibration"
+    with pytest.raises(seed.TensorRTUnavailableError) as info:
+        seed.TRTEngineBuilder().build_engine(shapes_onnx, int8_mode=True, calibration_set=[batch(1)],
+                                             max_item_shape=[3, 64, 64], load_item_func=lambda item: item,
+                                             cache_file=str(cache))
+    assert str(info.value) == (f"wrote {cache} and {tmp_path / 'shapes.int8.onnx'}; TensorRT is needed to build the "
+                               f"engine: {health['message']}")
+    assert sorted(os.listdir(tmp_path)) == ["model.trt.int8calibration", "shapes.int8.onnx", "shapes.onnx"]
     assert seed.check_tensorrt_health() is False
     assert capsys.readouterr().out.strip() == health["message"]
 
@@ -251,6 +257,7 @@ def test_build_engine_calibrates_opens_a_caching_session_and_writes_the_engine_f
         max_item_shape=[3, 64, 64], stream_batch_size=4, cache_file=str(cache), engine_path=str(engine),
         opt_shape_dict=profile, trt_builder_optimization_level=2)
     assert path == str(engine) and cache.read_bytes().startswith(b"TRT-")  # piu.calibrate wrote TensorRT's cache
+    assert (tmp_path / "engines" / "model.int8.onnx").exists()  # the Q/DQ model from that cache, beside the engine
     (session,) = tensorrt_stood_in
     options = session.args["provider_options"]
     assert session.args["path"] == shapes_onnx and session.args["device"] == "cuda:0"
