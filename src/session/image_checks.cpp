@@ -66,7 +66,7 @@ std::string jpeg_problem(std::string_view bytes) {
     if (pos >= bytes.size()) break;
     const size_t at = pos - 1;
     const uint8_t marker = byte_at(bytes, pos++);
-    if (marker == 0xD9) break;                                                           // EOI
+    if (marker == 0xD9) break;                                                             // EOI
     if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) continue;  // no segment
     const std::string segment = "segment " + hex_marker(marker) + " at byte " + std::to_string(at);
     if (bytes.size() - pos < 2) return segment + " is cut short before its length";
