@@ -39,8 +39,9 @@ uint64_t max_image_pixels() {
 // it mishandles is refused (kBadInput naming the file), a PNG loses its zero-length IDAT chunks.
 std::string image_bytes(const std::string& path) {
   check_regular_file(path);
-  const uintmax_t size = std::filesystem::file_size(path);
-  if (size > static_cast<uintmax_t>(std::numeric_limits<int>::max()))  // stb_image takes an int length
+  std::error_code error;  // an unreadable file is read_file's kIo below
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  if (!error && size > static_cast<uintmax_t>(std::numeric_limits<int>::max()))  // stb_image takes an int length
     throw Error(ErrorCode::kBadInput, path + ": an image file of " + std::to_string(size) + " bytes (at most 2 GiB)");
   std::string bytes = read_file(path);
   if (image_checks::looks_like_jpeg(bytes)) {
@@ -67,14 +68,14 @@ Image load_image(const std::string& path) {
                                           std::to_string(pixels) + " pixels is over the limit of " +
                                           std::to_string(cap) + " (PIU_MAX_IMAGE_PIXELS to allow more)");
   std::unique_ptr<stbi_uc, void (*)(void*)> data(stbi_load_from_memory(encoded, length, &w, &h, &c, 3),
-                                                  stbi_image_free);
+                                                 stbi_image_free);
   if (!data) {
     const char* why = stbi_failure_reason();  // null for some failures (fuzz/crashes/image/)
     throw Error(ErrorCode::kBadInput, path + ": cannot decode image: " + (why ? why : "corrupt or unsupported"));
   }
   if (w <= 0 || h <= 0)  // a header of zero rows or columns decodes to no pixels
-    throw Error(ErrorCode::kBadInput, path + ": the image has no pixels (" + std::to_string(w) + "x" +
-                                          std::to_string(h) + ")");
+    throw Error(ErrorCode::kBadInput,
+                path + ": the image has no pixels (" + std::to_string(w) + "x" + std::to_string(h) + ")");
   Image img;
   img.width = w;
   img.height = h;
