@@ -164,9 +164,9 @@ inline void load_op_libraries() {
 // (`path` then only names them), every tensor the file holds (weights and the code's constants)
 // placed on `device`. Throws kBadInput for files that are not zip archives, archives with an entry
 // failing its CRC-32 (LibTorch's reader checks none: a corrupt weight would load) or a pickle whose
-// opcodes state lengths past its end (LibTorch allocates them before reading: pickle_check.hpp), zip archives
-// without TorchScript code (torch.save() checkpoints, state_dicts) and anything else LibTorch
-// refuses, naming the file.
+// opcodes state lengths past its end (LibTorch allocates them before reading: pickle_check.hpp),
+// zip archives without TorchScript code (torch.save() checkpoints, state_dicts) and anything else
+// LibTorch refuses, naming the file.
 inline torch::jit::Module load_module(const std::string& path, const std::string* bytes = nullptr,
                                       c10::Device device = c10::kCPU) {
   silence_warnings();
