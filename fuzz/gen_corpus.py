@@ -215,6 +215,31 @@ def gen_torchscript():
 SECTIONS["torchscript"] = (gen_torchscript,)
 
 
+def gen_pickle():
+    """Python's pickles of every protocol, and the pickle entries of the TorchScript seeds (protocol 2)."""
+    import glob
+    import pickle
+    import zipfile
+
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        obj = {"a": [1, -300, 70000, 2**70, 2.5, "x\u00e9", b"y", None, True, (1, 2, 3)], "l": [[] for _ in range(300)],
+               "t": "t" * 300, "b": b"b" * 300}
+        if protocol >= 4:
+            obj["s"] = frozenset([1])
+        if protocol >= 5:
+            obj["c"] = bytearray(b"q")
+        out("pickle", f"protocol{protocol}.pkl", pickle.dumps(obj, protocol=protocol))
+    for archive in sorted(glob.glob(os.path.join(HERE, "corpus", "torchscript", "*.pt"))):
+        with zipfile.ZipFile(archive) as z:
+            for entry in z.namelist():
+                if entry.endswith("pkl"):
+                    stem = os.path.basename(archive)[:-3] + "_" + os.path.basename(entry).replace(".", "_")
+                    out("pickle", stem + ".pkl", z.read(entry))
+
+
+SECTIONS["pickle"] = (gen_pickle,)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", default="", help="comma-separated sections: " + ",".join(SECTIONS))

@@ -178,6 +178,10 @@ void check_zip_crcs(std::string_view archive, const ZipSource& source) {
 }
 
 void check_zip_file_crcs(const ZipSource& source) {
+  with_mapped_zip_file(source, [&source](std::string_view archive) { check_zip_crcs(archive, source); });
+}
+
+void with_mapped_zip_file(const ZipSource& source, const std::function<void(std::string_view)>& check) {
   check_regular_file(source.path);
   const int fd = ::open(source.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(ErrorCode::kIo, "cannot read " + source.path + ": " + std::strerror(errno));
@@ -195,7 +199,7 @@ void check_zip_file_crcs(const ZipSource& source) {
     size_t n;
     ~Unmap() { ::munmap(p, n); }
   } unmap{map, size};
-  check_zip_crcs(std::string_view(static_cast<const char*>(map), size), source);
+  check(std::string_view(static_cast<const char*>(map), size));
 }
 
 }  // namespace piu

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,5 +37,8 @@ std::string zip_entry_bytes(std::string_view archive, const ZipEntry& entry, con
 void check_zip_crcs(std::string_view archive, const ZipSource& source);
 // check_zip_crcs on a file, mapped read-only (check_regular_file first; kIo when it cannot be read).
 void check_zip_file_crcs(const ZipSource& source);
+// Calls `check` with the whole file source.path mapped read-only, unmapped afterwards (also when
+// `check` throws). check_regular_file first; kIo when it cannot be read, kBadInput when it is empty.
+void with_mapped_zip_file(const ZipSource& source, const std::function<void(std::string_view)>& check);
 
 }  // namespace piu

@@ -9,10 +9,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <memory>
 
 #include "core/checked.hpp"
 #include "piu/model.hpp"
+#include "session/image_checks.hpp"
 
 namespace piu {
 
@@ -33,27 +35,47 @@ uint64_t max_image_pixels() {
   return value;
 }
 
+// The file's bytes, made safe for stb_image 2.27 (image_checks.hpp): a JPEG with a marker segment
+// it mishandles is refused (kBadInput naming the file), a PNG loses its zero-length IDAT chunks.
+std::string image_bytes(const std::string& path) {
+  check_regular_file(path);
+  std::error_code error;  // an unreadable file is read_file's kIo below
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  if (!error && size > static_cast<uintmax_t>(std::numeric_limits<int>::max()))  // stb_image takes an int length
+    throw Error(ErrorCode::kBadInput, path + ": an image file of " + std::to_string(size) + " bytes (at most 2 GiB)");
+  std::string bytes = read_file(path);
+  if (image_checks::looks_like_jpeg(bytes)) {
+    if (const std::string problem = image_checks::jpeg_problem(bytes); !problem.empty())
+      throw Error(ErrorCode::kBadInput, path + ": not a valid JPEG: " + problem);
+  }
+  image_checks::drop_empty_png_idat_chunks(bytes);
+  return bytes;
+}
+
 }  // namespace
 
 Image load_image(const std::string& path) {
-  check_regular_file(path);
+  const std::string bytes = image_bytes(path);
+  const auto* encoded = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int length = static_cast<int>(bytes.size());
   int w = 0, h = 0, c = 0;
   // The header's size is checked before decoding: a 420 KB PNG can declare 12000x12000 pixels.
-  if (stbi_info(path.c_str(), &w, &h, &c) == 0)
+  if (stbi_info_from_memory(encoded, length, &w, &h, &c) == 0)
     throw Error(ErrorCode::kBadInput, path + ": cannot decode image: " + stbi_failure_reason());
   const uint64_t pixels = static_cast<uint64_t>(w) * static_cast<uint64_t>(h);
   if (const uint64_t cap = max_image_pixels(); pixels > cap)
     throw Error(ErrorCode::kBadInput, path + ": image of " + std::to_string(w) + "x" + std::to_string(h) + " = " +
                                           std::to_string(pixels) + " pixels is over the limit of " +
                                           std::to_string(cap) + " (PIU_MAX_IMAGE_PIXELS to allow more)");
-  std::unique_ptr<stbi_uc, void (*)(void*)> data(stbi_load(path.c_str(), &w, &h, &c, 3), stbi_image_free);
+  std::unique_ptr<stbi_uc, void (*)(void*)> data(stbi_load_from_memory(encoded, length, &w, &h, &c, 3),
+                                                 stbi_image_free);
   if (!data) {
     const char* why = stbi_failure_reason();  // null for some failures (fuzz/crashes/image/)
     throw Error(ErrorCode::kBadInput, path + ": cannot decode image: " + (why ? why : "corrupt or unsupported"));
   }
   if (w <= 0 || h <= 0)  // a header of zero rows or columns decodes to no pixels
-    throw Error(ErrorCode::kBadInput, path + ": the image has no pixels (" + std::to_string(w) + "x" +
-                                          std::to_string(h) + ")");
+    throw Error(ErrorCode::kBadInput,
+                path + ": the image has no pixels (" + std::to_string(w) + "x" + std::to_string(h) + ")");
   Image img;
   img.width = w;
   img.height = h;

@@ -12,10 +12,12 @@
 #include "piu/jobs_session.hpp"
 #include "piu/onnx.hpp"
 #include "test_util.hpp"
+#include "zip_test_util.hpp"
 
 namespace {
 
 using piu::test::expect_bad_input;
+using piu::test::stored_zip;
 constexpr int64_t kHuge = (int64_t{1} << 62) + 1;  // fits in int64; x4 bytes wraps 2^64
 
 TEST(CheckedNbytes, CountsBytesAndRefusesOverflow) {
@@ -111,53 +113,6 @@ TEST(FileNameFor, IsOneToOne) {
   EXPECT_EQ(piu::file_name_for(".."), "%2E.");
   EXPECT_EQ(piu::file_name_for("logits.1"), "logits.1");
   EXPECT_EQ(piu::file_name_for(""), "%");
-}
-
-// A one-entry stored zip archive holding `content` with the CRC `crc`.
-std::string stored_zip(const std::string& name, const std::string& content, uint32_t crc) {
-  auto le = [](std::string& s, uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
-  };
-  std::string z;
-  le(z, 0x04034b50, 4);
-  le(z, 20, 2);
-  le(z, 0, 2);
-  le(z, 0, 2);
-  le(z, 0, 4);
-  le(z, crc, 4);
-  le(z, content.size(), 4);
-  le(z, content.size(), 4);
-  le(z, name.size(), 2);
-  le(z, 0, 2);
-  z += name + content;
-  const size_t central = z.size();
-  le(z, 0x02014b50, 4);
-  le(z, 20, 2);
-  le(z, 20, 2);
-  le(z, 0, 2);
-  le(z, 0, 2);
-  le(z, 0, 4);
-  le(z, crc, 4);
-  le(z, content.size(), 4);
-  le(z, content.size(), 4);
-  le(z, name.size(), 2);
-  le(z, 0, 2);
-  le(z, 0, 2);
-  le(z, 0, 2);
-  le(z, 0, 2);
-  le(z, 0, 4);
-  le(z, 0, 4);
-  z += name;
-  const size_t central_size = z.size() - central;
-  le(z, 0x06054b50, 4);
-  le(z, 0, 2);
-  le(z, 0, 2);
-  le(z, 1, 2);
-  le(z, 1, 2);
-  le(z, central_size, 4);
-  le(z, central, 4);
-  le(z, 0, 2);
-  return z;
 }
 
 TEST(ZipCrc, EveryEntryIsChecked) {

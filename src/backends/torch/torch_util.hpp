@@ -16,6 +16,7 @@
 #include <string>
 
 #include "core/checked.hpp"
+#include "core/pickle_check.hpp"
 #include "core/zip.hpp"
 #include "piu/core.hpp"
 #include "piu/session.hpp"  // is_zip_archive
@@ -162,9 +163,10 @@ inline void load_op_libraries() {
 // torch::jit::load in eval mode, from the file `path` or, when `bytes` is given, from those bytes
 // (`path` then only names them), every tensor the file holds (weights and the code's constants)
 // placed on `device`. Throws kBadInput for files that are not zip archives, archives with an entry
-// failing its CRC-32 (LibTorch's reader checks none: a corrupt weight would load), zip archives
-// without TorchScript code (torch.save() checkpoints, state_dicts) and anything else LibTorch
-// refuses, naming the file.
+// failing its CRC-32 (LibTorch's reader checks none: a corrupt weight would load) or a pickle whose
+// opcodes state lengths past its end (LibTorch allocates them before reading: pickle_check.hpp),
+// zip archives without TorchScript code (torch.save() checkpoints, state_dicts) and anything else
+// LibTorch refuses, naming the file.
 inline torch::jit::Module load_module(const std::string& path, const std::string* bytes = nullptr,
                                       c10::Device device = c10::kCPU) {
   silence_warnings();
@@ -175,10 +177,14 @@ inline torch::jit::Module load_module(const std::string& path, const std::string
     throw Error(ErrorCode::kBadInput,
                 path + ": not a TorchScript file (a TorchScript module is a zip archive written by torch.jit.save)");
   const ZipSource source{path, "TorchScript archive"};
+  auto check_archive = [&source](std::string_view archive) {
+    check_zip_crcs(archive, source);
+    check_archive_pickles(archive, source);
+  };
   if (bytes)
-    check_zip_crcs(*bytes, source);
+    check_archive(*bytes);
   else
-    check_zip_file_crcs(source);
+    with_mapped_zip_file(source, check_archive);
   torch::jit::Module module;
   try {
     if (bytes) {
