@@ -11,30 +11,27 @@ inline std::string stored_zip(const std::string& name, const std::string& conten
   auto le = [](std::string& s, uint64_t v, int n) {
     for (int i = 0; i < n; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
   };
+  // The fields the local header and the central directory entry share, from "version needed"
+  // to the extra field's length: stored (method 0), no flags, no time, no extra field.
+  auto entry_fields = [&](std::string& s) {
+    le(s, 20, 2);
+    le(s, 0, 2);
+    le(s, 0, 2);
+    le(s, 0, 4);
+    le(s, crc, 4);
+    le(s, content.size(), 4);
+    le(s, content.size(), 4);
+    le(s, name.size(), 2);
+    le(s, 0, 2);
+  };
   std::string z;
   le(z, 0x04034b50, 4);
-  le(z, 20, 2);
-  le(z, 0, 2);
-  le(z, 0, 2);
-  le(z, 0, 4);
-  le(z, crc, 4);
-  le(z, content.size(), 4);
-  le(z, content.size(), 4);
-  le(z, name.size(), 2);
-  le(z, 0, 2);
+  entry_fields(z);
   z += name + content;
   const size_t central = z.size();
   le(z, 0x02014b50, 4);
-  le(z, 20, 2);
-  le(z, 20, 2);
-  le(z, 0, 2);
-  le(z, 0, 2);
-  le(z, 0, 4);
-  le(z, crc, 4);
-  le(z, content.size(), 4);
-  le(z, content.size(), 4);
-  le(z, name.size(), 2);
-  le(z, 0, 2);
+  le(z, 20, 2);  // version made by
+  entry_fields(z);
   le(z, 0, 2);
   le(z, 0, 2);
   le(z, 0, 2);
