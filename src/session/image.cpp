@@ -46,7 +46,7 @@ std::string image_bytes(const std::string& path) {
   std::string bytes = read_file(path);
   if (image_checks::looks_like_jpeg(bytes)) {
     if (const std::string problem = image_checks::jpeg_problem(bytes); !problem.empty())
-      throw Error(ErrorCode::kBadInput, path + ": not a valid JPEG: " + problem);
+      throw Error(ErrorCode::kBadInput, path + ": cannot decode image: not a valid JPEG: " + problem);
   }
   image_checks::drop_empty_png_idat_chunks(bytes);
   return bytes;

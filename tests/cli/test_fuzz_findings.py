@@ -37,7 +37,7 @@ def test_jpeg_huffman_table_over_256_codes(tmp_path, model):
     image = data / "a.jpg"
     shutil.copy(_crash("image", "stb_jpeg_huffman_index_257-"), image)
     _check(tmp_path, ["calibrate", model, "--data", str(data), "--cache", "{out}/c.cache"],
-           [f"{image}: not a valid JPEG: Huffman table with 649 codes (at most 256)"])
+           [f"{image}: cannot decode image: not a valid JPEG: Huffman table with 649 codes (at most 256)"])
 
 
 def test_png_zero_length_idat(tmp_path, model):

@@ -111,7 +111,7 @@ TEST(ImageChecks, LoadImage) {
   const std::string bad = dir / "huffman.jpg";
   std::ofstream(bad, std::ios::binary) << kHuffman649;
   expect_bad_input([&] { piu::load_image(bad); },
-                   {bad + ": not a valid JPEG: Huffman table with 649 codes (at most 256)"});
+                   {bad + ": cannot decode image: not a valid JPEG: Huffman table with 649 codes (at most 256)"});
 }
 
 }  // namespace
