@@ -119,13 +119,13 @@ class AotiSession final : public Session {
       std::vector<at::Tensor> sources;
       for (const Tensor& t : inputs) sources.push_back(torch_util::staged(t, device_));
       const c10::Device device = torch_util::torch_device(device_);
+      const auto prepare = [&](const at::Tensor& s) { return s.to(device, s.scalar_type(), true); };
       if (graph_) {
-        const auto prepare = [&](const at::Tensor& s) { return s.to(device, s.scalar_type(), true); };
         const auto run = [this](const std::vector<at::Tensor>& args) { return loader_->run(args); };
         return graph_->run(sources, prepare, run, outputs_on);
       }
       std::vector<at::Tensor> args;
-      for (const at::Tensor& s : sources) args.push_back(s.to(device, s.scalar_type(), true));
+      for (const at::Tensor& s : sources) args.push_back(prepare(s));
       std::vector<Tensor> out;
       for (const at::Tensor& t : loader_->run(args)) out.push_back(torch_util::to_piu(t, outputs_on));
       return out;

@@ -69,9 +69,12 @@ inline std::string exception_text(const std::exception& e) {
 // The line of a LibTorch message that says what went wrong: for an error raised inside the
 // TorchScript interpreter (a header, the module's code, then the reason) its last non-empty line,
 // trimmed, past the advice LibTorch appends to CUDA errors; for others the first line.
+// Whether a LibTorch message is an error raised inside the TorchScript interpreter (its header line).
+inline bool is_interpreter_failure(const std::string& text) {
+  return text.find("The following operation failed in the TorchScript interpreter") != std::string::npos;
+}
 inline std::string reason_line(const std::string& text) {
-  if (text.find("The following operation failed in the TorchScript interpreter") == std::string::npos)
-    return first_line(text);
+  if (!is_interpreter_failure(text)) return first_line(text);
   static const char* const advice[] = {"CUDA kernel errors might be", "For debugging consider passing",
                                        "Compile with `TORCH_USE_CUDA_DSA`", "Search for `cuda"};
   std::string last;
@@ -97,7 +100,7 @@ inline std::string reason_line(const std::string& text) {
 inline Error run_error(const std::exception& e, const std::string& context) {
   if (const auto* piu_error = dynamic_cast<const Error*>(&e)) return *piu_error;
   const std::string text = exception_text(e);
-  if (text.find("The following operation failed in the TorchScript interpreter") != std::string::npos)
+  if (is_interpreter_failure(text))
     return Error(ErrorCode::kBadInput, context + ": the module failed on these inputs: " + reason_line(text));
   return Error(ErrorCode::kBackend, context + ": libtorch: " + first_line(text));
 }
