@@ -66,13 +66,14 @@ inline std::string exception_text(const std::exception& e) {
   return e.what();
 }
 
-// The line of a LibTorch message that says what went wrong: for an error raised inside the
-// TorchScript interpreter (a header, the module's code, then the reason) its last non-empty line,
-// trimmed, past the advice LibTorch appends to CUDA errors; for others the first line.
 // Whether a LibTorch message is an error raised inside the TorchScript interpreter (its header line).
 inline bool is_interpreter_failure(const std::string& text) {
   return text.find("The following operation failed in the TorchScript interpreter") != std::string::npos;
 }
+
+// The line of a LibTorch message that says what went wrong: for an error raised inside the
+// TorchScript interpreter (a header, the module's code, then the reason) its last non-empty line,
+// trimmed, past the advice LibTorch appends to CUDA errors; for others the first line.
 inline std::string reason_line(const std::string& text) {
   if (!is_interpreter_failure(text)) return first_line(text);
   static const char* const advice[] = {"CUDA kernel errors might be", "For debugging consider passing",
