@@ -89,8 +89,12 @@ def test_signal_during_verification_leaves_nothing(tmp_path, sig):
                             stderr=subprocess.PIPE)
     # The staged model is complete (verification runs on it) once it is as large as the input.
     size = os.path.getsize(_big_model()) * 0.9
-    staged = lambda: [f for f in os.listdir(tmp_path) if TEMP_NAME.match(f) and  # noqa: E731
-                      os.path.getsize(tmp_path / f) > size]
+    def size_of(f):  # the staged file may be renamed or removed between listing and stat
+        try:
+            return os.path.getsize(tmp_path / f)
+        except FileNotFoundError:
+            return 0
+    staged = lambda: [f for f in os.listdir(tmp_path) if TEMP_NAME.match(f) and size_of(f) > size]  # noqa: E731
     if not _wait_for(staged, proc):
         proc.kill()
         pytest.fail(f"no staged file appeared; piu exited {proc.wait()}: {proc.stderr.read()!r}")
